@@ -129,3 +129,12 @@ class ReviewLog:
     reviewed_at: datetime
     duration_ms: int | None = None
     mode: str = "flip"
+
+
+_KEY_TRANSLATION = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def question_key(question: str) -> str:
+    """The identity of a question inside a deck, so that importing the same cards again
+    updates them instead of adding duplicates. Case, spacing and quote style do not count."""
+    return " ".join(question.translate(_KEY_TRANSLATION).casefold().split())

@@ -1,0 +1,245 @@
+"""The `retain` command. It parses arguments and calls the Collection; nothing more.
+
+Heavy modules (the database layer, Textual) are imported inside the commands that need
+them, so that `retain --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from retain.collection import Collection
+
+
+def fail(message: str) -> NoReturn:
+    """Bad input or a request that cannot be met: a message on stderr and exit status 2."""
+    click.echo(f"retain: {message}", err=True)
+    sys.exit(2)
+
+
+class Context:
+    def __init__(self, home: str | None) -> None:
+        from retain.paths import data_home
+
+        self.home = data_home(home)
+        self._collection: Collection | None = None
+
+    def collection(self) -> Collection:
+        if self._collection is None:
+            from retain.collection import Collection
+            from retain.paths import database_target
+
+            try:
+                self._collection = Collection.open(database_target(self.home))
+            except OSError as error:
+                fail(f"cannot open the data directory {self.home}: {error}")
+        return self._collection
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="RETAIN_HOME",
+    help="Data directory (default: the platform's user data directory; env RETAIN_HOME).",
+)
+@click.version_option(package_name="retain")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None) -> None:
+    """retain: flashcards for real revision decks, scheduled with FSRS."""
+    ctx.obj = Context(home)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=True, allow_dash=True))
+@click.option("--deck", "deck_name", help="Deck to import into (default: the title of the cards).")
+@click.option("--dry-run", is_flag=True, help="Read and show the cards; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_context
+def import_command(
+    ctx: Context, file: str, deck_name: str | None, dry_run: bool, as_json: bool
+) -> None:
+    """Import cards from FILE (pasted text, or '-' to read standard input).
+
+    The structure of the text is detected: a question per line ending in '?' followed by
+    answer lines, term<TAB>definition, 'term - definition', Q:/A: blocks, Markdown headings
+    with bullets, or numbered questions. Importing the same cards again adds no duplicates.
+    """
+    from retain.collection import CollectionError
+    from retain.formats import read_data, read_path
+    from retain.formats.errors import DeckImportError
+
+    try:
+        if file == "-":
+            draft = read_data(sys.stdin.buffer.read(), source="standard input")
+        else:
+            draft = read_path(Path(file))
+    except DeckImportError as error:
+        fail(str(error))
+    if dry_run:
+        if as_json:
+            click.echo(json.dumps(draft.to_json_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{draft.title or '(no title)'} — {len(draft.notes)} cards ({draft.format})")
+            for i, note in enumerate(draft.notes, 1):
+                click.echo(f"{i:3}. {note.question}")
+                for point in note.answer_points:
+                    click.echo(f"       - {point}")
+            click.echo("Dry run: nothing was stored.")
+        return
+    if not deck_name and not draft.title:
+        deck_name = "Pasted cards" if file == "-" else Path(file).stem
+    try:
+        report = ctx.collection().import_deck(draft, now=now_utc(), deck_name=deck_name)
+    except CollectionError as error:
+        fail(str(error))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "deck": report.deck.name,
+                    "format": draft.format,
+                    "added": report.added,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        click.echo(
+            f"Imported into “{report.deck.name}” ({draft.format}): {report.added} added, "
+            f"{report.updated} updated, {report.unchanged} unchanged."
+        )
+
+
+def ensure_sample_deck(col: Collection) -> None:
+    """With nothing imported yet, import the sample deck that ships with retain."""
+    if col.decks():
+        return
+    from retain.formats import read_path
+    from retain.paths import sample_deck_path
+
+    report = col.import_deck(read_path(sample_deck_path()), now=now_utc())
+    click.echo(
+        f"No cards yet, so retain imported its sample deck “{report.deck.name}” "
+        f"({report.added} cards). Import your own with: retain import FILE",
+        err=True,
+    )
+
+
+@cli.command()
+@click.argument("deck", required=False)
+@click.option("--plain", is_flag=True, help="Plain lines on stdin/stdout instead of the full screen.")
+@pass_context
+def study(ctx: Context, deck: str | None, plain: bool) -> None:
+    """Study the cards that are due now (all decks, or DECK by name or part of it)."""
+    from retain.collection import CollectionError
+    from retain.session import StudySession
+
+    col = ctx.collection()
+    ensure_sample_deck(col)
+    try:
+        chosen = col.find_deck(deck) if deck else None
+    except CollectionError as error:
+        fail(str(error))
+    session = StudySession(col, chosen)
+    if plain:
+        from retain.plain import run_plain
+
+        sys.exit(run_plain(session, sys.stdin, sys.stdout))
+    from retain.tui.app import StudyApp
+
+    StudyApp(session).run()
+    for line in session.summary.lines():
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@pass_context
+def decks(ctx: Context, as_json: bool) -> None:
+    """Each deck with its counts of new, learning, due and total cards."""
+    counts = ctx.collection().deck_counts(now_utc())
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": c.deck.id, "name": c.deck.name, "new": c.new,
+                        "learning": c.learning, "due": c.due, "total": c.total,
+                    }
+                    for c in counts
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not counts:
+        click.echo("No decks yet. Import cards with: retain import FILE")
+        return
+    width = max(len(c.deck.name) for c in counts)
+    click.echo(f"{'deck':<{width}}  {'new':>5} {'learn':>5} {'due':>5} {'total':>6}")
+    for c in counts:
+        click.echo(f"{c.deck.name:<{width}}  {c.new:>5} {c.learning:>5} {c.due:>5} {c.total:>6}")
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Rewrite card states that differ from the log.")
+@pass_context
+def check(ctx: Context, repair: bool) -> None:
+    """Verify the store: integrity, and every card's state rebuilt from its review log."""
+    report = ctx.collection().check(repair=repair)
+    for problem in report.problems:
+        click.echo(f"problem: {problem}")
+    click.echo(
+        f"Checked {report.cards} cards and {report.reviews} reviews: "
+        + ("all consistent." if report.ok else f"{len(report.problems)} problems.")
+    )
+    if report.repaired:
+        click.echo(f"Repaired {report.repaired} card states from the review log.")
+    if not report.ok and not report.repaired:
+        sys.exit(1)
+
+
+@cli.command("config")
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@pass_context
+def config_command(ctx: Context, key: str | None, value: str | None) -> None:
+    """Show the settings, or set KEY to VALUE (e.g. `retain config new_per_day 30`)."""
+    from retain.collection import CollectionError
+
+    col = ctx.collection()
+    if key is None:
+        for name, current in sorted(col.settings.items()):
+            click.echo(f"{name} = {current}")
+        return
+    if value is None:
+        if key not in col.settings:
+            fail(f"unknown setting {key!r}")
+        click.echo(col.settings[key])
+        return
+    try:
+        col.set_setting(key, value)
+    except CollectionError as error:
+        fail(str(error))
+    click.echo(f"{key} = {col.settings[key]}")
+
+
+def main() -> None:
+    cli()

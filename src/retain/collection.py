@@ -1,0 +1,624 @@
+"""The Collection: the one object every interface talks to.
+
+It opens a store, imports drafts, picks the next card, records answers and checks the
+store. It knows nothing of terminals or HTTP. Every operation that writes is one
+transaction: an answer is either recorded whole (review log row and card state together) or
+not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Integer, and_, cast, func, insert, select, update
+from sqlalchemy.engine import Connection, Row
+
+from retain.core import scheduling
+from retain.core.model import (
+    Card,
+    CardId,
+    CardState,
+    Deck,
+    DeckDraft,
+    DeckId,
+    Note,
+    NoteId,
+    Rating,
+    SchedulingState,
+    question_key,
+)
+from retain.storage import schema
+from retain.storage.engine import WRITE, migrate, open_engine
+
+DEFAULT_NEW_PER_DAY = 20
+LEARN_AHEAD = timedelta(minutes=20)
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "new_per_day": DEFAULT_NEW_PER_DAY,
+    "desired_retention": 0.9,
+    "day_start_hour": 4,
+}
+
+
+class CollectionError(Exception):
+    """A request the collection cannot carry out; the message says why."""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    deck: Deck
+    added: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class DeckCounts:
+    deck: Deck
+    new: int
+    learning: int
+    due: int
+    total: int
+
+
+@dataclass(frozen=True)
+class StudyCounts:
+    """What the study screen shows: cards due now, new cards left today, answers today."""
+
+    due: int
+    new: int
+    done_today: int
+
+
+@dataclass(frozen=True)
+class StudyItem:
+    card: Card
+    note: Note
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    card: Card
+    review_id: int
+    rating: Rating
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    cards: int
+    reviews: int
+    problems: tuple[str, ...]
+    repaired: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _ms(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("datetime must be timezone-aware")
+    return int(round(moment.timestamp() * 1000))
+
+
+def _dt(ms: int | None) -> datetime | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _check_now(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() != timedelta(0):
+        raise ValueError("now must be a timezone-aware datetime in UTC")
+
+
+def _local_timezone() -> tzinfo:
+    return timezone(timedelta(seconds=time.localtime().tm_gmtoff))
+
+
+class Collection:
+    """A student's (or a class's) decks, cards and review log in one store."""
+
+    def __init__(self, engine: Engine, *, tz: tzinfo | None = None) -> None:
+        self.engine = engine
+        migrate(engine)
+        self._settings = self._load_settings()
+        self.tz = tz if tz is not None else _local_timezone()
+        self._config = self._scheduler_config()
+
+    @classmethod
+    def open(cls, target: str | Path, *, tz: tzinfo | None = None) -> Collection:
+        """Open (and create or upgrade) the store at a SQLite path or a database URL."""
+        if "://" not in str(target):
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        return cls(open_engine(target), tz=tz)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- settings -----------------------------------------------------------------------
+
+    def _load_settings(self) -> dict[str, Any]:
+        with self._read() as conn:
+            rows = conn.execute(select(schema.settings)).all()
+        values = dict(DEFAULT_SETTINGS)
+        values.update({row.key: json.loads(row.value) for row in rows})
+        return values
+
+    def _scheduler_config(self) -> scheduling.SchedulerConfig:
+        return scheduling.SchedulerConfig(
+            desired_retention=float(self._settings["desired_retention"]),
+            day_start_hour=int(self._settings["day_start_hour"]),
+            tz=self.tz,
+        )
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return dict(self._settings)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        if key not in DEFAULT_SETTINGS:
+            known = ", ".join(sorted(DEFAULT_SETTINGS))
+            raise CollectionError(f"unknown setting {key!r} (known: {known})")
+        kind = type(DEFAULT_SETTINGS[key])
+        try:
+            value = kind(value)
+        except (TypeError, ValueError) as error:
+            raise CollectionError(f"{key} must be a {kind.__name__}: {value!r}") from error
+        if key == "new_per_day" and value < 0:
+            raise CollectionError("new_per_day must be 0 or more")
+        if key == "desired_retention" and not 0.7 <= value <= 0.99:
+            raise CollectionError("desired_retention must be between 0.7 and 0.99")
+        if key == "day_start_hour" and not 0 <= value <= 23:
+            raise CollectionError("day_start_hour must be between 0 and 23")
+        with self._write() as conn:
+            conn.execute(schema.settings.delete().where(schema.settings.c.key == key))
+            conn.execute(insert(schema.settings).values(key=key, value=json.dumps(value)))
+        self._settings[key] = value
+        self._config = self._scheduler_config()
+
+    @property
+    def scheduler_config(self) -> scheduling.SchedulerConfig:
+        return self._config
+
+    # -- decks and import ---------------------------------------------------------------
+
+    def decks(self) -> list[Deck]:
+        with self._read() as conn:
+            rows = conn.execute(select(schema.decks).order_by(schema.decks.c.id)).all()
+        return [Deck(DeckId(r.id), r.name, r.title) for r in rows]
+
+    def find_deck(self, name: str) -> Deck:
+        """A deck by id, exact name, or an unambiguous part of its name (any case)."""
+        decks = self.decks()
+        wanted = name.strip().casefold()
+        for deck in decks:
+            if str(deck.id) == wanted or deck.name.casefold() == wanted:
+                return deck
+        matches = [d for d in decks if wanted in d.name.casefold()]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            known = "; ".join(d.name for d in decks) or "none yet"
+            raise CollectionError(f"no deck called {name!r} (decks: {known})")
+        names = "; ".join(d.name for d in matches)
+        raise CollectionError(f"{name!r} matches several decks: {names}")
+
+    def import_deck(
+        self, draft: DeckDraft, *, now: datetime, deck_name: str | None = None
+    ) -> ImportReport:
+        """Store a draft as a deck. Importing the same cards again adds no duplicates: a
+        question already in the deck is updated if its answer changed and left alone if not,
+        and its scheduling state and review history are kept."""
+        _check_now(now)
+        name = (deck_name or draft.title or "").strip()
+        if not name:
+            raise CollectionError("the deck needs a name: the cards have no title")
+        if not draft.notes:
+            raise CollectionError("there are no cards to import")
+        stamp = _ms(now)
+        added = updated = unchanged = 0
+        with self._write() as conn:
+            row = conn.execute(
+                select(schema.decks).where(schema.decks.c.name == name)
+            ).first()
+            if row is None:
+                deck_id = conn.execute(
+                    insert(schema.decks)
+                    .values(
+                        name=name, title=draft.title, source_format=draft.format,
+                        created_at=stamp,
+                    )
+                    .returning(schema.decks.c.id)
+                ).scalar_one()
+                deck = Deck(DeckId(deck_id), name, draft.title)
+            else:
+                deck = Deck(DeckId(row.id), row.name, row.title)
+            existing = {
+                r.key: r
+                for r in conn.execute(
+                    select(schema.notes).where(schema.notes.c.deck_id == deck.id)
+                )
+            }
+            position = max((r.position for r in existing.values()), default=-1) + 1
+            card_position = conn.execute(
+                select(func.coalesce(func.max(schema.cards.c.position), -1))
+            ).scalar_one() + 1
+            seen: set[str] = set()
+            new_notes: list[dict[str, Any]] = []
+            for note in draft.notes:
+                key = question_key(note.question)
+                if key in seen:
+                    continue
+                seen.add(key)
+                points = json.dumps(list(note.answer_points), ensure_ascii=False)
+                old = existing.get(key)
+                if old is None:
+                    new_notes.append(
+                        {
+                            "deck_id": deck.id, "key": key, "question": note.question,
+                            "answer_points": points, "position": position,
+                            "created_at": stamp, "updated_at": stamp,
+                        }
+                    )
+                    position += 1
+                    added += 1
+                elif old.answer_points == points and old.question == note.question:
+                    unchanged += 1
+                else:
+                    conn.execute(
+                        update(schema.notes)
+                        .where(schema.notes.c.id == old.id)
+                        .values(question=note.question, answer_points=points, updated_at=stamp)
+                    )
+                    updated += 1
+            if new_notes:
+                ids = conn.execute(
+                    insert(schema.notes).returning(schema.notes.c.id, sort_by_parameter_order=True),
+                    new_notes,
+                ).scalars().all()
+                conn.execute(
+                    insert(schema.cards),
+                    [
+                        {
+                            "note_id": note_id, "deck_id": deck.id, "template": "basic",
+                            "position": card_position + i, "state": int(CardState.NEW),
+                            "step": None, "stability": None, "difficulty": None, "due": None,
+                            "last_review": None, "reps": 0, "lapses": 0,
+                        }
+                        for i, note_id in enumerate(ids)
+                    ],
+                )
+        return ImportReport(deck, added, updated, unchanged)
+
+    def deck_counts(self, now: datetime) -> list[DeckCounts]:
+        _check_now(now)
+        c = schema.cards.c
+        stamp = _ms(now)
+        with self._read() as conn:
+            rows = conn.execute(
+                select(
+                    c.deck_id,
+                    func.count().label("total"),
+                    func.sum(cast(c.state == int(CardState.NEW), Integer)).label("new"),
+                    func.sum(
+                        cast(
+                            c.state.in_([int(CardState.LEARNING), int(CardState.RELEARNING)]),
+                            Integer,
+                        )
+                    ).label("learning"),
+                    func.sum(cast(and_(c.due.is_not(None), c.due <= stamp), Integer))
+                    .label("due"),
+                ).group_by(c.deck_id)
+            ).all()
+        by_deck = {r.deck_id: r for r in rows}
+        result = []
+        for deck in self.decks():
+            r = by_deck.get(deck.id)
+            result.append(
+                DeckCounts(
+                    deck,
+                    new=int(r.new or 0) if r else 0,
+                    learning=int(r.learning or 0) if r else 0,
+                    due=int(r.due or 0) if r else 0,
+                    total=int(r.total) if r else 0,
+                )
+            )
+        return result
+
+    # -- studying -----------------------------------------------------------------------
+
+    def day_start(self, now: datetime) -> datetime:
+        """When the learner's current study day began (days start at `day_start_hour`)."""
+        _check_now(now)
+        local = now.astimezone(self.tz)
+        start = local.replace(
+            hour=int(self._settings["day_start_hour"]), minute=0, second=0, microsecond=0
+        )
+        if start > local:
+            start -= timedelta(days=1)
+        return start.astimezone(UTC)
+
+    def _scope(self, deck: Deck | None) -> Any:
+        return True if deck is None else schema.cards.c.deck_id == deck.id
+
+    def _new_introduced_today(self, conn: Connection, now: datetime, deck: Deck | None) -> int:
+        r, c = schema.reviews.c, schema.cards.c
+        query = select(func.count()).select_from(schema.reviews).where(
+            r.reviewed_at >= _ms(self.day_start(now)),
+            r.state_before == int(CardState.NEW),
+        )
+        if deck is not None:
+            query = query.join(schema.cards, c.id == r.card_id).where(c.deck_id == deck.id)
+        return int(conn.execute(query).scalar_one())
+
+    def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
+        _check_now(now)
+        c, r = schema.cards.c, schema.reviews.c
+        with self._read() as conn:
+            due = conn.execute(
+                select(func.count()).where(
+                    self._scope(deck), c.due.is_not(None), c.due <= _ms(now)
+                )
+            ).scalar_one()
+            new_available = conn.execute(
+                select(func.count()).where(self._scope(deck), c.state == int(CardState.NEW))
+            ).scalar_one()
+            introduced = self._new_introduced_today(conn, now, deck)
+            done_query = select(func.count()).select_from(schema.reviews).where(
+                r.reviewed_at >= _ms(self.day_start(now))
+            )
+            if deck is not None:
+                done_query = done_query.join(schema.cards, c.id == r.card_id).where(
+                    c.deck_id == deck.id
+                )
+            done = conn.execute(done_query).scalar_one()
+        new_left = max(0, int(self._settings["new_per_day"]) - introduced)
+        return StudyCounts(due=int(due), new=min(int(new_available), new_left), done_today=int(done))
+
+    def next_card(self, now: datetime, deck: Deck | None = None) -> StudyItem | None:
+        """The card to study now: cards that are due first (by due time), then new cards
+        while today's new-card limit lasts, then learning steps due within 20 minutes."""
+        _check_now(now)
+        c = schema.cards.c
+        with self._read() as conn:
+            row = conn.execute(
+                select(schema.cards)
+                .where(self._scope(deck), c.due.is_not(None), c.due <= _ms(now))
+                .order_by(c.due, c.id)
+                .limit(1)
+            ).first()
+            if row is None:
+                limit = int(self._settings["new_per_day"])
+                if limit > 0 and self._new_introduced_today(conn, now, deck) < limit:
+                    row = conn.execute(
+                        select(schema.cards)
+                        .where(self._scope(deck), c.state == int(CardState.NEW))
+                        .order_by(c.position, c.id)
+                        .limit(1)
+                    ).first()
+            if row is None:
+                row = conn.execute(
+                    select(schema.cards)
+                    .where(
+                        self._scope(deck),
+                        c.state.in_([int(CardState.LEARNING), int(CardState.RELEARNING)]),
+                        c.due <= _ms(now + LEARN_AHEAD),
+                    )
+                    .order_by(c.due, c.id)
+                    .limit(1)
+                ).first()
+            if row is None:
+                return None
+            note = conn.execute(
+                select(schema.notes).where(schema.notes.c.id == row.note_id)
+            ).one()
+        return StudyItem(_card(row), _note(note))
+
+    def card(self, card_id: CardId) -> StudyItem:
+        with self._read() as conn:
+            row = conn.execute(select(schema.cards).where(schema.cards.c.id == card_id)).first()
+            if row is None:
+                raise CollectionError(f"no card with id {card_id}")
+            note = conn.execute(
+                select(schema.notes).where(schema.notes.c.id == row.note_id)
+            ).one()
+        return StudyItem(_card(row), _note(note))
+
+    def notes(self, deck: Deck) -> list[Note]:
+        with self._read() as conn:
+            rows = conn.execute(
+                select(schema.notes)
+                .where(schema.notes.c.deck_id == deck.id)
+                .order_by(schema.notes.c.position)
+            ).all()
+        return [_note(r) for r in rows]
+
+    def preview(self, card: Card, now: datetime) -> dict[Rating, timedelta]:
+        """The next interval each rating would give, without recording anything."""
+        return scheduling.preview(card.schedule, now, self._config)
+
+    def answer(
+        self,
+        card_id: CardId,
+        rating: Rating,
+        now: datetime,
+        *,
+        duration_ms: int | None = None,
+        mode: str = "flip",
+        detail: dict[str, Any] | None = None,
+    ) -> AnswerResult:
+        """Record one answer: the review log row and the card's new state, in one
+        transaction that is on disk when this returns."""
+        _check_now(now)
+        rating = Rating(rating)
+        with self._write() as conn:
+            row = conn.execute(select(schema.cards).where(schema.cards.c.id == card_id)).first()
+            if row is None:
+                raise CollectionError(f"no card with id {card_id}")
+            card = _card(row)
+            rng = scheduling.fuzz_rng(card.id, card.schedule.reps)
+            new_state = scheduling.review(card.schedule, rating, now, rng, self._config)
+            review_id = conn.execute(
+                insert(schema.reviews)
+                .values(
+                    card_id=card.id, rating=int(rating), reviewed_at=_ms(now),
+                    duration_ms=duration_ms, mode=mode, state_before=int(card.schedule.state),
+                    detail=None if detail is None else json.dumps(detail, ensure_ascii=False),
+                )
+                .returning(schema.reviews.c.id)
+            ).scalar_one()
+            conn.execute(
+                update(schema.cards)
+                .where(schema.cards.c.id == card.id)
+                .values(**_state_values(new_state))
+            )
+        return AnswerResult(replace(card, schedule=new_state), int(review_id), rating)
+
+    def review_history(self, card_id: CardId) -> list[tuple[Rating, datetime]]:
+        r = schema.reviews.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(r.rating, r.reviewed_at).where(r.card_id == card_id).order_by(r.id)
+            ).all()
+        return [(Rating(row.rating), _utc(row.reviewed_at)) for row in rows]
+
+    def review_count(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(func.count()).select_from(schema.reviews)).scalar_one())
+
+    # -- checking -----------------------------------------------------------------------
+
+    def check(self, *, repair: bool = False) -> CheckReport:
+        """Verify the store: database integrity, and every card's state against a replay of
+        its review log through the scheduler. With `repair`, the cached states that differ
+        are rewritten from the log (the log itself is never changed)."""
+        problems: list[str] = []
+        fixes: dict[int, SchedulingState] = {}
+        with self._read() as conn:
+            if self.engine.dialect.name == "sqlite":
+                result = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
+                if result != "ok":
+                    problems.append(f"database integrity: {result}")
+                bad_keys = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if bad_keys:
+                    problems.append(f"{len(bad_keys)} rows point at rows that do not exist")
+            cards = conn.execute(select(schema.cards).order_by(schema.cards.c.id)).all()
+            r = schema.reviews.c
+            history: dict[int, list[tuple[Rating, datetime]]] = {}
+            reviews = 0
+            for row in conn.execute(
+                select(r.card_id, r.rating, r.reviewed_at).order_by(r.card_id, r.id)
+            ):
+                reviews += 1
+                history.setdefault(row.card_id, []).append(
+                    (Rating(row.rating), _utc(row.reviewed_at))
+                )
+        for row in cards:
+            card = _card(row)
+            events = history.get(card.id, [])
+            expected = scheduling.replay(
+                events, self._config, lambda n, cid=card.id: scheduling.fuzz_rng(cid, n)
+            )
+            if not _same_state(expected, card.schedule):
+                problems.append(
+                    f"card {card.id}: stored state differs from its review log "
+                    f"({len(events)} reviews)"
+                )
+                fixes[card.id] = expected
+        repaired = 0
+        if repair and fixes:
+            with self._write() as conn:
+                for card_id, state in fixes.items():
+                    conn.execute(
+                        update(schema.cards)
+                        .where(schema.cards.c.id == card_id)
+                        .values(**_state_values(state))
+                    )
+                    repaired += 1
+        return CheckReport(len(cards), reviews, tuple(problems), repaired)
+
+
+def _card(row: Row[Any]) -> Card:
+    return Card(
+        id=CardId(row.id),
+        note_id=NoteId(row.note_id),
+        deck_id=DeckId(row.deck_id),
+        schedule=SchedulingState(
+            state=CardState(row.state),
+            step=row.step,
+            stability=row.stability,
+            difficulty=row.difficulty,
+            due=_dt(row.due),
+            last_review=_dt(row.last_review),
+            reps=row.reps,
+            lapses=row.lapses,
+        ),
+    )
+
+
+def _note(row: Row[Any]) -> Note:
+    points: Sequence[str] = json.loads(row.answer_points)
+    return Note(NoteId(row.id), DeckId(row.deck_id), row.question, tuple(points))
+
+
+def _state_values(state: SchedulingState) -> dict[str, Any]:
+    return {
+        "state": int(state.state),
+        "step": state.step,
+        "stability": state.stability,
+        "difficulty": state.difficulty,
+        "due": None if state.due is None else _ms(state.due),
+        "last_review": None if state.last_review is None else _ms(state.last_review),
+        "reps": state.reps,
+        "lapses": state.lapses,
+    }
+
+
+def _same_state(a: SchedulingState, b: SchedulingState) -> bool:
+    def close(x: float | None, y: float | None) -> bool:
+        if x is None or y is None:
+            return x is y
+        return abs(x - y) <= 1e-6 * max(1.0, abs(x))
+
+    def ms(x: datetime | None) -> int | None:
+        return None if x is None else _ms(x)
+
+    return (
+        a.state == b.state
+        and a.step == b.step
+        and a.reps == b.reps
+        and a.lapses == b.lapses
+        and close(a.stability, b.stability)
+        and close(a.difficulty, b.difficulty)
+        and ms(a.due) == ms(b.due)
+        and ms(a.last_review) == ms(b.last_review)
+    )

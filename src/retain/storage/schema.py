@@ -1,0 +1,98 @@
+"""The database schema, as SQLAlchemy Core tables.
+
+Times are stored as integer milliseconds since the Unix epoch (UTC): exact, compact, and the
+same on SQLite and PostgreSQL. The review log (`reviews`) is append-only; the scheduling
+columns of `cards` are a cache that `retain check` rebuilds from it.
+
+Every change to these tables goes through a migration in `storage/migrations/versions`, and
+`SCHEMA_REVISION` names the newest one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA_REVISION = "0001"
+
+metadata = MetaData()
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+decks = Table(
+    "decks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(300), nullable=False, unique=True),
+    Column("title", Text),
+    Column("source_format", String(50)),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer_points", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("deck_id", "key", name="uq_notes_deck_key"),
+)
+
+cards = Table(
+    "cards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("note_id", Integer, ForeignKey("notes.id", ondelete="CASCADE"), nullable=False),
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), nullable=False),
+    Column("template", String(50), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("state", Integer, nullable=False),
+    Column("step", Integer),
+    Column("stability", Float),
+    Column("difficulty", Float),
+    Column("due", BigInteger),
+    Column("last_review", BigInteger),
+    Column("reps", Integer, nullable=False),
+    Column("lapses", Integer, nullable=False),
+    UniqueConstraint("note_id", "template", name="uq_cards_note_template"),
+    Index("ix_cards_due", "due"),
+    Index("ix_cards_deck_due", "deck_id", "due"),
+    Index("ix_cards_new", "state", "position", "id"),
+    Index("ix_cards_deck_new", "deck_id", "state", "position", "id"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("card_id", Integer, ForeignKey("cards.id", ondelete="CASCADE"), nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("reviewed_at", BigInteger, nullable=False),
+    Column("duration_ms", Integer),
+    Column("mode", String(20), nullable=False),
+    Column("state_before", Integer, nullable=False),
+    Column("detail", Text),
+    Index("ix_reviews_card", "card_id", "id"),
+    Index("ix_reviews_time", "reviewed_at"),
+)

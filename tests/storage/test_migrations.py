@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.config import Config
+
+from retain.collection import Collection
+from retain.storage.engine import current_revision, open_engine
+from retain.storage.schema import SCHEMA_REVISION, metadata
+
+
+def test_schema_revision_is_the_newest_migration() -> None:
+    config = Config()
+    config.set_main_option("script_location", "retain.storage:migrations")
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+
+
+def test_migrations_build_exactly_the_schema(store_target: str | Path) -> None:
+    Collection.open(store_target).close()
+    engine = open_engine(store_target)
+    try:
+        assert current_revision(engine) == SCHEMA_REVISION
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    col = Collection.open(tmp_path / "c.sqlite3")
+    try:
+        with col.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    finally:
+        col.close()

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from retain.collection import Collection, CollectionError
+from retain.core.model import CardState, DeckDraft, NoteDraft, Rating
+from retain.storage import schema
+from tests.conftest import NOW, make_draft
+
+
+def test_import_adds_cards_once(collection: Collection) -> None:
+    first = collection.import_deck(make_draft(3), now=NOW)
+    assert (first.added, first.updated, first.unchanged) == (3, 0, 0)
+    again = collection.import_deck(make_draft(3), now=NOW)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+    assert again.deck == first.deck
+    assert [c.total for c in collection.deck_counts(NOW)] == [3]
+
+
+def test_reimport_updates_changed_answers_and_keeps_history(collection: Collection) -> None:
+    collection.import_deck(make_draft(2), now=NOW)
+    item = collection.next_card(NOW)
+    assert item is not None
+    collection.answer(item.card.id, Rating.GOOD, NOW)
+    changed = DeckDraft(
+        "Test deck",
+        "text/questions",
+        (
+            NoteDraft("question 0?", ("a new answer",)),  # same question, other case
+            NoteDraft("Question 1?", ("answer 1 point a", "answer 1 point b")),
+            NoteDraft("Question 2?", ("brand new",)),
+        ),
+    )
+    report = collection.import_deck(changed, now=NOW)
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 1)
+    again = collection.card(item.card.id)
+    assert again.note.answer_points == ("a new answer",)
+    assert again.card.schedule.reps == 1
+
+
+def test_import_needs_a_name(collection: Collection) -> None:
+    with pytest.raises(CollectionError, match="name"):
+        collection.import_deck(make_draft(1, title=None), now=NOW)
+    assert collection.decks() == []
+
+
+def test_import_rejects_naive_time(collection: Collection) -> None:
+    with pytest.raises(ValueError, match="UTC"):
+        collection.import_deck(make_draft(1), now=datetime(2026, 1, 1))
+
+
+def test_new_cards_in_order_then_limit(collection: Collection) -> None:
+    collection.import_deck(make_draft(5), now=NOW)
+    collection.set_setting("new_per_day", 2)
+    seen = []
+    now = NOW
+    for _ in range(2):
+        item = collection.next_card(now)
+        assert item is not None and item.card.schedule.state is CardState.NEW
+        seen.append(item.note.question)
+        collection.answer(item.card.id, Rating.EASY, now)  # straight to review, days away
+        now += timedelta(seconds=5)
+    assert seen == ["Question 0?", "Question 1?"]
+    assert collection.counts(now).new == 0
+    assert collection.next_card(now) is None
+    tomorrow = now + timedelta(days=1)
+    item = collection.next_card(tomorrow)
+    assert item is not None and item.note.question == "Question 2?"
+
+
+def test_due_reviews_come_before_new_cards(collection: Collection) -> None:
+    collection.import_deck(make_draft(3), now=NOW)
+    first = collection.next_card(NOW)
+    assert first is not None
+    collection.answer(first.card.id, Rating.EASY, NOW)
+    later = NOW + timedelta(days=60)
+    item = collection.next_card(later)
+    assert item is not None and item.card.id == first.card.id
+    assert collection.counts(later).due == 1
+
+
+def test_learning_card_comes_back_within_learn_ahead(collection: Collection) -> None:
+    collection.import_deck(make_draft(1), now=NOW)
+    item = collection.next_card(NOW)
+    assert item is not None
+    result = collection.answer(item.card.id, Rating.AGAIN, NOW)
+    assert result.card.schedule.state is CardState.LEARNING
+    again = collection.next_card(NOW + timedelta(seconds=10))
+    assert again is not None and again.card.id == item.card.id
+
+
+def test_answer_records_log_and_state_together(collection: Collection) -> None:
+    collection.import_deck(make_draft(1), now=NOW)
+    item = collection.next_card(NOW)
+    assert item is not None
+    collection.answer(item.card.id, Rating.GOOD, NOW, duration_ms=1234)
+    assert collection.review_count() == 1
+    assert collection.review_history(item.card.id) == [(Rating.GOOD, NOW)]
+    stored = collection.card(item.card.id).card.schedule
+    assert stored.reps == 1 and stored.last_review == NOW
+    assert collection.counts(NOW).done_today == 1
+
+
+def test_answer_unknown_card(collection: Collection) -> None:
+    from retain.core.model import CardId
+
+    with pytest.raises(CollectionError, match="no card"):
+        collection.answer(CardId(999), Rating.GOOD, NOW)
+    assert collection.review_count() == 0
+
+
+def test_check_rebuilds_state_from_log(collection: Collection) -> None:
+    collection.import_deck(make_draft(3), now=NOW)
+    now = NOW
+    for rating in [Rating.GOOD, Rating.AGAIN, Rating.GOOD, Rating.GOOD, Rating.EASY, Rating.HARD]:
+        item = collection.next_card(now)
+        assert item is not None
+        collection.answer(item.card.id, rating, now)
+        now += timedelta(minutes=11)
+    for _ in range(4):  # reviews weeks apart exercise fuzzed intervals
+        now += timedelta(days=30)
+        item = collection.next_card(now)
+        assert item is not None
+        collection.answer(item.card.id, Rating.GOOD, now)
+    report = collection.check()
+    assert report.ok, report.problems
+    assert (report.cards, report.reviews) == (3, 10)
+
+    with collection.engine.begin() as conn:  # damage the cache, never the log
+        conn.execute(update(schema.cards).values(stability=99.0, reps=42))
+    damaged = collection.check()
+    assert not damaged.ok and len(damaged.problems) == 3
+    repaired = collection.check(repair=True)
+    assert repaired.repaired == 3
+    assert collection.check().ok
+
+
+def test_deck_counts(collection: Collection) -> None:
+    collection.import_deck(make_draft(4), now=NOW)
+    item = collection.next_card(NOW)
+    assert item is not None
+    collection.answer(item.card.id, Rating.AGAIN, NOW)
+    [counts] = collection.deck_counts(NOW + timedelta(minutes=2))
+    assert (counts.new, counts.learning, counts.due, counts.total) == (3, 1, 1, 4)
+
+
+def test_find_deck(collection: Collection) -> None:
+    collection.import_deck(make_draft(1, title="Unit 1: Stalin"), now=NOW)
+    collection.import_deck(make_draft(1, title="Unit 2: Lenin"), now=NOW)
+    assert collection.find_deck("stalin").name == "Unit 1: Stalin"
+    assert collection.find_deck("UNIT 2: lenin").name == "Unit 2: Lenin"
+    with pytest.raises(CollectionError, match="several"):
+        collection.find_deck("unit")
+    with pytest.raises(CollectionError, match="no deck"):
+        collection.find_deck("chemistry")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("new_per_day", "lots", "must be a int"),
+        ("new_per_day", "-1", "0 or more"),
+        ("desired_retention", "1.5", "between"),
+        ("colour", "red", "unknown setting"),
+    ],
+)
+def test_bad_settings_are_refused(
+    collection: Collection, key: str, value: str, message: str
+) -> None:
+    with pytest.raises(CollectionError, match=message):
+        collection.set_setting(key, value)
+    assert collection.settings["new_per_day"] == 20
+
+
+def test_settings_persist(store_target: str | Path) -> None:
+    with Collection.open(store_target, tz=UTC) as col:
+        col.set_setting("new_per_day", "7")
+    with Collection.open(store_target, tz=UTC) as col:
+        assert col.settings["new_per_day"] == 7
+
+
+def test_day_start_uses_the_learners_day(tmp_path: Path) -> None:
+    with Collection.open(tmp_path / "c.sqlite3", tz=UTC) as col:
+        assert col.day_start(datetime(2026, 3, 2, 3, 0, tzinfo=UTC)) == datetime(
+            2026, 3, 1, 4, 0, tzinfo=UTC
+        )
+        assert col.day_start(datetime(2026, 3, 2, 5, 0, tzinfo=UTC)) == datetime(
+            2026, 3, 2, 4, 0, tzinfo=UTC
+        )
