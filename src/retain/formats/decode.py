@@ -1,0 +1,185 @@
+"""Turn the bytes of a pasted or saved deck into text, without mangling a single character.
+
+Students save decks from Word, Notepad, web pages and exports, so the same words arrive as
+UTF-8 (with or without a byte-order mark), UTF-16 or Windows-1252 ("ANSI", where the curly
+quotes and dashes are the bytes 0x91-0x97). `decode_bytes` reads all of these exactly. It
+refuses, with a `DeckImportError` that says why, what is not text (images, archives,
+databases) and text whose encoding it cannot tell with confidence, because a wrong guess
+would silently turn every accented letter into mojibake.
+
+Only line endings are changed (CRLF and CR become LF). Every other character is kept as
+written: curly quotes stay curly, en dashes stay en dashes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+
+from retain.formats.errors import DeckImportError
+
+__all__ = ["decode_bytes", "normalise_newlines"]
+
+# Signatures of the binary files most often picked by mistake, and what to call them.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive (such as an Anki .apkg, a .docx or an .xlsx file)"),
+    (b"PK\x05\x06", "an empty zip archive"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office document (.doc or .xls)"),
+    (b"\x7fELF", "a program"),
+    (b"MZ", "a Windows program"),
+)
+
+# Byte-order marks, longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# Control characters that ordinary text contains: tab, newline, vertical tab, form feed, CR.
+_TEXT_CONTROLS = frozenset("\t\n\x0b\x0c\r")
+
+# A share of control characters above this means the data is not text.
+_MAX_CONTROL_SHARE = 0.02
+
+# In Windows-1252 text written in a Latin-script language, letters outside ASCII are a
+# minority. Text in another 8-bit encoding (Cyrillic, Greek, ...) read as Windows-1252
+# comes out as almost nothing but accented letters, and is refused rather than mangled.
+_MAX_CP1252_NON_ASCII_SHARE = 0.3
+
+_SAVE_AS_UTF8 = "save it as UTF-8 text and try again"
+
+
+def decode_bytes(data: bytes, *, source: str | None = None) -> str:
+    """Decode a deck's bytes to text with LF line endings, or raise `DeckImportError`.
+
+    Reads UTF-8 (with or without a BOM), UTF-16 and UTF-32 with a BOM, UTF-16 without a
+    BOM when its zero bytes make it plain, and Windows-1252. Refuses empty input, binary
+    data and text in an encoding it cannot identify with confidence.
+    """
+    if not data:
+        raise DeckImportError("the input is empty: there is no text to read", source=source)
+    for signature, what in _SIGNATURES:
+        if data.startswith(signature) and _looks_binary(data):
+            raise DeckImportError(f"this is {what}, not text", source=source)
+    text = _decode(data, source=source)
+    if not text:
+        raise DeckImportError("the input is empty: there is no text to read", source=source)
+    _refuse_control_characters(text, source=source)
+    return normalise_newlines(text)
+
+
+def normalise_newlines(text: str) -> str:
+    """Turn CRLF and lone CR line endings into LF, and change nothing else."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode(data: bytes, *, source: str | None) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as error:
+                raise DeckImportError(
+                    f"the text starts with a {encoding.upper()} byte-order mark but is not "
+                    f"valid {encoding.upper()} (bad byte at offset {error.start + len(bom)}); "
+                    + _SAVE_AS_UTF8,
+                    source=source,
+                ) from None
+    if b"\x00" in data:
+        utf16 = _guess_utf16_without_bom(data)
+        if utf16 is not None:
+            try:
+                return data.decode(utf16)
+            except UnicodeDecodeError:
+                pass
+        raise DeckImportError(
+            "this is binary data, not text (it contains zero bytes)", source=source
+        )
+    if _control_share(data) > _MAX_CONTROL_SHARE:
+        raise DeckImportError(
+            "this is binary data, not text (it is full of control bytes)", source=source
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        utf8_error = error
+    text = _decode_cp1252(data)
+    if text is not None:
+        return text
+    raise DeckImportError(
+        "cannot tell which encoding this text is in: it is not UTF-8 "
+        f"(bad byte 0x{data[utf8_error.start]:02X} at offset {utf8_error.start}) "
+        "and does not read as Windows-1252 text; " + _SAVE_AS_UTF8,
+        source=source,
+    )
+
+
+def _decode_cp1252(data: bytes) -> str | None:
+    """Windows-1252 text, or None when the bytes do not read as plausible text in it."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None  # bytes 0x81, 0x8D, 0x8F, 0x90, 0x9D are not in Windows-1252
+    visible = [c for c in text if not c.isspace()]
+    non_ascii = [c for c in visible if ord(c) > 0x7F]
+    if not visible or len(non_ascii) > _MAX_CP1252_NON_ASCII_SHARE * len(visible):
+        return None
+    # What Windows-1252 text contains beyond ASCII: letters, punctuation (quotes, dashes,
+    # bullets), currency signs and the odd symbol. Mostly symbols means it is something else.
+    plausible = sum(1 for c in non_ascii if unicodedata.category(c)[0] in "LPN" or c in "€£¥°")
+    if plausible < 0.8 * len(non_ascii):
+        return None
+    return text
+
+
+def _guess_utf16_without_bom(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" when zero bytes sit in every other position, else None."""
+    if len(data) < 2 or len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    half = len(data) // 2
+    even_zeros, odd_zeros = even.count(0), odd.count(0)
+    if odd_zeros >= 0.5 * half and even_zeros <= 0.05 * half:
+        return "utf-16-le"
+    if even_zeros >= 0.5 * half and odd_zeros <= 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    return b"\x00" in head or _control_share(head) > _MAX_CONTROL_SHARE or not _is_utf8(head)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A multi-byte character cut off at the end of a sample is still UTF-8.
+        return error.reason == "unexpected end of data"
+    return True
+
+
+def _control_share(data: bytes) -> float:
+    controls = sum(1 for b in data if (b < 0x20 and chr(b) not in _TEXT_CONTROLS) or b == 0x7F)
+    return controls / len(data) if data else 0.0
+
+
+def _refuse_control_characters(text: str, *, source: str | None) -> None:
+    if not text:
+        return
+    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in _TEXT_CONTROLS)
+    if "\x00" in text or controls > _MAX_CONTROL_SHARE * len(text):
+        raise DeckImportError(
+            "this is binary data, not text (it is full of control characters)", source=source
+        )

@@ -1,0 +1,465 @@
+"""Read flashcards pasted as plain text, in whatever shape the student typed them.
+
+There are no settings: the reader finds the structure itself. It knows six, named in
+`DeckDraft.format`:
+
+- ``text/questions``: a title line, then questions that end in "?", each followed by its
+  answer lines, one answer point per line (the shape of the sample deck).
+- ``text/tab``: ``term<TAB>definition``, one card per line (what Quizlet copies).
+- ``text/dash``: ``term - definition`` (also with an en or em dash), cards separated by
+  blank lines; each further line of a card is a further point.
+- ``text/qa``: ``Q:`` / ``A:`` blocks (also ``Question:`` / ``Answer:``).
+- ``text/markdown``: headings are questions, the bullets or lines below them are points;
+  a single top ``# Title`` above deeper headings is the deck's title.
+- ``text/numbered``: numbered prompts (``1.``, ``1)``, ``Q1.``), which need not end in "?",
+  with their answer lines below.
+
+Characters are kept as written. Only the whitespace around a line and the bullet or number
+marker in front of it are removed. Anything that cannot be read raises `DeckImportError`,
+and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from retain.core.model import DeckDraft, NoteDraft
+from retain.formats.decode import decode_bytes, normalise_newlines
+from retain.formats.errors import DeckImportError
+
+__all__ = ["NAME", "read", "read_bytes", "read_text", "sniff"]
+
+NAME = "text"
+
+# A question line is not much longer than this; a longer line ending in "?" is an answer.
+_MAX_QUESTION_LENGTH = 250
+
+_BULLET = r"[-*+•·▪◦‣●○■□➢➤►–—]"
+# A bullet ("- ", "• ", "– ", ...) or a short list number ("1. ", "2) ") in front of a point.
+_MARKER_RE = re.compile(rf"^(?:{_BULLET}\s+|[•·▪◦‣●○■□➢➤►](?=\S)|\d{{1,2}}[.)]\s+)")
+_QUESTION_END_RE = re.compile(r"[?？][\"'”’»)\]]*$")
+_QA_QUESTION_RE = re.compile(r"^(?:q|question)\s*\d{0,3}\s*[:：]\s*(.*)$", re.IGNORECASE)
+_QA_ANSWER_RE = re.compile(r"^(?:a|ans|answer)\s*\d{0,3}\s*[:：]\s*(.*)$", re.IGNORECASE)
+_HEADING_RE = re.compile(r"^(#{1,6})\s+(\S.*?)(?:\s+#+)?$")
+_RULE_RE = re.compile(r"^(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
+_FENCE_RE = re.compile(r"^(?:```|~~~)")
+_NUMBERED_RE = re.compile(
+    r"^(?:q(?:uestion)?\s*(\d{1,3})\s*[.):]\s*|(\d{1,3})[.)]\s+)(\S.*)$", re.IGNORECASE
+)
+_DASH_RE = re.compile(r"\s+[-–—]\s+")
+
+_NO_CARDS = (
+    "no cards found: retain reads questions ending in '?' with their answer lines below, "
+    "'term<TAB>definition' lines, 'term - definition' lines, Q:/A: blocks, "
+    "Markdown headings with bullets below, or numbered questions with answers below"
+)
+
+
+def read_text(text: str, *, source: str | None = None) -> DeckDraft:
+    """Find the structure of pasted text and read its cards, or raise `DeckImportError`."""
+    text = normalise_newlines(text.removeprefix("\ufeff"))
+    lines = [
+        _Line(number, raw.strip(), len(raw) - len(raw.lstrip()))
+        for number, raw in enumerate(text.split("\n"), start=1)
+    ]
+    if not any(line.text for line in lines):
+        raise DeckImportError("the text is empty: there are no cards to read", source=source)
+    return _detect(lines, source=source)
+
+
+def read_bytes(data: bytes, *, source: str | None = None) -> DeckDraft:
+    """Decode saved or pasted bytes (see `decode_bytes`) and read them as `read_text` does."""
+    return read_text(decode_bytes(data, source=source), source=source)
+
+
+def read(data: bytes | str, *, source: str | None = None) -> DeckDraft:
+    """The format reader's entry point: text or bytes in, a `DeckDraft` out."""
+    if isinstance(data, str):
+        return read_text(data, source=source)
+    return read_bytes(data, source=source)
+
+
+def sniff(data: bytes, source: str | None = None) -> float:
+    """How sure this reader is that `data` is its format, from 0 to 1.
+
+    Pasted text is the fallback for anything: it answers with a low score so that any
+    more specific reader that recognises the data wins.
+    """
+    return 0.1
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int  # 1-based, in the source
+    text: str  # without surrounding whitespace; "" for a blank line
+    indent: int  # width of the leading whitespace, in characters
+
+
+class _NoFit(Exception):
+    """The text does not have a structure; `near` when it has it but breaks it somewhere."""
+
+    def __init__(
+        self, message: str, *, line: int | None = None, near: bool = False, cards: int = 0
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.near = near
+        self.cards = cards
+
+
+_Parser = Callable[[Sequence[_Line], str | None], tuple[str | None, list[NoteDraft]]]
+
+
+def _detect(lines: Sequence[_Line], *, source: str | None) -> DeckDraft:
+    rows = [line for line in lines if line.text]
+    failures: list[_NoFit] = []
+
+    # A lone heading at the top ("# Unit 1") titles a deck of any other structure.
+    heading = _heading(rows[0])
+    if heading is not None and not any(_heading(row) for row in rows[1:]):
+        rest = lines[lines.index(rows[0]) + 1 :]
+        if any(line.text for line in rest):
+            for name, parser in _PARSERS:
+                if name == "text/markdown":
+                    continue
+                try:
+                    _, notes = parser(rest, heading[1])
+                except _NoFit as failure:
+                    failures.append(failure)
+                    continue
+                return DeckDraft(title=heading[1], format=name, notes=tuple(notes))
+
+    for name, parser in _PARSERS:
+        try:
+            title, notes = parser(lines, None)
+        except _NoFit as failure:
+            failures.append(failure)
+            continue
+        return DeckDraft(title=title, format=name, notes=tuple(notes))
+
+    near = [failure for failure in failures if failure.near]
+    if near:
+        best = max(near, key=lambda failure: failure.cards)
+        raise DeckImportError(best.message, source=source, line=best.line)
+    raise DeckImportError(_NO_CARDS, source=source)
+
+
+# --- helpers shared by the structures ---------------------------------------------------
+
+
+def _point(text: str) -> str:
+    """A line as an answer point: without its bullet or list-number marker."""
+    return _MARKER_RE.sub("", text, count=1).strip()
+
+
+def _heading(row: _Line) -> tuple[int, str] | None:
+    if row.indent > 3:
+        return None
+    match = _HEADING_RE.match(row.text)
+    if match is None:
+        return None
+    return len(match.group(1)), match.group(2).strip()
+
+
+def _title_from_preamble(
+    preamble: Sequence[_Line], title: str | None, what: str, *, near: bool
+) -> str | None:
+    """The lines before the first card: none, or one line that is the deck's title."""
+    if not preamble:
+        return title
+    if len(preamble) == 1 and title is None:
+        return preamble[0].text
+    extra = preamble[0] if title is not None else preamble[1]
+    raise _NoFit(
+        f"this line comes before the first {what} and is not part of any card: "
+        f"{_quote(extra.text)}",
+        line=extra.number,
+        near=near,
+    )
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+class _Cards:
+    """Collects notes, and refuses a question that has no answer."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.notes: list[NoteDraft] = []
+        self.question: str | None = None
+        self.line = 0
+        self.points: list[str] = []
+
+    def start(self, question: str, line: int) -> None:
+        self.finish()
+        self.question, self.line, self.points = question, line, []
+
+    def add(self, text: str) -> None:
+        point = _point(text)
+        if point:
+            self.points.append(point)
+
+    def finish(self) -> None:
+        if self.question is None:
+            return
+        if not self.question:
+            raise _NoFit(
+                f"the {self.what} on this line is empty",
+                line=self.line,
+                near=True,
+                cards=len(self.notes),
+            )
+        if not self.points:
+            raise _NoFit(
+                f"the {self.what} {_quote(self.question)} has no answer below it",
+                line=self.line,
+                near=True,
+                cards=len(self.notes),
+            )
+        self.notes.append(NoteDraft(self.question, tuple(self.points)))
+        self.question = None
+
+    def done(self) -> list[NoteDraft]:
+        self.finish()
+        if not self.notes:
+            raise _NoFit(_NO_CARDS)
+        return self.notes
+
+
+# --- the structures ---------------------------------------------------------------------
+
+
+def _parse_qa(lines: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
+    rows = [line for line in lines if line.text]
+    starts = [i for i, row in enumerate(rows) if _QA_QUESTION_RE.match(row.text)]
+    if not starts or not any(_QA_ANSWER_RE.match(row.text) for row in rows[starts[0] :]):
+        raise _NoFit("no Q: and A: lines")
+    title = _title_from_preamble(rows[: starts[0]], title, "Q: line", near=True)
+    cards = _Cards("question")
+    in_answer = False
+    question_parts: list[str] = []
+    for row in rows[starts[0] :]:
+        question = _QA_QUESTION_RE.match(row.text)
+        answer = _QA_ANSWER_RE.match(row.text)
+        if question:
+            cards.start(question.group(1).strip(), row.number)
+            question_parts = [question.group(1).strip()] if question.group(1).strip() else []
+            in_answer = False
+        elif answer and not in_answer:
+            in_answer = True
+            cards.question = " ".join(question_parts)
+            cards.add(answer.group(1))
+        elif answer:
+            cards.add(answer.group(1))
+        elif in_answer:
+            cards.add(row.text)
+        else:
+            question_parts.append(row.text)
+            cards.question = " ".join(question_parts)
+    return title, cards.done()
+
+
+def _parse_markdown(
+    lines: Sequence[_Line], title: str | None
+) -> tuple[str | None, list[NoteDraft]]:
+    rows: list[_Line] = []
+    in_fence = False
+    for line in lines:
+        if _FENCE_RE.match(line.text):
+            in_fence = not in_fence
+            continue
+        if line.text and not in_fence and not _RULE_RE.match(line.text):
+            rows.append(line)
+    headings = [(i, found) for i, row in enumerate(rows) if (found := _heading(row))]
+    if not headings:
+        raise _NoFit("no Markdown headings")
+    top = min(level for _, (level, _) in headings)
+    first_index, (first_level, first_text) = headings[0]
+    if (
+        title is None
+        and len(headings) > 1
+        and first_index == 0
+        and first_level == top
+        and all(level > top for _, (level, _) in headings[1:])
+    ):
+        title = first_text
+        headings = headings[1:]
+    preamble_end = headings[0][0]
+    preamble = [row for row in rows[:preamble_end] if _heading(row) is None]
+    title = _title_from_preamble(preamble, title, "heading", near=True)
+
+    cards = _Cards("heading")
+    for position, (index, (level, text)) in enumerate(headings):
+        end = headings[position + 1][0] if position + 1 < len(headings) else len(rows)
+        body = rows[index + 1 : end]
+        if not body and position + 1 < len(headings) and headings[position + 1][1][0] > level:
+            continue  # a section heading above deeper question headings
+        cards.start(text, rows[index].number)
+        for row in body:
+            cards.add(row.text)
+    return title, cards.done()
+
+
+def _parse_tab(lines: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
+    rows = [line for line in lines if line.text]
+    pairs = [row for row in rows if "\t" in row.text]
+    if not pairs or len(pairs) * 2 < len(rows):
+        raise _NoFit("no term<TAB>definition lines")
+    first = rows.index(pairs[0])
+    title = _title_from_preamble(rows[:first], title, "term<TAB>definition line", near=True)
+    cards = _Cards("term")
+    for row in rows[first:]:
+        if "\t" in row.text:
+            term, definition = row.text.split("\t", 1)
+            cards.start(term.strip(), row.number)
+            for part in _split_inline_bullets(definition.strip()):
+                cards.add(part)
+        else:
+            cards.add(row.text)
+    return title, cards.done()
+
+
+def _split_inline_bullets(definition: str) -> list[str]:
+    """Several "•" bullets run together on one line are several points; anything else is one."""
+    if definition.count("•") >= 2:
+        return [part for part in (p.strip() for p in definition.split("•")) if part]
+    return [definition]
+
+
+def _parse_numbered(
+    lines: Sequence[_Line], title: str | None
+) -> tuple[str | None, list[NoteDraft]]:
+    rows = [line for line in lines if line.text]
+    starts: list[tuple[int, int, str]] = []  # (row index, number, prompt)
+    for i, row in enumerate(rows):
+        match = _NUMBERED_RE.match(row.text) if row.indent == 0 else None
+        if match:
+            starts.append((i, int(match.group(1) or match.group(2)), match.group(3).strip()))
+    if not starts:
+        raise _NoFit("no numbered questions")
+    numbers = [number for _, number, _ in starts]
+    if any(b < a for a, b in zip(numbers, numbers[1:], strict=False)) or (
+        len(numbers) > 1 and len(set(numbers)) == 1
+    ):
+        raise _NoFit("the numbers do not count up, so they number answer points")
+    indexes = [i for i, _, _ in starts]
+    if any(b == a + 1 for a, b in zip(indexes, indexes[1:], strict=False)):
+        raise _NoFit("consecutive numbered lines are a list, not questions with answers")
+    title = _title_from_preamble(rows[: indexes[0]], title, "numbered question", near=False)
+    cards = _Cards("question")
+    prompts = {i: prompt for i, _, prompt in starts}
+    for i, row in enumerate(rows[indexes[0] :], start=indexes[0]):
+        if i in prompts:
+            cards.start(prompts[i], row.number)
+        else:
+            cards.add(row.text)
+    return title, cards.done()
+
+
+def _is_question(row: _Line) -> bool:
+    return (
+        len(row.text) <= _MAX_QUESTION_LENGTH
+        and _QUESTION_END_RE.search(row.text) is not None
+        and _MARKER_RE.match(row.text) is None
+    )
+
+
+def _parse_questions(
+    lines: Sequence[_Line], title: str | None
+) -> tuple[str | None, list[NoteDraft]]:
+    rows = [line for line in lines if line.text]
+    lines_by_number = {line.number: line for line in lines}
+    candidate = [_is_question(row) for row in rows]
+    # A line ending in "?" asks a question only when an answer line follows it; otherwise
+    # it is an answer point that happens to end in "?" (or the deck's title).
+    asks = [candidate[i] and i + 1 < len(rows) and not candidate[i + 1] for i in range(len(rows))]
+    if not any(asks):
+        raise _NoFit("no questions ending in '?' with answers below them")
+    first = asks.index(True)
+    # When blank lines separate the cards, a line ending in "?" inside a card is a point.
+    after_blank = {row.number for row in rows[1:] if not _text_at(lines_by_number, row.number - 1)}
+    later = [i for i in range(first + 1, len(rows)) if asks[i]]
+    separated = [i for i in later if rows[i].number in after_blank]
+    if len(separated) >= 3 and len(separated) >= 0.9 * len(later):
+        for i in later:
+            asks[i] = rows[i].number in after_blank
+    title = _title_from_preamble(rows[:first], title, "question", near=True)
+    cards = _Cards("question")
+    for row, is_question in zip(rows[first:], asks[first:], strict=True):
+        if is_question:
+            cards.start(row.text, row.number)
+        else:
+            cards.add(row.text)
+    return title, cards.done()
+
+
+def _parse_dash(lines: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
+    blocks: list[list[_Line]] = [[]]
+    for line in lines:
+        if line.text:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    blocks = [block for block in blocks if block]
+    rows = [row for block in blocks for row in block]
+    if not any(_DASH_RE.search(row.text) for row in rows):
+        raise _NoFit("no 'term - definition' lines")
+    if title is None and len(blocks) > 1 and len(blocks[0]) == 1:
+        if not _DASH_RE.search(blocks[0][0].text):
+            title = blocks[0][0].text
+            blocks = blocks[1:]
+            rows = rows[1:]
+
+    cards = _Cards("term")
+    separated = [row for row in rows if _DASH_RE.search(row.text)]
+    if len(blocks) > 1 and len(separated) < len(rows):
+        # One card per block: "term - definition", then one point per further line.
+        for block in blocks:
+            head = block[0]
+            if not _DASH_RE.search(head.text):
+                raise _NoFit(
+                    f"this card does not start with 'term - definition': {_quote(head.text)}",
+                    line=head.number,
+                    near=len(separated) * 2 >= len(blocks),
+                    cards=len(cards.notes),
+                )
+            _start_dash_card(cards, head)
+            for row in block[1:]:
+                cards.add(row.text)
+        return title, cards.done()
+
+    # One card per "term - definition" line; a line without a dash continues the card.
+    first = rows.index(separated[0])
+    title = _title_from_preamble(rows[:first], title, "'term - definition' line", near=False)
+    for row in rows[first:]:
+        if _DASH_RE.search(row.text):
+            _start_dash_card(cards, row)
+        else:
+            cards.add(row.text)
+    return title, cards.done()
+
+
+def _start_dash_card(cards: _Cards, row: _Line) -> None:
+    term, definition = _DASH_RE.split(row.text, maxsplit=1)
+    cards.start(_point(term) or term.strip(), row.number)
+    cards.add(definition)
+
+
+_PARSERS: tuple[tuple[str, _Parser], ...] = (
+    ("text/qa", _parse_qa),
+    ("text/markdown", _parse_markdown),
+    ("text/tab", _parse_tab),
+    ("text/numbered", _parse_numbered),
+    ("text/questions", _parse_questions),
+    ("text/dash", _parse_dash),
+)
+
+
+def _text_at(lines: dict[int, _Line], number: int) -> str:
+    line = lines.get(number)
+    return line.text if line is not None else ""
