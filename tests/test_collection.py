@@ -191,3 +191,18 @@ def test_day_start_uses_the_learners_day(tmp_path: Path) -> None:
         assert col.day_start(datetime(2026, 3, 2, 5, 0, tzinfo=UTC)) == datetime(
             2026, 3, 2, 4, 0, tzinfo=UTC
         )
+
+
+def test_graded_answers_keep_per_point_outcomes(collection: Collection) -> None:
+    collection.import_deck(make_draft(1), now=NOW)
+    item = collection.next_card(NOW)
+    assert item is not None
+    collection.answer(
+        item.card.id, Rating.HARD, NOW, mode="type", detail={"typed": "a"},
+        points={0: True, 1: False},
+    )
+    later = NOW + timedelta(days=3)
+    collection.answer(item.card.id, Rating.AGAIN, later, mode="type", points={0: False, 1: False})
+    stats = collection.point_stats(item.card.id)
+    assert [(s.index, s.asked, s.missed) for s in stats] == [(0, 2, 1), (1, 2, 2)]
+    assert collection.check().ok

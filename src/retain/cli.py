@@ -144,7 +144,9 @@ def ensure_sample_deck(col: Collection) -> None:
 
 @cli.command()
 @click.argument("deck", required=False)
-@click.option("--plain", is_flag=True, help="Plain lines on stdin/stdout instead of the full screen.")
+@click.option(
+    "--plain", is_flag=True, help="Plain lines on stdin/stdout instead of the full screen."
+)
 @pass_context
 def study(ctx: Context, deck: str | None, plain: bool) -> None:
     """Study the cards that are due now (all decks, or DECK by name or part of it)."""

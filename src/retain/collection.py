@@ -8,9 +8,10 @@ not at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -87,6 +88,15 @@ class AnswerResult:
     card: Card
     review_id: int
     rating: Rating
+
+
+@dataclass(frozen=True)
+class PointStats:
+    """For one answer point of a card: how many graded answers asked for it, how many missed it."""
+
+    index: int
+    asked: int
+    missed: int
 
 
 @dataclass(frozen=True)
@@ -251,7 +261,7 @@ class Collection:
                 select(schema.decks).where(schema.decks.c.name == name)
             ).first()
             if row is None:
-                deck_id = conn.execute(
+                deck_id: int = conn.execute(
                     insert(schema.decks)
                     .values(
                         name=name, title=draft.title, source_format=draft.format,
@@ -301,7 +311,7 @@ class Collection:
                     )
                     updated += 1
             if new_notes:
-                ids = conn.execute(
+                ids: Sequence[int] = conn.execute(
                     insert(schema.notes).returning(schema.notes.c.id, sort_by_parameter_order=True),
                     new_notes,
                 ).scalars().all()
@@ -402,7 +412,9 @@ class Collection:
                 )
             done = conn.execute(done_query).scalar_one()
         new_left = max(0, int(self._settings["new_per_day"]) - introduced)
-        return StudyCounts(due=int(due), new=min(int(new_available), new_left), done_today=int(done))
+        return StudyCounts(
+            due=int(due), new=min(int(new_available), new_left), done_today=int(done)
+        )
 
     def next_card(self, now: datetime, deck: Deck | None = None) -> StudyItem | None:
         """The card to study now: cards that are due first (by due time), then new cards
@@ -475,8 +487,10 @@ class Collection:
         duration_ms: int | None = None,
         mode: str = "flip",
         detail: dict[str, Any] | None = None,
+        points: Mapping[int, bool] | None = None,
     ) -> AnswerResult:
-        """Record one answer: the review log row and the card's new state, in one
+        """Record one answer: the review log row, the card's new state and, for a graded
+        answer, which answer points it covered (`points`: point index -> covered), in one
         transaction that is on disk when this returns."""
         _check_now(now)
         rating = Rating(rating)
@@ -487,7 +501,7 @@ class Collection:
             card = _card(row)
             rng = scheduling.fuzz_rng(card.id, card.schedule.reps)
             new_state = scheduling.review(card.schedule, rating, now, rng, self._config)
-            review_id = conn.execute(
+            review_id: int = conn.execute(
                 insert(schema.reviews)
                 .values(
                     card_id=card.id, rating=int(rating), reviewed_at=_ms(now),
@@ -501,6 +515,17 @@ class Collection:
                 .where(schema.cards.c.id == card.id)
                 .values(**_state_values(new_state))
             )
+            if points:
+                conn.execute(
+                    insert(schema.review_points),
+                    [
+                        {
+                            "review_id": review_id, "card_id": card.id,
+                            "point_index": index, "covered": bool(covered),
+                        }
+                        for index, covered in sorted(points.items())
+                    ],
+                )
         return AnswerResult(replace(card, schedule=new_state), int(review_id), rating)
 
     def review_history(self, card_id: CardId) -> list[tuple[Rating, datetime]]:
@@ -510,6 +535,25 @@ class Collection:
                 select(r.rating, r.reviewed_at).where(r.card_id == card_id).order_by(r.id)
             ).all()
         return [(Rating(row.rating), _utc(row.reviewed_at)) for row in rows]
+
+    def point_stats(self, card_id: CardId) -> list[PointStats]:
+        """How often each answer point of a card was asked in a graded answer, and missed."""
+        p = schema.review_points.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(
+                    p.point_index,
+                    func.count().label("asked"),
+                    func.sum(cast(p.covered, Integer)).label("covered"),
+                )
+                .where(p.card_id == card_id)
+                .group_by(p.point_index)
+                .order_by(p.point_index)
+            ).all()
+        return [
+            PointStats(int(r.point_index), int(r.asked), int(r.asked) - int(r.covered or 0))
+            for r in rows
+        ]
 
     def review_count(self) -> int:
         with self._read() as conn:
@@ -546,7 +590,7 @@ class Collection:
             card = _card(row)
             events = history.get(card.id, [])
             expected = scheduling.replay(
-                events, self._config, lambda n, cid=card.id: scheduling.fuzz_rng(cid, n)
+                events, self._config, functools.partial(scheduling.fuzz_rng, card.id)
             )
             if not _same_state(expected, card.schedule):
                 problems.append(

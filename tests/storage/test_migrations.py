@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.config import Config
 
 from retain.collection import Collection
 from retain.storage.engine import current_revision, open_engine
@@ -39,3 +39,33 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
     finally:
         col.close()
+
+
+def test_upgrade_from_the_first_schema_keeps_data(tmp_path: Path) -> None:
+    from datetime import UTC
+
+    from alembic import command
+
+    from retain.storage.engine import WRITE
+    from tests.conftest import NOW, make_draft
+
+    path = tmp_path / "old.sqlite3"
+    engine = open_engine(path)
+    config = Config()
+    config.set_main_option("script_location", "retain.storage:migrations")
+    with engine.connect().execution_options(**{WRITE: True}) as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.commit()
+    assert current_revision(engine) == "0001"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO decks (id, name, title, source_format, created_at)"
+            " VALUES (1, 'Old deck', NULL, 'text/questions', 0)"
+        )
+    engine.dispose()
+    with Collection.open(path, tz=UTC) as col:
+        assert [d.name for d in col.decks()] == ["Old deck"]
+        assert current_revision(col.engine) == SCHEMA_REVISION
+        col.import_deck(make_draft(2), now=NOW, deck_name="Old deck")
+        assert [c.total for c in col.deck_counts(NOW)] == [2]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 metadata = MetaData()
 
@@ -95,4 +96,15 @@ reviews = Table(
     Column("detail", Text),
     Index("ix_reviews_card", "card_id", "id"),
     Index("ix_reviews_time", "reviewed_at"),
+)
+
+review_points = Table(
+    "review_points",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("review_id", Integer, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False),
+    Column("card_id", Integer, ForeignKey("cards.id", ondelete="CASCADE"), nullable=False),
+    Column("point_index", Integer, nullable=False),
+    Column("covered", Boolean, nullable=False),
+    Index("ix_review_points_card", "card_id", "point_index"),
 )
