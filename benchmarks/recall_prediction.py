@@ -1,0 +1,246 @@
+"""How well retain predicts recall on a real learner's review log.
+
+    .venv/bin/python benchmarks/recall_prediction.py [CSV] [--day-start-hour H] [--utc-offset HOURS]
+
+The log (default ``../shared/data/reviews/fsrs-review-log-12k.csv`` from the repository root;
+columns ``card_id,review_rating,review_time,review_duration``) is replayed in time order
+through ``retain.core.scheduling.review`` with the default FSRS-6 parameters. Before every
+review that falls on a later calendar day than the card's previous review, the predicted
+recall (``retrievability``) is recorded with the outcome (recalled when the rating is Hard,
+Good or Easy). Same-day reviews update the card but are not scored, as in the
+open-spaced-repetition srs-benchmark.
+
+The figures are those of srs-benchmark:
+
+* log loss (predictions clipped to [1e-15, 1 - 1e-15]);
+* RMSE(bins): reviews are grouped by three features, each binned on a log scale as
+  srs-benchmark's ``rmse_matrix`` does: the days since the previous review
+  (``round(2.48 * 3.62 ** floor(log(t) / log(3.62)), 2)``), the review's number for its card
+  counting every review (``round(1.99 * 1.89 ** floor(log(i) / log(1.89)))``) and the card's
+  lapses so far, i.e. earlier Again ratings on a later day than the review before them
+  (``round(1.65 * 1.73 ** floor(log(n) / log(1.73)))``, 0 for none). RMSE(bins) is the
+  root of the count-weighted mean of (mean outcome - mean prediction)^2 over the groups;
+* AUC (the Mann-Whitney statistic, ties counted half).
+
+The same reviews are scored for py-fsrs run on its own (``Scheduler.review_card`` and
+``get_card_retrievability``), which counts elapsed time in whole 24-hour periods: a review
+the next morning counts as the same day, with a predicted recall of 100%.
+
+Which calendar day a review falls on depends on where the learner's day starts. The log's
+times are UTC and it has no reviews between 06:00 and 15:00 UTC: that is the learner's
+night. Two day starts are measured: 4:00 UTC, which cuts through evening sessions
+(00:00-06:00 UTC), and 4:00 in UTC-06:00 (10:00 UTC, inside the quiet hours), the learner's
+likely local day. ``--day-start-hour`` and ``--utc-offset`` change the second one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import fsrs
+
+from retain.core.model import Rating, SchedulingState
+from retain.core.scheduling import (
+    SchedulerConfig,
+    calendar_days_between,
+    retrievability,
+    review,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_LOG = REPO_ROOT.parent / "shared" / "data" / "reviews" / "fsrs-review-log-12k.csv"
+EPSILON = 1e-15
+
+
+@dataclass(frozen=True)
+class Review:
+    card_id: int
+    rating: Rating
+    at: datetime
+
+
+@dataclass
+class Scored:
+    """Predictions and outcomes for one way of predicting, with the binning features."""
+
+    predicted: list[float] = field(default_factory=list)
+    recalled: list[int] = field(default_factory=list)
+    bins: list[tuple[float, float, float]] = field(default_factory=list)
+
+
+def read_log(path: Path) -> list[Review]:
+    with path.open(newline="") as handle:
+        rows = [
+            Review(
+                card_id=int(row["card_id"]),
+                rating=Rating(int(row["review_rating"])),
+                at=datetime.fromisoformat(row["review_time"]).astimezone(UTC),
+            )
+            for row in csv.DictReader(handle)
+        ]
+    return sorted(rows, key=lambda r: r.at)  # stable: same-time reviews keep the log's order
+
+
+def _log_bin(value: float, base: float, scale: float, digits: int) -> float:
+    return round(scale * base ** math.floor(math.log(value) / math.log(base)), digits)
+
+
+def srs_benchmark_bin(
+    elapsed_days: int, review_number: int, lapses: int
+) -> tuple[float, float, float]:
+    return (
+        _log_bin(elapsed_days, 3.62, 2.48, 2),
+        _log_bin(review_number, 1.89, 1.99, 0),
+        _log_bin(lapses, 1.73, 1.65, 0) if lapses else 0.0,
+    )
+
+
+def score(reviews: Sequence[Review], config: SchedulerConfig) -> tuple[Scored, Scored]:
+    """Replay the log; return (retain's scores, py-fsrs's scores) on the same reviews."""
+    rng = random.Random(0)  # unused: fuzz is off, and fuzz never changes predictions
+    naive_scheduler = fsrs.Scheduler(enable_fuzzing=False)
+    ours: dict[int, SchedulingState] = {}
+    theirs: dict[int, fsrs.Card] = {}
+    counts: dict[int, int] = {}
+    lapses: dict[int, int] = {}
+    retain_scores, naive_scores = Scored(), Scored()
+    for item in reviews:
+        state = ours.get(item.card_id, SchedulingState())
+        card = theirs.get(item.card_id) or fsrs.Card(card_id=item.card_id, due=item.at)
+        number = counts.get(item.card_id, 0) + 1
+        elapsed = (
+            calendar_days_between(state.last_review, item.at, config)
+            if state.last_review is not None
+            else 0
+        )
+        if state.last_review is not None and elapsed > 0:
+            features = srs_benchmark_bin(elapsed, number, lapses.get(item.card_id, 0))
+            outcome = int(item.rating != Rating.AGAIN)
+            for scored, predicted in (
+                (retain_scores, retrievability(state, item.at, config)),
+                (naive_scores, naive_scheduler.get_card_retrievability(card, item.at)),
+            ):
+                scored.predicted.append(predicted)
+                scored.recalled.append(outcome)
+                scored.bins.append(features)
+            if item.rating == Rating.AGAIN:
+                lapses[item.card_id] = lapses.get(item.card_id, 0) + 1
+        ours[item.card_id] = review(state, item.rating, item.at, rng, config)
+        theirs[item.card_id], _ = naive_scheduler.review_card(
+            card, fsrs.Rating(int(item.rating)), item.at
+        )
+        counts[item.card_id] = number
+    return retain_scores, naive_scores
+
+
+def log_loss(predicted: Sequence[float], recalled: Sequence[int]) -> float:
+    total = 0.0
+    for p, y in zip(predicted, recalled, strict=True):
+        p = min(max(p, EPSILON), 1 - EPSILON)
+        total -= math.log(p) if y else math.log(1 - p)
+    return total / len(predicted)
+
+
+def rmse_bins(scored: Scored) -> float:
+    groups: dict[tuple[float, float, float], list[tuple[float, int]]] = {}
+    for features, p, y in zip(scored.bins, scored.predicted, scored.recalled, strict=True):
+        groups.setdefault(features, []).append((p, y))
+    squared = 0.0
+    for members in groups.values():
+        mean_p = sum(p for p, _ in members) / len(members)
+        mean_y = sum(y for _, y in members) / len(members)
+        squared += (mean_y - mean_p) ** 2 * len(members)
+    return math.sqrt(squared / len(scored.predicted))
+
+
+def auc(predicted: Sequence[float], recalled: Sequence[int]) -> float:
+    order = sorted(range(len(predicted)), key=lambda k: predicted[k])
+    ranks = [0.0] * len(predicted)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and predicted[order[end + 1]] == predicted[order[start]]:
+            end += 1
+        for k in order[start : end + 1]:
+            ranks[k] = (start + end) / 2 + 1  # ties share their mean rank
+        start = end + 1
+    positives = sum(recalled)
+    negatives = len(recalled) - positives
+    rank_sum = sum(rank for rank, y in zip(ranks, recalled, strict=True) if y)
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+
+
+def _offset_name(hours: float) -> str:
+    sign = "-" if hours < 0 else "+"
+    minutes = round(abs(hours) * 60)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("csv", nargs="?", type=Path, default=DEFAULT_LOG)
+    parser.add_argument("--day-start-hour", type=int, default=4)
+    parser.add_argument("--utc-offset", type=float, default=-6.0, help="learner's UTC offset")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    reviews = read_log(args.csv)
+    print(
+        f"{len(reviews)} reviews of {len({r.card_id for r in reviews})} cards, "
+        f"{reviews[0].at:%Y-%m-%d} to {reviews[-1].at:%Y-%m-%d} ({args.csv})"
+    )
+    print("FSRS-6 default parameters; scored: reviews on a later calendar day than the last")
+    print()
+    local = timezone(timedelta(hours=args.utc_offset))
+    days = [
+        ("4:00 UTC", SchedulerConfig(fuzz=False, day_start_hour=4, tz=UTC)),
+        (
+            f"{args.day_start_hour}:00 {_offset_name(args.utc_offset)}",
+            SchedulerConfig(fuzz=False, day_start_hour=args.day_start_hour, tz=local),
+        ),
+    ]
+    header = (
+        f"{'day starts at':<18} {'predictor':<27} {'n':>6} "
+        f"{'log loss':>9} {'RMSE(bins)':>11} {'AUC':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    notes = []
+    for day_name, config in days:
+        retain_scores, naive_scores = score(reviews, config)
+        for name, scored in (
+            ("retain (calendar days)", retain_scores),
+            ("py-fsrs (24-hour periods)", naive_scores),
+        ):
+            print(
+                f"{day_name:<18} {name:<27} {len(scored.predicted):>6} "
+                f"{log_loss(scored.predicted, scored.recalled):>9.4f} "
+                f"{rmse_bins(scored):>11.4f} {auc(scored.predicted, scored.recalled):>7.4f}"
+            )
+        certain = [
+            y
+            for p, y in zip(naive_scores.predicted, naive_scores.recalled, strict=True)
+            if p >= 1.0
+        ]
+        notes.append(
+            f"{day_name}: py-fsrs predicted 100% recall for {len(certain)} of these reviews "
+            f"(a calendar day later but under 24 hours); {certain.count(0)} were forgotten."
+        )
+    print()
+    print("\n".join(notes))
+    print(f"Log loss clips predictions to [{EPSILON:g}, 1 - {EPSILON:g}].")
+    print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
