@@ -408,3 +408,21 @@ def test_config_rejects_nonsense(bad: dict[str, object]) -> None:
 )
 def test_format_interval(interval: timedelta, label: str) -> None:
     assert format_interval(interval) == label
+
+
+def test_day_start_follows_daylight_saving_time() -> None:
+    zoneinfo = pytest.importorskip("zoneinfo")
+    try:
+        new_york = zoneinfo.ZoneInfo("America/New_York")
+    except zoneinfo.ZoneInfoNotFoundError:
+        pytest.skip("no time zone database")
+    config = SchedulerConfig(tz=new_york)
+    # 4:00 local is 09:00 UTC in winter (EST) and 08:00 UTC from 10 March 2024 (EDT).
+    assert next_day_start(datetime(2024, 3, 9, 12, 0, tzinfo=UTC), config) == datetime(
+        2024, 3, 10, 8, 0, tzinfo=UTC
+    )
+    assert next_day_start(datetime(2024, 3, 8, 12, 0, tzinfo=UTC), config) == datetime(
+        2024, 3, 9, 9, 0, tzinfo=UTC
+    )
+    assert learner_day(datetime(2024, 3, 10, 7, 59, tzinfo=UTC), config) == date(2024, 3, 9)
+    assert learner_day(datetime(2024, 3, 10, 8, 0, tzinfo=UTC), config) == date(2024, 3, 10)
