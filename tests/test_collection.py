@@ -206,3 +206,15 @@ def test_graded_answers_keep_per_point_outcomes(collection: Collection) -> None:
     stats = collection.point_stats(item.card.id)
     assert [(s.index, s.asked, s.missed) for s in stats] == [(0, 2, 1), (1, 2, 2)]
     assert collection.check().ok
+
+
+def test_next_cards_gives_distinct_cards_in_queue_order(collection: Collection) -> None:
+    collection.import_deck(make_draft(6), now=NOW)
+    first = collection.next_card(NOW)
+    assert first is not None
+    collection.answer(first.card.id, Rating.EASY, NOW)
+    later = NOW + timedelta(days=60)
+    items = collection.next_cards(later, limit=4)
+    assert [i.card.id for i in items][0] == first.card.id
+    assert len({i.card.id for i in items}) == 4
+    assert [i.note.question for i in items[1:]] == ["Question 1?", "Question 2?", "Question 3?"]

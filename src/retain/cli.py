@@ -243,5 +243,57 @@ def config_command(ctx: Context, key: str | None, value: str | None) -> None:
     click.echo(f"{key} = {col.settings[key]}")
 
 
+@cli.command()
+@click.option(
+    "--jsonl", "jsonl", is_flag=True, required=True,
+    help="Read one JSON object per line on stdin, write one result per line on stdout.",
+)
+def grade(jsonl: bool) -> None:
+    """Grade typed answers in a batch, point by point.
+
+    Each input line is {"question": str, "answer_points": [str, ...], "typed": str}. Each
+    output line, in the same order, is {"covered": [indices], "contradiction": bool,
+    "score": float, "verdict": "correct"|"partial"|"incorrect",
+    "rating": "again"|"hard"|"good"|"easy"}, or {"error": "..."} for a line that cannot be
+    graded; the lines after it are still graded.
+    """
+    from retain.core.grading import grade_typed_answer
+
+    out = sys.stdout
+    for number, line in enumerate(sys.stdin, 1):
+        try:
+            question, points, typed = _grading_request(line)
+            result: dict[str, object] = grade_typed_answer(question, points, typed).to_json_dict()
+        except ValueError as error:
+            result = {"error": f"line {number}: {error}"}
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+def _grading_request(line: str) -> tuple[str, list[str], str]:
+    if not line.strip():
+        raise ValueError("empty line; expected a JSON object")
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    question = data.get("question", "")
+    points = data.get("answer_points")
+    typed = data.get("typed")
+    if not isinstance(question, str):
+        raise ValueError('"question" must be a string')
+    if (
+        not isinstance(points, list)
+        or not points
+        or not all(isinstance(p, str) and p.strip() for p in points)
+    ):
+        raise ValueError('"answer_points" must be a non-empty list of non-empty strings')
+    if not isinstance(typed, str):
+        raise ValueError('"typed" must be a string')
+    return question, points, typed
+
+
 def main() -> None:
     cli()

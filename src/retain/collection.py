@@ -419,41 +419,56 @@ class Collection:
     def next_card(self, now: datetime, deck: Deck | None = None) -> StudyItem | None:
         """The card to study now: cards that are due first (by due time), then new cards
         while today's new-card limit lasts, then learning steps due within 20 minutes."""
+        items = self.next_cards(now, deck, limit=1)
+        return items[0] if items else None
+
+    def next_cards(
+        self, now: datetime, deck: Deck | None = None, *, limit: int
+    ) -> list[StudyItem]:
+        """Up to `limit` distinct cards to study now, in the order `next_card` gives them
+        (for modes that ask about several cards at once, such as matching)."""
         _check_now(now)
         c = schema.cards.c
         with self._read() as conn:
-            row = conn.execute(
-                select(schema.cards)
-                .where(self._scope(deck), c.due.is_not(None), c.due <= _ms(now))
-                .order_by(c.due, c.id)
-                .limit(1)
-            ).first()
-            if row is None:
-                limit = int(self._settings["new_per_day"])
-                if limit > 0 and self._new_introduced_today(conn, now, deck) < limit:
-                    row = conn.execute(
+            rows = list(
+                conn.execute(
+                    select(schema.cards)
+                    .where(self._scope(deck), c.due.is_not(None), c.due <= _ms(now))
+                    .order_by(c.due, c.id)
+                    .limit(limit)
+                ).all()
+            )
+            new_limit = int(self._settings["new_per_day"])
+            if len(rows) < limit and new_limit > 0:
+                new_left = new_limit - self._new_introduced_today(conn, now, deck)
+                if new_left > 0:
+                    rows += conn.execute(
                         select(schema.cards)
                         .where(self._scope(deck), c.state == int(CardState.NEW))
                         .order_by(c.position, c.id)
-                        .limit(1)
-                    ).first()
-            if row is None:
-                row = conn.execute(
+                        .limit(min(new_left, limit - len(rows)))
+                    ).all()
+            if len(rows) < limit:
+                rows += conn.execute(
                     select(schema.cards)
                     .where(
                         self._scope(deck),
                         c.state.in_([int(CardState.LEARNING), int(CardState.RELEARNING)]),
+                        c.due > _ms(now),
                         c.due <= _ms(now + LEARN_AHEAD),
                     )
                     .order_by(c.due, c.id)
-                    .limit(1)
-                ).first()
-            if row is None:
-                return None
-            note = conn.execute(
-                select(schema.notes).where(schema.notes.c.id == row.note_id)
-            ).one()
-        return StudyItem(_card(row), _note(note))
+                    .limit(limit - len(rows))
+                ).all()
+            if not rows:
+                return []
+            notes = {
+                r.id: _note(r)
+                for r in conn.execute(
+                    select(schema.notes).where(schema.notes.c.id.in_({r.note_id for r in rows}))
+                )
+            }
+        return [StudyItem(_card(r), notes[r.note_id]) for r in rows]
 
     def card(self, card_id: CardId) -> StudyItem:
         with self._read() as conn:
