@@ -1,0 +1,698 @@
+"""Grading a typed answer against a card's answer points.
+
+`grade_typed_answer` decides, point by point, whether what the student typed conveys the
+point's key fact, and whether it says something that contradicts the card.
+
+How a point is read:
+
+* Its text becomes weighted *terms* (see `retain.core.textnorm`): numbers and dates weigh
+  most, then names and named concepts (capitalised words, multi-word synonyms such as
+  "general secretary"), then ordinary content words. Function words weigh nothing.
+* Words the question already contains count for little, so copying the question back
+  earns nothing. Words shared by many cards of the deck (``other_answers``) count for
+  less than words that belong to this card alone.
+* The part of a point before its first " - ", ";" or full stop is its *head*, the key
+  fact; what follows is elaboration and counts for about a third.
+
+A point is covered when the matched weight reaches a share of the point's weight, where a
+long point needs no more than a few key terms (`_SATURATION`). Terms match on equal keys,
+synonym groups, small misspellings (edit distance), and abbreviations (prefixes such as
+"Gen Sec", "pos").
+
+A point is contradicted, and so not covered, when the answer gives a date or number that
+the card does not have in a sentence about that point; when it puts the point's subject
+on the opposite side (left/right, open/closed, ...); when it states positively what the
+point negates ("Lenin named a successor" against "no clear successor"); or when it tells
+a fact of another card of the deck about that card's people.
+
+A bare list of key words ("party secretary files agenda") covers only short points
+(names, dates): longer points need the relation between the words to be stated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+from rapidfuzz.distance import Levenshtein
+
+from retain.core.model import Rating
+from retain.core.textnorm import Token, fold, tokenize
+
+__all__ = [
+    "Grade",
+    "PointResult",
+    "Verdict",
+    "grade_typed_answer",
+    "suggest_rating",
+]
+
+Verdict = Literal["correct", "partial", "incorrect"]
+
+# --- tuning -----------------------------------------------------------------------------
+_COVER_SHARE = 0.5  # share of a point's (saturated) weight that must be matched
+_SATURATION = 5.0  # a point never needs more matched weight than this
+_MIN_MATCH = 0.9  # and never less than this (outside the question's own words)
+_TAIL_FACTOR = 0.35  # weight of a point's elaboration against its head
+_QUESTION_FACTOR = 0.15  # weight of words the question already has
+_FIRST_NAME_FACTOR = 0.3  # leading words of a capitalised run ("Leon" Trotsky)
+_W_YEAR = 3.0
+_W_NUMBER = 3.0
+_W_MONTH = 2.0
+_W_DAY = 1.0
+_W_WEAK_NUMBER = 0.5
+_W_NAME = 2.0
+_W_WORD = 1.0
+_W_GENERIC = 0.3
+_CONTEXT = 5  # tokens either side of a number that say what it is about
+_SIDE_WINDOW = 6
+
+
+# --- data files ---------------------------------------------------------------------
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("retain.core").joinpath("grading_data", name).read_text("utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def _keys(phrase: str) -> tuple[str, ...]:
+    return tuple(t.key for t in tokenize(phrase))
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> tuple[dict[str, str], dict[tuple[str, ...], str], int]:
+    """Single-key synonyms -> group key, and multi-key phrases -> group key."""
+    single: dict[str, str] = {}
+    phrases: dict[tuple[str, ...], str] = {}
+    longest = 1
+    for line in _data_lines("synonyms.txt"):
+        members = [m.strip() for m in line.split("|") if m.strip()]
+        group = "=" + "_".join(_keys(members[0]))
+        for member in members:
+            keys = _keys(member)
+            if not keys:
+                continue
+            if len(keys) == 1:
+                single.setdefault(keys[0], group)
+            else:
+                phrases.setdefault(keys, group)
+                longest = max(longest, len(keys))
+    return single, phrases, longest
+
+
+@lru_cache(maxsize=1)
+def _antonyms() -> dict[str, frozenset[str]]:
+    single, _, _ = _synonyms()
+    out: dict[str, set[str]] = {}
+    for line in _data_lines("antonyms.txt"):
+        a, b = (single.get(k, k) for k in (_keys(x.strip())[0] for x in line.split("|")))
+        out.setdefault(a, set()).add(b)
+        out.setdefault(b, set()).add(a)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _generic() -> frozenset[str]:
+    words: set[str] = set()
+    for line in _data_lines("generic.txt"):
+        words.update(_keys(line))
+    return frozenset(words)
+
+
+# --- analysed text ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    """A token after synonym folding; `text` is what was written, `pos` its place."""
+
+    key: str
+    text: str
+    pos: int
+    stop: bool
+    fact: bool
+    cap: bool
+    negated: bool
+    weak: bool
+    group: bool  # a multi-word synonym group
+
+
+def _analyse(text: str) -> tuple[_Tok, ...]:
+    return _analyse_cached(text)
+
+
+@lru_cache(maxsize=8192)
+def _analyse_cached(text: str) -> tuple[_Tok, ...]:
+    toks = tokenize(text)
+    single, phrases, longest = _synonyms()
+    out: list[_Tok] = []
+    folded = fold(text)
+    i = 0
+    while i < len(toks):
+        matched = False
+        for n in range(min(longest, len(toks) - i), 1, -1):
+            keys = tuple(t.key for t in toks[i : i + n])
+            group = phrases.get(keys)
+            if group is not None:
+                first, last = toks[i], toks[i + n - 1]
+                out.append(
+                    _Tok(
+                        group,
+                        folded[first.start : last.end],
+                        len(out),
+                        False,
+                        False,
+                        True,
+                        first.negated,
+                        False,
+                        True,
+                    )
+                )
+                i += n
+                matched = True
+                break
+        if matched:
+            continue
+        t = toks[i]
+        key = t.key if t.fact or t.stop else single.get(t.key, t.key)
+        out.append(
+            _Tok(key, t.text, len(out), t.stop, t.fact, t.cap, t.negated, t.weak, key != t.key)
+        )
+        i += 1
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    key: str
+    text: str
+    weight: float
+    fact: bool
+    name: bool
+    negated: bool
+    head: bool
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    text: str
+    terms: tuple[_Term, ...]
+    total: float
+    head_content: int  # content terms (not facts) of weight >= 0.5 in the head
+    facts: frozenset[str]
+    keys: frozenset[str]
+
+
+_HEAD_END = re.compile(r"\s[-:]\s|;|\.\s|\.$|\(|, (?:which|who|where|that|so|therefore)\b")
+
+
+def _split_head(text: str) -> int:
+    """Character index where a point's head ends."""
+    folded = fold(text)
+    m = _HEAD_END.search(folded)
+    return m.start() if m else len(folded)
+
+
+def _term_weight(tok: _Tok, generic: frozenset[str]) -> float:
+    if tok.fact:
+        kind = tok.key[0]
+        if tok.weak:
+            return _W_WEAK_NUMBER
+        if tok.key.startswith("yy") or kind == "y":
+            return _W_YEAR
+        return {"m": _W_MONTH, "d": _W_DAY}.get(kind, _W_NUMBER)
+    if tok.cap or tok.group:
+        return _W_NAME
+    if tok.key in generic:
+        return _W_GENERIC
+    return _W_WORD
+
+
+def _expand_years(facts: set[str], toks: Sequence[_Tok]) -> None:
+    """Add the years inside a range ("1932-1935") to a set of facts."""
+    years = [int(t.key[1:]) for t in toks if t.fact and t.key.startswith("y") and t.key[1:].isdigit()]
+    for a, b in zip(years, years[1:], strict=False):
+        if 0 < b - a <= 12:
+            facts.update(f"y{y}" for y in range(a, b + 1))
+
+
+@lru_cache(maxsize=4096)
+def _analyse_card(
+    question: str, points: tuple[str, ...], others: tuple[tuple[str, ...], ...]
+) -> _Card:
+    generic = _generic()
+    qtoks = _analyse(question)
+    qkeys = frozenset(t.key for t in qtoks if not t.stop)
+    qfacts: set[str] = {t.key for t in qtoks if t.fact}
+    _expand_years(qfacts, qtoks)
+    other_keys = [frozenset(t.key for p in card for t in _analyse(p) if not t.stop) for card in others]
+    df: dict[str, int] = {}
+    for ks in other_keys:
+        for k in ks:
+            df[k] = df.get(k, 0) + 1
+    analysed_points: list[_Point] = []
+    card_facts: set[str] = set(qfacts)
+    card_keys: set[str] = set(qkeys)
+    for text in points:
+        toks = _analyse(text)
+        head_end = _split_head(text)
+        folded = fold(text)
+        # map token positions back to head/tail by character offset of their text
+        offsets = _token_offsets(folded, toks)
+        head_toks = [t for t, off in zip(toks, offsets, strict=True) if off < head_end]
+        head_content = sum(1 for t in head_toks if not t.stop and not t.fact)
+        head_all = sum(1 for t in head_toks if not t.stop)
+        whole_is_head = head_all < 2
+        terms: list[_Term] = []
+        for idx, (t, off) in enumerate(zip(toks, offsets, strict=True)):
+            if t.stop:
+                continue
+            w = _term_weight(t, generic)
+            if t.key in qkeys:
+                w *= _QUESTION_FACTOR
+            elif not t.fact and df:
+                d = df.get(t.key, 0)
+                w *= max(0.25, 1.0 / (1.0 + 0.5 * d))
+            if (
+                t.cap
+                and not t.group
+                and idx + 1 < len(toks)
+                and toks[idx + 1].cap
+                and not toks[idx + 1].stop
+            ):
+                w *= _FIRST_NAME_FACTOR
+            head = whole_is_head or off < head_end
+            if not head:
+                w *= _TAIL_FACTOR
+            terms.append(
+                _Term(t.key, t.text, w, t.fact, t.cap or t.group, t.negated, head, t.pos)
+            )
+        facts: set[str] = {t.key for t in toks if t.fact and not t.weak}
+        _expand_years(facts, toks)
+        card_facts |= facts
+        card_keys |= {t.key for t in toks if not t.stop}
+        analysed_points.append(
+            _Point(
+                text,
+                tuple(terms),
+                sum(t.weight for t in terms),
+                head_content if not whole_is_head else sum(1 for t in terms if not t.fact),
+                frozenset(facts),
+                frozenset(t.key for t in toks if not t.stop),
+            )
+        )
+    other_names: list[frozenset[str]] = [
+        frozenset(t.key for p in card for t in _analyse(p) if t.cap and not t.stop and not t.group)
+        for card in others
+    ]
+    card_names = frozenset(
+        t.key
+        for p in points
+        for t in _analyse(p)
+        if t.cap and not t.stop and not t.group and t.key not in qkeys and df.get(t.key, 0) < 3
+    )
+    return _Card(
+        tuple(analysed_points),
+        qkeys,
+        frozenset(card_facts),
+        frozenset(card_keys),
+        tuple(other_keys),
+        tuple(other_names),
+        card_names,
+    )
+
+
+def _token_offsets(folded: str, toks: Sequence[_Tok]) -> list[int]:
+    offsets: list[int] = []
+    cursor = 0
+    for t in toks:
+        found = folded.find(t.text, cursor)
+        if found < 0:
+            found = cursor
+        offsets.append(found)
+        cursor = found + max(len(t.text), 1) if found >= cursor else cursor
+    return offsets
+
+
+@dataclass(frozen=True, slots=True)
+class _Card:
+    points: tuple[_Point, ...]
+    question_keys: frozenset[str]
+    facts: frozenset[str]
+    keys: frozenset[str]
+    other_keys: tuple[frozenset[str], ...]
+    other_names: tuple[frozenset[str], ...]
+    names: frozenset[str]  # this card's own people and places
+
+
+# --- results ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """How one answer point fared: covered or not, and which typed words matched it."""
+
+    index: int
+    text: str
+    covered: bool
+    matched_terms: tuple[str, ...]
+    contradicted: bool
+    score: float
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The grade of one typed answer.
+
+    `covered` lists the 0-based indices of the points conveyed correctly, `points` has one
+    `PointResult` per answer point (for feedback), and `rating` is the suggested FSRS
+    rating when the answer time is not known (see `suggest_rating`).
+    """
+
+    covered: tuple[int, ...]
+    contradiction: bool
+    score: float
+    verdict: Verdict
+    rating: Rating
+    points: tuple[PointResult, ...]
+
+    @property
+    def missed(self) -> tuple[int, ...]:
+        """Indices of the points the answer did not convey."""
+        return tuple(p.index for p in self.points if not p.covered)
+
+    def to_json_dict(self) -> dict[str, object]:
+        """The stable JSON shape: covered, contradiction, score, verdict, rating."""
+        return {
+            "covered": list(self.covered),
+            "contradiction": self.contradiction,
+            "score": round(self.score, 4),
+            "verdict": self.verdict,
+            "rating": self.rating.label,
+        }
+
+
+def suggest_rating(grade: Grade, duration_ms: int | None = None) -> Rating:
+    """The FSRS rating a grade suggests.
+
+    Incorrect is AGAIN; partial is HARD, or AGAIN when less than half of the answer was
+    there; correct is GOOD, and EASY when it was clean (no contradiction) and quick:
+    under 2.5 s per answer point plus 4 s of reading.
+    """
+    if grade.verdict == "incorrect":
+        return Rating.AGAIN
+    if grade.verdict == "partial":
+        return Rating.HARD if grade.score >= 0.5 else Rating.AGAIN
+    if (
+        duration_ms is not None
+        and not grade.contradiction
+        and duration_ms <= 4000 + 2500 * max(1, len(grade.points))
+    ):
+        return Rating.EASY
+    return Rating.GOOD
+
+
+# --- matching -----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _fuzzy(point_key: str, point_text: str, typed_key: str, typed_text: str) -> float:
+    """How well a typed word matches a point word that it is not equal to (0 = not)."""
+    if point_key.startswith("=") or typed_key.startswith("="):
+        return 0.0
+    a, b = point_text.lower(), typed_text.lower()
+    la, lb = len(a), len(b)
+    if la >= 4 and lb >= 4:
+        limit = 1 if min(la, lb) <= 6 else 2
+        if abs(la - lb) <= limit and Levenshtein.distance(a, b, score_cutoff=limit) <= limit:
+            return 0.9
+        ka, kb = point_key, typed_key
+        if len(ka) >= 5 and len(kb) >= 5 and (ka.startswith(kb) or kb.startswith(ka)):
+            return 0.85
+        if min(len(ka), len(kb)) >= 6:
+            lim = 1 if min(len(ka), len(kb)) <= 7 else 2
+            if Levenshtein.distance(ka, kb, score_cutoff=lim) <= lim:
+                return 0.85
+    # abbreviation: "gen" for general, "pos" for positive, "dept" for department
+    if 3 <= lb <= 4 and la >= 6 and a.startswith(b) and b.isalpha():
+        return 0.75
+    if 3 <= la <= 4 and lb >= 6 and b.startswith(a) and a.isalpha():
+        return 0.75
+    return 0.0
+
+
+def _fact_match(point_key: str, typed_key: str) -> bool:
+    if point_key == typed_key:
+        return True
+    if typed_key.startswith("yy") and point_key.startswith("y") and not point_key.startswith("yy"):
+        return point_key[-2:] == typed_key[2:]
+    if point_key.startswith("yy") and typed_key.startswith("y"):
+        return typed_key[-2:] == point_key[2:]
+    if point_key[0] in "pn" and typed_key[0] in "pn":
+        return point_key[1:] == typed_key[1:]
+    return False
+
+
+def _in_card(fact: str, card: _Card) -> bool:
+    if fact in card.facts:
+        return True
+    if fact.startswith("yy"):
+        return any(f.startswith("y") and f[-2:] == fact[2:] for f in card.facts)
+    if fact[0] in "pn":
+        return f"p{fact[1:]}" in card.facts or f"n{fact[1:]}" in card.facts
+    return False
+
+
+def _fact_kind(key: str) -> str:
+    if key.startswith("y"):
+        return "y"
+    if key[0] in "pn":
+        return "n"
+    return key[0]
+
+
+@dataclass(slots=True)
+class _PointMatch:
+    matched: float
+    matched_outside_question: float
+    terms: list[str]
+    positions: list[int]
+    anchor_positions: list[int]
+    conflict: bool = False
+
+
+def _match_point(point: _Point, typed: Sequence[_Tok], by_key: dict[str, list[_Tok]]) -> _PointMatch:
+    result = _PointMatch(0.0, 0.0, [], [], [])
+    content = [t for t in typed if not t.stop]
+    for term in point.terms:
+        best = 0.0
+        best_tok: _Tok | None = None
+        exact = by_key.get(term.key)
+        if exact:
+            best, best_tok = 1.0, exact[0]
+        elif term.fact:
+            for t in content:
+                if t.fact and _fact_match(term.key, t.key):
+                    best, best_tok = 1.0, t
+                    break
+        else:
+            for t in content:
+                if t.fact:
+                    continue
+                s = _fuzzy(term.key, term.text, t.key, t.text)
+                if s > best:
+                    best, best_tok = s, t
+        if best_tok is None:
+            continue
+        if not term.fact and term.negated != best_tok.negated and term.weight >= 0.5 and term.head:
+            result.conflict = True
+            continue
+        result.matched += best * term.weight
+        result.matched_outside_question += best * term.weight
+        result.terms.append(best_tok.text)
+        result.positions.append(best_tok.pos)
+        if term.weight >= 0.5 and not term.fact:
+            result.anchor_positions.append(best_tok.pos)
+    return result
+
+
+def _side_conflict(point: _Point, typed: Sequence[_Tok], match: _PointMatch) -> bool:
+    antonyms = _antonyms()
+    typed_keys = {t.key for t in typed}
+    for term in point.terms:
+        opposites = antonyms.get(term.key)
+        if not opposites or not (opposites & typed_keys):
+            continue
+        own = [t.pos for t in typed if t.key == term.key]
+        wrong = [t.pos for t in typed if t.key in opposites]
+        anchors = [p for p in match.anchor_positions if p not in own]
+        if anchors:
+            for a in anchors:
+                near_own = min((abs(a - p) for p in own), default=99)
+                near_wrong = min((abs(a - p) for p in wrong), default=99)
+                if near_wrong < near_own and near_wrong <= _SIDE_WINDOW:
+                    return True
+        elif not own:
+            other_weight = sum(t.weight for t in point.terms if t.key != term.key)
+            if other_weight <= 1.0 or len(point.terms) <= 2:
+                return True
+    return False
+
+
+def _fact_conflicts(
+    card: _Card, typed: Sequence[_Tok], matches: Sequence[_PointMatch]
+) -> tuple[set[int], bool]:
+    """Points contradicted by a date or number the card does not have."""
+    contradicted: set[int] = set()
+    any_conflict = False
+    typed_content = [t for t in typed if not t.stop]
+    for t in typed:
+        if not t.fact or t.weak or _in_card(t.key, card):
+            continue
+        kind = _fact_kind(t.key)
+        if kind == "d":
+            continue
+        window = {
+            u.key
+            for u in typed_content
+            if not u.fact and abs(u.pos - t.pos) <= _CONTEXT
+        }
+        candidates = [
+            i
+            for i, p in enumerate(card.points)
+            if any(_fact_kind(f) == kind for f in p.facts)
+        ]
+        chosen = [i for i in candidates if window & card.points[i].keys]
+        if not chosen and not (window - card.question_keys):
+            chosen = candidates
+        if chosen:
+            contradicted.update(chosen)
+            any_conflict = True
+        elif kind == "y" and any(f.startswith("y") for f in card.facts) and not window - card.keys:
+            any_conflict = True
+    del matches
+    return contradicted, any_conflict
+
+
+def _other_card_conflict(card: _Card, typed: Sequence[_Tok]) -> bool:
+    """The answer tells another card's fact about that card's people."""
+    if not card.names:
+        return False
+    keys = {t.key for t in typed if not t.stop and not t.fact}
+    for names, other in zip(card.other_names, card.other_keys, strict=True):
+        foreign = (keys & names) - card.keys
+        if not foreign:
+            continue
+        rest = (keys & other) - card.keys - names
+        if rest:
+            return True
+    return False
+
+
+def _is_bare_list(typed: Sequence[_Tok]) -> bool:
+    content = [t for t in typed if not t.stop]
+    words = [t for t in content if not t.fact]
+    return len(words) >= 3 and len(content) == len(typed)
+
+
+def _alternatives(points: Sequence[str]) -> list[str] | None:
+    if len(points) != 1:
+        return None
+    parts = [p.strip() for p in re.split(r"\s+/\s+|;\s*|\s+\bor\b\s+", points[0]) if p.strip()]
+    return parts if len(parts) > 1 else None
+
+
+# --- the grader ---------------------------------------------------------------------
+
+
+def grade_typed_answer(
+    question: str,
+    answer_points: Sequence[str],
+    typed: str,
+    *,
+    other_answers: Sequence[Sequence[str]] = (),
+) -> Grade:
+    """Grade `typed` against `answer_points`, the points of the card asked by `question`.
+
+    `other_answers` are the answer points of the other cards of the deck: they tell which
+    words are common in the deck (and so weigh less) and which answers belong to another
+    card. A one-point card whose point lists alternatives ("a / b", "a; b") accepts any.
+    """
+    points = tuple(answer_points)
+    others = tuple(tuple(o) for o in other_answers)
+    alternatives = _alternatives(points)
+    if alternatives is not None:
+        best: Grade | None = None
+        for alt in alternatives:
+            g = _grade(question, (alt,), typed, others)
+            if best is None or (g.score, -g.contradiction) > (best.score, -best.contradiction):
+                best = g
+        assert best is not None
+        only = best.points[0]
+        return Grade(
+            best.covered,
+            best.contradiction,
+            best.score,
+            best.verdict,
+            best.rating,
+            (PointResult(0, points[0], only.covered, only.matched_terms, only.contradicted, only.score),),
+        )
+    return _grade(question, points, typed, others)
+
+
+def _grade(
+    question: str, points: tuple[str, ...], typed_text: str, others: tuple[tuple[str, ...], ...]
+) -> Grade:
+    card = _analyse_card(question, points, others)
+    typed = _analyse(typed_text)
+    by_key: dict[str, list[_Tok]] = {}
+    for t in typed:
+        if not t.stop:
+            by_key.setdefault(t.key, []).append(t)
+    bare = _is_bare_list(typed)
+    matches = [_match_point(p, typed, by_key) for p in card.points]
+    fact_contradicted, fact_conflict = _fact_conflicts(card, typed, matches)
+    results: list[PointResult] = []
+    contradiction = fact_conflict
+    scores: list[float] = []
+    for i, (point, m) in enumerate(zip(card.points, matches, strict=True)):
+        conflict = m.conflict or i in fact_contradicted or _side_conflict(point, typed, m)
+        need = max(min(point.total * _COVER_SHARE, _SATURATION * _COVER_SHARE), 1e-9)
+        share = min(1.0, m.matched / (2 * need)) if point.total > 0 else 0.0
+        covered = (
+            not conflict
+            and m.matched >= need - 1e-9
+            and m.matched_outside_question >= min(_MIN_MATCH, point.total * 0.8)
+        )
+        if covered and bare and point.head_content > 2:
+            covered = False
+        if conflict:
+            share = 0.0
+            contradiction = contradiction or bool(m.terms) or i in fact_contradicted
+        scores.append(1.0 if covered else share)
+        results.append(
+            PointResult(i, point.text, covered, tuple(dict.fromkeys(m.terms)), conflict, share)
+        )
+    if _other_card_conflict(card, typed):
+        contradiction = True
+    covered_idx = tuple(r.index for r in results if r.covered)
+    score = sum(scores) / len(scores) if scores else 0.0
+    if contradiction:
+        score *= 0.5
+    verdict: Verdict
+    if not covered_idx:
+        verdict = "incorrect"
+    elif len(covered_idx) == len(results) and not contradiction:
+        verdict = "correct"
+    else:
+        verdict = "partial"
+    grade = Grade(covered_idx, contradiction, score, verdict, Rating.AGAIN, tuple(results))
+    return Grade(
+        covered_idx, contradiction, score, verdict, suggest_rating(grade), tuple(results)
+    )

@@ -1,0 +1,515 @@
+"""Text normalisation for comparing what a student typed with an answer.
+
+Everything here turns free text into a list of `Token`s whose `key` can be compared
+directly: words are folded to lower case, British and American spellings meet, common
+inflections are stripped, and numbers and dates become canonical *facts*
+(``y1934`` a year, ``m12`` a month, ``d1`` a day of the month, ``n26000`` a number,
+``p22`` a percentage). Number words ("nineteen thirty-seven", "twenty-two per cent"),
+two-digit years ("Jan '24") and day/month/year dates ("1/12/1934") are understood.
+
+The same functions are applied to both sides of a comparison, so a transformation only
+has to make variants meet; it does not have to produce dictionary words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = [
+    "STOPWORDS",
+    "Token",
+    "fold",
+    "stem",
+    "tokenize",
+]
+
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u0060": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2012": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2026": "...",
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Unicode-normalise `text` and straighten quotes and dashes (case is kept)."""
+    return unicodedata.normalize("NFKC", text).translate(_FOLD)
+
+
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
+    having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll
+    i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor
+    not of off on once only or other ought our ours ourselves out over own same shan't she she'd
+    she'll she's should shouldn't so some such than that that's the their theirs them themselves
+    then there there's these they they'd they'll they're they've this those through to too under
+    until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where
+    where's which while who who's whom why why's with won't would wouldn't you you'd you'll you're
+    you've your yours yourself yourselves also just will shall may might must would thus hence
+    therefore however although though yet still even ever every any either neither whether upon
+    onto via per like unlike within without whose whom whatever whichever whoever s t
+    """.split()
+)
+"""Function words: they carry no fact on their own."""
+
+NEGATORS: frozenset[str] = frozenset(
+    {"no", "not", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
+)
+
+_MONTHS: dict[str, int] = {}
+for _i, _names in enumerate(
+    [
+        ("january", "jan"),
+        ("february", "feb"),
+        ("march", "mar"),
+        ("april", "apr"),
+        ("may",),
+        ("june", "jun"),
+        ("july", "jul"),
+        ("august", "aug"),
+        ("september", "sep", "sept"),
+        ("october", "oct"),
+        ("november", "nov"),
+        ("december", "dec"),
+    ],
+    start=1,
+):
+    for _n in _names:
+        _MONTHS[_n] = _i
+_AMBIGUOUS_MONTHS = frozenset({"may", "mar", "march", "jan", "sep", "oct", "nov", "dec", "jun"})
+
+_UNITS = {
+    "zero": 0,
+    "nought": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word or fact of a text.
+
+    `key` is what comparisons use: a stem for words, a canonical fact (``y1934``) for
+    numbers and dates. `text` is the span as written; `start`/`end` index the source.
+    """
+
+    text: str
+    key: str
+    start: int
+    end: int
+    index: int
+    stop: bool = False
+    fact: bool = False
+    cap: bool = False
+    negated: bool = False
+    weak: bool = False  # a small number that is not a date: never used to find conflicts
+
+
+# --- stemming -------------------------------------------------------------------------
+
+_BRIT = [
+    (re.compile(r"isation(s?)$"), r"ization\1"),
+    (re.compile(r"is(e|ed|es|ing|er|ers)$"), r"iz\1"),
+    (re.compile(r"ys(e|ed|es|ing)$"), r"yz\1"),
+    (re.compile(r"([^aeiou])re$"), r"\1er"),
+    (re.compile(r"([^aeiou])res$"), r"\1ers"),
+    (re.compile(r"ence$"), "ense"),
+    (re.compile(r"ogue$"), "og"),
+    (re.compile(r"our(s|ed|ing|er|ers|able|ite|ites)?$"), r"or\1"),
+    (re.compile(r"mme$"), "m"),
+]
+_SUFFIXES = (
+    "izations",
+    "ization",
+    "ational",
+    "fulness",
+    "ousness",
+    "iveness",
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "nesses",
+    "ness",
+    "ities",
+    "ity",
+    "ingly",
+    "edly",
+    "ings",
+    "ing",
+    "ied",
+    "ies",
+    "ers",
+    "er",
+    "ors",
+    "or",
+    "ed",
+    "ly",
+    "es",
+    "s",
+)
+_DOUBLE = re.compile(r"([bdfgklmnprtz])\1$")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light stemmer: lower case, British -> American, common suffixes stripped.
+
+    "leaders", "leading", "leader" -> "lead"; "organisation"/"organization" meet;
+    "expelled"/"expel" meet. It is deliberately cruder than Porter's: both sides of a
+    comparison pass through it, so it only has to make variants meet.
+    """
+    w = word.lower().strip("'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if len(w) >= 5:
+        for pattern, repl in _BRIT:
+            new = pattern.sub(repl, w)
+            if new != w:
+                w = new
+                break
+    for suffix in _SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            if suffix in ("ied", "ies"):
+                w = w[: -len(suffix)] + "y"
+            elif suffix == "s" and w.endswith(("ss", "us", "is")):
+                break
+            else:
+                w = w[: -len(suffix)]
+            break
+    if len(w) > 4 and w.endswith("e"):
+        w = w[:-1]
+    if len(w) > 3 and w.endswith(("iz", "yz")):
+        w = w[:-2] if len(w) > 5 else w
+    if len(w) > 3 and w.endswith("y"):
+        w = w[:-1] + "i"
+    m = _DOUBLE.search(w)
+    if m and len(w) > 4:
+        w = w[:-1]
+    return w
+
+
+# --- number words ---------------------------------------------------------------------
+
+_WORD_RE = re.compile(
+    r"\d{1,2}/\d{1,2}/\d{2,4}"  # 1/12/1934
+    r"|'\d\d(?!\d)"  # '24
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 26,000
+    r"|\d+(?:\.\d+)?(?:st|nd|rd|th|s)?(?=[^\w]|$|[A-Za-z])"  # 1934, 1st, 1920s
+    r"|\d+"
+    r"|[A-Za-z]+(?:'[A-Za-z]+)*"
+    r"|%"
+)
+
+
+def _parse_number_words(words: list[str]) -> int | None:
+    """Value of a run of number words: "thirty-five thousand", "nineteen thirty-seven"."""
+    if not words:
+        return None
+    # A year said in two halves: "nineteen thirty-seven", "nineteen twenty four".
+    if words[0] in _UNITS and 10 <= _UNITS[words[0]] <= 19 and len(words) >= 2:
+        rest = words[1:]
+        if rest and rest[0] not in _SCALES:
+            second = _parse_number_words(rest)
+            if second is not None and second < 100:
+                return _UNITS[words[0]] * 100 + second
+    total = 0
+    current = 0
+    for w in words:
+        if w in _UNITS:
+            current += _UNITS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w == "hundred":
+            current = max(current, 1) * 100
+        elif w in _SCALES:
+            total += max(current, 1) * _SCALES[w]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+@dataclass(slots=True)
+class _Raw:
+    text: str
+    start: int
+    end: int
+
+
+def _raw_words(text: str) -> list[_Raw]:
+    return [_Raw(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+
+
+def _is_sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'(")
+    return not before or before[-1] in ".!?:;-\n•*"
+
+
+def tokenize(text: str) -> tuple[Token, ...]:
+    """Split `text` into word and fact tokens (see the module docstring)."""
+    return _tokenize_cached(text)
+
+
+@lru_cache(maxsize=8192)
+def _tokenize_cached(text: str) -> tuple[Token, ...]:
+    text = fold(text)
+    raws = _raw_words(text)
+    out: list[Token] = []
+    i = 0
+    n = len(raws)
+
+    def add(
+        tok_text: str,
+        key: str,
+        start: int,
+        end: int,
+        *,
+        fact: bool = False,
+        stop: bool = False,
+        cap: bool = False,
+        weak: bool = False,
+    ) -> None:
+        out.append(
+            Token(
+                tok_text,
+                key,
+                start,
+                end,
+                len(out),
+                stop=stop,
+                fact=fact,
+                cap=cap,
+                weak=weak,
+            )
+        )
+
+    while i < n:
+        r = raws[i]
+        low = r.text.lower()
+        # number words
+        if low in _NUMBER_WORDS and low != "hundred":
+            j = i
+            words: list[str] = []
+            while j < n:
+                lw = raws[j].text.lower()
+                if lw in _NUMBER_WORDS or (lw == "and" and words and j + 1 < n and
+                                           raws[j + 1].text.lower() in _NUMBER_WORDS):
+                    if lw != "and":
+                        words.append(lw)
+                    j += 1
+                    continue
+                break
+            value = _parse_number_words(words)
+            if value is not None:
+                end = raws[j - 1].end
+                src = text[r.start : end]
+                pct = j + 1 < n + 1 and _percent_follows(raws, j)
+                if pct:
+                    add(src, f"p{value}", r.start, end, fact=True)
+                    j = _skip_percent(raws, j)
+                elif 1000 <= value <= 2100 and len(words) >= 2 and words[0] in _UNITS:
+                    add(src, f"y{value}", r.start, end, fact=True)
+                else:
+                    add(src, f"n{value}", r.start, end, fact=True, weak=value < 13)
+                i = j
+                continue
+        if r.text[0] == "'" and r.text[1:].isdigit():
+            add(r.text, f"yy{r.text[1:]}", r.start, r.end, fact=True)
+            i += 1
+            continue
+        if r.text[0].isdigit():
+            if "/" in r.text:
+                parts = r.text.split("/")
+                d, m, y = int(parts[0]), int(parts[1]), int(parts[2])
+                if m > 12 >= d:
+                    d, m = m, d
+                add(r.text, f"d{d}", r.start, r.end, fact=True)
+                add(r.text, f"m{m}", r.start, r.end, fact=True)
+                ykey = f"y{y}" if len(parts[2]) == 4 else f"yy{parts[2][-2:]}"
+                add(r.text, ykey, r.start, r.end, fact=True)
+                i += 1
+                continue
+            digits = re.sub(r"(st|nd|rd|th|s)$", "", r.text).replace(",", "")
+            try:
+                value_f = float(digits)
+            except ValueError:
+                add(r.text, low, r.start, r.end)
+                i += 1
+                continue
+            value_i = int(value_f) if value_f == int(value_f) else None
+            vstr = str(value_i) if value_i is not None else digits
+            if _percent_follows(raws, i + 1):
+                add(r.text, f"p{vstr}", r.start, r.end, fact=True)
+                i = _skip_percent(raws, i + 1)
+                continue
+            is_year = (
+                value_i is not None
+                and len(digits) == 4
+                and "," not in r.text
+                and 1000 <= value_i <= 2100
+            )
+            if is_year:
+                add(r.text, f"y{value_i}", r.start, r.end, fact=True)
+                # ranges: 1923-25, 1937-38, 1932-1935
+                if i + 1 < n and text[r.end : raws[i + 1].start].strip() in ("-", "/", "to"):
+                    nxt = raws[i + 1].text
+                    if nxt.isdigit() and len(nxt) == 2 and value_i is not None:
+                        y2 = value_i // 100 * 100 + int(nxt)
+                        add(nxt, f"y{y2}", raws[i + 1].start, raws[i + 1].end, fact=True)
+                        i += 2
+                        continue
+                i += 1
+                continue
+            is_day = value_i is not None and 1 <= value_i <= 31 and _month_near(raws, i)
+            if is_day:
+                add(r.text, f"d{value_i}", r.start, r.end, fact=True)
+            else:
+                add(
+                    r.text,
+                    f"n{vstr}",
+                    r.start,
+                    r.end,
+                    fact=True,
+                    weak=value_i is not None and value_i < 13 and not r.text.endswith("s"),
+                )
+            i += 1
+            continue
+        if r.text == "%":
+            i += 1
+            continue
+        if low in _MONTHS:
+            month_ok = low not in _AMBIGUOUS_MONTHS or _number_near(raws, i)
+            if month_ok and not (low == "may" and r.text == "may"):
+                add(r.text, f"m{_MONTHS[low]}", r.start, r.end, fact=True)
+                i += 1
+                continue
+        cap = r.text[0].isupper() and not _is_sentence_start(text, r.start)
+        if low in STOPWORDS or low.endswith("n't"):
+            add(r.text, low, r.start, r.end, stop=True)
+        else:
+            add(r.text, stem(low), r.start, r.end, cap=cap or (r.text.isupper() and len(r.text) > 1))
+        i += 1
+    return _mark_negation(out, text)
+
+
+def _percent_follows(raws: list[_Raw], j: int) -> bool:
+    if j >= len(raws):
+        return False
+    w = raws[j].text.lower()
+    if w in ("%", "percent"):
+        return True
+    return w == "per" and j + 1 < len(raws) and raws[j + 1].text.lower() == "cent"
+
+
+def _skip_percent(raws: list[_Raw], j: int) -> int:
+    w = raws[j].text.lower()
+    return j + 2 if w == "per" else j + 1
+
+
+def _month_near(raws: list[_Raw], i: int) -> bool:
+    for j in (i - 1, i + 1, i + 2, i - 2):
+        if 0 <= j < len(raws) and raws[j].text.lower() in _MONTHS:
+            if j in (i + 2, i - 2) and raws[(i + j) // 2].text.lower() != "of":
+                continue
+            return True
+    return False
+
+
+def _number_near(raws: list[_Raw], i: int) -> bool:
+    for j in (i - 1, i + 1, i - 2, i + 2):
+        if 0 <= j < len(raws):
+            t = raws[j].text
+            if t[0].isdigit() or t[0] == "'" or t.lower() in _NUMBER_WORDS:
+                return True
+    return False
+
+
+def _mark_negation(tokens: list[Token], text: str) -> tuple[Token, ...]:
+    """Flag the content words that follow a negator in the same clause (up to 4 words)."""
+    out: list[Token] = []
+    scope = 0
+    prev_end = 0
+    for t in tokens:
+        low = t.text.lower()
+        if any(c in ",;.:-()!?" for c in text[prev_end : t.start]):
+            scope = 0
+        prev_end = t.end
+        if low in NEGATORS or low.endswith("n't"):
+            scope = 4
+            out.append(t)
+            continue
+        if scope > 0 and not t.stop:
+            out.append(
+                Token(
+                    t.text,
+                    t.key,
+                    t.start,
+                    t.end,
+                    t.index,
+                    stop=t.stop,
+                    fact=t.fact,
+                    cap=t.cap,
+                    negated=True,
+                    weak=t.weak,
+                )
+            )
+            scope -= 1
+            continue
+        if low in ("but", "so", "because", "which", "who"):
+            scope = 0
+        out.append(t)
+    return tuple(out)
