@@ -136,6 +136,8 @@ def _detect(lines: Sequence[_Line], *, source: str | None) -> DeckDraft:
         try:
             title, notes = parser(lines, None)
         except _NoFit as failure:
+            if failure.near and name in _UNMISTAKABLE and _unmistakable(name, lines):
+                raise DeckImportError(failure.message, source=source, line=failure.line) from None
             failures.append(failure)
             continue
         return DeckDraft(title=title, format=name, notes=tuple(notes))
@@ -145,6 +147,19 @@ def _detect(lines: Sequence[_Line], *, source: str | None) -> DeckDraft:
         best = max(near, key=lambda failure: failure.cards)
         raise DeckImportError(best.message, source=source, line=best.line)
     raise DeckImportError(_NO_CARDS, source=source)
+
+
+# Structures whose markers leave no doubt: when text has them but breaks them, saying where
+# helps more than reading it as some other structure.
+_UNMISTAKABLE = frozenset({"text/qa", "text/markdown"})
+
+
+def _unmistakable(name: str, lines: Sequence[_Line]) -> bool:
+    rows = [line for line in lines if line.text]
+    if name == "text/qa":
+        return True  # it has Q: and A: lines, or it would not be near
+    headings = [row for row in rows if _heading(row)]
+    return len(headings) >= 2 and _heading(rows[0]) is not None
 
 
 # --- helpers shared by the structures ---------------------------------------------------
@@ -385,7 +400,7 @@ def _parse_questions(
     after_blank = {row.number for row in rows[1:] if not _text_at(lines_by_number, row.number - 1)}
     later = [i for i in range(first + 1, len(rows)) if asks[i]]
     separated = [i for i in later if rows[i].number in after_blank]
-    if len(separated) >= 3 and len(separated) >= 0.9 * len(later):
+    if len(separated) >= 3 and len(separated) >= 0.75 * len(later):
         for i in later:
             asks[i] = rows[i].number in after_blank
     title = _title_from_preamble(rows[:first], title, "question", near=True)
