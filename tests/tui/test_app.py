@@ -209,7 +209,8 @@ async def test_learning_cards_come_back_within_the_session(studied: Collection) 
 
 def _card_ids(collection: Collection) -> list[CardId]:
     with collection.engine.connect() as conn:
-        return [CardId(i) for i in conn.execute(select(schema.cards.c.id)).scalars()]
+        ids: list[int] = list(conn.execute(select(schema.cards.c.id)).scalars())
+    return [CardId(i) for i in ids]
 
 
 @pytest.mark.parametrize("keys", [("q",), ("space", "q")])
