@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -68,7 +68,8 @@ _W_WEAK_NUMBER = 0.5
 _W_NAME = 2.0
 _W_WORD = 1.0
 _W_GENERIC = 0.3
-_CONTEXT = 5  # tokens either side of a number that say what it is about
+_W_COMMON = 0.6
+_CONTEXT = 8  # tokens either side of a number that say what it is about
 _SIDE_WINDOW = 6
 
 
@@ -124,6 +125,14 @@ def _generic() -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=1)
+def _common() -> frozenset[str]:
+    words: set[str] = set()
+    for line in _data_lines("common.txt"):
+        words.update(_keys(line))
+    return frozenset(words) - _generic()
+
+
 # --- analysed text ------------------------------------------------------------------
 
 
@@ -140,6 +149,11 @@ class _Tok:
     negated: bool
     weak: bool
     group: bool  # a multi-word synonym group
+    parts: tuple[str, ...] = ()  # for a group, the keys of the words as written
+    start: int = 0
+    end: int = 0
+    clause: int = 0  # a new clause after , ; : ( ) - and "then"
+    sentence: int = 0  # a new sentence after . ; ! ?
 
 
 def _analyse(text: str) -> tuple[_Tok, ...]:
@@ -171,6 +185,9 @@ def _analyse_cached(text: str) -> tuple[_Tok, ...]:
                         first.negated,
                         False,
                         True,
+                        keys,
+                        first.start,
+                        last.end,
                     )
                 )
                 i += n
@@ -181,9 +198,55 @@ def _analyse_cached(text: str) -> tuple[_Tok, ...]:
         t = toks[i]
         key = t.key if t.fact or t.stop else single.get(t.key, t.key)
         out.append(
-            _Tok(key, t.text, len(out), t.stop, t.fact, t.cap, t.negated, t.weak, key != t.key)
+            _Tok(
+                key, t.text, len(out), t.stop, t.fact, t.cap, t.negated, t.weak, False,
+                (), t.start, t.end,
+            )
         )
         i += 1
+    return _negate(_segment(out, folded), folded)
+
+
+def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
+    out: list[_Tok] = []
+    clause = sentence = 0
+    prev_end = 0
+    for t in toks:
+        gap = folded[prev_end : t.start]
+        if prev_end and any(c in ".;!?" for c in gap):
+            sentence += 1
+            clause += 1
+        elif prev_end and (any(c in ",:()-/" for c in gap) or t.text.lower() == "then"):
+            clause += 1
+        prev_end = t.end
+        out.append(replace(t, clause=clause, sentence=sentence))
+    return out
+
+
+_NEGATORS = frozenset({"no", "not", "never", "none", "nobody", "nothing", "neither", "nor", "without"})
+
+
+def _negate(toks: list[_Tok], folded: str) -> tuple[_Tok, ...]:
+    """Undo the negation that a synonym phrase absorbed.
+
+    "didn't attend" is one positive word (it means "missed"): the words after it are not
+    in the scope of its "n't".
+    """
+    del folded
+    out: list[_Tok] = []
+    suppress = False
+    for t in toks:
+        if t.group:
+            has_neg = any(k in _NEGATORS or k.endswith("n't") for k in t.parts)
+            out.append(replace(t, negated=False) if t.negated else t)
+            suppress = has_neg or suppress
+            continue
+        if suppress and t.negated:
+            out.append(replace(t, negated=False))
+            continue
+        if not t.stop:
+            suppress = False
+        out.append(t)
     return tuple(out)
 
 
@@ -197,6 +260,7 @@ class _Term:
     negated: bool
     head: bool
     pos: int
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +273,9 @@ class _Point:
     keys: frozenset[str]
 
 
-_HEAD_END = re.compile(r"\s[-:]\s|;|\.\s|\.$|\(|, (?:which|who|where|that|so|therefore)\b")
+_HEAD_END = re.compile(
+    r"\s[-:]\s|;|\.\s|\.$|\(|,? (?:which|who|where)\s|, (?:that|so|therefore)\b"
+)
 
 
 def _split_head(text: str) -> int:
@@ -227,10 +293,12 @@ def _term_weight(tok: _Tok, generic: frozenset[str]) -> float:
         if tok.key.startswith("yy") or kind == "y":
             return _W_YEAR
         return {"m": _W_MONTH, "d": _W_DAY}.get(kind, _W_NUMBER)
-    if tok.cap or tok.group:
+    if tok.cap or (tok.group and len(tok.parts) > 1):
         return _W_NAME
     if tok.key in generic:
         return _W_GENERIC
+    if tok.key in _common():
+        return _W_COMMON
     return _W_WORD
 
 
@@ -278,21 +346,17 @@ def _analyse_card(
                 w *= _QUESTION_FACTOR
             elif not t.fact and df:
                 d = df.get(t.key, 0)
-                w *= max(0.25, 1.0 / (1.0 + 0.5 * d))
-            if (
-                t.cap
-                and not t.group
-                and idx + 1 < len(toks)
-                and toks[idx + 1].cap
-                and not toks[idx + 1].stop
-            ):
-                w *= _FIRST_NAME_FACTOR
+                floor = 0.5 if t.cap else 0.25
+                w *= max(floor, 1.0 / (1.0 + 0.5 * d))
             head = whole_is_head or off < head_end
             if not head:
                 w *= _TAIL_FACTOR
             terms.append(
-                _Term(t.key, t.text, w, t.fact, t.cap or t.group, t.negated, head, t.pos)
+                _Term(
+                    t.key, t.text, w, t.fact, t.cap or t.group, t.negated, head, t.pos, t.parts
+                )
             )
+        terms = _relative_first_names(terms, toks)
         facts: set[str] = {t.key for t in toks if t.fact and not t.weak}
         _expand_years(facts, toks)
         card_facts |= facts
@@ -307,6 +371,7 @@ def _analyse_card(
                 frozenset(t.key for t in toks if not t.stop),
             )
         )
+    analysed_points = _share_within_card(analysed_points)
     other_names: list[frozenset[str]] = [
         frozenset(t.key for p in card for t in _analyse(p) if t.cap and not t.stop and not t.group)
         for card in others
@@ -325,7 +390,56 @@ def _analyse_card(
         tuple(other_keys),
         tuple(other_names),
         card_names,
+        frozenset(k for k, d in df.items() if d >= 3),
     )
+
+
+def _share_within_card(points: list[_Point]) -> list[_Point]:
+    """A date that is a point of its own ("1937") says little about the card's other
+    points, and a word found in several points says less about each of them."""
+    solo: set[str] = set()
+    for p in points:
+        if p.terms and all(t.fact for t in p.terms):
+            solo.update(t.key for t in p.terms)
+    count: dict[str, int] = {}
+    for p in points:
+        for k in {t.key for t in p.terms}:
+            count[k] = count.get(k, 0) + 1
+    out: list[_Point] = []
+    for p in points:
+        own_solo = p.terms and all(t.fact for t in p.terms)
+        terms: list[_Term] = []
+        for t in p.terms:
+            w = t.weight
+            if t.key in solo and not own_solo:
+                w *= 0.3
+            elif not t.fact and count[t.key] > 1:
+                w *= 1.0 / (1.0 + 0.25 * (count[t.key] - 1))
+            terms.append(replace(t, weight=w) if w != t.weight else t)
+        out.append(replace(p, terms=tuple(terms), total=sum(t.weight for t in terms)))
+    return out
+
+
+def _relative_first_names(terms: list[_Term], toks: Sequence[_Tok]) -> list[_Term]:
+    """In a run of capitalised words ("Leon Trotsky", "Karl Radek") the last word is the
+    one that must be there: the words before it weigh a fraction of it."""
+    by_pos = {t.pos: i for i, t in enumerate(terms)}
+    out = list(terms)
+    for i, t in enumerate(terms):
+        nxt = t.pos + 1
+        if not (toks[t.pos].cap and not toks[t.pos].group) or nxt >= len(toks):
+            continue
+        if t.pos > 0 and toks[t.pos - 1].key in ("the", "a", "an"):
+            continue  # "the Red Army": not a first name
+        if not (toks[nxt].cap and not toks[nxt].stop and not toks[nxt].group):
+            continue
+        j = nxt
+        while j + 1 < len(toks) and toks[j + 1].cap and not toks[j + 1].stop:
+            j += 1
+        last = by_pos.get(j)
+        if last is not None:
+            out[i] = replace(t, weight=min(t.weight, terms[last].weight) * _FIRST_NAME_FACTOR)
+    return out
 
 
 def _token_offsets(folded: str, toks: Sequence[_Tok]) -> list[int]:
@@ -349,6 +463,7 @@ class _Card:
     other_keys: tuple[frozenset[str], ...]
     other_names: tuple[frozenset[str], ...]
     names: frozenset[str]  # this card's own people and places
+    common: frozenset[str]  # words found in many cards of the deck
 
 
 # --- results ------------------------------------------------------------------------
@@ -487,7 +602,9 @@ class _PointMatch:
     conflict: bool = False
 
 
-def _match_point(point: _Point, typed: Sequence[_Tok], by_key: dict[str, list[_Tok]]) -> _PointMatch:
+def _match_point(
+    point: _Point, typed: Sequence[_Tok], by_key: dict[str, list[_Tok]], bare: bool
+) -> _PointMatch:
     result = _PointMatch(0.0, 0.0, [], [], [])
     content = [t for t in typed if not t.stop]
     for term in point.terms:
@@ -506,11 +623,18 @@ def _match_point(point: _Point, typed: Sequence[_Tok], by_key: dict[str, list[_T
                 if t.fact:
                     continue
                 s = _fuzzy(term.key, term.text, t.key, t.text)
+                if term.parts and len(term.parts) > 1 and t.key == term.parts[-1]:
+                    s = max(s, 0.6)
                 if s > best:
                     best, best_tok = s, t
         if best_tok is None:
             continue
-        if not term.fact and term.negated != best_tok.negated and term.weight >= 0.5 and term.head:
+        if (
+            not term.fact
+            and term.negated != best_tok.negated
+            and term.weight >= 0.3
+            and not bare
+        ):
             result.conflict = True
             continue
         result.matched += best * term.weight
@@ -522,27 +646,50 @@ def _match_point(point: _Point, typed: Sequence[_Tok], by_key: dict[str, list[_T
     return result
 
 
-def _side_conflict(point: _Point, typed: Sequence[_Tok], match: _PointMatch) -> bool:
+def _side_conflict(point: _Point, typed: Sequence[_Tok], match: _PointMatch) -> tuple[bool, bool]:
+    """(contradicted, wrong side): does the answer put this point on the opposite side?
+
+    Each key word of the point found in the answer votes for the side word of its own
+    clause, or else for the nearest side word. More votes for the opposite side is a
+    contradiction. A point whose head *is* a side ("Right - ...") is not covered by an
+    answer that names only the opposite side, but that alone is no contradiction.
+    """
     antonyms = _antonyms()
     typed_keys = {t.key for t in typed}
+    point_keys = {t.key for t in point.terms}
     for term in point.terms:
         opposites = antonyms.get(term.key)
-        if not opposites or not (opposites & typed_keys):
+        if not opposites or opposites & point_keys or not (opposites & typed_keys):
             continue
-        own = [t.pos for t in typed if t.key == term.key]
-        wrong = [t.pos for t in typed if t.key in opposites]
-        anchors = [p for p in match.anchor_positions if p not in own]
-        if anchors:
-            for a in anchors:
-                near_own = min((abs(a - p) for p in own), default=99)
-                near_wrong = min((abs(a - p) for p in wrong), default=99)
-                if near_wrong < near_own and near_wrong <= _SIDE_WINDOW:
-                    return True
-        elif not own:
-            other_weight = sum(t.weight for t in point.terms if t.key != term.key)
-            if other_weight <= 1.0 or len(point.terms) <= 2:
-                return True
-    return False
+        own = [t for t in typed if t.key == term.key]
+        wrong = [t for t in typed if t.key in opposites]
+        by_pos = {t.pos: t for t in typed}
+        votes_own = votes_wrong = 0
+        for a in match.anchor_positions:
+            tok = by_pos[a]
+            if tok.key == term.key:
+                continue
+            same_own = [t for t in own if t.clause == tok.clause]
+            same_wrong = [t for t in wrong if t.clause == tok.clause]
+            if same_own or same_wrong:
+                votes_own += bool(same_own)
+                votes_wrong += bool(same_wrong)
+                continue
+            near_own = min((abs(a - t.pos) for t in own), default=99)
+            near_wrong = min((abs(a - t.pos) for t in wrong), default=99)
+            if min(near_own, near_wrong) <= _SIDE_WINDOW:
+                if near_wrong < near_own:
+                    votes_wrong += 1
+                else:
+                    votes_own += 1
+        if votes_wrong > votes_own:
+            return True, True
+        if votes_own == 0 and not own:
+            if term.head and not votes_wrong:
+                return False, True
+            if len(point.terms) <= 2:
+                return True, True
+    return False, False
 
 
 def _fact_conflicts(
@@ -561,7 +708,9 @@ def _fact_conflicts(
         window = {
             u.key
             for u in typed_content
-            if not u.fact and abs(u.pos - t.pos) <= _CONTEXT
+            if not u.fact
+            and abs(u.pos - t.pos) <= _CONTEXT
+            and u.sentence == t.sentence
         }
         candidates = [
             i
@@ -586,7 +735,7 @@ def _other_card_conflict(card: _Card, typed: Sequence[_Tok]) -> bool:
         return False
     keys = {t.key for t in typed if not t.stop and not t.fact}
     for names, other in zip(card.other_names, card.other_keys, strict=True):
-        foreign = (keys & names) - card.keys
+        foreign = (keys & names) - card.keys - card.common
         if not foreign:
             continue
         rest = (keys & other) - card.keys - names
@@ -656,17 +805,19 @@ def _grade(
         if not t.stop:
             by_key.setdefault(t.key, []).append(t)
     bare = _is_bare_list(typed)
-    matches = [_match_point(p, typed, by_key) for p in card.points]
+    matches = [_match_point(p, typed, by_key, bare) for p in card.points]
     fact_contradicted, fact_conflict = _fact_conflicts(card, typed, matches)
     results: list[PointResult] = []
     contradiction = fact_conflict
     scores: list[float] = []
     for i, (point, m) in enumerate(zip(card.points, matches, strict=True)):
-        conflict = m.conflict or i in fact_contradicted or _side_conflict(point, typed, m)
+        side_contradicted, wrong_side = _side_conflict(point, typed, m)
+        conflict = m.conflict or i in fact_contradicted or side_contradicted
         need = max(min(point.total * _COVER_SHARE, _SATURATION * _COVER_SHARE), 1e-9)
         share = min(1.0, m.matched / (2 * need)) if point.total > 0 else 0.0
         covered = (
             not conflict
+            and not wrong_side
             and m.matched >= need - 1e-9
             and m.matched_outside_question >= min(_MIN_MATCH, point.total * 0.8)
         )

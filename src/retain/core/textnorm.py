@@ -443,7 +443,26 @@ def _tokenize_cached(text: str) -> tuple[Token, ...]:
         else:
             add(r.text, stem(low), r.start, r.end, cap=cap or (r.text.isupper() and len(r.text) > 1))
         i += 1
+    _names_at_sentence_start(out, text)
     return _mark_negation(out, text)
+
+
+def _names_at_sentence_start(out: list[Token], text: str) -> None:
+    """A capitalised word that opens a sentence is a name when a name follows it
+    ("Leon Trotsky - left")."""
+    for i, t in enumerate(out[:-1]):
+        nxt = out[i + 1]
+        if (
+            not t.cap
+            and not t.stop
+            and not t.fact
+            and t.text[:1].isupper()
+            and nxt.cap
+            and not text[t.end : nxt.start].strip()
+        ):
+            out[i] = Token(
+                t.text, t.key, t.start, t.end, t.index, stop=False, fact=False, cap=True
+            )
 
 
 def _percent_follows(raws: list[_Raw], j: int) -> bool:
