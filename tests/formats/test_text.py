@@ -203,6 +203,44 @@ STRUCTURES: list[tuple[str, str, str, str | None, Cards]] = [
         (("Socialism in one country", ("Stalin’s policy - build at home first",)),),
     ),
     (
+        "dash-definition-ending-in-question-mark",
+        "Kirov - who killed him?\n\nNEP - New Economic Policy\n\nGulag - labour camps\n",
+        "text/dash",
+        None,
+        (
+            ("Kirov", ("who killed him?",)),
+            ("NEP", ("New Economic Policy",)),
+            ("Gulag", ("labour camps",)),
+        ),
+    ),
+    (
+        "questions-in-blocks-with-dashes",
+        "Stalin - why did he win?\n- he was clever\n\nTrotsky - why did he lose?\n- arrogance\n",
+        "text/questions",
+        None,
+        (
+            ("Stalin - why did he win?", ("he was clever",)),
+            ("Trotsky - why did he lose?", ("arrogance",)),
+        ),
+    ),
+    (
+        "qa-inline",
+        "Q: When did Lenin die? A: January 1924\nQ: Who won? Answer: Stalin\n- in 1929\n",
+        "text/qa",
+        None,
+        (("When did Lenin die?", ("January 1924",)), ("Who won?", ("Stalin", "in 1929"))),
+    ),
+    (
+        "questions-bold",
+        "**What is osmosis?**\nMovement of water\n**What is diffusion?**\nSpreading out\n",
+        "text/questions",
+        None,
+        (
+            ("**What is osmosis?**", ("Movement of water",)),
+            ("**What is diffusion?**", ("Spreading out",)),
+        ),
+    ),
+    (
         "qa",
         "Q: When did Lenin die?\nA: January 1924\n\nQ: Who were the left?\nA:\n- Trotsky\n"
         "- Zinoviev\n",

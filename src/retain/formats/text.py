@@ -39,9 +39,11 @@ _MAX_QUESTION_LENGTH = 250
 _BULLET = r"[-*+•·▪◦‣●○■□➢➤►–—]"
 # A bullet ("- ", "• ", "– ", ...) or a short list number ("1. ", "2) ") in front of a point.
 _MARKER_RE = re.compile(rf"^(?:{_BULLET}\s+|[•·▪◦‣●○■□➢➤►](?=\S)|\d{{1,2}}[.)]\s+)")
-_QUESTION_END_RE = re.compile(r"[?？][\"'”’»)\]]*$")
+_QUESTION_END_RE = re.compile(r"[?？][\"'”’»)\]*_]*$")
 _QA_QUESTION_RE = re.compile(r"^(?:q|question)\s*\d{0,3}\s*[:：]\s*(.*)$", re.IGNORECASE)
 _QA_ANSWER_RE = re.compile(r"^(?:a|ans|answer)\s*\d{0,3}\s*[:：]\s*(.*)$", re.IGNORECASE)
+# "Q: ... A: ..." on one line; the answer label must be capitalised to count mid-line.
+_QA_INLINE_RE = re.compile(r"^(.*?)\s+(?:A|Ans|ANS|Answer|ANSWER)\s*\d{0,3}\s*[:：]\s*(.*)$")
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(\S.*?)(?:\s+#+)?$")
 _RULE_RE = re.compile(r"^(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
 _FENCE_RE = re.compile(r"^(?:```|~~~)")
@@ -122,31 +124,51 @@ def _detect(lines: Sequence[_Line], *, source: str | None) -> DeckDraft:
     if heading is not None and not any(_heading(row) for row in rows[1:]):
         rest = lines[lines.index(rows[0]) + 1 :]
         if any(line.text for line in rest):
-            for name, parser in _PARSERS:
-                if name == "text/markdown":
-                    continue
-                try:
-                    _, notes = parser(rest, heading[1])
-                except _NoFit as failure:
-                    failures.append(failure)
-                    continue
-                return DeckDraft(title=heading[1], format=name, notes=tuple(notes))
+            found = _first_fit(rest, heading[1], failures, source=source, skip="text/markdown")
+            if found is not None:
+                return found
 
-    for name, parser in _PARSERS:
-        try:
-            title, notes = parser(lines, None)
-        except _NoFit as failure:
-            if failure.near and name in _UNMISTAKABLE and _unmistakable(name, lines):
-                raise DeckImportError(failure.message, source=source, line=failure.line) from None
-            failures.append(failure)
-            continue
-        return DeckDraft(title=title, format=name, notes=tuple(notes))
-
+    found = _first_fit(lines, None, failures, source=source)
+    if found is not None:
+        return found
     near = [failure for failure in failures if failure.near]
     if near:
         best = max(near, key=lambda failure: failure.cards)
         raise DeckImportError(best.message, source=source, line=best.line)
     raise DeckImportError(_NO_CARDS, source=source)
+
+
+def _first_fit(
+    lines: Sequence[_Line],
+    title: str | None,
+    failures: list[_NoFit],
+    *,
+    source: str | None,
+    skip: str | None = None,
+) -> DeckDraft | None:
+    """The deck read by the first structure that fits, or None (with why, in `failures`)."""
+    for name, parser in _PARSERS:
+        if name == skip:
+            continue
+        try:
+            found_title, notes = parser(lines, title)
+        except _NoFit as failure:
+            if failure.near and name in _UNMISTAKABLE and _unmistakable(name, lines):
+                raise DeckImportError(failure.message, source=source, line=failure.line) from None
+            failures.append(failure)
+            continue
+        if name == "text/questions":
+            # "term - definition" cards where a definition happens to end in "?" also read
+            # as questions, but as fewer cards: a clean dash layout with more cards wins.
+            try:
+                dash_title, dash_notes = _parse_dash(lines, title, strict=True)
+            except _NoFit:
+                pass
+            else:
+                if len(dash_notes) > len(notes):
+                    name, found_title, notes = "text/dash", dash_title, dash_notes
+        return DeckDraft(title=found_title, format=name, notes=tuple(notes))
+    return None
 
 
 # Structures whose markers leave no doubt: when text has them but breaks them, saying where
@@ -252,7 +274,9 @@ class _Cards:
 def _parse_qa(lines: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
     rows = [line for line in lines if line.text]
     starts = [i for i, row in enumerate(rows) if _QA_QUESTION_RE.match(row.text)]
-    if not starts or not any(_QA_ANSWER_RE.match(row.text) for row in rows[starts[0] :]):
+    if not starts or not any(
+        _QA_ANSWER_RE.match(row.text) or _QA_INLINE_RE.match(row.text) for row in rows[starts[0] :]
+    ):
         raise _NoFit("no Q: and A: lines")
     title = _title_from_preamble(rows[: starts[0]], title, "Q: line", near=True)
     cards = _Cards("question")
@@ -262,9 +286,15 @@ def _parse_qa(lines: Sequence[_Line], title: str | None) -> tuple[str | None, li
         question = _QA_QUESTION_RE.match(row.text)
         answer = _QA_ANSWER_RE.match(row.text)
         if question:
-            cards.start(question.group(1).strip(), row.number)
-            question_parts = [question.group(1).strip()] if question.group(1).strip() else []
-            in_answer = False
+            text = question.group(1).strip()
+            inline = _QA_INLINE_RE.match(text)
+            if inline:
+                text = inline.group(1).strip()
+            cards.start(text, row.number)
+            question_parts = [text] if text else []
+            in_answer = inline is not None
+            if inline:
+                cards.add(inline.group(2))
         elif answer and not in_answer:
             in_answer = True
             cards.question = " ".join(question_parts)
@@ -413,7 +443,11 @@ def _parse_questions(
     return title, cards.done()
 
 
-def _parse_dash(lines: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
+def _parse_dash(
+    lines: Sequence[_Line], title: str | None, *, strict: bool = False
+) -> tuple[str | None, list[NoteDraft]]:
+    """`strict` accepts only the clean layouts: every card's first line, or every line,
+    is "term - definition"."""
     blocks: list[list[_Line]] = [[]]
     for line in lines:
         if line.text:
@@ -449,6 +483,8 @@ def _parse_dash(lines: Sequence[_Line], title: str | None) -> tuple[str | None, 
         return title, cards.done()
 
     # One card per "term - definition" line; a line without a dash continues the card.
+    if strict and len(separated) < len(rows):
+        raise _NoFit("not every line is 'term - definition'")
     first = rows.index(separated[0])
     title = _title_from_preamble(rows[:first], title, "'term - definition' line", near=False)
     for row in rows[first:]:
