@@ -55,9 +55,7 @@ def load_semeval(folder: Path) -> list[Item]:
         root = ET.parse(path).getroot()
         question = (root.findtext("questionText") or "").strip()
         refs = tuple(
-            (r.text or "").strip()
-            for r in root.iter("referenceAnswer")
-            if (r.text or "").strip()
+            (r.text or "").strip() for r in root.iter("referenceAnswer") if (r.text or "").strip()
         )
         for sa in root.iter("studentAnswer"):
             items.append(
@@ -121,11 +119,15 @@ def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
         f"{'contra rec':>11}{'p50 ms':>8}{'p99 ms':>8}"
     )
 
-    def run(name: str, grade: Callable[[dict[str, object], list[list[str]]], tuple[set[int], bool, str]]) -> None:
+    def run(
+        name: str, grade: Callable[[dict[str, object], list[list[str]]], tuple[set[int], bool, str]]
+    ) -> None:
         ok = tp = fp = fn = c_hit = c_n = 0
         times: list[float] = []
         for row in rows:
-            others = [c["answer_points"] for c in deck if c["answer_points"] != row["answer_points"]]
+            others = [
+                c["answer_points"] for c in deck if c["answer_points"] != row["answer_points"]
+            ]
             t0 = time.perf_counter()
             covered, contra, verdict = grade(row, others)
             times.append((time.perf_counter() - t0) * 1000)
@@ -149,7 +151,9 @@ def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
 
     def retain(row: dict[str, object], others: list[list[str]]) -> tuple[set[int], bool, str]:
         g = grade_typed_answer(
-            str(row["question"]), list(row["answer_points"]), str(row["typed"]),  # type: ignore[call-overload]
+            str(row["question"]),
+            list(row["answer_points"]),
+            str(row["typed"]),  # type: ignore[call-overload]
             other_answers=others,
         )
         return set(g.covered), g.contradiction, g.verdict
@@ -168,7 +172,9 @@ def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
         points = list(row["answer_points"])  # type: ignore[call-overload]
         typed = str(row["typed"])
         covered = {
-            i for i, p in enumerate(points) if fuzz.token_set_ratio(typed, p) / 100 >= fuzzy_threshold
+            i
+            for i, p in enumerate(points)
+            if fuzz.token_set_ratio(typed, p) / 100 >= fuzzy_threshold
         }
         return covered, False, verdict_of(covered, len(points))
 
@@ -200,8 +206,10 @@ def semeval_benchmark(data: Path) -> None:
     print(f"{'':<28}" + "".join(f"{'acc':>9}{'mF1':>8}" for _ in tests))
     for name, scorer in scorers:
         train_scores = [scorer(it.question, it.references, it.answer) for it in train]
-        thr = 1.0 if name.startswith("exact") else best_threshold(
-            train_scores, [it.correct for it in train]
+        thr = (
+            1.0
+            if name.startswith("exact")
+            else best_threshold(train_scores, [it.correct for it in train])
         )
         cells = []
         for _, items in tests:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -41,7 +41,7 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 
 from retain.core.model import Rating
-from retain.core.textnorm import Token, fold, tokenize
+from retain.core.textnorm import fold, tokenize
 
 __all__ = [
     "Grade",
@@ -199,8 +199,18 @@ def _analyse_cached(text: str) -> tuple[_Tok, ...]:
         key = t.key if t.fact or t.stop else single.get(t.key, t.key)
         out.append(
             _Tok(
-                key, t.text, len(out), t.stop, t.fact, t.cap, t.negated, t.weak, False,
-                (), t.start, t.end,
+                key,
+                t.text,
+                len(out),
+                t.stop,
+                t.fact,
+                t.cap,
+                t.negated,
+                t.weak,
+                False,
+                (),
+                t.start,
+                t.end,
             )
         )
         i += 1
@@ -213,7 +223,7 @@ def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
     prev_end = 0
     for t in toks:
         gap = folded[prev_end : t.start]
-        if prev_end and any(c in ".;!?" for c in gap):
+        if prev_end and any(c in ".;!?\n" for c in gap):
             sentence += 1
             clause += 1
         elif prev_end and (any(c in ",:()-/" for c in gap) or t.text.lower() == "then"):
@@ -223,7 +233,9 @@ def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
     return out
 
 
-_NEGATORS = frozenset({"no", "not", "never", "none", "nobody", "nothing", "neither", "nor", "without"})
+_NEGATORS = frozenset(
+    {"no", "not", "never", "none", "nobody", "nothing", "neither", "nor", "without"}
+)
 
 
 def _negate(toks: list[_Tok], folded: str) -> tuple[_Tok, ...]:
@@ -273,9 +285,7 @@ class _Point:
     keys: frozenset[str]
 
 
-_HEAD_END = re.compile(
-    r"\s[-:]\s|;|\.\s|\.$|\(|,? (?:which|who|where)\s|, (?:that|so|therefore)\b"
-)
+_HEAD_END = re.compile(r"\s[-:]\s|;|\.\s|\.$|\(|,? (?:which|who|where)\s|, (?:that|so|therefore)\b")
 
 
 def _split_head(text: str) -> int:
@@ -304,7 +314,9 @@ def _term_weight(tok: _Tok, generic: frozenset[str]) -> float:
 
 def _expand_years(facts: set[str], toks: Sequence[_Tok]) -> None:
     """Add the years inside a range ("1932-1935") to a set of facts."""
-    years = [int(t.key[1:]) for t in toks if t.fact and t.key.startswith("y") and t.key[1:].isdigit()]
+    years = [
+        int(t.key[1:]) for t in toks if t.fact and t.key.startswith("y") and t.key[1:].isdigit()
+    ]
     for a, b in zip(years, years[1:], strict=False):
         if 0 < b - a <= 12:
             facts.update(f"y{y}" for y in range(a, b + 1))
@@ -319,7 +331,9 @@ def _analyse_card(
     qkeys = frozenset(t.key for t in qtoks if not t.stop)
     qfacts: set[str] = {t.key for t in qtoks if t.fact}
     _expand_years(qfacts, qtoks)
-    other_keys = [frozenset(t.key for p in card for t in _analyse(p) if not t.stop) for card in others]
+    other_keys = [
+        frozenset(t.key for p in card for t in _analyse(p) if not t.stop) for card in others
+    ]
     df: dict[str, int] = {}
     for ks in other_keys:
         for k in ks:
@@ -338,7 +352,7 @@ def _analyse_card(
         head_all = sum(1 for t in head_toks if not t.stop)
         whole_is_head = head_all < 2
         terms: list[_Term] = []
-        for idx, (t, off) in enumerate(zip(toks, offsets, strict=True)):
+        for t, off in zip(toks, offsets, strict=True):
             if t.stop:
                 continue
             w = _term_weight(t, generic)
@@ -352,9 +366,7 @@ def _analyse_card(
             if not head:
                 w *= _TAIL_FACTOR
             terms.append(
-                _Term(
-                    t.key, t.text, w, t.fact, t.cap or t.group, t.negated, head, t.pos, t.parts
-                )
+                _Term(t.key, t.text, w, t.fact, t.cap or t.group, t.negated, head, t.pos, t.parts)
             )
         terms = _relative_first_names(terms, toks)
         facts: set[str] = {t.key for t in toks if t.fact and not t.weak}
@@ -600,6 +612,7 @@ class _PointMatch:
     positions: list[int]
     anchor_positions: list[int]
     conflict: bool = False
+    keys: set[str] = field(default_factory=set)  # the point's terms that matched
 
 
 def _match_point(
@@ -629,17 +642,13 @@ def _match_point(
                     best, best_tok = s, t
         if best_tok is None:
             continue
-        if (
-            not term.fact
-            and term.negated != best_tok.negated
-            and term.weight >= 0.3
-            and not bare
-        ):
+        if not term.fact and term.negated != best_tok.negated and term.weight >= 0.3 and not bare:
             result.conflict = True
             continue
         result.matched += best * term.weight
         result.matched_outside_question += best * term.weight
         result.terms.append(best_tok.text)
+        result.keys.add(term.key)
         result.positions.append(best_tok.pos)
         if term.weight >= 0.5 and not term.fact:
             result.anchor_positions.append(best_tok.pos)
@@ -708,14 +717,10 @@ def _fact_conflicts(
         window = {
             u.key
             for u in typed_content
-            if not u.fact
-            and abs(u.pos - t.pos) <= _CONTEXT
-            and u.sentence == t.sentence
+            if not u.fact and abs(u.pos - t.pos) <= _CONTEXT and u.sentence == t.sentence
         }
         candidates = [
-            i
-            for i, p in enumerate(card.points)
-            if any(_fact_kind(f) == kind for f in p.facts)
+            i for i, p in enumerate(card.points) if any(_fact_kind(f) == kind for f in p.facts)
         ]
         chosen = [i for i in candidates if window & card.points[i].keys]
         if not chosen and not (window - card.question_keys):
@@ -740,6 +745,25 @@ def _other_card_conflict(card: _Card, typed: Sequence[_Tok]) -> bool:
             continue
         rest = (keys & other) - card.keys - names
         if rest:
+            return True
+    return False
+
+
+def _names_elsewhere(card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok]) -> bool:
+    """The point's own name is missing and a name from another point stands in its place
+    ("the Union army held the south bank" against "the Confederate army held ...")."""
+    point = card.points[i]
+    own = {t.key for t in point.terms if t.name and t.weight >= 0.5} - card.question_keys
+    if not own:
+        return False
+    if own & m.keys:
+        return False
+    typed_keys = {t.key for t in typed if not t.stop}
+    for j, other in enumerate(card.points):
+        if j == i:
+            continue
+        names = {t.key for t in other.terms if t.name and t.weight >= 0.5} - own
+        if names & typed_keys:
             return True
     return False
 
@@ -790,7 +814,11 @@ def grade_typed_answer(
             best.score,
             best.verdict,
             best.rating,
-            (PointResult(0, points[0], only.covered, only.matched_terms, only.contradicted, only.score),),
+            (
+                PointResult(
+                    0, points[0], only.covered, only.matched_terms, only.contradicted, only.score
+                ),
+            ),
         )
     return _grade(question, points, typed, others)
 
@@ -823,6 +851,8 @@ def _grade(
         )
         if covered and bare and point.head_content > 2:
             covered = False
+        if covered and _names_elsewhere(card, i, m, typed):
+            covered = False
         if conflict:
             share = 0.0
             contradiction = contradiction or bool(m.terms) or i in fact_contradicted
@@ -844,6 +874,4 @@ def _grade(
     else:
         verdict = "partial"
     grade = Grade(covered_idx, contradiction, score, verdict, Rating.AGAIN, tuple(results))
-    return Grade(
-        covered_idx, contradiction, score, verdict, suggest_rating(grade), tuple(results)
-    )
+    return Grade(covered_idx, contradiction, score, verdict, suggest_rating(grade), tuple(results))

@@ -346,8 +346,12 @@ def _tokenize_cached(text: str) -> tuple[Token, ...]:
             words: list[str] = []
             while j < n:
                 lw = raws[j].text.lower()
-                if lw in _NUMBER_WORDS or (lw == "and" and words and j + 1 < n and
-                                           raws[j + 1].text.lower() in _NUMBER_WORDS):
+                if lw in _NUMBER_WORDS or (
+                    lw == "and"
+                    and words
+                    and j + 1 < n
+                    and raws[j + 1].text.lower() in _NUMBER_WORDS
+                ):
                     if lw != "and":
                         words.append(lw)
                     j += 1
@@ -441,7 +445,9 @@ def _tokenize_cached(text: str) -> tuple[Token, ...]:
         if low in STOPWORDS or low.endswith("n't"):
             add(r.text, low, r.start, r.end, stop=True)
         else:
-            add(r.text, stem(low), r.start, r.end, cap=cap or (r.text.isupper() and len(r.text) > 1))
+            add(
+                r.text, stem(low), r.start, r.end, cap=cap or (r.text.isupper() and len(r.text) > 1)
+            )
         i += 1
     _names_at_sentence_start(out, text)
     return _mark_negation(out, text)
@@ -460,9 +466,7 @@ def _names_at_sentence_start(out: list[Token], text: str) -> None:
             and nxt.cap
             and not text[t.end : nxt.start].strip()
         ):
-            out[i] = Token(
-                t.text, t.key, t.start, t.end, t.index, stop=False, fact=False, cap=True
-            )
+            out[i] = Token(t.text, t.key, t.start, t.end, t.index, stop=False, fact=False, cap=True)
 
 
 def _percent_follows(raws: list[_Raw], j: int) -> bool:
