@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -120,7 +121,7 @@ def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
     )
 
     def run(
-        name: str, grade: Callable[[dict[str, object], list[list[str]]], tuple[set[int], bool, str]]
+        name: str, grade: Callable[[dict[str, Any], list[list[str]]], tuple[set[int], bool, str]]
     ) -> None:
         ok = tp = fp = fn = c_hit = c_n = 0
         times: list[float] = []
@@ -131,7 +132,7 @@ def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
             t0 = time.perf_counter()
             covered, contra, verdict = grade(row, others)
             times.append((time.perf_counter() - t0) * 1000)
-            gold = set(row["covered"])  # type: ignore[arg-type]
+            gold = set(row["covered"])
             tp += len(gold & covered)
             fp += len(covered - gold)
             fn += len(gold - covered)
@@ -149,11 +150,11 @@ def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
             f"{c_hit / c_n:>11.3f}{statistics.median(times):>8.2f}{p99:>8.2f}"
         )
 
-    def retain(row: dict[str, object], others: list[list[str]]) -> tuple[set[int], bool, str]:
+    def retain(row: dict[str, Any], others: list[list[str]]) -> tuple[set[int], bool, str]:
         g = grade_typed_answer(
             str(row["question"]),
             list(row["answer_points"]),
-            str(row["typed"]),  # type: ignore[call-overload]
+            str(row["typed"]),
             other_answers=others,
         )
         return set(g.covered), g.contradiction, g.verdict
@@ -161,15 +162,15 @@ def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
     def verdict_of(covered: set[int], n: int) -> str:
         return "correct" if len(covered) == n else ("incorrect" if not covered else "partial")
 
-    def exact(row: dict[str, object], others: list[list[str]]) -> tuple[set[int], bool, str]:
-        points = list(row["answer_points"])  # type: ignore[call-overload]
+    def exact(row: dict[str, Any], others: list[list[str]]) -> tuple[set[int], bool, str]:
+        points = list(row["answer_points"])
         full = "\n".join(points)
         typed = str(row["typed"])
         covered = set(range(len(points))) if typed.strip() == full.strip() else set()
         return covered, False, verdict_of(covered, len(points))
 
-    def fuzzy(row: dict[str, object], others: list[list[str]]) -> tuple[set[int], bool, str]:
-        points = list(row["answer_points"])  # type: ignore[call-overload]
+    def fuzzy(row: dict[str, Any], others: list[list[str]]) -> tuple[set[int], bool, str]:
+        points = list(row["answer_points"])
         typed = str(row["typed"])
         covered = {
             i
