@@ -758,12 +758,13 @@ def _names_elsewhere(card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok])
         return False
     if own & m.keys:
         return False
-    typed_keys = {t.key for t in typed if not t.stop}
+    clauses = {typed[p].clause for p in m.positions}
+    near = {t.key for t in typed if not t.stop and t.clause in clauses}
     for j, other in enumerate(card.points):
         if j == i:
             continue
         names = {t.key for t in other.terms if t.name and t.weight >= 0.5} - own
-        if names & typed_keys:
+        if names & near:
             return True
     return False
 
