@@ -3,12 +3,13 @@
 There are no settings: the reader finds the structure itself. It knows six, named in
 `DeckDraft.format`:
 
-- ``text/questions``: a title line, then questions that end in "?", each followed by its
-  answer lines, one answer point per line (the shape of the sample deck).
+- ``text/questions``: a title line (optional), then questions that end in "?", each
+  followed by its answer lines, one answer point per line (the shape of the sample deck).
 - ``text/tab``: ``term<TAB>definition``, one card per line (what Quizlet copies).
 - ``text/dash``: ``term - definition`` (also with an en or em dash), cards separated by
   blank lines; each further line of a card is a further point.
-- ``text/qa``: ``Q:`` / ``A:`` blocks (also ``Question:`` / ``Answer:``).
+- ``text/qa``: ``Q:`` / ``A:`` blocks (also ``Question:`` / ``Answer:``, or both on one
+  line).
 - ``text/markdown``: headings are questions, the bullets or lines below them are points;
   a single top ``# Title`` above deeper headings is the deck's title.
 - ``text/numbered``: numbered prompts (``1.``, ``1)``, ``Q1.``), which need not end in "?",
@@ -199,6 +200,11 @@ def _heading(row: _Line) -> tuple[int, str] | None:
     if match is None:
         return None
     return len(match.group(1)), match.group(2).strip()
+
+
+def _text_at(lines: dict[int, _Line], number: int) -> str:
+    line = lines.get(number)
+    return line.text if line is not None else ""
 
 
 def _title_from_preamble(
@@ -509,8 +515,3 @@ _PARSERS: tuple[tuple[str, _Parser], ...] = (
     ("text/questions", _parse_questions),
     ("text/dash", _parse_dash),
 )
-
-
-def _text_at(lines: dict[int, _Line], number: int) -> str:
-    line = lines.get(number)
-    return line.text if line is not None else ""
