@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retain import formats
 from retain.formats import read_data, read_path
@@ -117,3 +119,12 @@ def test_importing_formats_is_light() -> None:
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary())
+def test_read_data_raises_only_deck_import_error(data: bytes) -> None:
+    try:
+        read_data(data, source="fuzz")
+    except DeckImportError as error:
+        assert error.source == "fuzz"
