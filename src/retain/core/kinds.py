@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -51,10 +52,13 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": 
 _NON_WORD = re.compile(r"[^\w%]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lower case, straight quotes and dashes, no accents, punctuation as single spaces."""
-    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.translate(_QUOTES)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
 
 
@@ -78,11 +82,13 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 16)
 def content_words(text: str) -> frozenset[str]:
     """The stems of the words that carry meaning: no stop words, no single letters."""
     return frozenset(stem(w) for w in fold(text).split() if w not in STOPWORDS and len(w) > 1)
 
 
+@lru_cache(maxsize=1 << 16)
 def restates(a: str, b: str) -> bool:
     """True when one text is a near-copy or a restatement of the other.
 
@@ -558,8 +564,16 @@ def classify_point(point: str, question: str, lexicon: Lexicon) -> PointKind:
             continue
     words = text.split()
     if len(words) <= 5 and not re.search(r"[.;!?]\s|,\s.*,", text + " "):
-        if asked == "who" and all(_is_capitalised(w) for w in words):
-            return PointKind(AnswerKind.PERSON, text.rstrip("."), f"{len(words)}w")
+        core = text.rstrip(".")
+        title_case = all(
+            _is_capitalised(w) and not lexicon._is_common(w)
+            for w in words
+            if w.casefold() not in _NAME_CONNECTORS
+        )
+        if title_case and len(words) <= 4 and not any(c.isdigit() for c in text):
+            # "Paris", "Leonardo da Vinci": a name the deck only ever gives as an answer
+            kind = AnswerKind.PERSON if asked == "who" else AnswerKind.NAME
+            return PointKind(kind, core, shape_of(kind, core))
         return PointKind(AnswerKind.TERM, text.rstrip("."), shape_of(AnswerKind.TERM, text))
     return PointKind(AnswerKind.EXPLANATION, text, shape_of(AnswerKind.EXPLANATION, text))
 

@@ -144,6 +144,7 @@ class _Candidate:
     note_id: NoteId
     asks: str
     whole: bool  # a whole answer point, not a term found inside one
+    question: str  # of the card it comes from
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class _Deck:
     notes: tuple[_NoteFacts, ...]
     by_id: Mapping[NoteId, _NoteFacts]
     note_frequency: Mapping[str, int]  # content word -> number of notes using it
+    question_frequency: Mapping[str, int]  # content word -> number of questions using it
 
 
 @lru_cache(maxsize=16)
@@ -176,6 +178,7 @@ def _analyse(notes: tuple[Note, ...]) -> _Deck:
     lexicon = Lexicon.from_texts(texts, who_answers)
     facts: list[_NoteFacts] = []
     frequency: dict[str, int] = {}
+    question_frequency: dict[str, int] = {}
     for note in notes:
         asked = asks(note.question)
         points: list[_Point] = []
@@ -187,26 +190,34 @@ def _analyse(notes: tuple[Note, ...]) -> _Deck:
             keys = keys_of(text, lexicon)
             points.append(_Point(i, text, pk.kind, core, pk.shape, terms, keys))
             whole = _Candidate(
-                core, pk.kind, pk.shape, keys_of(core, lexicon), note.id, asked, True
+                core, pk.kind, pk.shape, keys_of(core, lexicon), note.id, asked, True, note.question
             )
             candidates.setdefault(fold(core), whole)
+            if pk.kind in KEY_KINDS:
+                continue  # not "Vinci" out of "Leonardo da Vinci"
             for term in terms:
                 if term.kind in KEY_KINDS:
                     kind = term.kind
                     shape = shape_of(kind, term.text)
-                    cand = _Candidate(term.text, kind, shape, term.keys, note.id, asked, False)
+                    cand = _Candidate(
+                        term.text, kind, shape, term.keys, note.id, asked, False, note.question
+                    )
                     candidates.setdefault(fold(term.text), cand)
         question_keys = keys_of(note.question, lexicon)
         card_keys = question_keys.union(*(p.keys for p in points))
         words = content_words(" ".join((note.question, *note.answer_points)))
         for word in words:
             frequency[word] = frequency.get(word, 0) + 1
+        for word in content_words(note.question):
+            question_frequency[word] = question_frequency.get(word, 0) + 1
         facts.append(
             _NoteFacts(
                 note, asked, tuple(points), question_keys, card_keys, tuple(candidates.values())
             )
         )
-    return _Deck(lexicon, tuple(facts), {f.note.id: f for f in facts}, frequency)
+    return _Deck(
+        lexicon, tuple(facts), {f.note.id: f for f in facts}, frequency, question_frequency
+    )
 
 
 def _deck_of(note: Note, deck_notes: Sequence[Note]) -> tuple[_Deck, _NoteFacts]:
@@ -230,10 +241,13 @@ _QUESTION_FILLER = frozenset(
 )
 
 
-def _same_topic(a: str, b: str) -> bool:
+def _same_topic(deck: _Deck, a: str, b: str) -> bool:
     """Two questions about one topic ("What were the show trials?" and "What was the trial
-    of the 16?"): a shared content word, other than the wording of questions."""
-    return bool((content_words(a) & content_words(b)) - _QUESTION_FILLER)
+    of the 16?"): they share a content word that is neither the wording of questions nor
+    common to a large part of the deck ("capital" in "What is the capital of ...?")."""
+    limit = max(3, len(deck.notes) // 4)
+    shared = (content_words(a) & content_words(b)) - _QUESTION_FILLER
+    return any(deck.question_frequency.get(w, 0) <= limit for w in shared)
 
 
 def _name_keys(keys: frozenset[Key]) -> frozenset[Key]:
@@ -274,10 +288,14 @@ _NEAR_KINDS: dict[AnswerKind, tuple[AnswerKind, ...]] = {
 
 
 def _rank(
-    candidates: Sequence[_Candidate], target: _Point, asked: str, rng: random.Random
+    candidates: Sequence[_Candidate], target: _Point, facts: _NoteFacts, rng: random.Random
 ) -> list[_Candidate]:
-    """Best wrong options first: same kind, then near kinds, then the rest; within a kind,
-    alike in shape and length, with enough randomness that they vary between reviews."""
+    """Best wrong options first: same kind, then near kinds, then the rest. Within a kind,
+    whole answers of alike questions ("What is the capital of Japan?" for "... of France?")
+    and options alike in shape and length come first, with enough randomness that the
+    options vary between reviews."""
+    asked = facts.asks
+    question = fold(facts.note.question)
     scored: list[tuple[int, float, int, _Candidate]] = []
     for n, cand in enumerate(candidates):
         if cand.kind == target.kind:
@@ -286,9 +304,12 @@ def _rank(
             tier = 1
         else:
             tier = 2
-        score = rng.random() * 1.5
+        score = rng.random()
         score += 0.0 if cand.shape == target.shape else 1.0
         score += 0.0 if cand.asks == asked else 0.4
+        if not cand.whole:  # found inside a sentence: fine for dates, less sure for names
+            score += 0.3 if cand.kind in (AnswerKind.DATE, AnswerKind.NUMBER) else 1.0
+        score += (100 - fuzz.token_sort_ratio(question, fold(cand.question))) / 100
         if target.kind not in KEY_KINDS:
             ratio = max(len(cand.text), 1) / max(len(target.core), 1)
             score += min(1.5, abs(math.log(ratio)))
@@ -310,12 +331,13 @@ def _pool(deck: _Deck, facts: _NoteFacts, target: _Point, *, strict: bool) -> li
     for other in _other_notes(deck, facts):
         same_subject = bool(
             _name_keys(other.question_keys) & (card_names if strict else question_names)
-        ) or _same_topic(facts.note.question, other.note.question)
+        ) or _same_topic(deck, facts.note.question, other.note.question)
         for cand in other.candidates:
             if not cand.whole and target.kind not in KEY_KINDS:
                 continue
-            if same_subject and (strict or target.kind not in KEY_KINDS):
-                continue
+            explains = AnswerKind.EXPLANATION in (target.kind, cand.kind)
+            if same_subject and explains:
+                continue  # an explanation of the same subject may well be true as well
             if (strict or cand.kind in KEY_KINDS) and cand.keys & facts.card_keys:
                 continue
             if _restates_card(cand.text, facts):
@@ -347,10 +369,17 @@ def _build_choice(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Questio
     for i in order:
         target = facts.points[i]
         right = _Candidate(
-            target.core, target.kind, target.shape, target.keys, note.id, facts.asks, True
+            target.core,
+            target.kind,
+            target.shape,
+            target.keys,
+            note.id,
+            facts.asks,
+            True,
+            note.question,
         )
         chosen: list[_Candidate] = []
-        for cand in _rank(_pool(deck, facts, target, strict=False), target, facts.asks, rng):
+        for cand in _rank(_pool(deck, facts, target, strict=False), target, facts, rng):
             if any(_clash(cand, c) for c in (right, *chosen)):
                 continue
             chosen.append(cand)
@@ -385,7 +414,7 @@ def _build_true_false(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Que
     truth = rng.random() < 0.5
     for i in order:
         target = facts.points[i]
-        pool = _rank(_pool(deck, facts, target, strict=True), target, facts.asks, rng)
+        pool = _rank(_pool(deck, facts, target, strict=True), target, facts, rng)
         if not pool:
             continue
         statement = target.core if truth else pool[0].text
