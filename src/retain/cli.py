@@ -147,9 +147,23 @@ def ensure_sample_deck(col: Collection) -> None:
 @click.option(
     "--plain", is_flag=True, help="Plain lines on stdin/stdout instead of the full screen."
 )
+@click.option(
+    "--mode",
+    type=click.Choice(
+        ["auto", "flip", "type", "choice", "truefalse", "cloze", "match", "learn"],
+        case_sensitive=False,
+    ),
+    default="auto",
+    show_default=True,
+    help="How cards are asked. auto picks per card: choice for new cards, typing for short "
+    "facts, flip for long answers. learn: recognise, then type, until each card is typed right.",
+)
+@click.option("--seed", type=int, help="Seed for the questions, to repeat a session exactly.")
 @pass_context
-def study(ctx: Context, deck: str | None, plain: bool) -> None:
+def study(ctx: Context, deck: str | None, plain: bool, mode: str, seed: int | None) -> None:
     """Study the cards that are due now (all decks, or DECK by name or part of it)."""
+    import random
+
     from retain.collection import CollectionError
     from retain.session import StudySession
 
@@ -159,7 +173,7 @@ def study(ctx: Context, deck: str | None, plain: bool) -> None:
         chosen = col.find_deck(deck) if deck else None
     except CollectionError as error:
         fail(str(error))
-    session = StudySession(col, chosen)
+    session = StudySession(col, chosen, mode=mode.lower(), rng=random.Random(seed))
     if plain:
         from retain.plain import run_plain
 

@@ -480,6 +480,20 @@ class Collection:
             ).one()
         return StudyItem(_card(row), _note(note))
 
+    def card_for_note(self, note_id: NoteId) -> StudyItem:
+        """The (first) card of a note."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(schema.cards)
+                .where(schema.cards.c.note_id == note_id)
+                .order_by(schema.cards.c.id)
+                .limit(1)
+            ).first()
+            if row is None:
+                raise CollectionError(f"no card for note {note_id}")
+            note = conn.execute(select(schema.notes).where(schema.notes.c.id == note_id)).one()
+        return StudyItem(_card(row), _note(note))
+
     def notes(self, deck: Deck) -> list[Note]:
         with self._read() as conn:
             rows = conn.execute(

@@ -1,67 +1,237 @@
 """`retain study --plain`: the study loop on plain lines of stdin and stdout, for scripts,
-pipes and screen readers. A line "Recorded: ..." is printed only once the answer is on disk."""
+pipes and screen readers. A line "Recorded: ..." is printed only once the answer is on disk.
+
+Each mode reads one kind of reply: Enter to turn a flip card over; typed lines ending with
+an empty line for a typed answer; a letter (or number) for a choice; t or f for true/false;
+a term for a cloze; a letter for each pair of a match round. After a checked or graded
+answer, Enter accepts the suggested rating, 1-4 picks another, and for a typed answer r says
+"I was right" and w "I was wrong". q quits at any prompt.
+"""
 
 from __future__ import annotations
 
+import string
 import time
 from typing import TextIO
 
+from retain.collection import StudyItem
 from retain.core.model import Rating
+from retain.core.questions import Mode, Question
 from retain.core.scheduling import format_interval
-from retain.session import StudySession
+from retain.session import Outcome, StudySession
+
+LETTERS = string.ascii_lowercase
+
+
+class _Quit(Exception):
+    pass
+
+
+class PlainStudy:
+    def __init__(self, session: StudySession, stdin: TextIO, stdout: TextIO) -> None:
+        self.session = session
+        self.stdin = stdin
+        self.stdout = stdout
+
+    def say(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def ask(self, prompt: str) -> str:
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        line = self.stdin.readline()
+        if not line:
+            raise _Quit
+        reply = line.strip()
+        if reply.lower() in {"q", "quit"}:
+            raise _Quit
+        return reply
+
+    def run(self) -> int:
+        session = self.session
+        counts = session.counts()
+        name = session.deck.name if session.deck else "all decks"
+        self.say(
+            f"Studying {name} ({session.mode} mode): {counts.due} due, {counts.new} new, "
+            f"{counts.done_today} done today."
+        )
+        try:
+            while self.step():
+                pass
+        except _Quit:
+            pass
+        self.say("")
+        for line in session.summary.lines():
+            self.say(line)
+        return 0
+
+    def progress(self) -> str:
+        if self.session.mode == "learn":
+            learned, left = self.session.learn_progress()
+            return f"[learned {learned} · in this round {left}]"
+        counts = self.session.counts()
+        return f"[due {counts.due} · new {counts.new} · done today {counts.done_today}]"
+
+    def step(self) -> bool:
+        if self.session.mode == "match":
+            return self.match_round()
+        item = self.session.next()
+        if item is None:
+            self.say("No more cards to study now.")
+            return False
+        question = self.session.question(item)
+        self.say("")
+        self.say(self.progress())
+        shown_at = time.monotonic()
+        outcome = self.ask_question(item, question, shown_at)
+        self.rate(item, outcome, shown_at)
+        return True
+
+    def ask_question(self, item: StudyItem, question: Question, shown_at: float) -> Outcome:
+        mode = question.mode
+        self.say(f"Q: {question.prompt}")
+        if mode is Mode.FLIP:
+            self.ask("Press Enter to show the answer (q to quit): ")
+            self.show_answer(item)
+            return self.session.reveal(item, question)
+        if mode is Mode.TYPE:
+            self.say("Type your answer; finish with an empty line (q to quit):")
+            lines = []
+            while True:
+                line = self.ask("> " if not lines else ". ")
+                if not line:
+                    break
+                lines.append(line)
+            duration = int((time.monotonic() - shown_at) * 1000)
+            outcome = self.session.submit(item, question, "\n".join(lines), duration_ms=duration)
+            self.show_grade(outcome)
+            return outcome
+        if mode in (Mode.CHOICE, Mode.TRUE_FALSE):
+            if question.statement:
+                self.say(f"   {question.statement}")
+            for index, option in enumerate(question.options):
+                self.say(f"  {LETTERS[index]}) {option}")
+            response = self.ask_option(question)
+        else:  # cloze
+            self.say(f"   {question.statement}")
+            response = self.ask("Fill in the blank: ")
+        outcome = self.session.submit(item, question, response)
+        if outcome.correct:
+            self.say("Right!")
+        else:
+            self.say(f"Not quite. The answer is: {self.right_answer(question)}")
+        self.show_answer(item)
+        return outcome
+
+    def ask_option(self, question: Question) -> int:
+        count = len(question.options)
+        while True:
+            reply = self.ask(f"Your choice ({LETTERS[0]}-{LETTERS[count - 1]}): ").lower()
+            if question.mode is Mode.TRUE_FALSE and reply in {"t", "true", "f", "false"}:
+                return 0 if reply.startswith("t") else 1
+            if len(reply) == 1 and reply in LETTERS[:count]:
+                return LETTERS.index(reply)
+            if reply.isdigit() and 1 <= int(reply) <= count:
+                return int(reply) - 1
+            self.say(f"Type a letter from {LETTERS[0]} to {LETTERS[count - 1]}.")
+
+    @staticmethod
+    def right_answer(question: Question) -> str:
+        if isinstance(question.answer, int):
+            return f"{LETTERS[question.answer]}) {question.options[question.answer]}"
+        return str(question.answer)
+
+    def show_answer(self, item: StudyItem) -> None:
+        self.say("A:")
+        for point in item.note.answer_points:
+            self.say(f"  - {point}")
+
+    def show_grade(self, outcome: Outcome) -> None:
+        grade = outcome.grade
+        assert grade is not None
+        covered = len(grade.covered)
+        total = len(grade.points)
+        self.say(
+            f"Grade: {grade.verdict} — {covered} of {total} point{'s' if total != 1 else ''}"
+            f" (score {grade.score:.2f}); suggested rating: {outcome.rating.label}"
+        )
+        for point in grade.points:
+            mark = "✓" if point.covered else ("✗ wrong" if point.contradicted else "✗")
+            matched = f"  [matched: {', '.join(point.matched_terms)}]" if point.covered else ""
+            self.say(f"  {mark} {point.index + 1}. {point.text}{matched}")
+        if grade.contradiction:
+            self.say("Your answer contradicts the card: check the dates, numbers, names and sides.")
+
+    def rate(self, item: StudyItem, outcome: Outcome, shown_at: float) -> None:
+        intervals = self.session.preview(item)
+        choices = "  ".join(
+            f"{r.value} {r.label} ({format_interval(intervals[r])})" for r in Rating
+        )
+        typed = outcome.question.mode is Mode.TYPE
+        flip = outcome.question.mode is Mode.FLIP
+        overruled: str | None = None
+        rating: Rating | None = None
+        while rating is None:
+            if flip:
+                prompt = f"Rate: {choices}  q quit: "
+            else:
+                extra = "  r I was right  w I was wrong" if typed else ""
+                prompt = f"Enter = {outcome.rating.label}, or {choices}{extra}  q quit: "
+            reply = self.ask(prompt).lower()
+            if not reply and not flip:
+                rating = outcome.rating
+            elif typed and reply in {"r", "w"}:
+                overruled = "right" if reply == "r" else "wrong"
+                rating = Rating.GOOD if reply == "r" else Rating.AGAIN
+            else:
+                try:
+                    rating = Rating.parse(reply)
+                except ValueError as error:
+                    self.say(str(error))
+        if rating != outcome.rating and not flip and overruled is None:
+            overruled = "right" if rating > outcome.rating else "wrong"
+        duration = int((time.monotonic() - shown_at) * 1000)
+        result = self.session.answer(
+            item, rating, duration_ms=duration, outcome=outcome, overruled=overruled
+        )
+        due = result.card.schedule.due
+        when = format_interval(due - self.session.clock()) if due else "-"
+        self.say(f"Recorded: {rating.label} (card {item.card.id}) — next in {when}")
+
+    def match_round(self) -> bool:
+        round_ = self.session.match_round()
+        if round_ is None:
+            self.say("No more cards to match now.")
+            return False
+        question, items = round_
+        self.say("")
+        self.say(f"Match each question with its answer ({len(items)} pairs, timed).")
+        for index, (left, _) in enumerate(question.pairs, 1):
+            self.say(f"  {index}. {left}")
+        for index, option in enumerate(question.options):
+            self.say(f"  {LETTERS[index]}) {option}")
+        started = time.monotonic()
+        chosen: list[int | None] = []
+        for index in range(len(question.pairs)):
+            while True:
+                reply = self.ask(f"{index + 1} → ").lower()
+                if len(reply) == 1 and reply in LETTERS[: len(question.options)]:
+                    chosen.append(LETTERS.index(reply))
+                    break
+                self.say(f"Type a letter from a to {LETTERS[len(question.options) - 1]}.")
+        seconds = time.monotonic() - started
+        results = self.session.answer_match(question, items, chosen, seconds=seconds)
+        assert isinstance(question.answer, tuple)
+        right = sum(1 for c, a in zip(chosen, question.answer, strict=True) if c == a)
+        self.say(f"{right} of {len(items)} right in {seconds:.1f}s.")
+        for index, result in enumerate(results):
+            if result.rating is Rating.AGAIN:
+                left, answer = question.pairs[index]
+                self.say(f"  {index + 1}. {left} → {answer}")
+        self.say(f"Recorded: {len(results)} answers")
+        return True
 
 
 def run_plain(session: StudySession, stdin: TextIO, stdout: TextIO) -> int:
-    def say(text: str = "") -> None:
-        stdout.write(text + "\n")
-        stdout.flush()
-
-    def ask(prompt: str) -> str | None:
-        stdout.write(prompt)
-        stdout.flush()
-        line = stdin.readline()
-        if not line:
-            return None
-        return line.strip()
-
-    counts = session.counts()
-    name = session.deck.name if session.deck else "all decks"
-    say(f"Studying {name}: {counts.due} due, {counts.new} new, {counts.done_today} done today.")
-    while True:
-        item = session.next()
-        if item is None:
-            say("No more cards to study now.")
-            break
-        counts = session.counts()
-        say("")
-        say(f"[due {counts.due} · new {counts.new} · done today {counts.done_today}]")
-        say(f"Q: {item.note.question}")
-        shown_at = time.monotonic()
-        reply = ask("Press Enter to show the answer (q to quit): ")
-        if reply is None or reply.lower() in {"q", "quit"}:
-            break
-        say("A:")
-        for point in item.note.answer_points:
-            say(f"  - {point}")
-        intervals = session.preview(item)
-        choices = "  ".join(f"{r.value} {r.label} ({format_interval(intervals[r])})" for r in Rating)
-        rating: Rating | None = None
-        while rating is None:
-            reply = ask(f"Rate: {choices}  q quit: ")
-            if reply is None or reply.lower() in {"q", "quit"}:
-                break
-            try:
-                rating = Rating.parse(reply)
-            except ValueError as error:
-                say(str(error))
-        if rating is None:
-            break
-        duration = int((time.monotonic() - shown_at) * 1000)
-        result = session.answer(item, rating, duration_ms=duration)
-        due = result.card.schedule.due
-        when = format_interval(due - session.clock()) if due else "-"
-        say(f"Recorded: {rating.label} (card {item.card.id}) — next in {when}")
-    say("")
-    for line in session.summary.lines():
-        say(line)
-    return 0
+    return PlainStudy(session, stdin, stdout).run()

@@ -1,28 +1,82 @@
 """A study session: the loop every interface runs, kept out of the interfaces.
 
 The terminal app, the plain line mode and the web app all drive a `StudySession`: ask it for
-the next card, show it, pass the student's rating back. The session reads the clock through
-the function it is given, so tests and simulations can run it at any time they like.
+the next card and the question to show, pass the student's response back to be checked or
+graded, then record the rating. The session reads the clock through the function it is
+given and draws questions from the `random.Random` it is given, so tests and simulations can
+run it at any time and seed they like.
+
+Modes: ``auto`` picks each card's mode (`questions.choose_mode`); ``flip``, ``type``,
+``choice``, ``truefalse``, ``cloze`` and ``match`` ask every card that way (falling back to
+another mode when the deck cannot give a fair question); ``learn`` works like a learning
+round: new cards are first recognised (choice), then recalled (typed), and a card is learned
+once it has been typed correctly, so wrong answers come back. Every answer, in every mode,
+is recorded as an FSRS rating.
 """
 
 from __future__ import annotations
 
+import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from retain.collection import AnswerResult, Collection, StudyCounts, StudyItem
-from retain.core.model import Deck, Rating
+from retain.core import questions
+from retain.core.grading import Grade, grade_typed_answer, suggest_rating
+from retain.core.model import CardId, Deck, DeckId, Note, NoteId, Rating
+from retain.core.questions import Mode, Question, QuestionUnavailable
+
+STUDY_MODES = ("auto", "flip", "type", "choice", "truefalse", "cloze", "match", "learn")
+"""The names `retain study --mode` accepts."""
+
+LEARN_ROUND = 7
+"""How many cards a learn round works on at once."""
+
+_FALLBACK = {
+    Mode.CHOICE: (Mode.TRUE_FALSE, Mode.FLIP),
+    Mode.TRUE_FALSE: (Mode.CHOICE, Mode.FLIP),
+    Mode.CLOZE: (Mode.TYPE,),
+    Mode.MATCH: (Mode.CHOICE, Mode.FLIP),
+}
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def parse_mode(name: str) -> str:
+    """A `--mode` value, checked; `true_false` and `true-false` are read as `truefalse`."""
+    value = name.strip().lower().replace("_", "").replace("-", "")
+    if value not in STUDY_MODES:
+        raise ValueError(f"unknown mode {name!r} (choose from {', '.join(STUDY_MODES)})")
+    return value
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the session made of a response, before it is recorded.
+
+    `rating` is the suggested FSRS rating; `correct` is None for flip. For typed answers
+    `grade` holds the point-by-point grade. `points` maps answer point index to whether it
+    was answered right, for the statistics per point.
+    """
+
+    question: Question
+    rating: Rating
+    correct: bool | None = None
+    grade: Grade | None = None
+    response: str | None = None
+    points: dict[int, bool] | None = None
+
+
 @dataclass
 class SessionSummary:
     answered: int = 0
+    correct: int = 0
+    checked: int = 0
     by_rating: Counter[Rating] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -31,11 +85,20 @@ class SessionSummary:
             return ["No cards answered."]
         parts = ", ".join(f"{r.label} {self.by_rating[r]}" for r in Rating if self.by_rating[r])
         minutes, seconds = divmod(int(self.seconds), 60)
-        return [
+        lines = [
             f"Answered {self.answered} card{'s' if self.answered != 1 else ''} "
             f"in {minutes}m {seconds:02d}s.",
             f"Ratings: {parts}.",
         ]
+        if self.checked:
+            lines.append(f"Right first time: {self.correct} of {self.checked}.")
+        return lines
+
+
+@dataclass
+class _LearnCard:
+    item: StudyItem
+    stage: int  # 0: recognise (choice), 1: recall (type)
 
 
 class StudySession:
@@ -45,14 +108,25 @@ class StudySession:
         deck: Deck | None = None,
         *,
         clock: Callable[[], datetime] = system_clock,
+        rng: random.Random | None = None,
+        mode: str = "auto",
     ) -> None:
         self.collection = collection
         self.deck = deck
         self.clock = clock
+        self.rng = rng if rng is not None else random.Random()
+        self.mode = parse_mode(mode)
         self.summary = SessionSummary()
         self._started = clock()
+        self._deck_notes: dict[DeckId, list[Note]] = {}
+        self._learn: list[_LearnCard] = []
+        self._learned: set[CardId] = set()
+
+    # -- what to ask --------------------------------------------------------------------
 
     def next(self) -> StudyItem | None:
+        if self.mode == "learn":
+            return self._next_learn()
         return self.collection.next_card(self.clock(), self.deck)
 
     def counts(self) -> StudyCounts:
@@ -61,12 +135,220 @@ class StudySession:
     def preview(self, item: StudyItem) -> dict[Rating, timedelta]:
         return self.collection.preview(item.card, self.clock())
 
+    def deck_notes(self, deck_id: DeckId) -> list[Note]:
+        if deck_id not in self._deck_notes:
+            deck = next(d for d in self.collection.decks() if d.id == deck_id)
+            self._deck_notes[deck_id] = self.collection.notes(deck)
+        return self._deck_notes[deck_id]
+
+    def question(self, item: StudyItem) -> Question:
+        """The question to ask about this card, in the session's mode (or the card's own
+        mode under ``auto``), falling back to another mode when the deck cannot give a fair
+        question in it."""
+        notes = self.deck_notes(item.card.deck_id)
+        wanted = self._wanted_mode(item, notes)
+        for mode in (wanted, *_FALLBACK.get(wanted, ()), Mode.FLIP):
+            try:
+                return questions.build_question(mode, item.note, notes, self.rng)
+            except QuestionUnavailable:
+                continue
+        raise AssertionError("flip questions are always available")  # pragma: no cover
+
+    def _wanted_mode(self, item: StudyItem, notes: Sequence[Note]) -> Mode:
+        if self.mode == "auto":
+            return questions.choose_mode(
+                item.note, notes, review_count=item.card.schedule.reps, rng=self.rng
+            )
+        if self.mode == "learn":
+            entry = self._learn_entry(item.card.id)
+            return Mode.CHOICE if entry is not None and entry.stage == 0 else Mode.TYPE
+        if self.mode == "truefalse":
+            return Mode.TRUE_FALSE
+        return Mode(self.mode)
+
+    # -- checking a response ------------------------------------------------------------
+
+    def reveal(self, item: StudyItem, question: Question) -> Outcome:
+        """A flip card turned over: the student rates it; GOOD is suggested."""
+        return Outcome(question=question, rating=Rating.GOOD)
+
+    def submit(
+        self,
+        item: StudyItem,
+        question: Question,
+        response: object,
+        *,
+        duration_ms: int | None = None,
+    ) -> Outcome:
+        """Check or grade a response, without recording anything.
+
+        type: the typed text, graded point by point; choice / truefalse: the chosen option's
+        index (or True/False); cloze: the typed term. The suggested rating follows: a
+        correct answer is GOOD, a wrong one AGAIN, and a typed answer is rated from its
+        grade (HARD for a partial answer)."""
+        if question.mode is Mode.TYPE:
+            typed = str(response)
+            others = [n.answer_points for n in self.deck_notes(item.card.deck_id)
+                      if n.id != item.note.id]
+            grade = grade_typed_answer(
+                item.note.question, item.note.answer_points, typed, other_answers=others
+            )
+            return Outcome(
+                question=question,
+                rating=suggest_rating(grade, duration_ms),
+                correct=grade.verdict == "correct",
+                grade=grade,
+                response=typed,
+                points={p.index: p.covered for p in grade.points},
+            )
+        correct = bool(questions.check(question, response))
+        points = None if question.point_index is None else {question.point_index: correct}
+        return Outcome(
+            question=question,
+            rating=Rating.GOOD if correct else Rating.AGAIN,
+            correct=correct,
+            response=str(response),
+            points=points,
+        )
+
+    # -- recording ----------------------------------------------------------------------
+
     def answer(
-        self, item: StudyItem, rating: Rating, *, duration_ms: int | None = None
+        self,
+        item: StudyItem,
+        rating: Rating,
+        *,
+        duration_ms: int | None = None,
+        outcome: Outcome | None = None,
+        overruled: str | None = None,
     ) -> AnswerResult:
+        """Record the rating (on disk when this returns). `overruled` is ``"right"`` or
+        ``"wrong"`` when the student overruled the grader; it is kept in the review log."""
         now = self.clock()
-        result = self.collection.answer(item.card.id, rating, now, duration_ms=duration_ms)
+        mode = outcome.question.mode.value if outcome else "flip"
+        detail: dict[str, Any] | None = None
+        points = None
+        if outcome is not None and outcome.question.mode is not Mode.FLIP:
+            detail = {"prompt": outcome.question.prompt, "response": outcome.response}
+            if outcome.question.point_index is not None:
+                detail["point"] = outcome.question.point_index
+            if outcome.correct is not None:
+                detail["correct"] = outcome.correct
+            if outcome.grade is not None:
+                detail["grade"] = outcome.grade.to_json_dict()
+            if overruled:
+                detail["overruled"] = overruled
+                detail["suggested"] = outcome.rating.label
+            points = outcome.points
+            if overruled == "right" and points is not None:
+                points = dict.fromkeys(points, True)
+        result = self.collection.answer(
+            item.card.id, rating, now, duration_ms=duration_ms, mode=mode, detail=detail,
+            points=points,
+        )
         self.summary.answered += 1
         self.summary.by_rating[rating] += 1
+        if outcome is not None and outcome.correct is not None:
+            self.summary.checked += 1
+            self.summary.correct += int(outcome.correct)
         self.summary.seconds = (now - self._started).total_seconds()
+        if self.mode == "learn" and outcome is not None:
+            self._advance_learn(item, outcome, overruled)
         return result
+
+    # -- matching -----------------------------------------------------------------------
+
+    def match_round(self) -> tuple[Question, list[StudyItem]] | None:
+        """A round of 5-6 question-answer pairs, taken from the cards due now where there
+        are enough of them, and from the rest of the deck otherwise. Returns the question
+        and, for each pair in order, its card; None when there is nothing to study."""
+        first = self.collection.next_card(self.clock(), self.deck)
+        if first is None:
+            return None
+        queued = self.collection.next_cards(
+            self.clock(), self.deck, limit=max(questions.MATCH_PAIRS)
+        )
+        same_deck = [i for i in queued if i.card.deck_id == first.card.deck_id]
+        pool: Sequence[Note] = [i.note for i in same_deck]
+        try:
+            question = questions.build_question(Mode.MATCH, first.note, pool, self.rng)
+        except QuestionUnavailable:
+            pool = self.deck_notes(first.card.deck_id)
+            try:
+                question = questions.build_question(Mode.MATCH, first.note, pool, self.rng)
+            except QuestionUnavailable:
+                return None
+        by_note: dict[NoteId, StudyItem] = {i.note.id: i for i in same_deck}
+        items = []
+        for note_id in question.pair_note_ids:
+            item = by_note.get(note_id)
+            if item is None:
+                item = self.collection.card_for_note(note_id)
+            items.append(item)
+        return question, items
+
+    def answer_match(
+        self,
+        question: Question,
+        items: Sequence[StudyItem],
+        chosen: Sequence[int | None],
+        *,
+        seconds: float,
+    ) -> list[AnswerResult]:
+        """Record a match round: each pair matched right is GOOD, a wrong or missing match
+        is AGAIN. `chosen[i]` is the option picked for pair i."""
+        assert isinstance(question.answer, tuple)
+        results = []
+        for index, item in enumerate(items):
+            right = index < len(chosen) and chosen[index] == question.answer[index]
+            outcome = Outcome(
+                question=question,
+                rating=Rating.GOOD if right else Rating.AGAIN,
+                correct=right,
+                response=None if index >= len(chosen) else str(chosen[index]),
+            )
+            results.append(
+                self.answer(
+                    item, outcome.rating, duration_ms=int(seconds * 1000 / max(1, len(items))),
+                    outcome=outcome,
+                )
+            )
+        return results
+
+    # -- learn rounds -------------------------------------------------------------------
+
+    def _learn_entry(self, card_id: CardId) -> _LearnCard | None:
+        return next((e for e in self._learn if e.item.card.id == card_id), None)
+
+    def _next_learn(self) -> StudyItem | None:
+        if not self._learn:
+            fetched = self.collection.next_cards(
+                self.clock(), self.deck, limit=LEARN_ROUND + len(self._learned)
+            )
+            fresh = [i for i in fetched if i.card.id not in self._learned][:LEARN_ROUND]
+            self._learn = [
+                _LearnCard(i, stage=0 if i.card.schedule.reps == 0 else 1) for i in fresh
+            ]
+        return self._learn[0].item if self._learn else None
+
+    def learn_progress(self) -> tuple[int, int]:
+        """(cards learned in this session, cards still in the current round)."""
+        return len(self._learned), len(self._learn)
+
+    def _advance_learn(self, item: StudyItem, outcome: Outcome, overruled: str | None) -> None:
+        entry = self._learn_entry(item.card.id)
+        if entry is None:
+            return
+        self._learn.remove(entry)
+        right = overruled == "right" or (overruled is None and bool(outcome.correct))
+        if outcome.question.mode is Mode.FLIP:
+            right = overruled != "wrong" and outcome.rating >= Rating.GOOD
+        if right and entry.stage == 0:
+            entry.stage = 1
+        elif right:
+            self._learned.add(item.card.id)
+            return
+        refreshed = self.collection.card(item.card.id)
+        entry.item = refreshed
+        # A card answered wrong comes back after a couple of others, not straight away.
+        self._learn.insert(min(len(self._learn), 2), entry)

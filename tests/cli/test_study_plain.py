@@ -50,11 +50,11 @@ def decks_json(home: Path) -> list[dict[str, object]]:
 
 
 def test_study_with_nothing_imported_imports_the_sample_deck(home: Path) -> None:
-    result = retain(home, "study", "--plain", input="q\n")
+    result = retain(home, "study", "--plain", "--mode", "flip", input="q\n")
     assert result.exit_code == 0, result.output
     assert f"retain imported its sample deck “{SAMPLE_TITLE}” (15 cards)" in result.stderr
     assert "retain import FILE" in result.stderr
-    assert result.stdout.startswith("Studying all decks: 0 due, 15 new, 0 done today.")
+    assert result.stdout.startswith("Studying all decks (flip mode): 0 due, 15 new, 0 done today.")
     assert "Q: When did Lenin die?" in result.stdout
     assert result.stdout.rstrip().endswith("No cards answered.")
     assert [(d["name"], d["total"], d["new"]) for d in decks_json(home)] == [
@@ -63,15 +63,15 @@ def test_study_with_nothing_imported_imports_the_sample_deck(home: Path) -> None
 
 
 def test_the_sample_deck_is_imported_only_once(home: Path) -> None:
-    retain(home, "study", "--plain", input="q\n")
-    again = retain(home, "study", "--plain", input="q\n")
+    retain(home, "study", "--plain", "--mode", "flip", input="q\n")
+    again = retain(home, "study", "--plain", "--mode", "flip", input="q\n")
     assert again.exit_code == 0, again.output
     assert "sample deck" not in again.stderr
     assert [d["total"] for d in decks_json(home)] == [15]
 
 
 def test_answers_typed_on_stdin_are_recorded(home: Path) -> None:
-    result = retain(home, "study", "--plain", input="\n3\n\n1\n\n4\n\ngood\n")
+    result = retain(home, "study", "--plain", "--mode", "flip", input="\n3\n\n1\n\n4\n\ngood\n")
     assert result.exit_code == 0, result.output
     assert recorded(result.stdout) == [("good", 1), ("again", 2), ("easy", 3), ("good", 4)]
     assert ratings_in_log(home) == [
@@ -87,7 +87,7 @@ def test_answers_typed_on_stdin_are_recorded(home: Path) -> None:
 
 
 def test_the_answer_points_and_intervals_are_shown(home: Path) -> None:
-    result = retain(home, "study", "--plain", input="\nq\n")
+    result = retain(home, "study", "--plain", "--mode", "flip", input="\nq\n")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith("A:"))
@@ -109,7 +109,7 @@ def test_the_answer_points_and_intervals_are_shown(home: Path) -> None:
     ],
 )
 def test_q_quits_with_a_summary(home: Path, typed: str, answered: int) -> None:
-    result = retain(home, "study", "--plain", input=typed)
+    result = retain(home, "study", "--plain", "--mode", "flip", input=typed)
     assert result.exit_code == 0, result.output
     with collection_at(home) as col:
         assert col.review_count() == answered
@@ -122,7 +122,7 @@ def test_q_quits_with_a_summary(home: Path, typed: str, answered: int) -> None:
 
 
 def test_a_bad_rating_asks_again(home: Path) -> None:
-    result = retain(home, "study", "--plain", input="\n9\nsoon\n\n0\n2\n")
+    result = retain(home, "study", "--plain", "--mode", "flip", input="\n9\nsoon\n\n0\n2\n")
     assert result.exit_code == 0, result.output
     assert "not a rating: '9' (use 1-4 or again/hard/good/easy)" in result.stdout
     assert "not a rating: 'soon'" in result.stdout
@@ -135,7 +135,7 @@ def test_a_bad_rating_asks_again(home: Path) -> None:
 
 @pytest.mark.parametrize("typed", ["", "\n", "\n3\n", "\n3\n\n", "\n3\n\n4"])
 def test_end_of_input_ends_cleanly(home: Path, typed: str) -> None:
-    result = retain(home, "study", "--plain", input=typed)
+    result = retain(home, "study", "--plain", "--mode", "flip", input=typed)
     assert result.exit_code == 0, result.output
     assert result.exception is None
     answered = len(recorded(result.stdout))
@@ -150,9 +150,9 @@ def test_study_a_deck_by_part_of_its_name(home: Path, tmp_path: Path) -> None:
     other.write_text("Spanish\nWhat is 'dog'?\nperro\n", encoding="utf-8")
     assert retain(home, "import", str(SAMPLE)).exit_code == 0
     assert retain(home, "import", str(other)).exit_code == 0
-    result = retain(home, "study", "spanish", "--plain", input="\n4\n")
+    result = retain(home, "study", "spanish", "--plain", "--mode", "flip", input="\n4\n")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Studying Spanish: 0 due, 1 new, 0 done today.")
+    assert result.stdout.startswith("Studying Spanish (flip mode): 0 due, 1 new, 0 done today.")
     assert "Q: What is 'dog'?" in result.stdout
     assert "No more cards to study now." in result.stdout
     counts = {d["name"]: d for d in decks_json(home)}
@@ -161,7 +161,7 @@ def test_study_a_deck_by_part_of_its_name(home: Path, tmp_path: Path) -> None:
 
 
 def test_study_an_unknown_deck_fails(home: Path) -> None:
-    result = retain(home, "study", "nonesuch", "--plain", input="")
+    result = retain(home, "study", "nonesuch", "--plain", "--mode", "flip", input="")
     assert result.exit_code == 2
     assert "no deck called 'nonesuch'" in result.stderr
 
@@ -170,7 +170,7 @@ def test_study_an_unknown_deck_fails(home: Path) -> None:
 
 
 def test_decks_shows_counts_after_study(home: Path) -> None:
-    retain(home, "study", "--plain", input="\n3\n\n4\n\n1\n")
+    retain(home, "study", "--plain", "--mode", "flip", input="\n3\n\n4\n\n1\n")
     assert [(d["new"], d["learning"], d["due"], d["total"]) for d in decks_json(home)] == [
         (12, 2, 0, 15)
     ]
@@ -190,7 +190,7 @@ def test_decks_with_nothing_imported(home: Path) -> None:
 
 
 def test_check_passes_after_study(home: Path) -> None:
-    retain(home, "study", "--plain", input="\n3\n\n1\n\n2\n\n4\n")
+    retain(home, "study", "--plain", "--mode", "flip", input="\n3\n\n1\n\n2\n\n4\n")
     result = retain(home, "check")
     assert result.exit_code == 0, result.output
     assert "Checked 15 cards and 4 reviews: all consistent." in result.stdout
@@ -203,7 +203,7 @@ def test_importing_the_same_file_again_changes_nothing(home: Path) -> None:
     first = retain(home, "import", str(SAMPLE))
     assert first.exit_code == 0, first.output
     assert f"Imported into “{SAMPLE_TITLE}” (text/questions): 15 added" in first.stdout
-    retain(home, "study", "--plain", input="\n3\n")
+    retain(home, "study", "--plain", "--mode", "flip", input="\n3\n")
     again = retain(home, "import", str(SAMPLE))
     assert again.exit_code == 0, again.output
     assert "0 added, 0 updated, 15 unchanged." in again.stdout
@@ -276,7 +276,7 @@ def test_a_bad_file_fails_with_status_2_and_stores_nothing(
 ) -> None:
     if with_data:
         retain(home, "import", str(SAMPLE))
-        retain(home, "study", "--plain", input="\n3\n")
+        retain(home, "study", "--plain", "--mode", "flip", input="\n3\n")
     before = decks_json(home)
     path = tmp_path / name
     if content is not None:
@@ -316,7 +316,7 @@ def test_a_windows_1252_file_is_read_exactly(home: Path, tmp_path: Path) -> None
 
 
 def test_study_plain_as_a_process(home: Path) -> None:
-    done = run_retain(home, "study", "--plain", input="\n3\n\n4\n\n9\n1\nq\n")
+    done = run_retain(home, "study", "--plain", "--mode", "flip", input="\n3\n\n4\n\n9\n1\nq\n")
     assert done.returncode == 0, done.stderr
     assert "imported its sample deck" in done.stderr
     assert recorded(done.stdout) == [("good", 1), ("easy", 2), ("again", 3)]
