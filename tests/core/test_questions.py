@@ -152,6 +152,19 @@ def test_choice_options_are_of_the_answer_kind(
     assert seen > 0
 
 
+def test_choice_on_a_when_question_asks_for_the_date_inside_a_point() -> None:
+    note = note_asking("When was Kirov murdered?")
+    for seed in SEEDS:
+        q = build_question(Mode.CHOICE, note, STALIN, random.Random(seed))
+        assert q.prompt == note.question
+        assert q.point_index == 0 and q.kind is AnswerKind.DATE
+        assert isinstance(q.answer, int) and q.options[q.answer] == "1st Dec 1934"
+        assert all(is_date(o) for o in q.options), q.options
+        t = build_question(Mode.TRUE_FALSE, note, STALIN, random.Random(seed))
+        assert t.statement is not None and (t.answer == 0) == (t.statement == "1st Dec 1934")
+        assert is_date(t.statement)
+
+
 def test_choice_on_a_long_answer_asks_about_one_point() -> None:
     note = note_asking("How did Stalin start to gain power?")
     q = build_question(Mode.CHOICE, note, STALIN, random.Random(3))

@@ -360,14 +360,51 @@ def _choice_prompt(note: Note) -> str:
     return f"{note.question} Which of these is part of the answer?"
 
 
+_ASKED_KIND = {
+    "when": AnswerKind.DATE,
+    "how many": AnswerKind.NUMBER,
+    "who": AnswerKind.PERSON,
+}
+
+
+def _focus(facts: _NoteFacts, point: _Point) -> _Point | None:
+    """The fact a "When / How many / Who ...?" card asks for, if this point holds it.
+
+    "When was Kirov murdered?" answered "By Nikolayev on 1st Dec 1934 as ..." is best asked
+    as a choice between dates. A "Who was Leon Trotsky?" card names its person already and
+    asks for a description, so it has no focus.
+    """
+    kind = _ASKED_KIND.get(facts.asks)
+    if kind is None:
+        return None
+    if point.kind is kind:
+        return point
+    if kind is AnswerKind.PERSON and _name_keys(facts.question_keys):
+        return None
+    terms = [t for t in point.terms if t.kind is kind and not t.keys & facts.question_keys]
+    if len(terms) != 1:
+        return None
+    term = terms[0]
+    shape = shape_of(kind, term.text)
+    return _Point(point.index, point.text, kind, term.text, shape, point.terms, term.keys)
+
+
+def _targets(facts: _NoteFacts, rng: random.Random) -> list[tuple[_Point, int, bool]]:
+    """The points to ask about, in the order to try them: the card's focus first (see
+    `_focus`), then the other points, each group in random order. The flag marks a focus."""
+    order = list(range(len(facts.points)))
+    rng.shuffle(order)
+    targets = [(_focus(facts, facts.points[i]), i) for i in order]
+    focused = [(t, i, True) for t, i in targets if t is not None]
+    others = [(facts.points[i], i, False) for t, i in targets if t is None]
+    return focused + others
+
+
 def _build_choice(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question:
     note = facts.note
     if not facts.points:
         raise QuestionUnavailable(Mode.CHOICE, "the card has no answer")
-    order = list(range(len(facts.points)))
-    rng.shuffle(order)
-    for i in order:
-        target = facts.points[i]
+    for target, i, is_focus in _targets(facts, rng):
         right = _Candidate(
             target.core,
             target.kind,
@@ -393,7 +430,7 @@ def _build_choice(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Questio
         return Question(
             Mode.CHOICE,
             note.id,
-            _choice_prompt(note),
+            note.question if is_focus else _choice_prompt(note),
             options=tuple(options),
             answer=answer,
             point_index=i,
@@ -409,16 +446,14 @@ def _build_true_false(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Que
     note = facts.note
     if not facts.points:
         raise QuestionUnavailable(Mode.TRUE_FALSE, "the card has no answer")
-    order = list(range(len(facts.points)))
-    rng.shuffle(order)
+    targets = _targets(facts, rng)
     truth = rng.random() < 0.5
-    for i in order:
-        target = facts.points[i]
+    for target, i, is_focus in targets:
         pool = _rank(_pool(deck, facts, target, strict=True), target, facts, rng)
         if not pool:
             continue
         statement = target.core if truth else pool[0].text
-        if len(note.answer_points) <= 1:
+        if len(note.answer_points) <= 1 or is_focus:
             prompt = f"True or false? {note.question} Answer: {statement}"
         else:
             prompt = f"True or false? {note.question} Part of the answer: {statement}"
