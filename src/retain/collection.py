@@ -32,6 +32,7 @@ from retain.core.model import (
     Note,
     NoteId,
     Rating,
+    ReviewLog,
     SchedulingState,
     question_key,
 )
@@ -582,6 +583,22 @@ class Collection:
         return [
             PointStats(int(r.point_index), int(r.asked), int(r.asked) - int(r.covered or 0))
             for r in rows
+        ]
+
+    def reviews(self, card_id: CardId) -> list[ReviewLog]:
+        """A card's review log, oldest first, with what each answer recorded."""
+        r = schema.reviews.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(schema.reviews).where(r.card_id == card_id).order_by(r.id)
+            ).all()
+        return [
+            ReviewLog(
+                card_id=CardId(row.card_id), rating=Rating(row.rating),
+                reviewed_at=_utc(row.reviewed_at), duration_ms=row.duration_ms, mode=row.mode,
+                detail=None if row.detail is None else json.loads(row.detail),
+            )
+            for row in rows
         ]
 
     def review_count(self) -> int:

@@ -7,10 +7,11 @@ dataclass; the Collection writes them, nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
-from typing import NewType
+from typing import Any, NewType
 
 DeckId = NewType("DeckId", int)
 NoteId = NewType("NoteId", int)
@@ -77,8 +78,7 @@ class DeckDraft:
             "title": self.title,
             "format": self.format,
             "cards": [
-                {"question": n.question, "answer_points": list(n.answer_points)}
-                for n in self.notes
+                {"question": n.question, "answer_points": list(n.answer_points)} for n in self.notes
             ],
         }
 
@@ -129,6 +129,7 @@ class ReviewLog:
     reviewed_at: datetime
     duration_ms: int | None = None
     mode: str = "flip"
+    detail: Mapping[str, Any] | None = None
 
 
 _KEY_TRANSLATION = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
