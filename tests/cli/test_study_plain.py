@@ -18,7 +18,7 @@ SAMPLE_TITLE = (
     "Unit 1: HOW DID STALIN EXERCISE POWER OVER THE COMMUNIST PARTY AND THE SOVIET STATE? "
     "Flashcards"
 )
-EXPECTED = Path("/work/shared/data/seed/unit1-stalin-flashcards.expected.json")
+EXPECTED = Path(__file__).parent.parent / "formats" / "unit1-stalin-flashcards.expected.json"
 RECORDED = re.compile(r"Recorded: (\w+) \(card (\d+)\)")
 
 
@@ -235,10 +235,9 @@ def test_dry_run_json_prints_the_cards_and_stores_nothing(home: Path) -> None:
         and all(isinstance(p, str) for p in card["answer_points"])
         for card in data["cards"]
     )
-    expected = json.loads(EXPECTED.read_text(encoding="utf-8")) if EXPECTED.exists() else None
-    if expected is not None:
-        assert data["title"] == expected["title"]
-        assert data["cards"] == expected["cards"]
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    assert data["title"] == expected["title"]
+    assert data["cards"] == expected["cards"]
     assert len(data["cards"]) == 15
     assert decks_json(home) == []
 
