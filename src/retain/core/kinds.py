@@ -227,7 +227,6 @@ def number_shape(text: str) -> str:
 # ---------------------------------------------------------------------------- names
 
 _WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
-_SENTENCE_BREAK = re.compile(r"(?:^|[.!?:;(\"“]|\s[-–—]|[-–—]\s)\s*$")
 _POSSESSIVE = re.compile(r"^(.*?)(?:'s|’s|'|’)$")
 _INSTITUTION_WORDS = frozenset(
     """army navy party union committee revolution war wars plan plans police state states
@@ -271,15 +270,30 @@ class _Token:
     possessive: bool
 
 
-def _tokens(text: str) -> list[_Token]:
+_DASHES = "-–—"
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` opens a sentence, a point, a bracket or a dashed clause."""
+    j = start - 1
+    while j >= 0 and text[j].isspace():
+        j -= 1
+    if j < 0 or text[j] in '.!?:;("“':
+        return True
+    if text[j] in _DASHES:
+        return j < start - 1 or (j > 0 and text[j - 1].isspace())
+    return False
+
+
+@lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[_Token, ...]:
     out: list[_Token] = []
     for m in _WORD_RE.finditer(text):
         raw = m.group(0).rstrip("-'’")
         bare = _bare(raw)
-        before = text[: m.start()]
-        initial = bool(_SENTENCE_BREAK.search(before))
+        initial = _starts_sentence(text, m.start())
         out.append(_Token(bare, m.start(), m.start() + len(bare), initial, possessive=bare != raw))
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -445,6 +459,7 @@ def _name_keys(text: str) -> frozenset[Key]:
     )
 
 
+@lru_cache(maxsize=1 << 16)
 def key_terms(text: str, lexicon: Lexicon) -> tuple[KeyTerm, ...]:
     """The dates, numbers and names in `text`, in order, never overlapping."""
     found: list[KeyTerm] = []

@@ -164,6 +164,7 @@ class _Deck:
     by_id: Mapping[NoteId, _NoteFacts]
     note_frequency: Mapping[str, int]  # content word -> number of notes using it
     question_frequency: Mapping[str, int]  # content word -> number of questions using it
+    by_kind: Mapping[AnswerKind, tuple[_Candidate, ...]]  # every card's candidates, by kind
 
 
 @lru_cache(maxsize=16)
@@ -215,8 +216,17 @@ def _analyse(notes: tuple[Note, ...]) -> _Deck:
                 note, asked, tuple(points), question_keys, card_keys, tuple(candidates.values())
             )
         )
+    by_kind: dict[AnswerKind, list[_Candidate]] = {}
+    for f in facts:
+        for cand in f.candidates:
+            by_kind.setdefault(cand.kind, []).append(cand)
     return _Deck(
-        lexicon, tuple(facts), {f.note.id: f for f in facts}, frequency, question_frequency
+        lexicon,
+        tuple(facts),
+        {f.note.id: f for f in facts},
+        frequency,
+        question_frequency,
+        {k: tuple(v) for k, v in by_kind.items()},
     )
 
 
@@ -252,14 +262,6 @@ def _same_topic(deck: _Deck, a: str, b: str) -> bool:
 
 def _name_keys(keys: frozenset[Key]) -> frozenset[Key]:
     return frozenset(k for k in keys if k[0] == "name")
-
-
-def _other_notes(deck: _Deck, facts: _NoteFacts) -> list[_NoteFacts]:
-    return [
-        f
-        for f in deck.notes
-        if f.note.id != facts.note.id and not _same_question(f.note.question, facts.note.question)
-    ]
 
 
 def _restates_card(text: str, facts: _NoteFacts) -> bool:
@@ -318,32 +320,78 @@ def _rank(
     return [t[3] for t in scored]
 
 
-def _pool(deck: _Deck, facts: _NoteFacts, target: _Point, *, strict: bool) -> list[_Candidate]:
-    """Candidates from the other cards that are safe to show as wrong.
+POOL_SAMPLE = 300
+"""At most this many candidates of one kind are looked at for one question, so that a
+question from a deck of thousands of cards is as quick as one from a small deck."""
 
-    Wrong options for a key fact may be terms found inside other points; wrong options for
-    an explanation are whole points only. `strict` (true_false) also drops any candidate
-    that shares a date, number or name with the card.
+
+def _wrong(
+    deck: _Deck,
+    facts: _NoteFacts,
+    target: _Point,
+    rng: random.Random,
+    *,
+    count: int,
+    strict: bool,
+    avoid: Sequence[_Candidate] = (),
+) -> list[_Candidate]:
+    """Up to `count` wrong options (or false statements) for `target`, best first.
+
+    Candidates come from the other cards: the target's own kind first, then near kinds,
+    then any kind. Wrong options for a key fact may be terms found inside other points;
+    for an explanation they are whole points only. A candidate is dropped when it restates
+    a point of the card, when it shares a date, number or name with the card (always for
+    key facts, and for anything when `strict`, as true_false is), and, for explanations,
+    when its card asks about the same subject. Chosen options never clash with each other
+    nor with `avoid` (the right answer).
     """
     question_names = _name_keys(facts.question_keys)
     card_names = _name_keys(facts.card_keys)
-    pool: list[_Candidate] = []
-    for other in _other_notes(deck, facts):
-        same_subject = bool(
-            _name_keys(other.question_keys) & (card_names if strict else question_names)
-        ) or _same_topic(deck, facts.note.question, other.note.question)
-        for cand in other.candidates:
-            if not cand.whole and target.kind not in KEY_KINDS:
+    subject: dict[NoteId, bool] = {}
+
+    def same_subject(note_id: NoteId) -> bool:
+        if note_id not in subject:
+            other = deck.by_id[note_id]
+            subject[note_id] = (
+                other.note.id == facts.note.id
+                or _same_question(other.note.question, facts.note.question)
+                or bool(
+                    _name_keys(other.question_keys) & (card_names if strict else question_names)
+                )
+                or _same_topic(deck, facts.note.question, other.note.question)
+            )
+        return subject[note_id]
+
+    def safe(cand: _Candidate) -> bool:
+        if cand.note_id == facts.note.id:
+            return False
+        if not cand.whole and target.kind not in KEY_KINDS:
+            return False
+        if AnswerKind.EXPLANATION in (target.kind, cand.kind) and same_subject(cand.note_id):
+            return False  # an explanation of the same subject may well be true as well
+        if _same_question(deck.by_id[cand.note_id].note.question, facts.note.question):
+            return False
+        if (strict or cand.kind in KEY_KINDS) and cand.keys & facts.card_keys:
+            return False
+        return not _restates_card(cand.text, facts)
+
+    tiers = [
+        (target.kind,),
+        _NEAR_KINDS[target.kind],
+        tuple(k for k in AnswerKind if k is not target.kind and k not in _NEAR_KINDS[target.kind]),
+    ]
+    chosen: list[_Candidate] = []
+    for kinds in tiers:
+        candidates = [c for k in kinds for c in deck.by_kind.get(k, ())]
+        if len(candidates) > POOL_SAMPLE:
+            candidates = rng.sample(candidates, POOL_SAMPLE)
+        for cand in _rank([c for c in candidates if safe(c)], target, facts, rng):
+            if any(_clash(cand, c) for c in (*avoid, *chosen)):
                 continue
-            explains = AnswerKind.EXPLANATION in (target.kind, cand.kind)
-            if same_subject and explains:
-                continue  # an explanation of the same subject may well be true as well
-            if (strict or cand.kind in KEY_KINDS) and cand.keys & facts.card_keys:
-                continue
-            if _restates_card(cand.text, facts):
-                continue
-            pool.append(cand)
-    return pool
+            chosen.append(cand)
+            if len(chosen) == count:
+                return chosen
+    return chosen
 
 
 # ---------------------------------------------------------------------------- modes
@@ -415,13 +463,9 @@ def _build_choice(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Questio
             True,
             note.question,
         )
-        chosen: list[_Candidate] = []
-        for cand in _rank(_pool(deck, facts, target, strict=False), target, facts, rng):
-            if any(_clash(cand, c) for c in (right, *chosen)):
-                continue
-            chosen.append(cand)
-            if len(chosen) == CHOICE_OPTIONS - 1:
-                break
+        chosen = _wrong(
+            deck, facts, target, rng, count=CHOICE_OPTIONS - 1, strict=False, avoid=(right,)
+        )
         if len(chosen) < CHOICE_OPTIONS - 1:
             continue
         options = [c.text for c in chosen]
@@ -449,7 +493,7 @@ def _build_true_false(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Que
     targets = _targets(facts, rng)
     truth = rng.random() < 0.5
     for target, i, is_focus in targets:
-        pool = _rank(_pool(deck, facts, target, strict=True), target, facts, rng)
+        pool = _wrong(deck, facts, target, rng, count=1, strict=True)
         if not pool:
             continue
         statement = target.core if truth else pool[0].text
