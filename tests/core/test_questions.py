@@ -544,6 +544,19 @@ def test_vocabulary_deck() -> None:
             assert t.statement in {n.answer_points[0] for n in VOCAB}
 
 
+@pytest.mark.parametrize(
+    ("question", "deck", "term"),
+    [
+        ("Who painted the Mona Lisa?", GENERAL, "Leonardo da Vinci"),
+        ("der Hund", VOCAB, "the dog"),  # nothing to blank inside: the whole answer
+        ("der Baum", VOCAB, "tree"),
+    ],
+)
+def test_cloze_of_one_fact_cards(question: str, deck: list[Note], term: str) -> None:
+    q = build_question(Mode.CLOZE, note_asking(question, deck), deck, random.Random(0))
+    assert q.answer == term
+
+
 def test_general_deck_cloze_blanks_the_fact() -> None:
     q = build_question(
         Mode.CLOZE, note_asking("When was the Battle", GENERAL), GENERAL, random.Random(0)

@@ -498,9 +498,9 @@ def _build_true_false(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Que
             continue
         statement = target.core if truth else pool[0].text
         if len(note.answer_points) <= 1 or is_focus:
-            prompt = f"True or false? {note.question} Answer: {statement}"
+            prompt = f"True or false?\n{note.question}\nAnswer: {statement}"
         else:
-            prompt = f"True or false? {note.question} Part of the answer: {statement}"
+            prompt = f"True or false?\n{note.question}\nPart of the answer: {statement}"
         return Question(
             Mode.TRUE_FALSE,
             note.id,
@@ -544,11 +544,13 @@ def _blanks(deck: _Deck, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
 
     # What the other points look like with a key term taken out: a blank whose remaining
     # text is one of these ("_____ - right" among six opponents) has several answers.
-    other_contexts = {(p.index, context(p, t.start, t.end)) for p in facts.points for t in p.terms}
+    other_contexts = {
+        (p.index, context(p, t.start, t.end)) for p in facts.points for t in _point_terms(p)
+    }
     out: list[tuple[float, _Blank]] = []
     for p in facts.points:
         found = False
-        for term in p.terms:
+        for term in _point_terms(p):
             if term.keys & facts.question_keys or f" {fold(term.text)} " in f" {question} ":
                 continue
             rest = context(p, term.start, term.end)
@@ -580,7 +582,23 @@ def _blanks(deck: _Deck, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
             uses = deck.note_frequency.get(stem(folded), 1)
             cost = 2.0 + min(1.0, 0.15 * uses) + max(0.0, 0.5 - 0.05 * len(folded))
             out.append((cost, _Blank(p.index, word, AnswerKind.TERM, m.start(), m.end())))
+    if not out and len(facts.points) == 1 and facts.points[0].text.strip():
+        # "der Hund" -> "the dog": nothing to blank inside, so the whole answer is asked
+        p = facts.points[0]
+        start = p.text.index(p.text.strip())
+        end = start + len(p.text.strip())
+        out.append((3.0, _Blank(0, p.text.strip(), p.kind, start, end)))
     return out
+
+
+def _point_terms(p: _Point) -> tuple[KeyTerm, ...]:
+    """The key terms of a point; a point that is one key fact is one term as a whole
+    ("Leonardo da Vinci", not "Vinci")."""
+    if p.kind in KEY_KINDS:
+        start = p.text.find(p.core)
+        if start >= 0:
+            return (KeyTerm(p.core, p.kind, start, start + len(p.core), p.keys),)
+    return p.terms
 
 
 def _build_cloze(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question:
@@ -722,7 +740,10 @@ def is_short_fact(note: Note, deck_notes: Sequence[Note] = ()) -> bool:
 
 
 def available(mode: Mode | str, note: Note, deck_notes: Sequence[Note]) -> bool:
-    """Whether `build_question(mode, ...)` succeeds for this note, for any seed."""
+    """Whether `build_question(mode, ...)` gives a question for this note.
+
+    Tried with a fixed seed: whether enough safe wrong options, a term to blank or enough
+    match pairs exist depends on the deck, not on the seed (a seed only orders them)."""
     try:
         build_question(mode, note, deck_notes, random.Random(0))
     except QuestionUnavailable:
