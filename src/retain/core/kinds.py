@@ -585,7 +585,7 @@ def classify_point(point: str, question: str, lexicon: Lexicon) -> PointKind:
             for w in words
             if w.casefold() not in _NAME_CONNECTORS
         )
-        if title_case and len(words) <= 4 and not any(c.isdigit() for c in text):
+        if title_case and 1 <= len(words) <= 4 and not any(c.isdigit() for c in text):
             # "Paris", "Leonardo da Vinci": a name the deck only ever gives as an answer
             kind = AnswerKind.PERSON if asked == "who" else AnswerKind.NAME
             return PointKind(kind, core, shape_of(kind, core))

@@ -440,7 +440,7 @@ def _focus(facts: _NoteFacts, point: _Point) -> _Point | None:
 def _targets(facts: _NoteFacts, rng: random.Random) -> list[tuple[_Point, int, bool]]:
     """The points to ask about, in the order to try them: the card's focus first (see
     `_focus`), then the other points, each group in random order. The flag marks a focus."""
-    order = list(range(len(facts.points)))
+    order = [p.index for p in facts.points if p.text.strip()]
     rng.shuffle(order)
     targets = [(_focus(facts, facts.points[i]), i) for i in order]
     focused = [(t, i, True) for t, i in targets if t is not None]
@@ -550,6 +550,8 @@ def _blanks(deck: _Deck, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
     out: list[tuple[float, _Blank]] = []
     for p in facts.points:
         found = False
+        if not p.text.strip():
+            continue
         for term in _point_terms(p):
             if term.keys & facts.question_keys or f" {fold(term.text)} " in f" {question} ":
                 continue
@@ -582,7 +584,7 @@ def _blanks(deck: _Deck, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
             uses = deck.note_frequency.get(stem(folded), 1)
             cost = 2.0 + min(1.0, 0.15 * uses) + max(0.0, 0.5 - 0.05 * len(folded))
             out.append((cost, _Blank(p.index, word, AnswerKind.TERM, m.start(), m.end())))
-    if not out and len(facts.points) == 1 and facts.points[0].text.strip():
+    if not out and len(facts.points) == 1 and fold(facts.points[0].text):
         # "der Hund" -> "the dog": nothing to blank inside, so the whole answer is asked
         p = facts.points[0]
         start = p.text.index(p.text.strip())
@@ -594,7 +596,7 @@ def _blanks(deck: _Deck, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
 def _point_terms(p: _Point) -> tuple[KeyTerm, ...]:
     """The key terms of a point; a point that is one key fact is one term as a whole
     ("Leonardo da Vinci", not "Vinci")."""
-    if p.kind in KEY_KINDS:
+    if p.kind in KEY_KINDS and p.core:
         start = p.text.find(p.core)
         if start >= 0:
             return (KeyTerm(p.core, p.kind, start, start + len(p.core), p.keys),)
@@ -824,6 +826,8 @@ def matches_term(expected: str, typed: str) -> bool:
     person's full name the surname alone is enough.
     """
     e, t = fold(expected), fold(typed)
+    if not e:  # nothing but punctuation
+        return bool(expected.strip()) and typed.strip() == expected.strip()
     if not t:
         return False
     if e == t:
