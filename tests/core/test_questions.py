@@ -224,7 +224,8 @@ def test_true_false_is_never_true_by_accident(note: Note) -> None:
     for seed in SEEDS:
         q = build_question(Mode.TRUE_FALSE, note, STALIN, random.Random(seed))
         assert q.options == ("True", "False")
-        assert q.statement is not None and q.statement in q.prompt
+        assert q.statement is not None and q.statement not in q.prompt
+        assert q.prompt.startswith("True or false?") and note.question in q.prompt
         assert q.point_index is not None
         truths.add(q.answer)
         if q.answer == 0:
@@ -274,7 +275,7 @@ def test_cloze_blanks_a_term_of_the_point(note: Note) -> None:
         assert q.point_index is not None and q.statement is not None
         point = note.answer_points[q.point_index]
         assert q.answer in point
-        assert BLANK in q.statement and BLANK in q.prompt
+        assert BLANK in q.statement and q.prompt == note.question
         assert q.statement.replace(BLANK, q.answer, 1) in point or q.statement.count(BLANK) > 1
         assert q.expected == (q.answer,)
         assert check(q, q.answer) is True

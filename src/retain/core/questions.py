@@ -93,14 +93,15 @@ class QuestionUnavailable(Exception):
 class Question:
     """One question, ready to show.
 
-    * `prompt`: the text shown.
+    * `prompt`: the question as shown. For true_false and cloze, `statement` is shown
+      under it and is not repeated in it.
     * `options`: choice: four options; true_false: ``("True", "False")``; match: the
       right-hand column, shuffled. Empty in the other modes.
     * `answer`: choice and true_false: the index of the right option; cloze: the hidden
       term; match: for each pair, the index in `options` of its answer. None for flip/type.
     * `point_index`: which answer point is asked about, or None when it is all of them.
     * `expected`: the answer points the response is graded against (cloze: the term).
-    * `statement`: true_false: the statement to judge; cloze: the point with its blank.
+    * `statement`: true_false: the claim to judge; cloze: the point with its blank.
     * `pairs`, `pair_note_ids`: match: the (question, short answer) pairs in the order
       shown on the left, and the notes they come from.
     * `kind`: the kind of what is asked (choice, true_false, cloze), or None.
@@ -498,9 +499,9 @@ def _build_true_false(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Que
             continue
         statement = target.core if truth else pool[0].text
         if len(note.answer_points) <= 1 or is_focus:
-            prompt = f"True or false?\n{note.question}\nAnswer: {statement}"
+            prompt = f"True or false? {note.question}"
         else:
-            prompt = f"True or false?\n{note.question}\nPart of the answer: {statement}"
+            prompt = f"True or false? {note.question} Is this part of the answer?"
         return Question(
             Mode.TRUE_FALSE,
             note.id,
@@ -621,7 +622,7 @@ def _build_cloze(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question
     return Question(
         Mode.CLOZE,
         note.id,
-        f"{note.question}\n{shown}",
+        note.question,
         answer=blank.text,
         point_index=blank.point,
         expected=(blank.text,),
