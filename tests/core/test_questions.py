@@ -352,6 +352,7 @@ def test_match_needs_five_cards() -> None:
         ("Who was Leon Trotsky?", "A Marxist revolutionary"),
         ("Who were Stalin’s opponents", "Leon Trotsky"),
         ("What was the trial of the 17?", "1937"),
+        ("When was Kirov murdered?", "1st Dec 1934"),
     ],
 )
 def test_short_answers(question: str, short: str) -> None:

@@ -644,14 +644,21 @@ def _truncate(text: str, limit: int = MATCH_ANSWER_LIMIT) -> str:
 
 
 def short_answer(note: Note, deck_notes: Sequence[Note] = ()) -> str:
-    """A short form of a note's answer, for a match round: its first key fact ("January
-    1924", "Leon Trotsky"), else its shortest point if that is short, else its first point
-    cut at a clause ("He became General Secretary of the Party in 1922")."""
+    """A short form of a note's answer, for a match round.
+
+    The fact a When / How many / Who question asks for, else the first key fact ("January
+    1924", "Leon Trotsky"), else the shortest point if that is short, else the first point
+    cut at a clause ("He became General Secretary of the Party in 1922").
+    """
     _, facts = _deck_of(note, deck_notes)
     return _short_answer(facts)
 
 
 def _short_answer(facts: _NoteFacts) -> str:
+    for p in facts.points:
+        focus = _focus(facts, p)
+        if focus is not None:
+            return focus.core  # "When was Kirov murdered?" -> "1st Dec 1934"
     for p in facts.points:
         if p.kind in KEY_KINDS:
             return p.core
