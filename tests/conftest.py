@@ -75,3 +75,5 @@ def make_draft(n: int = 3, *, title: str | None = "Test deck") -> DeckDraft:
             for i in range(n)
         ),
     )
+SAMPLE_EXPECTED = REPO / "tests" / "data" / "unit1-stalin-flashcards.expected.json"
+"""The parse the sample deck should give (a copy of the one published with the data)."""

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from retain.core.model import CardId, CardState, Rating
 from retain.storage import schema
 from tests.cli.running import collection_at, make_home, retain, run_retain
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, SAMPLE_EXPECTED
 
 SAMPLE_TITLE = (
     "Unit 1: HOW DID STALIN EXERCISE POWER OVER THE COMMUNIST PARTY AND THE SOVIET STATE? "
     "Flashcards"
 )
-EXPECTED = Path(__file__).parent.parent / "formats" / "unit1-stalin-flashcards.expected.json"
+EXPECTED = SAMPLE_EXPECTED
 RECORDED = re.compile(r"Recorded: (\w+) \(card (\d+)\)")
 
 

@@ -20,7 +20,7 @@ from retain.core.kinds import (
     split_core,
 )
 
-EXPECTED_JSON = Path(__file__).with_name("unit1-stalin-flashcards.expected.json")
+EXPECTED_JSON = Path(__file__).parent.parent / "data" / "unit1-stalin-flashcards.expected.json"
 CARDS = json.loads(EXPECTED_JSON.read_text(encoding="utf-8"))["cards"]
 TEXTS = [c["question"] for c in CARDS] + [p for c in CARDS for p in c["answer_points"]]
 WHO = [p for c in CARDS if c["question"].startswith("Who") for p in c["answer_points"]]

@@ -29,7 +29,7 @@ from retain.core.questions import (
 )
 
 SEEDS = range(40)
-EXPECTED_JSON = Path(__file__).with_name("unit1-stalin-flashcards.expected.json")
+EXPECTED_JSON = Path(__file__).parent.parent / "data" / "unit1-stalin-flashcards.expected.json"
 
 
 def make_deck(cards: Sequence[tuple[str, Sequence[str]]], deck: int = 1) -> list[Note]:

@@ -16,7 +16,7 @@ from retain.formats.text import read, read_bytes, read_text
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "src" / "retain" / "data" / "unit1-stalin-flashcards.txt"
-EXPECTED_JSON = REPO / "tests" / "formats" / "unit1-stalin-flashcards.expected.json"
+EXPECTED_JSON = REPO / "tests" / "data" / "unit1-stalin-flashcards.expected.json"
 
 Cards = tuple[tuple[str, tuple[str, ...]], ...]
 
