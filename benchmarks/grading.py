@@ -11,7 +11,9 @@ It prints, for retain's grader and two baselines (Anki-style exact match, and a 
 * SemEval-2013 Task 7, 2-way: accuracy and macro-F1 on each test split. Each student
   answer is graded against each reference answer (Beetle lists several alternatives) and
   the best score counts; "correct" is a score at or above a threshold chosen on the
-  training split only.
+  training split only. "retain answer model" is `answer_correct_probability`, whose
+  weights were learnt on the training split (``benchmarks/train_answer_model.py``); it
+  calls an answer correct at a probability of 0.5 or more.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from retain.core.answer_model import answer_correct_probability
 from retain.core.grading import grade_typed_answer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +75,10 @@ Scorer = Callable[[str, Sequence[str], str], float]
 
 def retain_score(question: str, refs: Sequence[str], answer: str) -> float:
     return max(grade_typed_answer(question, [r], answer).score for r in refs)
+
+
+def model_score(question: str, refs: Sequence[str], answer: str) -> float:
+    return answer_correct_probability(question, refs, answer)
 
 
 def exact_score(question: str, refs: Sequence[str], answer: str) -> float:
@@ -198,6 +205,7 @@ def semeval_benchmark(data: Path) -> None:
     tests = [(name, load_semeval(base / "test/2way" / sub)) for name, sub in SEMEVAL_TESTS]
     scorers: list[tuple[str, Scorer]] = [
         ("retain", retain_score),
+        ("retain answer model", model_score),
         ("exact match (Anki)", exact_score),
         ("token_set_ratio", fuzzy_score),
     ]
@@ -206,12 +214,13 @@ def semeval_benchmark(data: Path) -> None:
     print(header)
     print(f"{'':<28}" + "".join(f"{'acc':>9}{'mF1':>8}" for _ in tests))
     for name, scorer in scorers:
-        train_scores = [scorer(it.question, it.references, it.answer) for it in train]
-        thr = (
-            1.0
-            if name.startswith("exact")
-            else best_threshold(train_scores, [it.correct for it in train])
-        )
+        if name.startswith("exact"):
+            thr = 1.0
+        elif name == "retain answer model":
+            thr = 0.5  # a probability: its weights were learnt on the training split
+        else:
+            train_scores = [scorer(it.question, it.references, it.answer) for it in train]
+            thr = best_threshold(train_scores, [it.correct for it in train])
         cells = []
         for _, items in tests:
             pred = [scorer(it.question, it.references, it.answer) >= thr for it in items]
