@@ -205,6 +205,8 @@ NOT_COVERED = [
     pytest.param(LENIN, "Lenin died", None, (), False, id="question-copied"),
     pytest.param(LENIN, "February 1924", None, (), True, id="wrong-month"),
     pytest.param(LENIN, "January 1925", None, (), True, id="wrong-year"),
+    pytest.param(LENIN, "Lenin died in 1925", None, (), True, id="wrong-year-in-a-sentence"),
+    pytest.param(LENIN, "he was dying in 1925", None, (), True, id="wrong-year-inflected-verb"),
     pytest.param(LENIN, "idk", None, (), False, id="no-answer"),
     pytest.param(LENIN, "", None, (), False, id="empty"),
     pytest.param(

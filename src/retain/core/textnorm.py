@@ -215,6 +215,10 @@ def stem(word: str) -> str:
         w = w[:-2]
     if len(w) <= 3 or not w.isalpha():
         return w
+    if len(w) == 4 and w.endswith(("ied", "ies")):  # died, lies, ties -> die, lie, tie
+        return w[:-1]
+    if len(w) == 5 and w.endswith("ying"):  # dying, lying -> die, lie
+        return w[:-4] + "ie"
     if len(w) >= 5:
         for pattern, repl in _BRIT:
             new = pattern.sub(repl, w)
