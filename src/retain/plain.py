@@ -97,7 +97,7 @@ class PlainStudy:
             return self.session.reveal(item, question)
         if mode is Mode.TYPE:
             self.say("Type your answer; finish with an empty line (q to quit):")
-            lines = []
+            lines: list[str] = []
             while True:
                 line = self.ask("> " if not lines else ". ")
                 if not line:
@@ -112,7 +112,7 @@ class PlainStudy:
                 self.say(f"   {question.statement}")
             for index, option in enumerate(question.options):
                 self.say(f"  {LETTERS[index]}) {option}")
-            response = self.ask_option(question)
+            response: int | str = self.ask_option(question)
         else:  # cloze
             self.say(f"   {question.statement}")
             response = self.ask("Fill in the blank: ")
