@@ -42,6 +42,11 @@ class Context:
                 fail(f"cannot open the data directory {self.home}: {error}")
         return self._collection
 
+    def close(self) -> None:
+        if self._collection is not None:
+            self._collection.close()
+            self._collection = None
+
 
 pass_context = click.make_pass_decorator(Context)
 
@@ -58,6 +63,7 @@ pass_context = click.make_pass_decorator(Context)
 def cli(ctx: click.Context, home: str | None) -> None:
     """retain: flashcards for real revision decks, scheduled with FSRS."""
     ctx.obj = Context(home)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def now_utc() -> datetime:
