@@ -54,7 +54,7 @@ def answer_points(app: StudyApp) -> list[str]:
 def make_app(
     collection: Collection, timer: Callable[[], float] = time.monotonic
 ) -> tuple[StudyApp, StudySession]:
-    session = StudySession(collection, clock=Clock(NOW))
+    session = StudySession(collection, clock=Clock(NOW), mode="flip")
     return StudyApp(session, timer=timer), session
 
 
@@ -192,7 +192,7 @@ async def test_summary_at_the_end_then_enter_closes(studied: Collection) -> None
 async def test_learning_cards_come_back_within_the_session(studied: Collection) -> None:
     """A card rated Again is due again in minutes, so it is asked again before the end."""
     clock = Clock(NOW)
-    app = StudyApp(StudySession(studied, clock=clock))
+    app = StudyApp(StudySession(studied, clock=clock, mode="flip"))
     async with app.run_test() as pilot:
         await pilot.press("space", "1")
         for _ in range(2):
