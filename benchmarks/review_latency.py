@@ -20,7 +20,11 @@ study screen does:
   ``sched.get_queued_cards()`` and the card's note.
 
 The ratings are the same sequence for both (Again 10%, Hard 10%, Good 70%, Easy 10%). The
-first card of a session is timed apart ("first card"): Anki builds its whole queue then.
+first card of a session is timed apart ("first card"): Anki builds its whole queue then. The
+engines take turns, one answer each, so that the load of the machine (other processes, slow
+fsync calls) weighs on them alike. Wall time is what the student waits; CPU time (all the
+threads of the process, no waiting) is the engine's own work and varies far less from run to
+run. Anki is also timed with its load balancer off ("anki-nolb").
 
 Durability is compared too. Both engines use SQLite in WAL mode with ``synchronous=FULL``;
 retain commits every answer before it returns. Anki wraps every backend operation in a
