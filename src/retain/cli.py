@@ -184,8 +184,6 @@ def study(ctx: Context, deck: str | None, plain: bool, mode: str, seed: int | No
         from retain.plain import run_plain
 
         sys.exit(run_plain(session, sys.stdin, sys.stdout))
-    if session.mode not in {"auto", "flip"}:
-        fail(f"the full-screen app shows flip cards; for {session.mode} mode add --plain")
     from retain.tui.app import StudyApp
 
     StudyApp(session).run()

@@ -166,15 +166,6 @@ def test_study_an_unknown_deck_fails(home: Path) -> None:
     assert "no deck called 'nonesuch'" in result.stderr
 
 
-@pytest.mark.parametrize("mode", ["type", "choice", "truefalse", "cloze", "match", "learn"])
-def test_the_full_screen_app_refuses_modes_it_does_not_show(home: Path, mode: str) -> None:
-    result = retain(home, "study", "--mode", mode, input="")
-    assert result.exit_code == 2, result.output
-    assert f"for {mode} mode add --plain" in result.stderr
-    with collection_at(home) as col:
-        assert col.review_count() == 0
-
-
 # -- decks and check --------------------------------------------------------------------
 
 
