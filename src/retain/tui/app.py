@@ -341,6 +341,10 @@ class StudyApp(App[None]):
         feedback = self.query_one("#feedback", Vertical)
         await feedback.remove_children()
         widgets: list[Widget] = []
+        if question.mode in (Mode.TYPE, Mode.CLOZE):
+            widgets.append(Static(
+                f"Your answer: {outcome.response or '(nothing)'}", id="response", markup=False
+            ))
         if outcome.grade is not None:
             widgets += self._grade_widgets(outcome.grade, outcome.rating)
         elif outcome.correct:
@@ -370,11 +374,15 @@ class StudyApp(App[None]):
         ]
         for point in grade.points:
             mark = "✓" if point.covered else ("✗ wrong" if point.contradicted else "✗")
-            line = f"{mark} {point.index + 1}. {point.text}"
+            line = f"{point.index + 1}. {point.text}"
             if point.covered and point.matched_terms:
                 line += f"   [matched: {', '.join(point.matched_terms)}]"
             state = "covered" if point.covered else "missed"
-            widgets.append(Static(line, classes=f"graded-point {state}", markup=False))
+            widgets.append(Horizontal(
+                Static(mark, classes="mark"),
+                Static(line, classes="graded-text", markup=False),
+                classes=f"graded-point {state}",
+            ))
         if grade.contradiction:
             widgets.append(Static(
                 "Your answer contradicts the card: check the dates, numbers, names and sides.",
