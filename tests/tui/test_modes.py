@@ -218,6 +218,9 @@ async def test_a_wrong_choice_shows_the_right_answer(sample: Collection) -> None
         assert text(app, "#verdict") == "Not quite."
         assert text(app, "#right-answer") == "The answer is: a) January 1924"
         assert buttons[0].has_class("right") and buttons[1].has_class("wrong")
+        assert [str(b.label) for b in buttons][:2] == [
+            "a)  January 1924  ✓", "b)  August 1936  ✗",
+        ]
         assert shown(app, "#answer")
         assert [str(w.content) for w in app.query(".point-text").results(Static)] == [
             "January 1924"
@@ -320,7 +323,8 @@ async def test_a_match_round_with_one_mistake(sample: Collection) -> None:
             f"Match each question with its answer ({len(question.pairs)} pairs)"
         ]
         lefts = [str(b.label) for b in app.query(".left").results(OptionButton)]
-        assert lefts[0] == f"1.  {question.pairs[0][0]}"
+        assert lefts[0] == f"▸ 1.  {question.pairs[0][0]}"
+        assert lefts[1] == f"  2.  {question.pairs[1][0]}"
         rights = [str(b.label) for b in app.query(".right").results(OptionButton)]
         assert rights == [f"{'abcdef'[i]})  {o}" for i, o in enumerate(question.options)]
         assert text(app, "#match-clock") == "⏱ 0s"

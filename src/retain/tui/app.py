@@ -247,7 +247,7 @@ class StudyApp(App[None]):
         self.query_one("#card").display = in_card
         self.query_one("#match").display = phase in (Phase.MATCH, Phase.MATCHED)
         self.query_one("#summary").display = phase is Phase.DONE
-        self.query_one("#mode").display = in_card and mode not in (None, Mode.FLIP)
+        self.query_one("#mode").display = in_card and mode in (Mode.TYPE, Mode.CHOICE, Mode.CLOZE)
         self.query_one("#statement").display = in_card and bool(
             self.question and self.question.statement
         )
@@ -280,9 +280,7 @@ class StudyApp(App[None]):
         self.question = question = self.session.question(self.item)
         self.query_one("#mode", Static).update(
             {Mode.TYPE: "Type the answer", Mode.CHOICE: "Choose the right answer",
-             Mode.TRUE_FALSE: "True or false?", Mode.CLOZE: "Fill in the blank"}.get(
-                question.mode, ""
-            )
+             Mode.CLOZE: "Fill in the blank"}.get(question.mode, "")
         )
         self.query_one("#question", Static).update(question.prompt)
         self.query_one("#statement", Static).update(question.statement or "")
@@ -359,8 +357,12 @@ class StudyApp(App[None]):
         if question.mode in (Mode.CHOICE, Mode.TRUE_FALSE) and isinstance(question.answer, int):
             picked = int(outcome.response) if outcome.response is not None else -1
             for button in self.query(".option").results(OptionButton):
-                button.set_class(button.value == question.answer, "right")
-                button.set_class(button.value == picked and not outcome.correct, "wrong")
+                right = button.value == question.answer
+                wrong = button.value == picked and not outcome.correct
+                button.set_class(right, "right")
+                button.set_class(wrong, "wrong")
+                if right or wrong:
+                    button.label = Content(f"{button.label}  {'✓' if right else '✗'}")
 
     def _grade_widgets(self, grade: Grade, rating: Rating) -> list[Widget]:
         covered, total = len(grade.covered), len(grade.points)
@@ -558,7 +560,8 @@ class StudyApp(App[None]):
             if self._match is not None:
                 text = self._match[0].pairs[button.value][0]
                 arrow = f"  → {LETTERS[paired]}" if paired is not None else ""
-                button.label = Content(f"{button.value + 1}.  {text}{arrow}")
+                marker = "▸ " if button.value == self.selected else "  "
+                button.label = Content(f"{marker}{button.value + 1}.  {text}{arrow}")
         used = {c for c in self.chosen if c is not None}
         for button in self.query(".right").results(OptionButton):
             button.set_class(button.value in used, "paired")
