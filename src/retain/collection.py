@@ -18,7 +18,19 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, and_, cast, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection, Row
 
 from retain.core import scheduling
@@ -38,6 +50,7 @@ from retain.core.model import (
 )
 from retain.storage import schema
 from retain.storage.engine import WRITE, migrate, open_engine
+from retain.storage.prepared import Driver, PreparedStatements
 
 DEFAULT_NEW_PER_DAY = 20
 LEARN_AHEAD = timedelta(minutes=20)
@@ -46,6 +59,97 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "desired_retention": 0.9,
     "day_start_hour": 4,
 }
+
+
+# The statements on the study path (answer, next card, counts) are built once and run as
+# prepared statements (see storage/prepared.py).
+_STATE_COLUMNS = (
+    "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses"
+)
+_CARD_BY_ID = select(schema.cards).where(schema.cards.c.id == bindparam("card_id"))
+_INSERT_REVIEW = (
+    insert(schema.reviews)
+    .values(
+        {
+            name: bindparam(f"v_{name}")
+            for name in (
+                "card_id", "rating", "reviewed_at", "duration_ms", "mode", "state_before",
+                "detail",
+            )
+        }
+    )
+    .returning(schema.reviews.c.id)
+)
+_UPDATE_CARD = (
+    update(schema.cards)
+    .where(schema.cards.c.id == bindparam("card_id"))
+    .values({name: bindparam(f"v_{name}") for name in _STATE_COLUMNS})
+)
+_INSERT_POINT = insert(schema.review_points).values(
+    {
+        name: bindparam(f"v_{name}")
+        for name in ("review_id", "card_id", "point_index", "covered")
+    }
+)
+
+
+@functools.cache
+def _count_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """Cards due by `now`, new cards, and reviews since `since` (in the deck `deck_id`)."""
+    c, r = schema.cards.c, schema.reviews.c
+    due = select(func.count()).where(c.due.is_not(None), c.due <= bindparam("now"))
+    new = select(func.count()).where(c.state == int(CardState.NEW))
+    done = select(func.count()).select_from(schema.reviews).where(
+        r.reviewed_at >= bindparam("since")
+    )
+    if scoped:
+        in_deck = c.deck_id == bindparam("deck_id")
+        due, new = due.where(in_deck), new.where(in_deck)
+        done = done.join(schema.cards, c.id == r.card_id).where(in_deck)
+    return due, new, done
+
+
+@functools.cache
+def _new_today_statement(scoped: bool) -> Select[Any]:
+    """How many new cards were first answered since `since` (in the deck `deck_id`)."""
+    r, c = schema.reviews.c, schema.cards.c
+    query = select(func.count()).select_from(schema.reviews).where(
+        r.state_before == int(CardState.NEW), r.reviewed_at >= bindparam("since")
+    )
+    if scoped:
+        query = query.join(schema.cards, c.id == r.card_id).where(
+            c.deck_id == bindparam("deck_id")
+        )
+    return query
+
+
+@functools.cache
+def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The due, new and learn-ahead queries of `next_cards`, each card with its note's text,
+    for the whole collection or (`scoped`) for the deck in the `deck_id` parameter."""
+    c, n = schema.cards.c, schema.notes.c
+
+    def cards(*where: Any) -> Select[Any]:
+        query = (
+            select(
+                schema.cards,
+                n.question.label("note_question"),
+                n.answer_points.label("note_answer_points"),
+                n.deck_id.label("note_deck_id"),
+            )
+            .join(schema.notes, n.id == c.note_id)
+            .where(*where)
+        )
+        return query.where(c.deck_id == bindparam("deck_id")) if scoped else query
+
+    limit = bindparam("limit", type_=Integer)
+    due = cards(c.due.is_not(None), c.due <= bindparam("now")).order_by(c.due, c.id)
+    new = cards(c.state == int(CardState.NEW)).order_by(c.position, c.id)
+    # Spelled as OR rather than IN: an IN list is expanded when the statement runs, and
+    # these statements are compiled once, before any values are known.
+    learning = or_(c.state == int(CardState.LEARNING), c.state == int(CardState.RELEARNING))
+    ahead = cards(learning, c.due > bindparam("now"), c.due <= bindparam("ahead"))
+    return due.limit(limit), new.limit(limit), ahead.order_by(c.due, c.id).limit(limit)
 
 
 class CollectionError(Exception):
@@ -143,6 +247,7 @@ class Collection:
     def __init__(self, engine: Engine, *, tz: tzinfo | None = None) -> None:
         self.engine = engine
         migrate(engine)
+        self._prepared = PreparedStatements(engine)
         self._settings = self._load_settings()
         self.tz = tz if tz is not None else _local_timezone()
         self._config = self._scheduler_config()
@@ -381,40 +486,26 @@ class Collection:
     def _scope(self, deck: Deck | None) -> Any:
         return True if deck is None else schema.cards.c.deck_id == deck.id
 
-    def _new_introduced_today(self, conn: Connection, now: datetime, deck: Deck | None) -> int:
-        r, c = schema.reviews.c, schema.cards.c
-        query = select(func.count()).select_from(schema.reviews).where(
-            r.reviewed_at >= _ms(self.day_start(now)),
-            r.state_before == int(CardState.NEW),
-        )
+    def _new_introduced_today(self, db: Driver, now: datetime, deck: Deck | None) -> int:
+        params: dict[str, Any] = {"since": _ms(self.day_start(now))}
         if deck is not None:
-            query = query.join(schema.cards, c.id == r.card_id).where(c.deck_id == deck.id)
-        return int(conn.execute(query).scalar_one())
+            params["deck_id"] = deck.id
+        return int(db.scalar(_new_today_statement(deck is not None), params))
 
     def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
         _check_now(now)
-        c, r = schema.cards.c, schema.reviews.c
-        with self._read() as conn:
-            due = conn.execute(
-                select(func.count()).where(
-                    self._scope(deck), c.due.is_not(None), c.due <= _ms(now)
-                )
-            ).scalar_one()
-            new_available = conn.execute(
-                select(func.count()).where(self._scope(deck), c.state == int(CardState.NEW))
-            ).scalar_one()
-            introduced = self._new_introduced_today(conn, now, deck)
-            done_query = select(func.count()).select_from(schema.reviews).where(
-                r.reviewed_at >= _ms(self.day_start(now))
-            )
-            if deck is not None:
-                done_query = done_query.join(schema.cards, c.id == r.card_id).where(
-                    c.deck_id == deck.id
-                )
-            done = conn.execute(done_query).scalar_one()
+        due, new, done = _count_statements(deck is not None)
+        params: dict[str, Any] = {"now": _ms(now), "since": _ms(self.day_start(now))}
+        if deck is not None:
+            params["deck_id"] = deck.id
+        with self._prepared.transaction(write=False) as db:
+            due_count = int(db.scalar(due, params))
+            new_available = int(db.scalar(new, params))
+            introduced = self._new_introduced_today(db, now, deck)
+            done_today = int(db.scalar(done, params))
         new_left = max(0, int(self._settings["new_per_day"]) - introduced)
         return StudyCounts(
-            due=int(due), new=min(int(new_available), new_left), done_today=int(done)
+            due=due_count, new=min(new_available, new_left), done_today=done_today
         )
 
     def next_card(self, now: datetime, deck: Deck | None = None) -> StudyItem | None:
@@ -429,47 +520,21 @@ class Collection:
         """Up to `limit` distinct cards to study now, in the order `next_card` gives them
         (for modes that ask about several cards at once, such as matching)."""
         _check_now(now)
-        c = schema.cards.c
-        with self._read() as conn:
-            rows = list(
-                conn.execute(
-                    select(schema.cards)
-                    .where(self._scope(deck), c.due.is_not(None), c.due <= _ms(now))
-                    .order_by(c.due, c.id)
-                    .limit(limit)
-                ).all()
-            )
+        due, new, ahead = _queue_statements(deck is not None)
+        params: dict[str, Any] = {"now": _ms(now), "ahead": _ms(now + LEARN_AHEAD)}
+        if deck is not None:
+            params["deck_id"] = deck.id
+        with self._prepared.transaction(write=False) as db:
+            rows = db.all(due, {**params, "limit": limit})
             new_limit = int(self._settings["new_per_day"])
             if len(rows) < limit and new_limit > 0:
-                new_left = new_limit - self._new_introduced_today(conn, now, deck)
+                new_left = new_limit - self._new_introduced_today(db, now, deck)
                 if new_left > 0:
-                    rows += conn.execute(
-                        select(schema.cards)
-                        .where(self._scope(deck), c.state == int(CardState.NEW))
-                        .order_by(c.position, c.id)
-                        .limit(min(new_left, limit - len(rows)))
-                    ).all()
+                    wanted = min(new_left, limit - len(rows))
+                    rows += db.all(new, {**params, "limit": wanted})
             if len(rows) < limit:
-                rows += conn.execute(
-                    select(schema.cards)
-                    .where(
-                        self._scope(deck),
-                        c.state.in_([int(CardState.LEARNING), int(CardState.RELEARNING)]),
-                        c.due > _ms(now),
-                        c.due <= _ms(now + LEARN_AHEAD),
-                    )
-                    .order_by(c.due, c.id)
-                    .limit(limit - len(rows))
-                ).all()
-            if not rows:
-                return []
-            notes = {
-                r.id: _note(r)
-                for r in conn.execute(
-                    select(schema.notes).where(schema.notes.c.id.in_({r.note_id for r in rows}))
-                )
-            }
-        return [StudyItem(_card(r), notes[r.note_id]) for r in rows]
+                rows += db.all(ahead, {**params, "limit": limit - len(rows)})
+        return [StudyItem(_card(r), _joined_note(r)) for r in rows]
 
     def card(self, card_id: CardId) -> StudyItem:
         with self._read() as conn:
@@ -524,37 +589,37 @@ class Collection:
         transaction that is on disk when this returns."""
         _check_now(now)
         rating = Rating(rating)
-        with self._write() as conn:
-            row = conn.execute(select(schema.cards).where(schema.cards.c.id == card_id)).first()
+        with self._prepared.transaction(write=True) as db:
+            row = db.first(_CARD_BY_ID, {"card_id": card_id})
             if row is None:
                 raise CollectionError(f"no card with id {card_id}")
             card = _card(row)
             rng = scheduling.fuzz_rng(card.id, card.schedule.reps)
             new_state = scheduling.review(card.schedule, rating, now, rng, self._config)
-            review_id: int = conn.execute(
-                insert(schema.reviews)
-                .values(
-                    card_id=card.id, rating=int(rating), reviewed_at=_ms(now),
-                    duration_ms=duration_ms, mode=mode, state_before=int(card.schedule.state),
-                    detail=None if detail is None else json.dumps(detail, ensure_ascii=False),
+            review_id = int(
+                db.scalar(
+                    _INSERT_REVIEW,
+                    {
+                        "v_card_id": card.id, "v_rating": int(rating),
+                        "v_reviewed_at": _ms(now), "v_duration_ms": duration_ms, "v_mode": mode,
+                        "v_state_before": int(card.schedule.state),
+                        "v_detail": None
+                        if detail is None
+                        else json.dumps(detail, ensure_ascii=False),
+                    },
                 )
-                .returning(schema.reviews.c.id)
-            ).scalar_one()
-            conn.execute(
-                update(schema.cards)
-                .where(schema.cards.c.id == card.id)
-                .values(**_state_values(new_state))
             )
-            if points:
-                conn.execute(
-                    insert(schema.review_points),
-                    [
-                        {
-                            "review_id": review_id, "card_id": card.id,
-                            "point_index": index, "covered": bool(covered),
-                        }
-                        for index, covered in sorted(points.items())
-                    ],
+            state = _state_values(new_state)
+            db.execute(
+                _UPDATE_CARD, {"card_id": card.id, **{f"v_{k}": v for k, v in state.items()}}
+            )
+            for index, covered in sorted((points or {}).items()):
+                db.execute(
+                    _INSERT_POINT,
+                    {
+                        "v_review_id": review_id, "v_card_id": card.id,
+                        "v_point_index": index, "v_covered": bool(covered),
+                    },
                 )
         return AnswerResult(replace(card, schedule=new_state), int(review_id), rating)
 
@@ -678,6 +743,11 @@ def _card(row: Row[Any]) -> Card:
 def _note(row: Row[Any]) -> Note:
     points: Sequence[str] = json.loads(row.answer_points)
     return Note(NoteId(row.id), DeckId(row.deck_id), row.question, tuple(points))
+
+
+def _joined_note(row: Row[Any]) -> Note:
+    points: Sequence[str] = json.loads(row.note_answer_points)
+    return Note(NoteId(row.note_id), DeckId(row.note_deck_id), row.note_question, tuple(points))
 
 
 def _state_values(state: SchedulingState) -> dict[str, Any]:

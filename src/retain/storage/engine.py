@@ -55,10 +55,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get(WRITE):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
+        # Straight to the driver: exec_driver_sql would go through SQLAlchemy's whole
+        # execution path (events, result set-up) for a statement that returns nothing.
+        write = conn.get_execution_options().get(WRITE)
+        driver: Any = conn.connection.driver_connection
+        driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 metadata = MetaData()
 
@@ -96,6 +96,7 @@ reviews = Table(
     Column("detail", Text),
     Index("ix_reviews_card", "card_id", "id"),
     Index("ix_reviews_time", "reviewed_at"),
+    Index("ix_reviews_first", "state_before", "reviewed_at"),
 )
 
 review_points = Table(
