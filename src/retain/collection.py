@@ -104,23 +104,29 @@ def _count_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
     )
     if scoped:
         in_deck = c.deck_id == bindparam("deck_id")
-        due, new = due.where(in_deck), new.where(in_deck)
-        done = done.join(schema.cards, c.id == r.card_id).where(in_deck)
+        due, new, done = due.where(in_deck), new.where(in_deck), done.where(_review_in_deck())
     return due, new, done
 
 
 @functools.cache
 def _new_today_statement(scoped: bool) -> Select[Any]:
     """How many new cards were first answered since `since` (in the deck `deck_id`)."""
-    r, c = schema.reviews.c, schema.cards.c
+    r = schema.reviews.c
     query = select(func.count()).select_from(schema.reviews).where(
-        r.state_before == int(CardState.NEW), r.reviewed_at >= bindparam("since")
+        r.reviewed_at >= bindparam("since"), r.state_before == int(CardState.NEW)
     )
-    if scoped:
-        query = query.join(schema.cards, c.id == r.card_id).where(
-            c.deck_id == bindparam("deck_id")
-        )
-    return query
+    return query.where(_review_in_deck()) if scoped else query
+
+
+def _review_in_deck() -> Any:
+    """The review's card is in the deck `deck_id`. Written as EXISTS so that the database
+    reads the day's reviews first and looks each card up, rather than reading the deck."""
+    c = schema.cards.c
+    return (
+        select(c.id)
+        .where(c.id == schema.reviews.c.card_id, c.deck_id == bindparam("deck_id"))
+        .exists()
+    )
 
 
 @functools.cache
@@ -260,6 +266,7 @@ class Collection:
         return cls(open_engine(target), tz=tz)
 
     def close(self) -> None:
+        self._prepared.close()
         self.engine.dispose()
 
     def __enter__(self) -> Collection:

@@ -10,6 +10,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import threading
 from collections import namedtuple
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -83,6 +84,12 @@ class PreparedStatements:
         self.engine = engine
         self._cache: dict[int, Prepared] = {}
         self._sqlite = engine.dialect.name == "sqlite"
+        # SQLite runs one writer at a time anyway, so the study path keeps one connection of
+        # its own (taken from the pool on first use) instead of checking one out per call;
+        # the lock lets threads share it. A server database checks out a pooled connection
+        # per transaction, so that many students can study at once.
+        self._own: Any = None
+        self._lock = threading.Lock()
 
     def prepare(self, statement: ClauseElement) -> Prepared:
         prepared = self._cache.get(id(statement))
@@ -96,16 +103,36 @@ class PreparedStatements:
         """One transaction on a pooled driver connection: committed when the block ends,
         rolled back if it raises. On SQLite a writing transaction takes the write lock at
         once (BEGIN IMMEDIATE)."""
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            if self._sqlite:
-                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not self._sqlite:
+            connection = self.engine.raw_connection()
             try:
-                yield Driver(cursor, self.prepare)
-            except BaseException:
-                connection.rollback()
-                raise
-            connection.commit()
+                with self._run(connection, None) as driver:
+                    yield driver
+            finally:
+                connection.close()
+            return
+        with self._lock:
+            if self._own is None:
+                self._own = self.engine.raw_connection()
+            with self._run(self._own, "BEGIN IMMEDIATE" if write else "BEGIN") as driver:
+                yield driver
+
+    @contextmanager
+    def _run(self, connection: Any, begin: str | None) -> Iterator[Driver]:
+        cursor = connection.cursor()
+        try:
+            if begin:
+                cursor.execute(begin)
+            yield Driver(cursor, self.prepare)
+        except BaseException:
+            connection.rollback()
+            raise
         finally:
-            connection.close()
+            cursor.close()
+        connection.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._own is not None:
+                self._own.close()
+                self._own = None

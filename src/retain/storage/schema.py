@@ -95,8 +95,7 @@ reviews = Table(
     Column("state_before", Integer, nullable=False),
     Column("detail", Text),
     Index("ix_reviews_card", "card_id", "id"),
-    Index("ix_reviews_time", "reviewed_at"),
-    Index("ix_reviews_first", "state_before", "reviewed_at"),
+    Index("ix_reviews_day", "reviewed_at", "state_before"),
 )
 
 review_points = Table(
