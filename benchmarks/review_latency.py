@@ -14,8 +14,9 @@ not run dry, and Anki runs FSRS, as retain does.
 One step of the timed loop records an answer and fetches the card to show next, the way a
 study screen does:
 
-* retain: ``Collection.answer(card_id, rating, now)`` then ``Collection.next_card(now)``
-  (the card and its note);
+* retain: ``Collection.answer(card_id, rating, now, pick_next=True)``, which records the
+  answer and picks the next card (with its note) in one transaction, committed to disk
+  before it returns; this is the call the study screens make;
 * Anki: ``sched.build_answer`` and ``sched.answer_card`` (the v3 scheduler), then
   ``sched.get_queued_cards()`` and the card's note.
 
@@ -163,8 +164,7 @@ class RetainSession:
         if self.item is None:
             return False
         card_id: CardId = self.item.card.id
-        self.col.answer(card_id, rating, self.now)
-        self.item = self.col.next_card(self.now)
+        self.item = self.col.answer(card_id, rating, self.now, pick_next=True).next
         self.now += timedelta(seconds=SECONDS_PER_ANSWER)
         return True
 

@@ -218,3 +218,25 @@ def test_next_cards_gives_distinct_cards_in_queue_order(collection: Collection) 
     assert [i.card.id for i in items][0] == first.card.id
     assert len({i.card.id for i in items}) == 4
     assert [i.note.question for i in items[1:]] == ["Question 1?", "Question 2?", "Question 3?"]
+
+
+def test_an_answer_can_pick_the_next_card_in_the_same_transaction(
+    collection: Collection,
+) -> None:
+    collection.import_deck(make_draft(3), now=NOW)
+    collection.set_setting("new_per_day", 2)
+    now = NOW
+    item = collection.next_card(now)
+    picked = []
+    while item is not None:
+        result = collection.answer(item.card.id, Rating.EASY, now, pick_next=True)
+        expected = collection.next_card(now)
+        assert (result.next and result.next.card.id) == (expected and expected.card.id)
+        picked.append(item.note.question)
+        item = result.next
+    assert picked == ["Question 0?", "Question 1?"]  # the new-card limit holds
+    other = collection.import_deck(make_draft(1, title="Other"), now=NOW).deck
+    first = collection.next_card(now, other)
+    assert first is not None
+    result = collection.answer(first.card.id, Rating.GOOD, now, pick_next=True, deck=other)
+    assert result.next is not None and result.next.card.deck_id == other.id

@@ -199,6 +199,8 @@ class AnswerResult:
     card: Card
     review_id: int
     rating: Rating
+    next: StudyItem | None = None
+    """The card to study next, when the answer was asked to pick it (`pick_next`)."""
 
 
 @dataclass(frozen=True)
@@ -527,20 +529,23 @@ class Collection:
         """Up to `limit` distinct cards to study now, in the order `next_card` gives them
         (for modes that ask about several cards at once, such as matching)."""
         _check_now(now)
+        with self._prepared.transaction(write=False) as db:
+            return self._queue(db, now, deck, limit)
+
+    def _queue(self, db: Driver, now: datetime, deck: Deck | None, limit: int) -> list[StudyItem]:
         due, new, ahead = _queue_statements(deck is not None)
         params: dict[str, Any] = {"now": _ms(now), "ahead": _ms(now + LEARN_AHEAD)}
         if deck is not None:
             params["deck_id"] = deck.id
-        with self._prepared.transaction(write=False) as db:
-            rows = db.all(due, {**params, "limit": limit})
-            new_limit = int(self._settings["new_per_day"])
-            if len(rows) < limit and new_limit > 0:
-                new_left = new_limit - self._new_introduced_today(db, now, deck)
-                if new_left > 0:
-                    wanted = min(new_left, limit - len(rows))
-                    rows += db.all(new, {**params, "limit": wanted})
-            if len(rows) < limit:
-                rows += db.all(ahead, {**params, "limit": limit - len(rows)})
+        rows = db.all(due, {**params, "limit": limit})
+        new_limit = int(self._settings["new_per_day"])
+        if len(rows) < limit and new_limit > 0:
+            new_left = new_limit - self._new_introduced_today(db, now, deck)
+            if new_left > 0:
+                wanted = min(new_left, limit - len(rows))
+                rows += db.all(new, {**params, "limit": wanted})
+        if len(rows) < limit:
+            rows += db.all(ahead, {**params, "limit": limit - len(rows)})
         return [StudyItem(_card(r), _joined_note(r)) for r in rows]
 
     def card(self, card_id: CardId) -> StudyItem:
@@ -590,10 +595,16 @@ class Collection:
         mode: str = "flip",
         detail: dict[str, Any] | None = None,
         points: Mapping[int, bool] | None = None,
+        pick_next: bool = False,
+        deck: Deck | None = None,
     ) -> AnswerResult:
         """Record one answer: the review log row, the card's new state and, for a graded
         answer, which answer points it covered (`points`: point index -> covered), in one
-        transaction that is on disk when this returns."""
+        transaction that is on disk when this returns.
+
+        With `pick_next`, the same transaction also picks the card to study next (from
+        `deck`, or all decks), as `next_card` would once the answer is in, and returns it in
+        `AnswerResult.next`: the study loop then makes one round trip per answer."""
         _check_now(now)
         rating = Rating(rating)
         with self._prepared.transaction(write=True) as db:
@@ -628,7 +639,13 @@ class Collection:
                         "v_point_index": index, "v_covered": bool(covered),
                     },
                 )
-        return AnswerResult(replace(card, schedule=new_state), int(review_id), rating)
+            upcoming = None
+            if pick_next:
+                queue = self._queue(db, now, deck, 1)
+                upcoming = queue[0] if queue else None
+        return AnswerResult(
+            replace(card, schedule=new_state), int(review_id), rating, next=upcoming
+        )
 
     def review_history(self, card_id: CardId) -> list[tuple[Rating, datetime]]:
         r = schema.reviews.c

@@ -35,6 +35,10 @@ STUDY_MODES = ("auto", "flip", "type", "choice", "truefalse", "cloze", "match", 
 LEARN_ROUND = 7
 """How many cards a learn round works on at once."""
 
+PREFETCH_FRESH = timedelta(seconds=2)
+"""An answer picks the next card in its own transaction; the pick is used if the next card
+is asked for within this time (it always is, when a screen moves straight on)."""
+
 _FALLBACK = {
     Mode.CHOICE: (Mode.TRUE_FALSE, Mode.FLIP),
     Mode.TRUE_FALSE: (Mode.CHOICE, Mode.FLIP),
@@ -121,12 +125,16 @@ class StudySession:
         self._deck_notes: dict[DeckId, list[Note]] = {}
         self._learn: list[_LearnCard] = []
         self._learned: set[CardId] = set()
+        self._upcoming: tuple[datetime, StudyItem | None] | None = None
 
     # -- what to ask --------------------------------------------------------------------
 
     def next(self) -> StudyItem | None:
         if self.mode == "learn":
             return self._next_learn()
+        upcoming, self._upcoming = self._upcoming, None
+        if upcoming is not None and self.clock() - upcoming[0] < PREFETCH_FRESH:
+            return upcoming[1]
         return self.collection.next_card(self.clock(), self.deck)
 
     def counts(self) -> StudyCounts:
@@ -242,10 +250,12 @@ class StudySession:
             points = outcome.points
             if overruled == "right" and points is not None:
                 points = dict.fromkeys(points, True)
+        prefetch = self.mode not in ("learn", "match")
         result = self.collection.answer(
             item.card.id, rating, now, duration_ms=duration_ms, mode=mode, detail=detail,
-            points=points,
+            points=points, pick_next=prefetch, deck=self.deck,
         )
+        self._upcoming = (now, result.next) if prefetch else None
         self.summary.answered += 1
         self.summary.by_rating[rating] += 1
         if outcome is not None and outcome.correct is not None:
