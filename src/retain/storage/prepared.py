@@ -89,6 +89,7 @@ class PreparedStatements:
         # the lock lets threads share it. A server database checks out a pooled connection
         # per transaction, so that many students can study at once.
         self._own: Any = None
+        self._own_cursor: Any = None
         self._lock = threading.Lock()
 
     def prepare(self, statement: ClauseElement) -> Prepared:
@@ -100,26 +101,25 @@ class PreparedStatements:
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Driver]:
-        """One transaction on a pooled driver connection: committed when the block ends,
-        rolled back if it raises. On SQLite a writing transaction takes the write lock at
-        once (BEGIN IMMEDIATE)."""
+        """One transaction on a driver connection: committed when the block ends, rolled
+        back if it raises. On SQLite a writing transaction takes the write lock at once
+        (BEGIN IMMEDIATE)."""
         if not self._sqlite:
             connection = self.engine.raw_connection()
             try:
-                with self._run(connection, None) as driver:
-                    yield driver
+                yield from self._run(connection, connection.cursor(), None)
             finally:
                 connection.close()
             return
         with self._lock:
             if self._own is None:
                 self._own = self.engine.raw_connection()
-            with self._run(self._own, "BEGIN IMMEDIATE" if write else "BEGIN") as driver:
-                yield driver
+                self._own_cursor = self._own.cursor()
+            yield from self._run(
+                self._own, self._own_cursor, "BEGIN IMMEDIATE" if write else "BEGIN"
+            )
 
-    @contextmanager
-    def _run(self, connection: Any, begin: str | None) -> Iterator[Driver]:
-        cursor = connection.cursor()
+    def _run(self, connection: Any, cursor: Any, begin: str | None) -> Iterator[Driver]:
         try:
             if begin:
                 cursor.execute(begin)
@@ -127,12 +127,11 @@ class PreparedStatements:
         except BaseException:
             connection.rollback()
             raise
-        finally:
-            cursor.close()
         connection.commit()
 
     def close(self) -> None:
         with self._lock:
             if self._own is not None:
+                self._own_cursor.close()
                 self._own.close()
-                self._own = None
+                self._own = self._own_cursor = None
