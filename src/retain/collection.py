@@ -149,7 +149,8 @@ def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
         return query.where(c.deck_id == bindparam("deck_id")) if scoped else query
 
     limit = bindparam("limit", type_=Integer)
-    due = cards(c.due.is_not(None), c.due <= bindparam("now")).order_by(c.due, c.id)
+    # Ties on due time are broken by deck, then card: the order of the queue index.
+    due = cards(c.due.is_not(None), c.due <= bindparam("now")).order_by(c.due, c.deck_id, c.id)
     new = cards(c.state == int(CardState.NEW)).order_by(c.position, c.id)
     # Spelled as OR rather than IN: an IN list is expanded when the statement runs, and
     # these statements are compiled once, before any values are known.

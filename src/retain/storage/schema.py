@@ -77,10 +77,8 @@ cards = Table(
     Column("reps", Integer, nullable=False),
     Column("lapses", Integer, nullable=False),
     UniqueConstraint("note_id", "template", name="uq_cards_note_template"),
-    Index("ix_cards_due", "due"),
-    Index("ix_cards_deck_due", "deck_id", "due"),
-    Index("ix_cards_new", "state", "position", "id"),
-    Index("ix_cards_deck_new", "deck_id", "state", "position", "id"),
+    Index("ix_cards_due", "due", "deck_id"),
+    Index("ix_cards_new", "state", "position", "id", "deck_id"),
 )
 
 reviews = Table(
@@ -94,7 +92,6 @@ reviews = Table(
     Column("mode", String(20), nullable=False),
     Column("state_before", Integer, nullable=False),
     Column("detail", Text),
-    Index("ix_reviews_card", "card_id", "id"),
     Index("ix_reviews_day", "reviewed_at", "state_before"),
 )
 
