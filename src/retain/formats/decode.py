@@ -14,6 +14,7 @@ written: curly quotes stay curly, en dashes stay en dashes.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 
 from retain.formats.errors import DeckImportError
@@ -45,8 +46,10 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
-# Control characters that ordinary text contains: tab, newline, vertical tab, form feed, CR.
-_TEXT_CONTROLS = frozenset("\t\n\x0b\x0c\r")
+# Control bytes and characters, except the ones ordinary text contains (tab, newline,
+# vertical tab, form feed, carriage return).
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 # A share of control characters above this means the data is not text.
 _MAX_CONTROL_SHARE = 0.02
@@ -171,14 +174,14 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _control_share(data: bytes) -> float:
-    controls = sum(1 for b in data if (b < 0x20 and chr(b) not in _TEXT_CONTROLS) or b == 0x7F)
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
     return controls / len(data) if data else 0.0
 
 
 def _refuse_control_characters(text: str, *, source: str | None) -> None:
     if not text:
         return
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in _TEXT_CONTROLS)
+    controls = len(_CONTROL_CHARACTERS.findall(text))
     if "\x00" in text or controls > _MAX_CONTROL_SHARE * len(text):
         raise DeckImportError(
             "this is binary data, not text (it is full of control characters)", source=source
