@@ -243,9 +243,7 @@ def fuzzy_dev_threshold(data: Path) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = os.environ.get("RETAIN_DATA", str(ROOT.parent / "shared" / "data"))
-    if not Path(default).exists():
-        default = "/work/shared/data"
-    parser.add_argument("--data", default=default)
+    parser.add_argument("--data", default=default, help=f"the data folder (default: {default})")
     parser.add_argument("--skip-semeval", action="store_true")
     args = parser.parse_args(argv)
     data = Path(args.data)

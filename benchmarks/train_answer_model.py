@@ -157,9 +157,7 @@ def grouped_cv(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = os.environ.get("RETAIN_DATA", str(ROOT.parent / "shared" / "data"))
-    if not Path(default).exists():
-        default = "/work/shared/data"
-    parser.add_argument("--data", default=default)
+    parser.add_argument("--data", default=default, help=f"the data folder (default: {default})")
     parser.add_argument("--l2", type=float, nargs="*", default=[0.1, 1.0, 10.0, 100.0])
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--drop", nargs="*", default=[], help="features to leave out")
