@@ -133,18 +133,18 @@ def import_command(
         )
 
 
-def ensure_sample_deck(col: Collection) -> None:
-    """With nothing imported yet, import the sample deck that ships with retain."""
+def ensure_sample_deck(col: Collection) -> str | None:
+    """With nothing imported yet, import the sample deck that ships with retain, and return
+    the message that says so."""
     if col.decks():
-        return
+        return None
     from retain.formats import read_path
     from retain.paths import sample_deck_path
 
     report = col.import_deck(read_path(sample_deck_path()), now=now_utc())
-    click.echo(
+    return (
         f"No cards yet, so retain imported its sample deck “{report.deck.name}” "
-        f"({report.added} cards). Import your own with: retain import FILE",
-        err=True,
+        f"({report.added} cards). Import your own with: retain import FILE"
     )
 
 
@@ -174,7 +174,9 @@ def study(ctx: Context, deck: str | None, plain: bool, mode: str, seed: int | No
     from retain.session import StudySession
 
     col = ctx.collection()
-    ensure_sample_deck(col)
+    notice = ensure_sample_deck(col)
+    if notice and plain:
+        click.echo(notice, err=True)
     try:
         chosen = col.find_deck(deck) if deck else None
     except CollectionError as error:
@@ -186,7 +188,7 @@ def study(ctx: Context, deck: str | None, plain: bool, mode: str, seed: int | No
         sys.exit(run_plain(session, sys.stdin, sys.stdout))
     from retain.tui.app import StudyApp
 
-    StudyApp(session).run()
+    StudyApp(session, notice=notice).run()
     for line in session.summary.lines():
         click.echo(line)
 

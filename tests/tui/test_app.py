@@ -260,3 +260,13 @@ async def test_questions_with_markup_characters_are_shown_as_written(
         await pilot.pause()
         assert text(app, "#question") == "What is [b]x[/b]?"
         assert answer_points(app) == ["[red]y"]
+
+
+async def test_a_notice_is_shown_when_the_app_opens(studied: Collection) -> None:
+    session = StudySession(studied, clock=Clock(NOW), mode="flip")
+    app = StudyApp(session, notice="No cards yet, so retain imported its sample deck")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert [n.message for n in app._notifications] == [
+            "No cards yet, so retain imported its sample deck"
+        ]

@@ -131,12 +131,18 @@ class StudyApp(App[None]):
     ]
 
     def __init__(
-        self, session: StudySession, *, timer: Callable[[], float] = time.monotonic
+        self,
+        session: StudySession,
+        *,
+        timer: Callable[[], float] = time.monotonic,
+        notice: str | None = None,
     ) -> None:
         """`timer` is a monotonic clock in seconds; the time from showing a card to rating
-        it is recorded with the answer, and a match round is timed with it."""
+        it is recorded with the answer, and a match round is timed with it. `notice` is shown
+        as a notification when the app opens."""
         super().__init__()
         self.session = session
+        self.notice = notice
         self._timer = timer
         self.phase = Phase.QUESTION
         self.item: StudyItem | None = None
@@ -191,6 +197,8 @@ class StudyApp(App[None]):
 
     async def on_mount(self) -> None:
         self.sub_title = self._deck_name()
+        if self.notice:
+            self.notify(self.notice, timeout=10)
         await self._show_next()
 
     # -- showing ------------------------------------------------------------------------
