@@ -3,19 +3,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from retain.collection import Collection
-from retain.storage.engine import current_revision, open_engine
+from retain.storage.engine import alembic_config, current_revision, migrate, open_engine
 from retain.storage.schema import SCHEMA_REVISION, metadata
 
 
 def test_schema_revision_is_the_newest_migration() -> None:
-    config = Config()
-    config.set_main_option("script_location", "retain.storage:migrations")
-    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_REVISION
 
 
 def test_migrations_build_exactly_the_schema(store_target: str | Path) -> None:
@@ -44,19 +41,11 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
 def test_upgrade_from_the_first_schema_keeps_data(tmp_path: Path) -> None:
     from datetime import UTC
 
-    from alembic import command
-
-    from retain.storage.engine import WRITE
     from tests.conftest import NOW, make_draft
 
     path = tmp_path / "old.sqlite3"
     engine = open_engine(path)
-    config = Config()
-    config.set_main_option("script_location", "retain.storage:migrations")
-    with engine.connect().execution_options(**{WRITE: True}) as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0001")
-        conn.commit()
+    migrate(engine, "0001")
     assert current_revision(engine) == "0001"
     with engine.begin() as conn:
         conn.exec_driver_sql(

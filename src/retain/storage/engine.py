@@ -72,17 +72,24 @@ def current_revision(engine: Engine) -> str | None:
     return None if row is None else str(row[0])
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema up to date. Cheap when it already is: alembic is imported only
-    when there is work to do."""
-    if current_revision(engine) == SCHEMA_REVISION:
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to `revision` (the newest by default). Cheap when it is there
+    already: alembic is imported only when there is work to do."""
+    if revision == "head" and current_revision(engine) == SCHEMA_REVISION:
         return
     from alembic import command
+
+    config = alembic_config()
+    with engine.connect().execution_options(**{WRITE: True}) as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        conn.commit()
+
+
+def alembic_config() -> Any:
+    """Alembic's configuration for retain's migrations, which live in the package."""
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", "retain.storage:migrations")
-    with engine.connect().execution_options(**{WRITE: True}) as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-        conn.commit()
+    return config
