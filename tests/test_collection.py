@@ -99,7 +99,9 @@ def test_answer_records_log_and_state_together(collection: Collection) -> None:
     assert item is not None
     collection.answer(item.card.id, Rating.GOOD, NOW, duration_ms=1234)
     assert collection.review_count() == 1
-    assert collection.review_history(item.card.id) == [(Rating.GOOD, NOW)]
+    assert [(r.rating, r.reviewed_at) for r in collection.reviews(item.card.id)] == [
+        (Rating.GOOD, NOW)
+    ]
     stored = collection.card(item.card.id).card.schedule
     assert stored.reps == 1 and stored.last_review == NOW
     assert collection.counts(NOW).done_today == 1

@@ -331,10 +331,6 @@ class Collection:
         self._settings[key] = value
         self._config = self._scheduler_config()
 
-    @property
-    def scheduler_config(self) -> scheduling.SchedulerConfig:
-        return self._config
-
     # -- decks and import ---------------------------------------------------------------
 
     def decks(self) -> list[Deck]:
@@ -493,9 +489,6 @@ class Collection:
             start -= timedelta(days=1)
         return start.astimezone(UTC)
 
-    def _scope(self, deck: Deck | None) -> Any:
-        return True if deck is None else schema.cards.c.deck_id == deck.id
-
     def _new_introduced_today(self, db: Driver, now: datetime, deck: Deck | None) -> int:
         params: dict[str, Any] = {"since": _ms(self.day_start(now))}
         if deck is not None:
@@ -647,14 +640,6 @@ class Collection:
         return AnswerResult(
             replace(card, schedule=new_state), int(review_id), rating, next=upcoming
         )
-
-    def review_history(self, card_id: CardId) -> list[tuple[Rating, datetime]]:
-        r = schema.reviews.c
-        with self._read() as conn:
-            rows = conn.execute(
-                select(r.rating, r.reviewed_at).where(r.card_id == card_id).order_by(r.id)
-            ).all()
-        return [(Rating(row.rating), _utc(row.reviewed_at)) for row in rows]
 
     def point_stats(self, card_id: CardId) -> list[PointStats]:
         """How often each answer point of a card was asked in a graded answer, and missed."""

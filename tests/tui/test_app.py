@@ -157,7 +157,7 @@ async def test_a_rating_is_recorded_then_the_next_card_shown(
         stored = studied.card(first)
         assert stored.card.schedule.state is state
         assert stored.card.schedule.reps == 1
-        assert studied.review_history(first) == [(rating, NOW)]
+        assert [(r.rating, r.reviewed_at) for r in studied.reviews(first)] == [(rating, NOW)]
         with studied.engine.connect() as conn:
             duration: int | None = conn.execute(select(schema.reviews.c.duration_ms)).scalar_one()
         assert duration == 4250

@@ -16,7 +16,6 @@ from typing import Any, NewType
 DeckId = NewType("DeckId", int)
 NoteId = NewType("NoteId", int)
 CardId = NewType("CardId", int)
-ReviewId = NewType("ReviewId", int)
 
 
 class Rating(IntEnum):
