@@ -173,6 +173,10 @@ def study(ctx: Context, deck: str | None, plain: bool, mode: str, seed: int | No
     from retain.collection import CollectionError
     from retain.session import StudySession
 
+    if not plain and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # The full screen needs a terminal; in a pipe or a script, plain lines do the job.
+        click.echo("retain: not a terminal, so studying with plain lines (--plain)", err=True)
+        plain = True
     col = ctx.collection()
     notice = ensure_sample_deck(col)
     if notice and plain:

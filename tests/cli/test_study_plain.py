@@ -338,3 +338,10 @@ def test_a_bad_file_as_a_process(home: Path, tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == f"retain: {path}: the input is empty: there is no text to read\n"
+
+
+def test_study_without_a_terminal_falls_back_to_plain_lines(home: Path) -> None:
+    result = retain(home, "study", "--mode", "flip", input="\n3\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "not a terminal" in result.stderr
+    assert "Recorded: good" in result.stdout
