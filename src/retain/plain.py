@@ -59,7 +59,7 @@ class PlainStudy:
         try:
             while self.step():
                 pass
-        except _Quit:
+        except (_Quit, KeyboardInterrupt):  # every answer so far is already on disk
             pass
         self.say("")
         for line in session.summary.lines():
