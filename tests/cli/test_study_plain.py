@@ -345,3 +345,29 @@ def test_study_without_a_terminal_falls_back_to_plain_lines(home: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "not a terminal" in result.stderr
     assert "Recorded: good" in result.stdout
+
+
+def test_ctrl_c_ends_the_session_with_its_summary(home: Path) -> None:
+    import signal
+    import subprocess
+
+    from tests.cli.running import child_env, retain_command
+
+    child = subprocess.Popen(
+        [*retain_command(), "study", "--plain", "--mode", "flip"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, encoding="utf-8", env=child_env(home),
+    )
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write("\n3\n")
+    child.stdin.flush()
+    lines = []
+    for line in child.stdout:
+        lines.append(line)
+        if "Recorded:" in line:
+            break
+    child.send_signal(signal.SIGINT)
+    rest, _ = child.communicate(timeout=60)
+    assert child.returncode == 0
+    assert "Answered 1 card" in rest
+    assert ratings_in_log(home)[0][1] is Rating.GOOD
