@@ -33,13 +33,20 @@ class Context:
 
     def collection(self) -> Collection:
         if self._collection is None:
+            from sqlalchemy.exc import SQLAlchemyError
+
             from retain.collection import Collection
             from retain.paths import database_target
 
+            target = database_target(self.home)
             try:
-                self._collection = Collection.open(database_target(self.home))
+                self._collection = Collection.open(target)
             except OSError as error:
                 fail(f"cannot open the data directory {self.home}: {error}")
+            except SQLAlchemyError as error:
+                reason = getattr(error, "orig", None) or error
+                where = target if isinstance(target, Path) else "the database server"
+                fail(f"cannot open the store at {where}: {str(reason).splitlines()[0]}")
         return self._collection
 
     def close(self) -> None:

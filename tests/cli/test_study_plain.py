@@ -371,3 +371,11 @@ def test_ctrl_c_ends_the_session_with_its_summary(home: Path) -> None:
     assert child.returncode == 0
     assert "Answered 1 card" in rest
     assert ratings_in_log(home)[0][1] is Rating.GOOD
+
+
+def test_a_store_that_is_not_a_database_gets_a_message(home: Path) -> None:
+    (home / "retain.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = retain(home, "decks")
+    assert result.exit_code == 2
+    assert "cannot open the store" in result.stderr
+    assert "not a database" in result.stderr
