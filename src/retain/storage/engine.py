@@ -51,6 +51,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB: a large collection stays in memory
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
