@@ -242,3 +242,21 @@ def test_an_answer_can_pick_the_next_card_in_the_same_transaction(
     assert first is not None
     result = collection.answer(first.card.id, Rating.GOOD, now, pick_next=True, deck=other)
     assert result.next is not None and result.next.card.deck_id == other.id
+
+
+def test_concurrent_answers_to_one_card_keep_state_and_log_in_step(
+    collection: Collection,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    collection.import_deck(make_draft(1), now=NOW)
+    item = collection.next_card(NOW)
+    assert item is not None
+
+    def answer(i: int) -> None:
+        collection.answer(item.card.id, Rating.GOOD, NOW + timedelta(minutes=i))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(answer, range(20)))
+    assert collection.card(item.card.id).card.schedule.reps == 20
+    assert collection.check().ok

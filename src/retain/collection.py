@@ -66,7 +66,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 _STATE_COLUMNS = (
     "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses"
 )
-_CARD_BY_ID = select(schema.cards).where(schema.cards.c.id == bindparam("card_id"))
+# FOR UPDATE: on a server two answers to one card wait for each other instead of both
+# starting from the old state (SQLite's BEGIN IMMEDIATE already serialises writers).
+_CARD_FOR_ANSWER = (
+    select(schema.cards).where(schema.cards.c.id == bindparam("card_id")).with_for_update()
+)
 _INSERT_REVIEW = (
     insert(schema.reviews)
     .values(
@@ -602,7 +606,7 @@ class Collection:
         _check_now(now)
         rating = Rating(rating)
         with self._prepared.transaction(write=True) as db:
-            row = db.first(_CARD_BY_ID, {"card_id": card_id})
+            row = db.first(_CARD_FOR_ANSWER, {"card_id": card_id})
             if row is None:
                 raise CollectionError(f"no card with id {card_id}")
             card = _card(row)
