@@ -217,20 +217,85 @@ def _analyse_cached(text: str) -> tuple[_Tok, ...]:
     return _negate(_segment(out, folded), folded)
 
 
+_CONJUNCTIONS = frozenset({"and", "but", "while", "whereas", "then", "so", "because", "plus"})
+_LIST_MARKER = re.compile(r"[.)]\s")
+
+
 def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
+    """Number the clauses and sentences of a text, and drop the markers of a numbered list.
+
+    A clause ends at , : ( ) / and a spaced dash, and before a conjunction ("and", "then",
+    "but", ...): a student who lists several points in one sentence joins them with "and".
+    A comma or a conjunction that joins two names or two numbers ("Trotsky, Zinoviev and
+    Kamenev", "1937 and 1938") keeps them in one clause. A list marker ("2.", "3)") opens a sentence and is no number.
+    """
+    toks = _drop_list_markers(toks, folded)
     out: list[_Tok] = []
     clause = sentence = 0
     prev_end = 0
-    for t in toks:
+    prev: _Tok | None = None
+    for i, t in enumerate(toks):
         gap = folded[prev_end : t.start]
-        if prev_end and any(c in ".;!?\n" for c in gap):
+        low = t.text.lower()
+        if prev_end and (any(c in ".;!?\n" for c in gap) or _opens_list_item(toks, i)):
             sentence += 1
             clause += 1
-        elif prev_end and (any(c in ",:()-/" for c in gap) or t.text.lower() == "then"):
+        elif prev_end and (
+            any(c in ":()/" for c in gap)
+            or ("," in gap and not _joins_alike(prev, toks[i : i + 1]))
+            or ("-" in gap and gap != "-")
+            or (low in _CONJUNCTIONS and not _joins_alike(prev, toks[i + 1 : i + 2]))
+        ):
             clause += 1
         prev_end = t.end
+        if not t.stop:
+            prev = t
         out.append(replace(t, clause=clause, sentence=sentence))
     return out
+
+
+def _joins_alike(prev: _Tok | None, after: Sequence[_Tok]) -> bool:
+    if prev is None or not after:
+        return False
+    nxt = after[0]
+    return (_looks_like_name(prev) and _looks_like_name(nxt)) or (prev.fact and nxt.fact)
+
+
+def _looks_like_name(tok: _Tok) -> bool:
+    return not tok.stop and not tok.fact and not tok.group and tok.text[:1].isupper()
+
+
+def _is_list_marker(tok: _Tok, folded: str) -> bool:
+    return (
+        tok.key.startswith("n")
+        and tok.text.isdigit()
+        and 1 <= int(tok.text) <= 20
+        and _LIST_MARKER.match(folded, tok.end) is not None
+    )
+
+
+def _drop_list_markers(toks: list[_Tok], folded: str) -> list[_Tok]:
+    """"1. ... 2. ... 3. ...": the numbers that count the items of a list are no facts.
+
+    A number followed by "." or ")" is a marker when it opens the text or a line, or
+    when it follows the previous marker in order."""
+    out = list(toks)
+    expected = 0
+    for i, t in enumerate(toks):
+        if not _is_list_marker(t, folded):
+            continue
+        value = int(t.text)
+        line_start = not folded[: t.start].strip() or "\n" in folded[
+            (toks[i - 1].end if i else 0) : t.start
+        ]
+        if value == expected + 1 or (line_start and value == 1):
+            out[i] = replace(t, key="#", stop=True, fact=False, weak=True)
+            expected = value
+    return out
+
+
+def _opens_list_item(toks: Sequence[_Tok], i: int) -> bool:
+    return toks[i].key == "#" and toks[i].stop
 
 
 _NEGATORS = frozenset(
