@@ -431,6 +431,8 @@ def test_spelling_variants_meet(a: str, b: str) -> None:
         ("twenty-two per cent", ["p22"]),
         ("22%", ["p22"]),
         ("26,000 files", ["n26000", "fil"]),
+        ("26k files", ["n26000", "fil"]),
+        ("1.5k men", ["n1500", "men"]),
         ("1923-25", ["y1923", "y1925"]),
         ("nineteen thirty-seven", ["y1937"]),
         ("thirty-five thousand", ["n35000"]),
@@ -438,3 +440,296 @@ def test_spelling_variants_meet(a: str, b: str) -> None:
 )
 def test_numbers_become_facts(text: str, keys: list[str]) -> None:
     assert [t.key for t in tokenize(text) if not t.stop] == keys
+
+
+# --- realistic answers ------------------------------------------------------------------
+# What students type when asked: several points in one sentence, numbered lists,
+# abbreviations, a right point next to a wrong sentence, a point's names or numbers
+# reused in a false statement, and roles turned round.
+
+_SAMPLE = json.loads(
+    (Path(__file__).resolve().parents[1] / "data/unit1-stalin-flashcards.expected.json").read_text(
+        "utf-8"
+    )
+)["cards"]
+
+
+def sample_card(question: str) -> tuple[str, list[str], list[list[str]]]:
+    """A card of the sample deck with the answers of the deck's other cards."""
+    card = next(c for c in _SAMPLE if c["question"] == question)
+    others = [c["answer_points"] for c in _SAMPLE if c is not card]
+    return card["question"], card["answer_points"], others
+
+
+GAIN = "How did Stalin start to gain power?"
+TROTSKY = "Who was Leon Trotsky?"
+POLITBURO = "Who were Stalin\u2019s opponents in the Politburo?"
+RIVALS = "How did Stalin remove political rivals from positions of power?"
+KIROV_Q = "When was Kirov murdered?"
+TRIAL_16_Q = "What was the trial of the 16?"
+ARMY_Q = "Why were there purges in the Red Army?"
+
+REALISTIC_SAMPLE = [
+    # (question, typed, expected covered, expected contradiction or None when either will do)
+    pytest.param(
+        GAIN,
+        "He became gen sec in 1922 and got 26000 personal files",
+        (0, 1),
+        False,
+        id="two-points-joined-by-and",
+    ),
+    pytest.param(
+        GAIN,
+        "He became gen sec in 1922 and got 26000 personal files; Lenin died in 1925",
+        (0, 1),
+        False,
+        id="a-name-and-a-year-in-another-fact",
+    ),
+    pytest.param(GAIN, "Lenin died in 1925", (), None, id="another-fact-alone"),
+    pytest.param(
+        GAIN,
+        "He became General Secretary in 1922, got access to 26,000 personal files and "
+        "controlled the agenda of party meetings",
+        (0, 1, 2),
+        False,
+        id="three-points-one-sentence",
+    ),
+    pytest.param(
+        GAIN,
+        "1. became general secretary in 1922 2. access to 26,000 files on party members "
+        "3. controlled the agenda of party meetings",
+        (0, 1, 2),
+        False,
+        id="numbered-list-inline",
+    ),
+    pytest.param(
+        GAIN,
+        "1) Gen Sec 1922\n2) 26k files on party members\n3) launched the Lenin enrolment 1923-25",
+        (0, 1, 3),
+        False,
+        id="numbered-list-lines-abbreviations",
+    ),
+    pytest.param(
+        GAIN,
+        "He became General Secretary in 1922 then he launched the Lenin Enrolment in 1923",
+        (0, 3),
+        False,
+        id="points-joined-by-then",
+    ),
+    pytest.param(
+        GAIN,
+        "He appointed his supporters to the party and exploited the divisions between the "
+        "left and the right",
+        (4, 5),
+        False,
+        id="and-inside-and-between-points",
+    ),
+    pytest.param(
+        TROTSKY,
+        "He led the Red Army in the civil war and was expelled from the USSR in 1929",
+        (1, 2),
+        False,
+        id="trotsky-two-points",
+    ),
+    pytest.param(
+        TROTSKY,
+        "He led the Red Army in the civil war. Trotsky expelled Stalin from the Soviet Union "
+        "in 1929",
+        (1,),
+        None,
+        id="reversed-roles-pronoun-in-point",
+    ),
+    pytest.param(
+        POLITBURO,
+        "Trotsky, Zinoviev and Kamenev were on the left and Bukharin, Tomsky and Rykov on the "
+        "right",
+        (0, 1, 2, 3, 4, 5),
+        False,
+        id="all-names-and-sides",
+    ),
+    pytest.param(
+        POLITBURO, "1. Trotsky\n2. Zinoviev\n3. Kamenev", (0, 1, 2), False, id="names-numbered"
+    ),
+    pytest.param(
+        RIVALS,
+        "In 1926 the left were expelled from the Politburo and the party",
+        (0,),
+        False,
+        id="rivals-passive",
+    ),
+    pytest.param(
+        RIVALS,
+        "Kamenev expelled Stalin from the Politburo in 1926",
+        (),
+        True,
+        id="reversed-roles-against-the-question",
+    ),
+    pytest.param(
+        KIROV_Q,
+        "Kirov murdered Nikolayev on 1 Dec 1934",
+        (),
+        True,
+        id="reversed-roles-victim-and-killer",
+    ),
+    pytest.param(
+        KIROV_Q,
+        "Nikolayev killed him on 1 Dec 1934, maybe on Stalin's orders",
+        (0, 1),
+        False,
+        id="killer-and-orders",
+    ),
+    pytest.param(
+        TRIAL_16_Q,
+        "August 1936 - Zinoviev and Kamenev were accused of being agents of Trotsky",
+        (0, 1),
+        False,
+        id="trial-right-roles",
+    ),
+    pytest.param(
+        TRIAL_16_Q,
+        "August 1936 - Trotsky was accused of being an agent of Zinoviev and Kamenev",
+        (0,),
+        None,
+        id="trial-reversed-roles",
+    ),
+    pytest.param(
+        ARMY_Q,
+        "35,000 officers were shot or imprisoned between 1937 and 1938. Stalin was "
+        "concerned about the growing importance of the army.",
+        (1, 2),
+        False,
+        id="two-points-two-sentences",
+    ),
+    pytest.param(
+        ARMY_Q,
+        "35,000 officers were shot between 1937 and 1938 and Stalin invaded Poland in 1941",
+        (2,),
+        None,
+        id="true-point-and-unrelated-sentence-with-date",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "typed", "expected", "contradiction"), REALISTIC_SAMPLE)
+def test_realistic_answers_to_the_sample_deck(
+    question: str, typed: str, expected: tuple[int, ...], contradiction: bool | None
+) -> None:
+    q, points, others = sample_card(question)
+    g = grade_typed_answer(q, points, typed, other_answers=others)
+    assert g.covered == expected, g
+    if contradiction is not None:
+        assert g.contradiction is contradiction, g
+    # the CLI grades a card on its own, without the rest of the deck
+    alone = grade_typed_answer(q, points, typed)
+    assert alone.covered == expected, alone
+
+
+PHOTOSYNTHESIS = (
+    "What is photosynthesis?",
+    [
+        "Plants use light energy to turn carbon dioxide and water into glucose.",
+        "Oxygen is released as a by-product.",
+        "It takes place in the chloroplasts, which contain chlorophyll.",
+    ],
+)
+EPHEMERAL = ("What does 'ephemeral' mean?", ["Lasting for a very short time"])
+MAGNESIUM = (
+    "What are the properties of magnesium?",
+    [
+        "Its relative atomic mass is 24.",
+        "It burns with a bright white flame to form magnesium oxide.",
+        "It melts at 650 \u00b0C.",
+    ],
+)
+WW1 = (
+    "How did the First World War start?",
+    [
+        "Archduke Franz Ferdinand was assassinated in Sarajevo on 28 June 1914.",
+        "Austria-Hungary declared war on Serbia.",
+        "The alliance system drew in Germany, Russia, France and Britain.",
+    ],
+)
+INVENTED_DECK = [PHOTOSYNTHESIS[1], EPHEMERAL[1], MAGNESIUM[1], WW1[1], MITOCHONDRIA[1]]
+
+REALISTIC_INVENTED = [
+    # (card, typed, expected covered, expected contradiction or None when either will do)
+    pytest.param(
+        PHOTOSYNTHESIS,
+        "plants use light energy to turn carbon dioxide and water into glucose and they "
+        "release oxygen",
+        (0, 1),
+        False,
+        id="bio-two-points-and",
+    ),
+    pytest.param(
+        PHOTOSYNTHESIS,
+        "1. light energy turns CO2 and water into glucose\n2. oxygen released\n"
+        "3. takes place in the chloroplasts",
+        (0, 1, 2),
+        False,
+        id="bio-numbered-abbreviation",
+    ),
+    pytest.param(
+        PHOTOSYNTHESIS,
+        "Oxygen is released as a by-product. Mitochondria contain chlorophyll.",
+        (1,),
+        None,
+        id="bio-true-point-and-wrong-sentence",
+    ),
+    pytest.param(EPHEMERAL, "short-lived, lasts a short time", (0,), False, id="vocab-paraphrase"),
+    pytest.param(EPHEMERAL, "lasting for a long time", (), True, id="vocab-opposite"),
+    pytest.param(
+        MAGNESIUM,
+        "relative atomic mass 24 and it melts at 650 degrees",
+        (0, 2),
+        False,
+        id="chem-two-numbers-and",
+    ),
+    pytest.param(
+        MAGNESIUM,
+        "It melts at 24 \u00b0C",
+        (),
+        True,
+        id="chem-number-of-another-point",
+    ),
+    pytest.param(
+        MAGNESIUM,
+        "It burns with a bright white flame and forms magnesium oxide, Mg melts at 650C",
+        (1, 2),
+        False,
+        id="chem-units-glued",
+    ),
+    pytest.param(
+        WW1,
+        "Franz Ferdinand was assassinated in Sarajevo in 1914 and then Austria-Hungary "
+        "declared war on Serbia",
+        (0, 1),
+        False,
+        id="history-and-then",
+    ),
+    pytest.param(
+        WW1,
+        "Franz Ferdinand assassinated Serbia in 1914",
+        (),
+        None,
+        id="history-names-reused-falsely",
+    ),
+    pytest.param(
+        WW1,
+        "Serbia declared war on Austria-Hungary",
+        (),
+        True,
+        id="history-reversed-roles",
+    ),
+]
+
+
+@pytest.mark.parametrize(("card", "typed", "expected", "contradiction"), REALISTIC_INVENTED)
+def test_realistic_answers_to_invented_cards(
+    card: tuple[str, list[str]], typed: str, expected: tuple[int, ...], contradiction: bool | None
+) -> None:
+    others = [p for p in INVENTED_DECK if p != card[1]]
+    for g in (grade(card, typed, others), grade(card, typed)):
+        assert g.covered == expected, g
+        if contradiction is not None:
+            assert g.contradiction is contradiction, g

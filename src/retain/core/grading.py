@@ -218,7 +218,7 @@ def _analyse_cached(text: str) -> tuple[_Tok, ...]:
 
 
 _CONJUNCTIONS = frozenset({"and", "but", "while", "whereas", "then", "so", "because", "plus"})
-_LIST_MARKER = re.compile(r"[.)]\s")
+_LIST_MARKER = re.compile(r"[.):]\s")
 
 
 def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
@@ -227,7 +227,8 @@ def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
     A clause ends at , : ( ) / and a spaced dash, and before a conjunction ("and", "then",
     "but", ...): a student who lists several points in one sentence joins them with "and".
     A comma or a conjunction that joins two names or two numbers ("Trotsky, Zinoviev and
-    Kamenev", "1937 and 1938") keeps them in one clause. A list marker ("2.", "3)") opens a sentence and is no number.
+    Kamenev", "1937 and 1938") keeps them in one clause. A list marker ("2.", "3)") opens
+    a sentence and is no number.
     """
     toks = _drop_list_markers(toks, folded)
     out: list[_Tok] = []
@@ -244,7 +245,7 @@ def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
             any(c in ":()/" for c in gap)
             or ("," in gap and not _joins_alike(prev, toks[i : i + 1]))
             or ("-" in gap and gap != "-")
-            or (low in _CONJUNCTIONS and not _joins_alike(prev, toks[i + 1 : i + 2]))
+            or (low in _CONJUNCTIONS and _splits(toks, i, prev))
         ):
             clause += 1
         prev_end = t.end
@@ -252,6 +253,36 @@ def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
             prev = t
         out.append(replace(t, clause=clause, sentence=sentence))
     return out
+
+
+_NEW_SUBJECTS = frozenset({"he", "she", "it", "they", "we", "i", "you", "then"})
+_PAST = frozenset("got made became had gave took went did was were".split())
+
+
+def _splits(toks: Sequence[_Tok], i: int, prev: _Tok | None) -> bool:
+    """Does the conjunction toks[i] start a clause? "and" does when a new subject follows
+    it ("... and they release oxygen", "... on the left and Bukharin ...") or a verb in
+    the past does before the next break ("... in 1922 and got 26,000 files"); "and"
+    between two plain words ("negative and positive") does not."""
+    after = toks[i + 1 : i + 2]
+    if _joins_alike(prev, after):
+        return False
+    if toks[i].text.lower() not in ("and", "plus"):
+        return True
+    if not after:
+        return False
+    nxt = after[0]
+    if nxt.text.lower() in _NEW_SUBJECTS or (
+        _looks_like_name(nxt) and prev is not None and not _looks_like_name(prev)
+    ):
+        return True
+    for t in toks[i + 1 : i + 6]:
+        low = t.text.lower()
+        if low in _CONJUNCTIONS:
+            break
+        if low in _PAST or (not t.stop and not t.fact and _verb(t)):
+            return True
+    return False
 
 
 def _joins_alike(prev: _Tok | None, after: Sequence[_Tok]) -> bool:
@@ -275,20 +306,20 @@ def _is_list_marker(tok: _Tok, folded: str) -> bool:
 
 
 def _drop_list_markers(toks: list[_Tok], folded: str) -> list[_Tok]:
-    """"1. ... 2. ... 3. ...": the numbers that count the items of a list are no facts.
+    """The numbers that count the items of a list ("1. ... 2. ... 3. ...") are no facts.
 
-    A number followed by "." or ")" is a marker when it opens the text or a line, or
-    when it follows the previous marker in order."""
+    A number up to 20 followed by ".", ")" or ":" is a marker when it opens the text or a
+    line, or when it follows the previous marker in order."""
     out = list(toks)
     expected = 0
     for i, t in enumerate(toks):
         if not _is_list_marker(t, folded):
             continue
         value = int(t.text)
-        line_start = not folded[: t.start].strip() or "\n" in folded[
-            (toks[i - 1].end if i else 0) : t.start
-        ]
-        if value == expected + 1 or (line_start and value == 1):
+        line_start = (
+            not folded[: t.start].strip() or "\n" in folded[(toks[i - 1].end if i else 0) : t.start]
+        )
+        if value == expected + 1 or line_start:
             out[i] = replace(t, key="#", stop=True, fact=False, weak=True)
             expected = value
     return out
@@ -348,9 +379,12 @@ class _Point:
     head_content: int  # content terms (not facts) of weight >= 0.5 in the head
     facts: frozenset[str]
     keys: frozenset[str]
+    roles: frozenset[_Role] = frozenset()
 
 
-_HEAD_END = re.compile(r"\s[-:]\s|;|\.\s|\.$|\(|,? (?:which|who|where)\s|, (?:that|so|therefore)\b")
+_HEAD_END = re.compile(
+    r"\s[-:]\s|;|\.\s|\.$|\(|,? (?:which|who|where)\s|, (?:that|so)\b|,? (?:therefore|thus|hence)\b"
+)
 
 
 def _split_head(text: str) -> int:
@@ -393,6 +427,7 @@ def _analyse_card(
 ) -> _Card:
     generic = _generic()
     qtoks = _analyse(question)
+    topic = _topic(qtoks)
     qkeys = frozenset(t.key for t in qtoks if not t.stop)
     qfacts: set[str] = {t.key for t in qtoks if t.fact}
     _expand_years(qfacts, qtoks)
@@ -446,6 +481,7 @@ def _analyse_card(
                 head_content if not whole_is_head else sum(1 for t in terms if not t.fact),
                 frozenset(facts),
                 frozenset(t.key for t in toks if not t.stop),
+                _roles(toks, topic),
             )
         )
     analysed_points = _share_within_card(analysed_points)
@@ -468,6 +504,9 @@ def _analyse_card(
         tuple(other_names),
         card_names,
         frozenset(k for k, d in df.items() if d >= 3),
+        _roles(qtoks, None),
+        _actors(qtoks),
+        _asks_when(question),
     )
 
 
@@ -541,6 +580,9 @@ class _Card:
     other_names: tuple[frozenset[str], ...]
     names: frozenset[str]  # this card's own people and places
     common: frozenset[str]  # words found in many cards of the deck
+    question_roles: frozenset[_Role] = frozenset()
+    actors: frozenset[str] = frozenset()  # the names the question has act
+    asks_when: bool = False  # the question asks for a date: its facts are the point
 
 
 # --- results ------------------------------------------------------------------------
@@ -678,6 +720,9 @@ class _PointMatch:
     anchor_positions: list[int]
     conflict: bool = False
     keys: set[str] = field(default_factory=set)  # the point's terms that matched
+    fact_positions: list[int] = field(default_factory=list)
+    content_matched: float = 0.0  # matched weight of words and names of weight >= 0.5
+    words_matched: int = 0  # matched words that are neither names nor numbers
 
 
 def _match_point(
@@ -717,6 +762,11 @@ def _match_point(
         result.positions.append(best_tok.pos)
         if term.weight >= 0.5 and not term.fact:
             result.anchor_positions.append(best_tok.pos)
+            result.content_matched += best * term.weight
+        if term.fact:
+            result.fact_positions.append(best_tok.pos)
+        elif not term.name and term.weight >= 0.1:
+            result.words_matched += 1
     return result
 
 
@@ -724,9 +774,11 @@ def _side_conflict(point: _Point, typed: Sequence[_Tok], match: _PointMatch) -> 
     """(contradicted, wrong side): does the answer put this point on the opposite side?
 
     Each key word of the point found in the answer votes for the side word of its own
-    clause, or else for the nearest side word. More votes for the opposite side is a
-    contradiction. A point whose head *is* a side ("Right - ...") is not covered by an
-    answer that names only the opposite side, but that alone is no contradiction.
+    clause, or else for the nearest side word; a word found in several clauses votes for
+    the point's side when one of them has it alone (the other clauses may tell other
+    facts). More votes for the opposite side is a contradiction. A point whose head *is*
+    a side ("Right - ...") is not covered by an answer that names only the opposite side,
+    but that alone is no contradiction.
     """
     antonyms = _antonyms()
     typed_keys = {t.key for t in typed}
@@ -739,23 +791,26 @@ def _side_conflict(point: _Point, typed: Sequence[_Tok], match: _PointMatch) -> 
         wrong = [t for t in typed if t.key in opposites]
         by_pos = {t.pos: t for t in typed}
         votes_own = votes_wrong = 0
-        for a in match.anchor_positions:
-            tok = by_pos[a]
-            if tok.key == term.key:
-                continue
-            same_own = [t for t in own if t.clause == tok.clause]
-            same_wrong = [t for t in wrong if t.clause == tok.clause]
-            if same_own or same_wrong:
-                votes_own += bool(same_own)
-                votes_wrong += bool(same_wrong)
-                continue
-            near_own = min((abs(a - t.pos) for t in own), default=99)
-            near_wrong = min((abs(a - t.pos) for t in wrong), default=99)
-            if min(near_own, near_wrong) <= _SIDE_WINDOW:
-                if near_wrong < near_own:
-                    votes_wrong += 1
-                else:
-                    votes_own += 1
+        anchor_keys = {by_pos[a].key for a in match.anchor_positions} - {term.key}
+        for key in anchor_keys:
+            seen: set[tuple[bool, bool]] = set()
+            for tok in typed:
+                if tok.key != key or tok.stop:
+                    continue
+                same_own = any(t.clause == tok.clause for t in own)
+                same_wrong = any(t.clause == tok.clause for t in wrong)
+                if same_own or same_wrong:
+                    seen.add((same_own, same_wrong))
+                    continue
+                near_own = min((abs(tok.pos - t.pos) for t in own), default=99)
+                near_wrong = min((abs(tok.pos - t.pos) for t in wrong), default=99)
+                if min(near_own, near_wrong) <= _SIDE_WINDOW:
+                    seen.add((near_wrong >= near_own, near_wrong < near_own))
+            if (True, False) in seen:
+                votes_own += 1  # one clause states it the right way round
+            elif seen:
+                votes_own += any(o for o, _ in seen)
+                votes_wrong += any(w for _, w in seen)
         if votes_wrong > votes_own:
             return True, True
         if votes_own == 0 and not own:
@@ -814,24 +869,263 @@ def _other_card_conflict(card: _Card, typed: Sequence[_Tok]) -> bool:
     return False
 
 
-def _names_elsewhere(card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok]) -> bool:
+def _names_elsewhere(
+    card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok], covered: set[int]
+) -> bool:
     """The point's own name is missing and a name from another point stands in its place
-    ("the Union army held the south bank" against "the Confederate army held ...")."""
+    ("the Union army held the south bank" against "the Confederate army held ...").
+
+    Only names of the point's head count as its own, and a name that belongs to another
+    point the answer covers is that point's ("became gen sec in 1922 and got 26,000
+    files" names the first point and then gives the second)."""
     point = card.points[i]
-    own = {t.key for t in point.terms if t.name and t.weight >= 0.5} - card.question_keys
+    own = {t.key for t in point.terms if t.name and t.head and t.weight >= 0.5}
+    own -= card.question_keys
     if not own:
         return False
     if own & m.keys:
         return False
     clauses = {typed[p].clause for p in m.positions}
-    near = {t.key for t in typed if not t.stop and t.clause in clauses}
+    near = {t.key for t in typed if not t.stop and t.clause in clauses} - point.keys
     for j, other in enumerate(card.points):
-        if j == i:
+        if j == i or j in covered:
             continue
         names = {t.key for t in other.terms if t.name and t.weight >= 0.5} - own
         if names & near:
             return True
     return False
+
+
+# --- who does what ------------------------------------------------------------------
+
+_Role = tuple[str, str, str]  # (name, word, "agent" | "patient" | "other")
+_BE = frozenset({"is", "are", "was", "were", "be", "been", "being", "get", "gets", "got"})
+_PRONOUNS = frozenset({"he", "she", "him", "her"})
+_SUBJECTS = frozenset({"he", "she", "it", "they", "we", "i", "you", "who", "which", "that"})
+_PARTICIPLES = frozenset(
+    """shot held led sent made kept built brought caught put set struck thrown known seen
+    taken given beaten won lost found told sold paid hit cut begun done chosen driven
+    forced fought wrote ran drew took gave threw stole slew bore""".split()
+)
+_PREPOSITIONS = frozenset(
+    "of to from for with as in on at into against about among between over under".split()
+)
+_BY_OR_PREP = _PREPOSITIONS | {"by"}
+_ASKING = frozenset({"did", "does", "do", "can", "could", "would", "will", "should"})
+_ROLE_WINDOW = 3  # content words allowed between a name and its verb
+
+
+def _topic(qtoks: Sequence[_Tok]) -> str | None:
+    """The one person a question is about ("Who was Leon Trotsky?" -> trotsky), if any."""
+    names = [t for t in qtoks if _role_name(t)]
+    if not names:
+        return None
+    last = names[-1]
+    if any(t.pos < last.pos - 1 for t in names):
+        return None  # more than the run "Leon Trotsky"
+    return last.key
+
+
+def _role_name(tok: _Tok) -> bool:
+    return (
+        not tok.stop
+        and not tok.fact
+        and not tok.group
+        and (tok.cap or tok.text[:1].isupper())
+        and len(tok.text) > 1
+        and not tok.text.lower().endswith("'s")
+    )
+
+
+def _verb(tok: _Tok) -> bool:
+    """A past tense or participle: the words whose who-did-what order can be read."""
+    word = tok.text.lower().split()[0]
+    return (word.endswith("ed") and len(word) > 4) or word in _PARTICIPLES
+
+
+def _passive(clause: Sequence[_Tok], idx: int) -> bool:
+    """Is clause[idx] passive: after a form of "be" ("was (officially) expelled", "When was
+    Kirov murdered"), or a name and a participle that a preposition follows, as notes
+    write it ("Bukharin accused of Trotskyism")?"""
+    nxt = clause[idx + 1] if idx + 1 < len(clause) else None
+    if (
+        nxt is not None
+        and nxt.text.lower() in _BY_OR_PREP - {"to"}
+        and idx > 0
+        and _role_name(clause[idx - 1])
+        and all(_role_name(t) or t.stop for t in clause[:idx])
+    ):
+        return True
+    for t in reversed(clause[:idx]):
+        low = t.text.lower()
+        if low in _BE:
+            return True
+        if t.stop or _role_name(t) or low.endswith("ly"):
+            continue
+        return False
+    return False
+
+
+def _roles(toks: Sequence[_Tok], topic: str | None) -> frozenset[_Role]:
+    """Who does what to whom, read from word order within each clause.
+
+    A name before a verb is its agent (its patient when the verb is passive); a name
+    right after it is its patient, after "by" its agent, and after another preposition
+    neither ("other"). Only the last word of a run of names counts ("Lenin Enrolment" is
+    not Lenin), and "he"/"she" stand for the question's one person."""
+    out: set[_Role] = set()
+    clauses: dict[int, list[_Tok]] = {}
+    for t in toks:
+        clauses.setdefault(t.clause, []).append(t)
+    generic = _generic()
+    for clause in clauses.values():
+        names: list[tuple[int, str]] = []
+        for k, t in enumerate(clause):
+            if _role_name(t):
+                nxt = clause[k + 1] if k + 1 < len(clause) else None
+                if nxt is not None and _role_name(nxt) and nxt.start - t.end <= 1:
+                    continue
+                names.append((k, t.key))
+            elif topic is not None and t.text.lower() in _PRONOUNS:
+                names.append((k, topic))
+        if not names:
+            continue
+        for k, v in enumerate(clause):
+            if v.stop or v.fact or _role_name(v) or v.key in generic or not _verb(v):
+                continue
+            passive = _passive(clause, k)
+            for n, key in names:
+                lo, hi = (n + 1, k) if n < k else (k + 1, n)
+                between = clause[lo:hi]
+                if sum(1 for t in between if not t.stop and not _role_name(t)) > _ROLE_WINDOW:
+                    continue
+                if n < k and not all(_subject_gap(t) for t in between):
+                    continue  # "pressure from the NKVD they confessed": not the NKVD
+                if n < k:
+                    role = "patient" if passive else "agent"
+                else:
+                    preps = [t.text.lower() for t in between if t.text.lower() in _BY_OR_PREP]
+                    role = "patient" if not preps else "agent" if preps[-1] == "by" else "other"
+                out.add((key, v.key, role))
+    return frozenset(out)
+
+
+def _subject_gap(tok: _Tok) -> bool:
+    """Can this stand between a subject and its verb ("Zinoviev and Kamenev were
+    (officially) accused")?"""
+    low = tok.text.lower()
+    if low in _SUBJECTS:
+        return False
+    return tok.stop or _role_name(tok) or low.endswith("ly")
+
+
+def _actors(qtoks: Sequence[_Tok]) -> frozenset[str]:
+    """The names a question has act: "How did Stalin remove ..." -> stalin."""
+    out: set[str] = set()
+    for k, t in enumerate(qtoks[1:-1], start=1):
+        if _role_name(t) and qtoks[k - 1].text.lower() in _ASKING:
+            nxt = qtoks[k + 1]
+            if not nxt.stop and not _role_name(nxt):
+                out.add(t.key)
+    return frozenset(out)
+
+
+def _reversed_roles(card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok]) -> bool:
+    """The answer turns round who did what to whom in this point ("Kirov murdered
+    Nikolayev", "Trotsky was accused of being an agent of Zinoviev"): a name's role
+    towards a verb of the point or the question differs from the card's, or the person
+    the question has act ("How did Stalin remove ...") undergoes a verb of the point."""
+    if not m.positions:
+        return False
+    point = card.points[i]
+    clauses = {typed[p].clause for p in m.positions}
+    mine = _roles([t for t in typed if t.clause in clauses], None)
+    if not mine:
+        return False
+    known: dict[tuple[str, str], set[str]] = {}
+    for name, word, role in point.roles | card.question_roles:
+        known.setdefault((name, word), set()).add(role)
+    for name, word, role in mine:
+        roles = known.get((name, word))
+        if roles is not None:
+            if role not in roles:
+                return True
+            continue
+        if (
+            role == "patient"
+            and name in card.actors
+            and word in m.keys
+            and not any(n == name for n, w in known if w == word)
+        ):
+            return True
+    return False
+
+
+def _asks_when(question: str) -> bool:
+    q = fold(question).lower()
+    return q.startswith("when") or bool(re.search(r"\b(?:what|which) (?:year|date|day)\b", q))
+
+
+def _facts_in_another_statement(card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok]) -> bool:
+    """Only the point's numbers (and minor words) are there, in a clause that says
+    something the point does not ("Lenin died in 1925" against "He launched the Lenin
+    Enrolment, 1923-25"): the numbers are reused, not the point told. A question that asks
+    when is answered by its date alone."""
+    point = card.points[i]
+    if card.asks_when or not m.fact_positions or m.content_matched >= 0.5 or m.words_matched:
+        return False
+    if not any(t.head and not t.fact and t.weight >= 0.5 for t in point.terms):
+        return False
+    clauses = {typed[p].clause for p in m.fact_positions}
+    known = point.keys | card.question_keys | _generic()
+    for t in typed:
+        if t.clause not in clauses or t.stop or t.fact or t.key in known:
+            continue
+        if any(_fuzzy(term.key, term.text, t.key, t.text) for term in point.terms):
+            continue
+        return True
+    return False
+
+
+def _misplaced_facts(card: _Card, typed: Sequence[_Tok]) -> set[int]:
+    """Points whose words stand next to a number of another point of the card, while
+    their own number of that kind is missing ("It melts at 24 °C" when 24 is the atomic
+    mass and the melting point is 650)."""
+    out: set[int] = set()
+    generic = _generic()
+    typed_facts = [t for t in typed if t.fact and not t.weak]
+    for t in typed_facts:
+        owners = [
+            j for j, p in enumerate(card.points) if any(_fact_match(f, t.key) for f in p.facts)
+        ]
+        if not owners:
+            continue
+        kind = _fact_kind(t.key)
+        owner_keys = frozenset().union(*(card.points[j].keys for j in owners))
+        words = (
+            {
+                u.key
+                for u in typed
+                if u.clause == t.clause and not u.stop and not u.fact and u.key not in generic
+            }
+            - card.question_keys
+            - owner_keys
+        )
+        if not words:
+            continue
+        for i, p in enumerate(card.points):
+            if i in owners:
+                continue
+            own = [f for f in p.facts if _fact_kind(f) == kind]
+            if not own:
+                continue
+            heavy = {x.key for x in p.terms if not x.fact and x.weight >= 0.5}
+            if not words & heavy:
+                continue
+            if any(_fact_match(f, u.key) for f in own for u in typed_facts):
+                continue
+            out.add(i)
+    return out
 
 
 def _is_bare_list(typed: Sequence[_Tok]) -> bool:
@@ -901,12 +1195,17 @@ def _grade(
     bare = _is_bare_list(typed)
     matches = [_match_point(p, typed, by_key, bare) for p in card.points]
     fact_contradicted, fact_conflict = _fact_conflicts(card, typed, matches)
-    results: list[PointResult] = []
+    fact_contradicted |= _misplaced_facts(card, typed)
     contradiction = fact_conflict
-    scores: list[float] = []
+    shares: list[float] = []
+    conflicts: list[bool] = []
+    first: set[int] = set()
     for i, (point, m) in enumerate(zip(card.points, matches, strict=True)):
         side_contradicted, wrong_side = _side_conflict(point, typed, m)
         conflict = m.conflict or i in fact_contradicted or side_contradicted
+        if not conflict and _reversed_roles(card, i, m, typed):
+            conflict = True
+            contradiction = True
         need = max(min(point.total * _COVER_SHARE, _SATURATION * _COVER_SHARE), 1e-9)
         share = min(1.0, m.matched / (2 * need)) if point.total > 0 else 0.0
         covered = (
@@ -917,15 +1216,28 @@ def _grade(
         )
         if covered and bare and point.head_content > 2:
             covered = False
-        if covered and _names_elsewhere(card, i, m, typed):
+        if covered and _facts_in_another_statement(card, i, m, typed):
             covered = False
         if conflict:
             share = 0.0
             contradiction = contradiction or bool(m.terms) or i in fact_contradicted
-        scores.append(1.0 if covered else share)
-        results.append(
-            PointResult(i, point.text, covered, tuple(dict.fromkeys(m.terms)), conflict, share)
+        if covered:
+            first.add(i)
+        shares.append(share)
+        conflicts.append(conflict)
+    covered_set = {i for i in first if not _names_elsewhere(card, i, matches[i], typed, first)}
+    results = [
+        PointResult(
+            i,
+            point.text,
+            i in covered_set,
+            tuple(dict.fromkeys(m.terms)),
+            conflicts[i],
+            shares[i],
         )
+        for i, (point, m) in enumerate(zip(card.points, matches, strict=True))
+    ]
+    scores = [1.0 if r.covered else r.score for r in results]
     if _other_card_conflict(card, typed):
         contradiction = True
     covered_idx = tuple(r.index for r in results if r.covered)

@@ -5,7 +5,8 @@ directly: words are folded to lower case, British and American spellings meet, c
 inflections are stripped, and numbers and dates become canonical *facts*
 (``y1934`` a year, ``m12`` a month, ``d1`` a day of the month, ``n26000`` a number,
 ``p22`` a percentage). Number words ("nineteen thirty-seven", "twenty-two per cent"),
-two-digit years ("Jan '24") and day/month/year dates ("1/12/1934") are understood.
+two-digit years ("Jan '24"), thousands written "26k", and day/month/year dates
+("1/12/1934") are understood.
 
 The same functions are applied to both sides of a comparison, so a transformation only
 has to make variants meet; it does not have to produce dictionary words.
@@ -252,6 +253,7 @@ _WORD_RE = re.compile(
     r"\d{1,2}/\d{1,2}/\d{2,4}"  # 1/12/1934
     r"|'\d\d(?!\d)"  # '24
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 26,000
+    r"|\d+(?:\.\d+)?[kK](?![A-Za-z])"  # 26k, 1.5k
     r"|\d+(?:\.\d+)?(?:st|nd|rd|th|s)?(?=[^\w]|$|[A-Za-z])"  # 1934, 1st, 1920s
     r"|\d+"
     r"|[A-Za-z]+(?:'[A-Za-z]+)*"
@@ -392,8 +394,9 @@ def _tokenize_cached(text: str) -> tuple[Token, ...]:
                 i += 1
                 continue
             digits = re.sub(r"(st|nd|rd|th|s)$", "", r.text).replace(",", "")
+            thousands = digits[-1:] in ("k", "K")
             try:
-                value_f = float(digits)
+                value_f = float(digits[:-1]) * 1000 if thousands else float(digits)
             except ValueError:
                 add(r.text, low, r.start, r.end)
                 i += 1
@@ -407,6 +410,7 @@ def _tokenize_cached(text: str) -> tuple[Token, ...]:
             is_year = (
                 value_i is not None
                 and len(digits) == 4
+                and not thousands
                 and "," not in r.text
                 and 1000 <= value_i <= 2100
             )
