@@ -19,11 +19,22 @@ long point needs no more than a few key terms (`_SATURATION`). Terms match on eq
 synonym groups, small misspellings (edit distance), and abbreviations (prefixes such as
 "Gen Sec", "pos").
 
+The answer is read in clauses: a clause ends at punctuation, at a list marker ("2.",
+"3)") and at a conjunction that starts a new statement ("... in 1922 and got 26,000
+files"), so a student may give several points in one sentence or as a numbered list.
+
 A point is contradicted, and so not covered, when the answer gives a date or number that
-the card does not have in a sentence about that point; when it puts the point's subject
-on the opposite side (left/right, open/closed, ...); when it states positively what the
-point negates ("Lenin named a successor" against "no clear successor"); or when it tells
-a fact of another card of the deck about that card's people.
+the card does not have in a sentence about that point, or another point's number next to
+this point's words ("melts at 24 °C" when 24 is the atomic mass); when it puts the
+point's subject on the opposite side (left/right, open/closed, ...); when it states
+positively what the point negates ("Lenin named a successor" against "no clear
+successor"); when it turns round who did what to whom ("Kirov murdered Nikolayev",
+"Kamenev expelled Stalin" on a card that asks how Stalin removed his rivals); or when it
+tells a fact of another card of the deck about that card's people.
+
+A point is not covered either when only its numbers and minor names are there, in a
+clause that states something else ("Lenin died in 1925" against "He launched the Lenin
+Enrolment, 1923-25"); a question that asks when is answered by its date alone.
 
 A bare list of key words ("party secretary files agenda") covers only short points
 (names, dates): longer points need the relation between the words to be stated.
