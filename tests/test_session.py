@@ -190,3 +190,28 @@ def test_mode_names(given: str, mode: str) -> None:
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown mode"):
         parse_mode("speed")
+
+
+@pytest.mark.parametrize(("chosen", "overruled"), [(Rating.EASY, "right"), (Rating.AGAIN, "wrong")])
+def test_a_rating_other_than_the_suggested_one_is_an_overrule(
+    sample: Collection, chosen: Rating, overruled: str
+) -> None:
+    study, _ = session(sample, "choice")
+    item = study.next()
+    assert item is not None
+    question = study.question(item)
+    outcome = study.submit(item, question, question.answer)
+    assert outcome.rating is Rating.GOOD
+    study.answer(item, chosen, outcome=outcome)
+    [log] = sample.reviews(item.card.id)
+    assert log.detail is not None and log.detail["overruled"] == overruled
+
+
+def test_a_flip_card_is_never_an_overrule(sample: Collection) -> None:
+    study, _ = session(sample, "flip")
+    item = study.next()
+    assert item is not None
+    outcome = study.reveal(item, study.question(item))
+    study.answer(item, Rating.AGAIN, outcome=outcome, overruled="wrong")
+    [log] = sample.reviews(item.card.id)
+    assert log.mode == "flip" and log.detail is None

@@ -189,8 +189,6 @@ class PlainStudy:
                     rating = Rating.parse(reply)
                 except ValueError as error:
                     self.say(str(error))
-        if rating != outcome.rating and not flip and overruled is None:
-            overruled = "right" if rating > outcome.rating else "wrong"
         duration = int((time.monotonic() - shown_at) * 1000)
         result = self.session.answer(
             item, rating, duration_ms=duration, outcome=outcome, overruled=overruled

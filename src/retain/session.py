@@ -231,12 +231,19 @@ class StudySession:
         overruled: str | None = None,
     ) -> AnswerResult:
         """Record the rating (on disk when this returns). `overruled` is ``"right"`` or
-        ``"wrong"`` when the student overruled the grader; it is kept in the review log."""
+        ``"wrong"`` when the student overruled the grader ("I was right" / "I was wrong");
+        a checked answer rated other than the suggested rating counts as overruled too, in
+        the direction of the change. Overrules are kept in the review log."""
         now = self.clock()
         mode = outcome.question.mode.value if outcome else "flip"
         detail: dict[str, Any] | None = None
         points = None
-        if outcome is not None and outcome.question.mode is not Mode.FLIP:
+        checked = outcome is not None and outcome.question.mode is not Mode.FLIP
+        if not checked:
+            overruled = None
+        elif overruled is None and outcome is not None and rating != outcome.rating:
+            overruled = "right" if rating > outcome.rating else "wrong"
+        if outcome is not None and checked:
             detail = {"prompt": outcome.question.prompt, "response": outcome.response}
             if outcome.question.point_index is not None:
                 detail["point"] = outcome.question.point_index

@@ -502,15 +502,11 @@ class StudyApp(App[None]):
     async def _record(self, rating: Rating, *, overruled: str | None = None) -> None:
         if self.item is None or self.phase is not Phase.ANSWER:
             return
-        outcome = self.outcome
-        checked = outcome is not None and self.mode is not Mode.FLIP
-        if checked and overruled is None and outcome is not None and rating != outcome.rating:
-            overruled = "right" if rating > outcome.rating else "wrong"
         duration_ms = max(0, int((self._timer() - self._shown_at) * 1000))
         try:
             self.session.answer(
-                self.item, rating, duration_ms=duration_ms, outcome=outcome,
-                overruled=overruled if checked else None,
+                self.item, rating, duration_ms=duration_ms, outcome=self.outcome,
+                overruled=overruled,
             )
         except CollectionError as error:
             self.notify(str(error), title="Not recorded", severity="error")
