@@ -408,3 +408,20 @@ async def test_a_learn_round_asks_a_card_by_choice_then_typed(sample: Collection
         assert session.learn_progress() == (1, 6)
         assert text(app, "#progress").startswith("learned 1  ·  in this round 6")
     assert [log.mode for log in sample.reviews(first)] == ["choice", "type"]
+
+
+async def test_keys_that_arrive_in_one_burst_are_all_in_the_answer(sample: Collection) -> None:
+    from textual import events
+
+    app, _, _ = make_app(sample, "type")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        typed = "January 1924, the winter after his strokes"
+        for character in typed:  # all queued before any is handled, as from a fast paste
+            key = "space" if character == " " else character
+            app.post_message(events.Key(key, character))
+        app.post_message(events.Key("enter", "\r"))
+        await pilot.pause()
+        await pilot.pause()
+        assert phase(app) is Phase.ANSWER
+        assert text(app, "#response") == f"Your answer: {typed}"

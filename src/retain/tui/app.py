@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -66,9 +66,9 @@ class AnswerBox(TextArea):
     new line."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "check", "Check answer", priority=True),
-        Binding("ctrl+j", "newline", "New line", priority=True),
-        Binding("shift+enter", "newline", "New line", show=False, priority=True),
+        Binding("enter", "check", "Check answer"),
+        Binding("ctrl+j", "newline", "New line"),
+        Binding("shift+enter", "newline", "New line", show=False),
     ]
 
     class Checked(Message):
@@ -78,6 +78,20 @@ class AnswerBox(TextArea):
 
     def action_check(self) -> None:
         self.post_message(self.Checked(self.text))
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Enter (and the new-line keys) are taken here, in turn with the keys typed before
+        # them, not as app-wide priority bindings: keys that arrive in one burst (fast
+        # typing, a paste without bracketed paste) are all in the answer before it is checked.
+        if event.key in ("enter", "ctrl+j", "shift+enter"):
+            event.stop()
+            event.prevent_default()
+            if event.key == "enter":
+                self.action_check()
+            else:
+                self.action_newline()
+            return
+        await super()._on_key(event)
 
     def action_newline(self) -> None:
         self.insert("\n")
