@@ -260,3 +260,10 @@ def test_concurrent_answers_to_one_card_keep_state_and_log_in_step(
         list(pool.map(answer, range(20)))
     assert collection.card(item.card.id).card.schedule.reps == 20
     assert collection.check().ok
+
+
+def test_check_reports_its_progress(collection: Collection) -> None:
+    collection.import_deck(make_draft(2500), now=NOW)
+    seen: list[tuple[int, int]] = []
+    assert collection.check(progress=lambda done, total: seen.append((done, total))).ok
+    assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]

@@ -238,7 +238,13 @@ def decks(ctx: Context, as_json: bool) -> None:
 @pass_context
 def check(ctx: Context, repair: bool) -> None:
     """Verify the store: integrity, and every card's state rebuilt from its review log."""
-    report = ctx.collection().check(repair=repair)
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            end = "\n" if done == total else ""
+            click.echo(f"\rChecking cards: {done:,} of {total:,}", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    report = ctx.collection().check(repair=repair, progress=progress)
     for problem in report.problems:
         click.echo(f"problem: {problem}")
     click.echo(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -686,10 +686,16 @@ class Collection:
 
     # -- checking -----------------------------------------------------------------------
 
-    def check(self, *, repair: bool = False) -> CheckReport:
+    def check(
+        self,
+        *,
+        repair: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> CheckReport:
         """Verify the store: database integrity, and every card's state against a replay of
         its review log through the scheduler. With `repair`, the cached states that differ
-        are rewritten from the log (the log itself is never changed)."""
+        are rewritten from the log (the log itself is never changed). `progress(done, total)`
+        is called as the cards are checked."""
         problems: list[str] = []
         fixes: dict[int, SchedulingState] = {}
         with self._read() as conn:
@@ -711,7 +717,9 @@ class Collection:
                 history.setdefault(row.card_id, []).append(
                     (Rating(row.rating), _utc(row.reviewed_at))
                 )
-        for row in cards:
+        for done, row in enumerate(cards, 1):
+            if progress is not None and (done % 1000 == 0 or done == len(cards)):
+                progress(done, len(cards))
             card = _card(row)
             events = history.get(card.id, [])
             expected = scheduling.replay(
