@@ -119,8 +119,25 @@ def grade(card: tuple[str, list[str]], typed: str, others: list[list[str]] | Non
 
 # --- tolerances: these must be accepted -----------------------------------------------
 
+TROTSKY = (
+    "Who was Leon Trotsky?",
+    [
+        "A Marxist revolutionary, who developed the Trotskyism ideology.",
+        "During the revolution he headed the Red Army which played a vital role in the "
+        "Bolsheviks victory in the Russian civil war.",
+        "After Lenin’s death in January 1924, Trotsky gradually lost his government positions "
+        "and in February 1929 he was officially expelled from the Soviet Union by the politburo.",
+    ],
+)
+
 TOLERATED = [
     # (card, typed, expected covered points)
+    pytest.param(
+        OPPONENTS,
+        "Trotsky, Zinoviev, Kamenev (left) and Bukharin, Tomsky, Rykov (right)",
+        (0, 1, 2, 3, 4, 5),
+        id="sides-in-brackets-after-each-group",
+    ),
     pytest.param(LENIN, "January 1924", (0,), id="exact"),
     pytest.param(LENIN, "january 1924.", (0,), id="case-punctuation"),
     pytest.param(LENIN, "Jan '24", (0,), id="abbreviated-month-two-digit-year"),
@@ -206,6 +223,10 @@ NOT_COVERED = [
     pytest.param(LENIN, "February 1924", None, (), True, id="wrong-month"),
     pytest.param(LENIN, "January 1925", None, (), True, id="wrong-year"),
     pytest.param(LENIN, "Lenin died in 1925", None, (), True, id="wrong-year-in-a-sentence"),
+    pytest.param(
+        TROTSKY, "he was expelled from the Soviet Union in 1927", None, (), True,
+        id="a-year-between-two-dates-of-a-point-is-no-range",
+    ),
     pytest.param(LENIN, "he was dying in 1925", None, (), True, id="wrong-year-inflected-verb"),
     pytest.param(LENIN, "idk", None, (), False, id="no-answer"),
     pytest.param(LENIN, "", None, (), False, id="empty"),

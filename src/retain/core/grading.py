@@ -253,7 +253,7 @@ def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
             sentence += 1
             clause += 1
         elif prev_end and (
-            any(c in ":()/" for c in gap)
+            any(c in ":)/" for c in gap)  # "X (left)": a bracket continues its clause
             or ("," in gap and not _joins_alike(prev, toks[i : i + 1]))
             or ("-" in gap and gap != "-")
             or (low in _CONJUNCTIONS and _splits(toks, i, prev))
@@ -422,13 +422,23 @@ def _term_weight(tok: _Tok, generic: frozenset[str]) -> float:
     return _W_WORD
 
 
+_RANGE_WORDS = frozenset({"and", "to", "until", "till", "through"})
+
+
 def _expand_years(facts: set[str], toks: Sequence[_Tok]) -> None:
-    """Add the years inside a range ("1932-1935") to a set of facts."""
+    """Add the years inside a range ("1932-1935", "1923-25", "between 1937 and 1938",
+    "from 1932 to 1935") to a set of facts. Two years that are separate facts ("in January
+    1924 ... in February 1929") are no range: the years between them are not the card's."""
     years = [
-        int(t.key[1:]) for t in toks if t.fact and t.key.startswith("y") and t.key[1:].isdigit()
+        (i, int(t.key[1:]))
+        for i, t in enumerate(toks)
+        if t.fact and t.key.startswith("y") and t.key[1:].isdigit()
     ]
-    for a, b in zip(years, years[1:], strict=False):
-        if 0 < b - a <= 12:
+    for (i, a), (j, b) in zip(years, years[1:], strict=False):
+        joined = j == i + 1 or (
+            j == i + 2 and toks[i + 1].text.lower() in _RANGE_WORDS
+        )
+        if joined and 0 < b - a <= 12:
             facts.update(f"y{y}" for y in range(a, b + 1))
 
 
