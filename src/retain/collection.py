@@ -235,14 +235,12 @@ def _ms(moment: datetime) -> int:
     return int(round(moment.timestamp() * 1000))
 
 
-def _dt(ms: int | None) -> datetime | None:
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
 def _utc(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _dt(ms: int | None) -> datetime | None:
+    return None if ms is None else _utc(ms)
 
 
 def _check_now(now: datetime) -> None:

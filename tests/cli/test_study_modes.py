@@ -69,3 +69,14 @@ def test_unknown_mode_is_refused(tmp_path: Path) -> None:
     result = retain(home, "study", "--plain", "--mode", "speed")
     assert result.exit_code == 2
     assert "speed" in result.output
+
+
+def test_the_command_offers_every_mode_the_session_knows() -> None:
+    import click
+
+    from retain.cli import study
+    from retain.session import STUDY_MODES
+
+    [mode] = [p for p in study.params if p.name == "mode"]
+    assert isinstance(mode.type, click.Choice)
+    assert tuple(mode.type.choices) == STUDY_MODES
