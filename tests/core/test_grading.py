@@ -795,3 +795,87 @@ def test_realistic_answers_to_invented_cards(
         assert g.covered == expected, g
         if contradiction is not None:
             assert g.contradiction is contradiction, g
+
+
+# --- a second opinion on paraphrase -----------------------------------------------------
+
+CIRCUIT = (
+    "Why did bulb A light?",
+    ["Bulb A is in a closed path with the battery", "The switch was closed"],
+)
+
+
+class FakeJudge:
+    """A judge that is sure of the points it is told to be sure of, and records calls."""
+
+    def __init__(self, sure_of: set[str], value: float = 0.95) -> None:
+        self.sure_of = sure_of
+        self.value = value
+        self.calls: list[tuple[str, tuple[str, ...], str]] = []
+
+    def __call__(self, question: str, points: object, typed: str) -> list[float]:
+        pts = tuple(points)  # type: ignore[call-overload]
+        self.calls.append((question, pts, typed))
+        return [self.value if p in self.sure_of else 0.1 for p in pts]
+
+
+def test_judge_covers_a_point_said_in_other_words() -> None:
+    question, points = CIRCUIT
+    typed = "current can flow all the way round through A, and the switch was closed"
+    plain = grade_typed_answer(question, points, typed)
+    assert 0 not in plain.covered and 1 in plain.covered
+    judge = FakeJudge({points[0]})
+    g = grade_typed_answer(question, points, typed, judge=judge)
+    assert g.covered == (0, 1)
+    assert g.verdict == "correct" and g.rating is Rating.GOOD
+    assert g.points[0].covered and g.points[0].score == 1.0
+    # only the point the words missed is asked about
+    assert judge.calls == [(question, (points[0],), typed)]
+
+
+def test_judge_below_threshold_changes_nothing() -> None:
+    question, points = CIRCUIT
+    typed = "current can flow all the way round through A, and the switch was closed"
+    plain = grade_typed_answer(question, points, typed)
+    g = grade_typed_answer(question, points, typed, judge=FakeJudge({points[0]}, value=0.6))
+    assert g == plain
+
+
+@pytest.mark.parametrize(
+    ("card", "typed"),
+    [
+        pytest.param(LENIN, "Lenin died in 1925", id="contradiction"),
+        pytest.param(CIRCUIT, "Why did bulb A light?", id="question-copied-back"),
+        pytest.param(CIRCUIT, "bulb battery path closed loop switch", id="keyword-stuffing"),
+        pytest.param(CIRCUIT, "", id="empty"),
+    ],
+)
+def test_judge_is_not_asked_about_answers_the_words_already_rule_out(
+    card: tuple[str, list[str]], typed: str
+) -> None:
+    question, points = card
+    judge = FakeJudge(set(points), value=1.0)
+    g = grade_typed_answer(question, points, typed, judge=judge)
+    assert judge.calls == []
+    assert g == grade_typed_answer(question, points, typed)
+
+
+def test_judge_never_overrides_a_contradicted_point() -> None:
+    question, points = OPPONENTS
+    typed = "Trotsky, Zinoviev and Kamenev on the left; Bukharin was on the left too"
+    judge = FakeJudge(set(points), value=1.0)
+    g = grade_typed_answer(question, points, typed, judge=judge)
+    assert g.contradiction
+    assert 3 not in g.covered
+
+
+def test_recruiting_members_is_the_enrolment() -> None:
+    question = "How did Stalin start to gain power?"
+    points = [
+        "He became General Secretary of the Party in 1922.",
+        "He launched Lenin Enrolment, 1923-25 - to increase the number of industrial "
+        "workers in the party.",
+    ]
+    typed = "He recruited lots of new members, the Lenin recruitment"
+    g = grade_typed_answer(question, points, typed)
+    assert g.covered == (1,)

@@ -43,7 +43,7 @@ A bare list of key words ("party secretary files agenda") covers only short poin
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -55,7 +55,9 @@ from retain.core.model import Rating
 from retain.core.textnorm import fold, tokenize
 
 __all__ = [
+    "JUDGE_THRESHOLD",
     "Grade",
+    "Judge",
     "PointResult",
     "Verdict",
     "grade_typed_answer",
@@ -63,6 +65,13 @@ __all__ = [
 ]
 
 Verdict = Literal["correct", "partial", "incorrect"]
+
+Judge = Callable[[str, Sequence[str], str], Sequence[float]]
+"""A second opinion on paraphrase: given the question, some answer points and the typed
+answer, the probability, for each point, that the typed answer conveys it."""
+
+#: How sure a `Judge` must be before a point the words did not show counts as covered.
+JUDGE_THRESHOLD = 0.9
 
 # --- tuning -----------------------------------------------------------------------------
 _COVER_SHARE = 0.5  # share of a point's (saturated) weight that must be matched
@@ -1171,13 +1180,54 @@ def grade_typed_answer(
     typed: str,
     *,
     other_answers: Sequence[Sequence[str]] = (),
+    judge: Judge | None = None,
 ) -> Grade:
     """Grade `typed` against `answer_points`, the points of the card asked by `question`.
 
     `other_answers` are the answer points of the other cards of the deck: they tell which
     words are common in the deck (and so weigh less) and which answers belong to another
     card. A one-point card whose point lists alternatives ("a / b", "a; b") accepts any.
+
+    `judge`, when given, is asked about the points the words did not show; a point it is
+    sure of (`JUDGE_THRESHOLD`) counts as covered in other words. It is never asked when
+    the answer contradicts the card, restates the question, or is a bare list of words.
     """
+    grade = _grade_words(question, answer_points, typed, other_answers)
+    if judge is None:
+        return grade
+    return _second_opinion(question, typed, grade, judge)
+
+
+def _second_opinion(question: str, typed_text: str, grade: Grade, judge: Judge) -> Grade:
+    open_points = [p for p in grade.points if not p.covered and not p.contradicted]
+    if grade.contradiction or not open_points:
+        return grade
+    typed = _analyse(typed_text)
+    if _is_bare_list(typed):
+        return grade
+    question_keys = {t.key for t in _analyse(question)}
+    if not any(not t.stop and t.key not in question_keys for t in typed):
+        return grade
+    sure = judge(question, [p.text for p in open_points], typed_text)
+    rescued = {p.index for p, s in zip(open_points, sure, strict=True) if s >= JUDGE_THRESHOLD}
+    if not rescued:
+        return grade
+    results = tuple(
+        replace(p, covered=True, score=1.0) if p.index in rescued else p for p in grade.points
+    )
+    covered = tuple(p.index for p in results if p.covered)
+    score = sum(1.0 if p.covered else p.score for p in results) / len(results)
+    verdict: Verdict = "correct" if len(covered) == len(results) else "partial"
+    out = Grade(covered, False, score, verdict, Rating.AGAIN, results)
+    return replace(out, rating=suggest_rating(out))
+
+
+def _grade_words(
+    question: str,
+    answer_points: Sequence[str],
+    typed: str,
+    other_answers: Sequence[Sequence[str]],
+) -> Grade:
     points = tuple(answer_points)
     others = tuple(tuple(o) for o in other_answers)
     alternatives = _alternatives(points)
