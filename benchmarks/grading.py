@@ -14,6 +14,11 @@ It prints, for retain's grader and two baselines (Anki-style exact match, and a 
   training split only. "retain answer model" is `answer_correct_probability`, whose
   weights were learnt on the training split (``benchmarks/train_answer_model.py``); it
   calls an answer correct at a probability of 0.5 or more.
+
+With the ``semantic`` extra installed (``pip install -e '.[semantic]'``) it also prints
+"retain + encoder": on the dev answers, the grader with `AnswerEncoder` as its judge of
+paraphrase; on SemEval-2013, `AnswerEncoder.probability` (its weights were learnt on the
+training split, ``benchmarks/train_answer_encoder.py``), correct at 0.5 or more.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from retain import answer_encoder
 from retain.core.answer_model import answer_correct_probability
 from retain.core.grading import grade_typed_answer
 
@@ -79,6 +85,10 @@ def retain_score(question: str, refs: Sequence[str], answer: str) -> float:
 
 def model_score(question: str, refs: Sequence[str], answer: str) -> float:
     return answer_correct_probability(question, refs, answer)
+
+
+def encoder_score(question: str, refs: Sequence[str], answer: str) -> float:
+    return answer_encoder.shared().probability(question, refs, answer)
 
 
 def exact_score(question: str, refs: Sequence[str], answer: str) -> float:
@@ -190,6 +200,22 @@ def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
     for row in rows[:1]:
         retain(row, [c["answer_points"] for c in deck])
     run("retain", retain)
+    if answer_encoder.available():
+        judge = answer_encoder.shared().point_probabilities
+
+        def retain_encoder(
+            row: dict[str, Any], others: list[list[str]]
+        ) -> tuple[set[int], bool, str]:
+            g = grade_typed_answer(
+                str(row["question"]),
+                list(row["answer_points"]),
+                str(row["typed"]),
+                other_answers=others,
+                judge=judge,
+            )
+            return set(g.covered), g.contradiction, g.verdict
+
+        run("retain + encoder", retain_encoder)
     run("exact match (Anki)", exact)
     run(f"token_set>={fuzzy_threshold:.2f}", fuzzy)
 
@@ -206,6 +232,7 @@ def semeval_benchmark(data: Path) -> None:
     scorers: list[tuple[str, Scorer]] = [
         ("retain", retain_score),
         ("retain answer model", model_score),
+        *([("retain + encoder", encoder_score)] if answer_encoder.available() else []),
         ("exact match (Anki)", exact_score),
         ("token_set_ratio", fuzzy_score),
     ]
@@ -216,7 +243,7 @@ def semeval_benchmark(data: Path) -> None:
     for name, scorer in scorers:
         if name.startswith("exact"):
             thr = 1.0
-        elif name == "retain answer model":
+        elif name in ("retain answer model", "retain + encoder"):
             thr = 0.5  # a probability: its weights were learnt on the training split
         else:
             train_scores = [scorer(it.question, it.references, it.answer) for it in train]

@@ -94,6 +94,29 @@ def test_a_typed_answer_is_graded_point_by_point_and_kept_per_point(sample: Coll
     assert detail is not None and detail["grade"]["verdict"] == "partial"
 
 
+def test_a_typed_answer_asks_the_sessions_judge_about_missed_points(sample: Collection) -> None:
+    asked: list[tuple[str, ...]] = []
+
+    def judge(question: str, points: object, typed: str) -> list[float]:
+        pts = tuple(points)  # type: ignore[call-overload]
+        asked.append(pts)
+        return [0.95 if "files" in p else 0.0 for p in pts]
+
+    clock = Clock(NOW)
+    study = StudySession(sample, clock=clock, rng=random.Random(7), mode="type", judge=judge)
+    item = study.next()
+    assert item is not None
+    study.answer(item, Rating.GOOD)
+    item = study.next()
+    assert item is not None
+    typed = "He became General Secretary in 1922. He could read dossiers on every comrade."
+    outcome = study.submit(item, study.question(item), typed)
+    assert outcome.grade is not None and asked
+    assert outcome.points is not None and outcome.points[0]
+    assert outcome.points[1] and any("files" in p for p in asked[0])
+    assert outcome.grade.points[1].in_other_words
+
+
 def test_overruling_the_grader_is_logged(sample: Collection) -> None:
     study, _ = session(sample, "type")
     item = study.next()

@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from retain.collection import Collection
+    from retain.core.grading import Judge
 
 
 def fail(message: str) -> NoReturn:
@@ -155,6 +158,32 @@ def ensure_sample_deck(col: Collection) -> str | None:
     )
 
 
+SEMANTIC_OPTION = click.option(
+    "--semantic/--no-semantic",
+    default=None,
+    help="Ask the answer encoder whether a typed answer says a point in other words. "
+    "On by default when the semantic extra is installed (pip install 'retain[semantic]').",
+)
+
+
+def _judge(semantic: bool | None, *, preload: bool = False) -> Judge | None:
+    """The paraphrase judge for typed answers: the answer encoder when it is wanted and
+    installed. Asked for and missing, it is an error; by default it is used if present."""
+    from retain import answer_encoder
+
+    if semantic is False or (semantic is None and not answer_encoder.available()):
+        return None
+    if not answer_encoder.available():
+        fail(f"--semantic needs the semantic extra: {answer_encoder.INSTALL_HINT}")
+    if preload:
+        answer_encoder.preload()  # in the background, so that a session starts at once
+
+    def judge(question: str, points: Sequence[str], typed: str) -> Sequence[float]:
+        return answer_encoder.shared().point_probabilities(question, points, typed)
+
+    return judge
+
+
 @cli.command()
 @click.argument("deck", required=False)
 @click.option(
@@ -172,8 +201,11 @@ def ensure_sample_deck(col: Collection) -> str | None:
     "facts, flip for long answers. learn: recognise, then type, until each card is typed right.",
 )
 @click.option("--seed", type=int, help="Seed for the questions, to repeat a session exactly.")
+@SEMANTIC_OPTION
 @pass_context
-def study(ctx: Context, deck: str | None, plain: bool, mode: str, seed: int | None) -> None:
+def study(
+    ctx: Context, deck: str | None, plain: bool, mode: str, seed: int | None, semantic: bool | None
+) -> None:
     """Study the cards that are due now (all decks, or DECK by name or part of it)."""
     import random
 
@@ -192,7 +224,8 @@ def study(ctx: Context, deck: str | None, plain: bool, mode: str, seed: int | No
         chosen = col.find_deck(deck) if deck else None
     except CollectionError as error:
         fail(str(error))
-    session = StudySession(col, chosen, mode=mode.lower(), rng=random.Random(seed))
+    judge = _judge(semantic, preload=True)
+    session = StudySession(col, chosen, mode=mode.lower(), rng=random.Random(seed), judge=judge)
     if plain:
         from retain.plain import run_plain
 
@@ -287,7 +320,8 @@ def config_command(ctx: Context, key: str | None, value: str | None) -> None:
     "--jsonl", "jsonl", is_flag=True, required=True,
     help="Read one JSON object per line on stdin, write one result per line on stdout.",
 )
-def grade(jsonl: bool) -> None:
+@SEMANTIC_OPTION
+def grade(jsonl: bool, semantic: bool | None) -> None:
     """Grade typed answers in a batch, point by point.
 
     Each input line is {"question": str, "answer_points": [str, ...], "typed": str}. Each
@@ -298,11 +332,14 @@ def grade(jsonl: bool) -> None:
     """
     from retain.core.grading import grade_typed_answer
 
+    judge = _judge(semantic)
     out = sys.stdout
     for number, line in enumerate(sys.stdin, 1):
         try:
             question, points, typed = _grading_request(line)
-            result: dict[str, object] = grade_typed_answer(question, points, typed).to_json_dict()
+            result: dict[str, object] = grade_typed_answer(
+                question, points, typed, judge=judge
+            ).to_json_dict()
         except ValueError as error:
             result = {"error": f"line {number}: {error}"}
         out.write(json.dumps(result, ensure_ascii=False) + "\n")

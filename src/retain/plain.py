@@ -158,7 +158,11 @@ class PlainStudy:
         )
         for point in grade.points:
             mark = "✓" if point.covered else ("✗ wrong" if point.contradicted else "✗")
-            matched = f"  [matched: {', '.join(point.matched_terms)}]" if point.covered else ""
+            matched = ""
+            if point.in_other_words:
+                matched = "  [said in other words]"
+            elif point.covered:
+                matched = f"  [matched: {', '.join(point.matched_terms)}]"
             self.say(f"  {mark} {point.index + 1}. {point.text}{matched}")
         if grade.contradiction:
             self.say("Your answer contradicts the card: check the dates, numbers, names and sides.")

@@ -25,7 +25,7 @@ from typing import Any
 
 from retain.collection import AnswerResult, Collection, StudyCounts, StudyItem
 from retain.core import questions
-from retain.core.grading import Grade, grade_typed_answer, suggest_rating
+from retain.core.grading import Grade, Judge, grade_typed_answer, suggest_rating
 from retain.core.model import CardId, Deck, DeckId, Note, NoteId, Rating
 from retain.core.questions import Mode, Question, QuestionUnavailable
 
@@ -114,8 +114,10 @@ class StudySession:
         clock: Callable[[], datetime] = system_clock,
         rng: random.Random | None = None,
         mode: str = "auto",
+        judge: Judge | None = None,
     ) -> None:
         self.collection = collection
+        self.judge = judge
         self.deck = deck
         self.clock = clock
         self.rng = rng if rng is not None else random.Random()
@@ -199,7 +201,11 @@ class StudySession:
             others = [n.answer_points for n in self.deck_notes(item.card.deck_id)
                       if n.id != item.note.id]
             grade = grade_typed_answer(
-                item.note.question, item.note.answer_points, typed, other_answers=others
+                item.note.question,
+                item.note.answer_points,
+                typed,
+                other_answers=others,
+                judge=self.judge,
             )
             return Outcome(
                 question=question,

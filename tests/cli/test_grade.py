@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from retain.cli import cli
@@ -49,3 +50,24 @@ def test_bad_lines_get_an_error_object_and_the_rest_go_on() -> None:
     assert "answer_points" in str(out[2]["error"])
     assert "typed" in str(out[3]["error"])
     assert out[5]["verdict"] == "correct"
+
+
+def test_semantic_without_the_extra_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from retain import answer_encoder
+
+    monkeypatch.setattr(answer_encoder, "available", lambda: False)
+    line = json.dumps({**LENIN, "typed": "january 1924"}) + "\n"
+    result = CliRunner().invoke(cli, ["grade", "--jsonl", "--semantic"], input=line)
+    assert result.exit_code == 2
+    assert "pip install 'retain[semantic]'" in result.output
+    # by default, grading goes on without it
+    result = CliRunner().invoke(cli, ["grade", "--jsonl"], input=line)
+    assert result.exit_code == 0 and json.loads(result.output)["verdict"] == "correct"
+
+
+def test_no_semantic_grades_with_the_words_alone() -> None:
+    from retain.cli import _judge
+
+    assert _judge(False) is None

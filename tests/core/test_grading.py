@@ -828,7 +828,8 @@ def test_judge_covers_a_point_said_in_other_words() -> None:
     g = grade_typed_answer(question, points, typed, judge=judge)
     assert g.covered == (0, 1)
     assert g.verdict == "correct" and g.rating is Rating.GOOD
-    assert g.points[0].covered and g.points[0].score == 1.0
+    assert g.points[0].covered and g.points[0].score == 1.0 and g.points[0].in_other_words
+    assert not g.points[1].in_other_words
     # only the point the words missed is asked about
     assert judge.calls == [(question, (points[0],), typed)]
 

@@ -71,7 +71,7 @@ Judge = Callable[[str, Sequence[str], str], Sequence[float]]
 answer, the probability, for each point, that the typed answer conveys it."""
 
 #: How sure a `Judge` must be before a point the words did not show counts as covered.
-JUDGE_THRESHOLD = 0.9
+JUDGE_THRESHOLD = 0.7
 
 # --- tuning -----------------------------------------------------------------------------
 _COVER_SHARE = 0.5  # share of a point's (saturated) weight that must be matched
@@ -628,6 +628,7 @@ class PointResult:
     matched_terms: tuple[str, ...]
     contradicted: bool
     score: float
+    in_other_words: bool = False  # covered on the word of a `Judge`, not of the words
 
 
 @dataclass(frozen=True)
@@ -1213,7 +1214,8 @@ def _second_opinion(question: str, typed_text: str, grade: Grade, judge: Judge) 
     if not rescued:
         return grade
     results = tuple(
-        replace(p, covered=True, score=1.0) if p.index in rescued else p for p in grade.points
+        replace(p, covered=True, score=1.0, in_other_words=True) if p.index in rescued else p
+        for p in grade.points
     )
     covered = tuple(p.index for p in results if p.covered)
     score = sum(1.0 if p.covered else p.score for p in results) / len(results)

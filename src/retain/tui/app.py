@@ -399,7 +399,9 @@ class StudyApp(App[None]):
         for point in grade.points:
             mark = "✓" if point.covered else ("✗ wrong" if point.contradicted else "✗")
             line = f"{point.index + 1}. {point.text}"
-            if point.covered and point.matched_terms:
+            if point.in_other_words:
+                line += "   [said in other words]"
+            elif point.covered and point.matched_terms:
                 line += f"   [matched: {', '.join(point.matched_terms)}]"
             state = "covered" if point.covered else "missed"
             widgets.append(Horizontal(
