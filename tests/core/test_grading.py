@@ -635,6 +635,20 @@ REALISTIC_SAMPLE = [
     ),
     pytest.param(
         KIROV_Q,
+        "Kirov killed Nikolayev on 1 Dec 1934",
+        (),
+        True,
+        id="reversed-roles-with-a-synonym-of-the-questions-verb",
+    ),
+    pytest.param(
+        KIROV_Q,
+        "Kirov was assassinated by Nikolayev on 1 Dec 1934",
+        (0,),
+        False,
+        id="roles-kept-with-a-synonym-in-the-passive",
+    ),
+    pytest.param(
+        KIROV_Q,
         "Nikolayev killed him on 1 Dec 1934, maybe on Stalin's orders",
         (0, 1),
         False,

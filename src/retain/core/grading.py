@@ -1037,8 +1037,22 @@ def _roles(toks: Sequence[_Tok], topic: str | None) -> frozenset[_Role]:
                 else:
                     preps = [t.text.lower() for t in between if t.text.lower() in _BY_OR_PREP]
                     role = "patient" if not preps else "agent" if preps[-1] == "by" else "other"
-                out.add((key, v.key, role))
+                out.add((key, _verb_key(v.key), role))
     return frozenset(out)
+
+
+def _verb_key(key: str) -> str:
+    """The synonym group of a verb, also for a past tense whose stem kept an "-er" that
+    the bare verb lost ("murdered" -> murder, "murder" -> murd), so that "killed" and
+    "murdered" are one verb."""
+    single = _synonyms()[0]
+    if key.startswith("="):
+        return key
+    if key in single:
+        return single[key]
+    if key.endswith("er") and key[:-2] in single:
+        return single[key[:-2]]
+    return key
 
 
 def _subject_gap(tok: _Tok) -> bool:
