@@ -223,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--cv-out", type=Path, help="keep the out-of-fold scores as JSON")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--out", type=Path, help="write here instead of the shipped file")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -331,9 +332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if stack_weights:
         meta["stack"] = json.dumps({k: round(v, 6) for k, v in stack_weights.items()})
-    path = weights_path()
+    path = args.out or weights_path()
     enc.save(path, meta)
-    print(f"wrote {path.relative_to(ROOT / 'src')} ({path.stat().st_size / 1024:.0f} KiB)")
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
 
 
