@@ -29,7 +29,6 @@ import os
 import statistics
 import sys
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from _common import read_semeval
 from retain import answer_encoder
 from retain.core.answer_model import answer_correct_probability
 from retain.core.grading import grade_typed_answer
@@ -60,18 +60,10 @@ class Item:
 
 
 def load_semeval(folder: Path) -> list[Item]:
-    items: list[Item] = []
-    for path in sorted(folder.glob("*.xml")):
-        root = ET.parse(path).getroot()
-        question = (root.findtext("questionText") or "").strip()
-        refs = tuple(
-            (r.text or "").strip() for r in root.iter("referenceAnswer") if (r.text or "").strip()
-        )
-        for sa in root.iter("studentAnswer"):
-            items.append(
-                Item(question, refs, (sa.text or "").strip(), sa.get("accuracy") == "correct")
-            )
-    return items
+    return [
+        Item(a.question, a.references, a.typed, a.correct)
+        for a in read_semeval(folder, folder.name)
+    ]
 
 
 # --- graders: each returns a score; "correct" is score >= threshold ---------------------

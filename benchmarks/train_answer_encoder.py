@@ -26,13 +26,13 @@ import os
 import random
 import sys
 import time
-import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from _common import read_semeval
 from retain.answer_encoder import AnswerEncoder, encoder_inputs, weights_path
 from retain.core.answer_model import FEATURE_NAMES, answer_features
 from train_answer_model import fit, predict
@@ -56,33 +56,22 @@ class Answer:
 
 def load(folder: Path, corpus: str) -> list[Answer]:
     out: list[Answer] = []
-    for path in sorted(folder.glob("*.xml")):
-        root = ET.parse(path).getroot()
-        question = (root.findtext("questionText") or "").strip()
-        refs = [
-            (r.get("id", ""), (r.text or "").strip())
-            for r in root.iter("referenceAnswer")
-            if (r.text or "").strip()
-        ]
-        texts = tuple(t for _, t in refs)
-        ids = [i for i, _ in refs]
-        for sa in root.iter("studentAnswer"):
-            typed = (sa.text or "").strip()
-            match = sa.get("answerMatch")
-            feats = answer_features(question, texts, typed)
-            out.append(
-                Answer(
-                    corpus=corpus,
-                    question_id=f"{corpus}:{root.get('id', path.stem)}",
-                    module=f"{corpus}:{root.get('module', '')}",
-                    question=question,
-                    references=texts,
-                    matched=ids.index(match) if match in ids else None,
-                    typed=typed,
-                    correct=sa.get("accuracy") == "correct",
-                    features=tuple(feats[n] for n in FEATURE_NAMES),
-                )
+    for a in read_semeval(folder, corpus):
+        feats = answer_features(a.question, a.references, a.typed)
+        match = a.answer_match
+        out.append(
+            Answer(
+                corpus=corpus,
+                question_id=a.question_id,
+                module=a.module,
+                question=a.question,
+                references=a.references,
+                matched=a.reference_ids.index(match) if match in a.reference_ids else None,
+                typed=a.typed,
+                correct=a.correct,
+                features=tuple(feats[n] for n in FEATURE_NAMES),
             )
+        )
     return out
 
 
@@ -137,7 +126,7 @@ def train(
     seed: int,
     lr: float,
     batch: int,
-    on_epoch: object = None,
+    on_epoch: Callable[[int], None] | None = None,
 ) -> None:
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -178,7 +167,7 @@ def train(
                 )
         enc.model.eval()
         enc.head.eval()
-        if callable(on_epoch):
+        if on_epoch is not None:
             on_epoch(epoch)
 
 

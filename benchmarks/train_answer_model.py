@@ -18,11 +18,11 @@ import math
 import os
 import random
 import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from _common import read_semeval
 from retain.core.answer_model import FEATURE_NAMES, answer_features
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,25 +40,13 @@ class Example:
 
 def load(folder: Path, corpus: str, names: Sequence[str]) -> list[Example]:
     out: list[Example] = []
-    for path in sorted(folder.glob("*.xml")):
-        root = ET.parse(path).getroot()
-        question = (root.findtext("questionText") or "").strip()
-        refs = [
-            (r.text or "").strip() for r in root.iter("referenceAnswer") if (r.text or "").strip()
-        ]
-        qid = f"{corpus}:{root.get('id', path.stem)}"
-        module = f"{corpus}:{root.get('module', '')}"
-        for sa in root.iter("studentAnswer"):
-            feats = answer_features(question, refs, (sa.text or "").strip())
-            out.append(
-                Example(
-                    corpus,
-                    qid,
-                    module,
-                    tuple(feats[n] for n in names),
-                    sa.get("accuracy") == "correct",
-                )
+    for a in read_semeval(folder, corpus):
+        feats = answer_features(a.question, a.references, a.typed)
+        out.append(
+            Example(
+                corpus, a.question_id, a.module, tuple(feats[n] for n in names), a.correct
             )
+        )
     return out
 
 
