@@ -78,7 +78,7 @@ _INSERT_REVIEW = (
             name: bindparam(f"v_{name}")
             for name in (
                 "card_id", "rating", "reviewed_at", "duration_ms", "mode", "state_before",
-                "detail",
+                "detail", "config_id", "before",
             )
         }
     )
@@ -89,6 +89,21 @@ _UPDATE_CARD = (
     .where(schema.cards.c.id == bindparam("card_id"))
     .values({name: bindparam(f"v_{name}") for name in _STATE_COLUMNS})
 )
+_CONFIGS = select(schema.scheduler_configs).order_by(schema.scheduler_configs.c.id)
+_INSERT_CONFIG = (
+    insert(schema.scheduler_configs)
+    .values(
+        {
+            name: bindparam(f"v_{name}")
+            for name in (
+                "desired_retention", "day_start_hour", "utc_offset_s", "parameters", "created_at"
+            )
+        }
+    )
+    .returning(schema.scheduler_configs.c.id)
+)
+_SCHEDULING_SETTINGS = frozenset({"desired_retention", "day_start_hour"})
+"""The settings that change how answers are scheduled: each answer records those in force."""
 _INSERT_POINT = insert(schema.review_points).values(
     {
         name: bindparam(f"v_{name}")
@@ -104,7 +119,7 @@ def _count_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
     due = select(func.count()).where(c.due.is_not(None), c.due <= bindparam("now"))
     new = select(func.count()).where(c.state == int(CardState.NEW))
     done = select(func.count()).select_from(schema.reviews).where(
-        r.reviewed_at >= bindparam("since")
+        r.reviewed_at >= bindparam("since"), _not_undone()
     )
     if scoped:
         in_deck = c.deck_id == bindparam("deck_id")
@@ -117,9 +132,15 @@ def _new_today_statement(scoped: bool) -> Select[Any]:
     """How many new cards were first answered since `since` (in the deck `deck_id`)."""
     r = schema.reviews.c
     query = select(func.count()).select_from(schema.reviews).where(
-        r.reviewed_at >= bindparam("since"), r.state_before == int(CardState.NEW)
+        r.reviewed_at >= bindparam("since"), r.state_before == int(CardState.NEW), _not_undone()
     )
     return query.where(_review_in_deck()) if scoped else query
+
+
+def _not_undone() -> Any:
+    """The review has not been undone (no row of `undos` takes it back)."""
+    u = schema.undos.c
+    return ~select(u.id).where(u.review_id == schema.reviews.c.id).exists()
 
 
 def _review_in_deck() -> Any:
@@ -209,6 +230,15 @@ class AnswerResult:
 
 
 @dataclass(frozen=True)
+class UndoResult:
+    card: Card
+    """The card with the state it has again."""
+    review_id: int
+    """The answer that was taken back."""
+    rating: Rating
+
+
+@dataclass(frozen=True)
 class PointStats:
     """For one answer point of a card: how many graded answers asked for it, how many missed it."""
 
@@ -223,6 +253,8 @@ class CheckReport:
     reviews: int
     problems: tuple[str, ...]
     repaired: int
+    undone: int = 0
+    """How many of the `reviews` were undone later (replay leaves them out)."""
 
     @property
     def ok(self) -> bool:
@@ -262,6 +294,8 @@ class Collection:
         self._settings = self._load_settings()
         self.tz = tz if tz is not None else _local_timezone()
         self._config = self._scheduler_config()
+        # The stored row of the scheduler settings in force, once an answer has needed it.
+        self._config_id: int | None = None
 
     @classmethod
     def open(cls, target: str | Path, *, tz: tzinfo | None = None) -> Collection:
@@ -332,6 +366,8 @@ class Collection:
             conn.execute(insert(schema.settings).values(key=key, value=json.dumps(value)))
         self._settings[key] = value
         self._config = self._scheduler_config()
+        if key in _SCHEDULING_SETTINGS:
+            self._config_id = None
 
     # -- decks and import ---------------------------------------------------------------
 
@@ -578,8 +614,26 @@ class Collection:
         return [_note(r) for r in rows]
 
     def preview(self, card: Card, now: datetime) -> dict[Rating, timedelta]:
-        """The next interval each rating would give, without recording anything."""
-        return scheduling.preview(card.schedule, now, self._config)
+        """The next interval each rating would give, without recording anything: exactly
+        the interval that `answer` saves for that rating at `now`, fuzz included (the fuzz
+        is drawn from the card and its number of reviews)."""
+        return scheduling.preview(
+            card.schedule,
+            now,
+            self._config,
+            functools.partial(scheduling.fuzz_rng, card.id, card.schedule.reps),
+        )
+
+    def _answer_config_id(self, db: Driver, stamp: int) -> int:
+        """The stored row of the scheduler settings in force (written on first need)."""
+        if self._config_id is not None:
+            return self._config_id
+        wanted = _config_values(self._config, self.tz)
+        for row in reversed(db.all(_CONFIGS, {})):
+            if all(getattr(row, name) == value for name, value in wanted.items()):
+                return int(row.id)
+        values = {f"v_{name}": value for name, value in wanted.items()}
+        return int(db.scalar(_INSERT_CONFIG, {**values, "v_created_at": stamp}))
 
     def answer(
         self,
@@ -610,6 +664,7 @@ class Collection:
             card = _card(row)
             rng = scheduling.fuzz_rng(card.id, card.schedule.reps)
             new_state = scheduling.review(card.schedule, rating, now, rng, self._config)
+            config_id = self._answer_config_id(db, _ms(now))
             review_id = int(
                 db.scalar(
                     _INSERT_REVIEW,
@@ -620,6 +675,8 @@ class Collection:
                         "v_detail": None
                         if detail is None
                         else json.dumps(detail, ensure_ascii=False),
+                        "v_config_id": config_id,
+                        "v_before": json.dumps(_state_values(card.schedule)),
                     },
                 )
             )
@@ -639,6 +696,7 @@ class Collection:
             if pick_next:
                 queue = self._queue(db, now, deck, 1)
                 upcoming = queue[0] if queue else None
+        self._config_id = config_id
         return AnswerResult(
             replace(card, schedule=new_state), int(review_id), rating, next=upcoming
         )
@@ -653,7 +711,12 @@ class Collection:
                     func.count().label("asked"),
                     func.sum(cast(p.covered, Integer)).label("covered"),
                 )
-                .where(p.card_id == card_id)
+                .where(
+                    p.card_id == card_id,
+                    ~select(schema.undos.c.id)
+                    .where(schema.undos.c.review_id == p.review_id)
+                    .exists(),
+                )
                 .group_by(p.point_index)
                 .order_by(p.point_index)
             ).all()
@@ -663,11 +726,12 @@ class Collection:
         ]
 
     def reviews(self, card_id: CardId) -> list[ReviewLog]:
-        """A card's review log, oldest first, with what each answer recorded."""
+        """A card's review log, oldest first, with what each answer recorded (answers that
+        were undone are left out)."""
         r = schema.reviews.c
         with self._read() as conn:
             rows = conn.execute(
-                select(schema.reviews).where(r.card_id == card_id).order_by(r.id)
+                select(schema.reviews).where(r.card_id == card_id, _not_undone()).order_by(r.id)
             ).all()
         return [
             ReviewLog(
@@ -679,8 +743,98 @@ class Collection:
         ]
 
     def review_count(self) -> int:
+        """How many answers the log holds that stand (undone answers are not counted)."""
         with self._read() as conn:
-            return int(conn.execute(select(func.count()).select_from(schema.reviews)).scalar_one())
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(schema.reviews).where(_not_undone())
+                ).scalar_one()
+            )
+
+    # -- undo ---------------------------------------------------------------------------
+
+    def undo(self, now: datetime, *, review_id: int | None = None) -> UndoResult:
+        """Take back an answer: the last one that stands, or the answer `review_id`. The
+        card gets back the state it had before it, and the answer stops counting (in
+        today's counts, the new-card limit and the statistics per point).
+
+        The log stays append-only: the undo is a row of its own, and the answer it takes
+        back stays in the log, so that `check` replays the log to the same states. An answer
+        can be undone only while no later answer to its card stands (undo that one first)."""
+        _check_now(now)
+        r, u = schema.reviews.c, schema.undos.c
+        with self._write() as conn:
+            if review_id is None:
+                row = conn.execute(
+                    select(schema.reviews).where(_not_undone()).order_by(r.id.desc()).limit(1)
+                ).first()
+                if row is None:
+                    raise CollectionError("there is no answer to undo")
+            else:
+                row = conn.execute(select(schema.reviews).where(r.id == review_id)).first()
+                if row is None:
+                    raise CollectionError(f"no answer with id {review_id}")
+                if conn.execute(select(u.id).where(u.review_id == review_id)).first():
+                    raise CollectionError(f"answer {review_id} is undone already")
+            later = conn.execute(
+                select(r.id).where(r.card_id == row.card_id, r.id > row.id, _not_undone()).limit(1)
+            ).first()
+            if later is not None:
+                raise CollectionError(
+                    f"card {row.card_id} was answered again after that: undo answer "
+                    f"{later.id} first"
+                )
+            card_row = conn.execute(
+                select(schema.cards).where(schema.cards.c.id == row.card_id).with_for_update()
+            ).one()
+            if row.before is not None:
+                previous = _state_from_json(row.before)
+            else:  # an answer recorded before states were kept with it
+                events = self._logged_reviews(conn, card_id=row.card_id).get(row.card_id, [])
+                previous = scheduling.replay(
+                    [e for e, rid in events if rid != row.id],
+                    self._config,
+                    functools.partial(scheduling.fuzz_rng, row.card_id),
+                )
+            conn.execute(
+                insert(schema.undos).values(
+                    review_id=row.id, card_id=row.card_id, undone_at=_ms(now)
+                )
+            )
+            conn.execute(
+                update(schema.cards)
+                .where(schema.cards.c.id == row.card_id)
+                .values(**_state_values(previous))
+            )
+        card = replace(_card(card_row), schedule=previous)
+        return UndoResult(card, int(row.id), Rating(row.rating))
+
+    def _logged_reviews(
+        self, conn: Connection, *, card_id: int | None = None
+    ) -> dict[int, list[tuple[scheduling.LoggedReview, int]]]:
+        """Each card's log (of one card, or of all), oldest first, as replay reads it, with
+        the id of each review: with the settings it was made under, and undone or not."""
+        configs = {
+            row.id: _config_from_row(row, self.tz)
+            for row in conn.execute(select(schema.scheduler_configs))
+        }
+        r, u = schema.reviews.c, schema.undos.c
+        undone_query = select(u.review_id)
+        query = select(r.id, r.card_id, r.rating, r.reviewed_at, r.config_id)
+        if card_id is not None:
+            undone_query = undone_query.where(u.card_id == card_id)
+            query = query.where(r.card_id == card_id)
+        undone: set[int] = set(conn.execute(undone_query).scalars())
+        history: dict[int, list[tuple[scheduling.LoggedReview, int]]] = {}
+        for row in conn.execute(query.order_by(r.card_id, r.id)):
+            event = scheduling.LoggedReview(
+                Rating(row.rating),
+                _utc(row.reviewed_at),
+                None if row.config_id is None else configs[row.config_id],
+                undone=row.id in undone,
+            )
+            history.setdefault(row.card_id, []).append((event, row.id))
+        return history
 
     # -- checking -----------------------------------------------------------------------
 
@@ -691,7 +845,8 @@ class Collection:
         progress: Callable[[int, int], None] | None = None,
     ) -> CheckReport:
         """Verify the store: database integrity, and every card's state against a replay of
-        its review log through the scheduler. With `repair`, the cached states that differ
+        its review log through the scheduler, each answer with the settings it was made
+        under and undone answers left out. With `repair`, the cached states that differ
         are rewritten from the log (the log itself is never changed). `progress(done, total)`
         is called as the cards are checked."""
         problems: list[str] = []
@@ -705,16 +860,10 @@ class Collection:
                 if bad_keys:
                     problems.append(f"{len(bad_keys)} rows point at rows that do not exist")
             cards = conn.execute(select(schema.cards).order_by(schema.cards.c.id)).all()
-            r = schema.reviews.c
-            history: dict[int, list[tuple[Rating, datetime]]] = {}
-            reviews = 0
-            for row in conn.execute(
-                select(r.card_id, r.rating, r.reviewed_at).order_by(r.card_id, r.id)
-            ):
-                reviews += 1
-                history.setdefault(row.card_id, []).append(
-                    (Rating(row.rating), _utc(row.reviewed_at))
-                )
+            logged = self._logged_reviews(conn)
+        history = {card_id: [e for e, _ in events] for card_id, events in logged.items()}
+        reviews = sum(len(events) for events in history.values())
+        undone = sum(e.undone for events in history.values() for e in events)
         for done, row in enumerate(cards, 1):
             if progress is not None and (done % 1000 == 0 or done == len(cards)):
                 progress(done, len(cards))
@@ -739,7 +888,7 @@ class Collection:
                         .values(**_state_values(state))
                     )
                     repaired += 1
-        return CheckReport(len(cards), reviews, tuple(problems), repaired)
+        return CheckReport(len(cards), reviews, tuple(problems), repaired, undone)
 
 
 def _card(row: Row[Any]) -> Card:
@@ -781,6 +930,48 @@ def _state_values(state: SchedulingState) -> dict[str, Any]:
         "reps": state.reps,
         "lapses": state.lapses,
     }
+
+
+def _state_from_json(text: str) -> SchedulingState:
+    values = json.loads(text)
+    return SchedulingState(
+        state=CardState(values["state"]),
+        step=values["step"],
+        stability=values["stability"],
+        difficulty=values["difficulty"],
+        due=_dt(values["due"]),
+        last_review=_dt(values["last_review"]),
+        reps=values["reps"],
+        lapses=values["lapses"],
+    )
+
+
+def _utc_offset_seconds(tz: tzinfo) -> int | None:
+    """The zone's fixed offset from UTC, or None for a zone whose offset changes."""
+    offset = tz.utcoffset(None)
+    return None if offset is None else int(offset.total_seconds())
+
+
+def _config_values(config: scheduling.SchedulerConfig, tz: tzinfo) -> dict[str, Any]:
+    """The stored columns of a scheduler config (as in `scheduler_configs`)."""
+    return {
+        "desired_retention": config.desired_retention,
+        "day_start_hour": config.day_start_hour,
+        "utc_offset_s": _utc_offset_seconds(tz),
+        "parameters": json.dumps(list(config.parameters)),
+    }
+
+
+def _config_from_row(row: Row[Any], tz: tzinfo) -> scheduling.SchedulerConfig:
+    """The scheduler config a stored row describes; a row without an offset from UTC is read
+    in `tz`, the time zone of this collection."""
+    zone = tz if row.utc_offset_s is None else timezone(timedelta(seconds=row.utc_offset_s))
+    return scheduling.SchedulerConfig(
+        parameters=tuple(json.loads(row.parameters)),
+        desired_retention=float(row.desired_retention),
+        day_start_hour=int(row.day_start_hour),
+        tz=zone,
+    )
 
 
 def _same_state(a: SchedulingState, b: SchedulingState) -> bool:

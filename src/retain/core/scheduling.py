@@ -47,6 +47,7 @@ from retain.core.model import CardState, Rating, SchedulingState
 __all__ = [
     "SchedulerConfig",
     "DEFAULT_CONFIG",
+    "LoggedReview",
     "calendar_days_between",
     "format_interval",
     "fuzz_range",
@@ -328,10 +329,22 @@ def review(
 
 
 def preview(
-    state: SchedulingState, now: datetime, config: SchedulerConfig = DEFAULT_CONFIG
+    state: SchedulingState,
+    now: datetime,
+    config: SchedulerConfig = DEFAULT_CONFIG,
+    fuzz: Callable[[], random.Random] | None = None,
 ) -> dict[Rating, timedelta]:
-    """The next interval for each rating, without fuzz (for "Again 1m / Good 10m / Easy 8d")."""
-    return {rating: _review(state, rating, now, None, config)[1] for rating in Rating}
+    """The next interval for each rating (for "Again 1m / Good 10m / Easy 8d").
+
+    ``fuzz()`` gives a fresh generator for the review; pass
+    ``lambda: fuzz_rng(card_id, state.reps)``, the generator that ``review`` is given when
+    the card is answered, and each interval is exactly the one that answering at `now`
+    saves. Without `fuzz` the intervals are not fuzzed.
+    """
+    return {
+        rating: _review(state, rating, now, None if fuzz is None else fuzz(), config)[1]
+        for rating in Rating
+    }
 
 
 def retrievability(
@@ -358,21 +371,47 @@ def fuzz_rng(card_id: int, review_number: int) -> random.Random:
     return random.Random(f"retain-fuzz:{card_id}:{review_number}")
 
 
+@dataclass(frozen=True)
+class LoggedReview:
+    """One answer of a card's review log, as replay reads it.
+
+    ``config`` holds the settings that were in force when the answer was made (None: the
+    config given to ``replay``). An ``undone`` answer was taken back later by an undo entry
+    of the log: replay skips it, as if it had never been given.
+    """
+
+    rating: Rating
+    reviewed_at: datetime
+    config: SchedulerConfig | None = None
+    undone: bool = False
+
+
 def replay(
-    events: Iterable[tuple[Rating, datetime]],
+    events: Iterable[tuple[Rating, datetime] | LoggedReview],
     config: SchedulerConfig = DEFAULT_CONFIG,
     rng_for: Callable[[int], random.Random] | None = None,
 ) -> SchedulingState:
     """Rebuild a card's state from its review log, given in the order the reviews were made.
 
-    ``rng_for(n)`` gives the generator for review number `n` (0-based); pass
+    Each review is replayed with the settings it was made under (``LoggedReview.config``,
+    or `config`), and undone answers are skipped. ``rng_for(n)`` gives the generator for
+    review number `n` (0-based, counting the answers that stand); pass
     ``lambda n: fuzz_rng(card_id, n)`` to get the state that ``review`` gave when it was
     called with ``fuzz_rng(card_id, state.reps)``. Without ``rng_for`` nothing is fuzzed.
     """
     state = SchedulingState()
-    for number, (rating, reviewed_at) in enumerate(events):
+    number = 0
+    for event in events:
+        if isinstance(event, LoggedReview):
+            if event.undone:
+                continue
+            rating, reviewed_at = event.rating, event.reviewed_at
+            used = event.config if event.config is not None else config
+        else:
+            (rating, reviewed_at), used = event, config
         rng = rng_for(number) if rng_for is not None else None
-        state = _review(state, rating, reviewed_at, rng, config)[0]
+        state = _review(state, rating, reviewed_at, rng, used)[0]
+        number += 1
     return state
 
 

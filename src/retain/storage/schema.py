@@ -2,7 +2,10 @@
 
 Times are stored as integer milliseconds since the Unix epoch (UTC): exact, compact, and the
 same on SQLite and PostgreSQL. The review log (`reviews`) is append-only; the scheduling
-columns of `cards` are a cache that `retain check` rebuilds from it.
+columns of `cards` are a cache that `retain check` rebuilds from it. Each review points at
+the scheduler settings it was made under (`scheduler_configs`, never changed once written)
+and keeps the card's state before it (`before`, JSON), so that it can be undone; an undo is
+a row of its own in `undos`, and the review it takes back stays in the log.
 
 Every change to these tables goes through a migration in `storage/migrations/versions`, and
 `SCHEMA_REVISION` names the newest one.
@@ -25,7 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 metadata = MetaData()
 
@@ -81,6 +84,18 @@ cards = Table(
     Index("ix_cards_new", "state", "position", "id", "deck_id"),
 )
 
+scheduler_configs = Table(
+    "scheduler_configs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("desired_retention", Float, nullable=False),
+    Column("day_start_hour", Integer, nullable=False),
+    # The learner's offset from UTC; NULL: the local time of whoever reads the log.
+    Column("utc_offset_s", Integer),
+    Column("parameters", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
 reviews = Table(
     "reviews",
     metadata,
@@ -92,7 +107,24 @@ reviews = Table(
     Column("mode", String(20), nullable=False),
     Column("state_before", Integer, nullable=False),
     Column("detail", Text),
+    Column("config_id", Integer, ForeignKey("scheduler_configs.id")),
+    Column("before", Text),
     Index("ix_reviews_day", "reviewed_at", "state_before"),
+)
+
+undos = Table(
+    "undos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "review_id",
+        Integer,
+        ForeignKey("reviews.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("card_id", Integer, ForeignKey("cards.id", ondelete="CASCADE"), nullable=False),
+    Column("undone_at", BigInteger, nullable=False),
 )
 
 review_points = Table(
