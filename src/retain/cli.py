@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 import click
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from retain.collection import Collection
     from retain.core.grading import Judge
+    from retain.core.model import Deck
 
 
 def fail(message: str) -> NoReturn:
@@ -315,6 +316,140 @@ def config_command(ctx: Context, key: str | None, value: str | None) -> None:
     click.echo(f"{key} = {col.settings[key]}")
 
 
+def _confirmed(question: str, yes: bool) -> bool:
+    """`--yes`, or the student's answer to `question` (no, at the end of the input)."""
+    if yes:
+        return True
+    try:
+        return click.confirm(question, default=False)
+    except click.Abort:
+        click.echo()
+        return False
+
+
+def _deck(col: Collection, name: str) -> Deck:
+    from retain.collection import CollectionError
+
+    try:
+        return col.find_deck(name)
+    except CollectionError as error:
+        fail(str(error))
+
+
+@cli.command()
+@click.argument("deck")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Delete the cards removed in the editor without asking."
+)
+@pass_context
+def edit(ctx: Context, deck: str, yes: bool) -> None:
+    """Edit DECK as text in $EDITOR.
+
+    The deck is written as pasted text: a title line, then each question ending in '?'
+    with one answer point per line. The saved text is applied as a re-import is: a card
+    whose question stays (or is reworded in place) keeps its history, new questions become
+    new cards, and cards whose question is removed are deleted with their history once you
+    confirm (or with --yes).
+    """
+    import os
+    import tempfile
+
+    from retain.collection import CollectionError
+    from retain.core.model import DeckDraft, NoteDraft
+    from retain.formats import text as text_format
+    from retain.formats.errors import DeckImportError
+
+    col = ctx.collection()
+    chosen = _deck(col, deck)
+    notes = tuple(NoteDraft(n.question, n.answer_points) for n in col.notes(chosen))
+    try:
+        original = text_format.write(DeckDraft(chosen.title, "text/questions", notes))
+    except ValueError as error:
+        fail(f"“{chosen.name}” cannot be edited as text: {error}")
+    handle, name = tempfile.mkstemp(prefix="retain-", suffix=".txt")
+    path = Path(name)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(original)
+    kept = f"Your edited text is kept in {path}"
+    try:
+        click.edit(filename=str(path))
+    except click.ClickException as error:
+        path.unlink(missing_ok=True)
+        fail(f"the editor did not run: {error.format_message()}")
+    edited = path.read_text(encoding="utf-8", errors="replace")
+    if edited == original:
+        path.unlink(missing_ok=True)
+        click.echo(f"No changes to “{chosen.name}”.")
+        return
+    try:
+        draft = text_format.read_text(edited, source=str(path))
+        plan = col.plan_deck_edit(chosen, draft)
+    except (DeckImportError, CollectionError) as error:
+        fail(f"{error}\nNothing was changed. {kept}")
+    if not plan.changes_anything:
+        path.unlink(missing_ok=True)
+        click.echo(f"No changes to “{chosen.name}”.")
+        return
+    if plan.removed:
+        click.echo(f"These {len(plan.removed)} cards are no longer in the text:")
+        for note in plan.removed[:10]:
+            click.echo(f"  - {note.question}")
+        if len(plan.removed) > 10:
+            click.echo(f"  ... and {len(plan.removed) - 10} more")
+        if not _confirmed("Delete them, with their review history?", yes):
+            click.echo(f"Nothing was changed. {kept}")
+            sys.exit(1)
+    try:
+        report = col.apply_deck_edit(plan, now=now_utc())
+    except CollectionError as error:
+        fail(f"{error}\n{kept}")
+    path.unlink(missing_ok=True)
+    click.echo(
+        f"Edited “{report.deck.name}”: {report.added} added, {report.updated} updated, "
+        f"{len(plan.removed)} deleted, {report.unchanged} unchanged."
+    )
+
+
+@cli.command()
+@click.argument("deck")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+def delete(ctx: Context, deck: str, yes: bool) -> None:
+    """Delete DECK with all its cards and their review history."""
+    col = ctx.collection()
+    chosen = _deck(col, deck)
+    total = next((c.total for c in col.deck_counts(now_utc()) if c.deck.id == chosen.id), 0)
+    cards = f"{total} card{'s' if total != 1 else ''}"
+    if not _confirmed(
+        f"Delete the deck “{chosen.name}” with its {cards} and their review history?", yes
+    ):
+        click.echo("Nothing was deleted.")
+        sys.exit(1)
+    removed = col.delete_deck(chosen)
+    click.echo(f"Deleted “{chosen.name}” and its {removed} card{'s' if removed != 1 else ''}.")
+
+
+@cli.command()
+@click.argument("deck")
+@click.argument("new_name", metavar="NEW")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+def rename(ctx: Context, deck: str, new_name: str, yes: bool) -> None:
+    """Rename DECK to NEW (its cards and their history stay as they are)."""
+    from retain.collection import CollectionError
+
+    col = ctx.collection()
+    chosen = _deck(col, deck)
+    if not _confirmed(f"Rename “{chosen.name}” to “{new_name.strip()}”?", yes):
+        click.echo("Nothing was renamed.")
+        sys.exit(1)
+    try:
+        renamed = col.rename_deck(chosen, new_name)
+    except CollectionError as error:
+        fail(str(error))
+    click.echo(f"Renamed “{chosen.name}” to “{renamed.name}”.")
+
+
 @cli.command()
 @click.option(
     "--jsonl", "jsonl", is_flag=True, required=True,
@@ -324,29 +459,44 @@ def config_command(ctx: Context, key: str | None, value: str | None) -> None:
 def grade(jsonl: bool, semantic: bool | None) -> None:
     """Grade typed answers in a batch, point by point.
 
-    Each input line is {"question": str, "answer_points": [str, ...], "typed": str}. Each
-    output line, in the same order, is {"covered": [indices], "contradiction": bool,
+    Each input line is {"question": str, "answer_points": [str, ...], "typed": str}, with
+    two optional fields: "other_answers" (the answer points of the deck's other cards, a
+    list of lists of strings) and "duration_ms" (how long the answer took). Each output
+    line, in the same order, is {"covered": [indices], "contradiction": bool,
     "score": float, "verdict": "correct"|"partial"|"incorrect",
     "rating": "again"|"hard"|"good"|"easy"}, or {"error": "..."} for a line that cannot be
-    graded; the lines after it are still graded.
+    graded; the lines after it are still graded. The rating is the one `retain study`
+    suggests for the same answer: a correct answer is easy only when it was quick, so
+    without "duration_ms" it is good.
     """
-    from retain.core.grading import grade_typed_answer
+    from retain.core.grading import grade_typed_answer, suggest_rating
 
     judge = _judge(semantic)
     out = sys.stdout
     for number, line in enumerate(sys.stdin, 1):
         try:
-            question, points, typed = _grading_request(line)
-            result: dict[str, object] = grade_typed_answer(
-                question, points, typed, judge=judge
-            ).to_json_dict()
+            request = _grading_request(line)
+            graded = grade_typed_answer(
+                request.question, request.answer_points, request.typed,
+                other_answers=request.other_answers, judge=judge,
+            )
+            result: dict[str, object] = graded.to_json_dict()
+            result["rating"] = suggest_rating(graded, request.duration_ms).label
         except ValueError as error:
             result = {"error": f"line {number}: {error}"}
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
         out.flush()
 
 
-def _grading_request(line: str) -> tuple[str, list[str], str]:
+class _GradingRequest(NamedTuple):
+    question: str
+    answer_points: list[str]
+    typed: str
+    other_answers: list[list[str]]
+    duration_ms: int | None
+
+
+def _grading_request(line: str) -> _GradingRequest:
     if not line.strip():
         raise ValueError("empty line; expected a JSON object")
     try:
@@ -368,7 +518,17 @@ def _grading_request(line: str) -> tuple[str, list[str], str]:
         raise ValueError('"answer_points" must be a non-empty list of non-empty strings')
     if not isinstance(typed, str):
         raise ValueError('"typed" must be a string')
-    return question, points, typed
+    others = data.get("other_answers", [])
+    if not isinstance(others, list) or not all(
+        isinstance(o, list) and all(isinstance(p, str) for p in o) for o in others
+    ):
+        raise ValueError('"other_answers" must be a list of lists of strings')
+    duration = data.get("duration_ms")
+    if duration is not None and (
+        isinstance(duration, bool) or not isinstance(duration, int) or duration < 0
+    ):
+        raise ValueError('"duration_ms" must be a whole number of milliseconds, 0 or more')
+    return _GradingRequest(question, points, typed, others, duration)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ not at all.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import time
@@ -25,6 +26,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    delete,
     func,
     insert,
     or_,
@@ -42,6 +44,7 @@ from retain.core.model import (
     DeckDraft,
     DeckId,
     Note,
+    NoteDraft,
     NoteId,
     Rating,
     ReviewLog,
@@ -194,6 +197,29 @@ class ImportReport:
     added: int
     updated: int
     unchanged: int
+
+
+@dataclass(frozen=True)
+class DeckEdit:
+    """What applying an edited deck will do, worked out before anything is written (see
+    `plan_deck_edit`): notes kept (changed or not, each with its card history), notes
+    added, and notes removed with their cards and review history."""
+
+    deck: Deck
+    title: str | None
+    kept: tuple[tuple[NoteId, NoteDraft], ...]
+    added: tuple[NoteDraft, ...]
+    removed: tuple[Note, ...]
+    updated: int
+    unchanged: int
+    reordered: bool
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(
+            self.added or self.removed or self.updated or self.reordered
+            or self.title != self.deck.title
+        )
 
 
 @dataclass(frozen=True)
@@ -478,6 +504,229 @@ class Collection:
                     ],
                 )
         return ImportReport(deck, added, updated, unchanged)
+
+    # -- editing, deleting and renaming -------------------------------------------------
+
+    def edit_note(
+        self, note_id: NoteId, question: str, answer_points: Sequence[str], *, now: datetime
+    ) -> Note:
+        """Change a note's question and answer points. Its cards keep their scheduling
+        state and review history, as when a re-import changes a card."""
+        _check_now(now)
+        question, points = _checked_note(question, answer_points)
+        with self._write() as conn:
+            row = conn.execute(select(schema.notes).where(schema.notes.c.id == note_id)).first()
+            if row is None:
+                raise CollectionError(f"no note with id {note_id}")
+            key = question_key(question)
+            n = schema.notes.c
+            clash = conn.execute(
+                select(n.id).where(n.deck_id == row.deck_id, n.key == key, n.id != note_id)
+            ).first()
+            if clash is not None:
+                raise CollectionError(f"the deck already has the question {question!r}")
+            self._update_note(conn, note_id, key, question, points, _ms(now))
+        return Note(NoteId(note_id), DeckId(row.deck_id), question, tuple(points))
+
+    def _update_note(
+        self,
+        conn: Connection,
+        note_id: int,
+        key: str,
+        question: str,
+        answer_points: Sequence[str],
+        stamp: int,
+    ) -> None:
+        """Write a note's new text (as `import_deck` writes an updated note). Every change
+        to a stored note's text goes through here."""
+        conn.execute(
+            update(schema.notes)
+            .where(schema.notes.c.id == note_id)
+            .values(
+                key=key, question=question,
+                answer_points=json.dumps(list(answer_points), ensure_ascii=False),
+                updated_at=stamp,
+            )
+        )
+
+    def _delete_notes(self, conn: Connection, note_ids: Sequence[int]) -> None:
+        """Delete notes with their cards, the cards' review log, undo entries and points.
+        Every deletion of stored notes goes through here, so nothing is left pointing at
+        them."""
+        c = schema.cards.c
+        for start in range(0, len(note_ids), 500):
+            chunk = list(note_ids[start : start + 500])
+            cards = select(c.id).where(c.note_id.in_(chunk)).scalar_subquery()
+            conn.execute(delete(schema.review_points).where(
+                schema.review_points.c.card_id.in_(cards)
+            ))
+            conn.execute(delete(schema.undos).where(schema.undos.c.card_id.in_(cards)))
+            conn.execute(delete(schema.reviews).where(schema.reviews.c.card_id.in_(cards)))
+            conn.execute(delete(schema.cards).where(c.note_id.in_(chunk)))
+            conn.execute(delete(schema.notes).where(schema.notes.c.id.in_(chunk)))
+
+    def plan_deck_edit(self, deck: Deck, draft: DeckDraft) -> DeckEdit:
+        """Compare an edited copy of a deck with the stored deck, as a re-import would: a
+        question found in the deck keeps its note (and so its cards' history) and takes the
+        new answer points. A question that is reworded in place, between the same
+        neighbours, is the same note too. Questions that are gone are to be removed, new
+        ones added. Nothing is written."""
+        if not draft.notes:
+            raise CollectionError("there are no cards in the edited deck")
+        stored = self.notes(deck)
+        drafts: list[NoteDraft] = []
+        seen: set[str] = set()
+        for note in draft.notes:
+            key = question_key(note.question)
+            if key not in seen:
+                seen.add(key)
+                drafts.append(note)
+        old_keys = [question_key(n.question) for n in stored]
+        new_keys = [question_key(n.question) for n in drafts]
+        by_key = dict(zip(old_keys, stored, strict=True))
+        match: dict[int, Note] = {j: by_key[k] for j, k in enumerate(new_keys) if k in by_key}
+        matched = {note.id for note in match.values()}
+        lines = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
+        for tag, i1, i2, j1, j2 in lines.get_opcodes():
+            if tag != "replace":
+                continue
+            old_left = [n for n in stored[i1:i2] if n.id not in matched]
+            new_left = [j for j in range(j1, j2) if j not in match]
+            for reworded, j in zip(old_left, new_left, strict=False):
+                match[j] = reworded
+                matched.add(reworded.id)
+        kept: list[tuple[NoteId, NoteDraft]] = []
+        added: list[NoteDraft] = []
+        updated = unchanged = 0
+        for j, note_draft in enumerate(drafts):
+            old = match.get(j)
+            if old is None:
+                added.append(note_draft)
+                continue
+            kept.append((old.id, note_draft))
+            same = (old.question, old.answer_points) == (
+                note_draft.question, tuple(note_draft.answer_points)
+            )
+            unchanged += same
+            updated += not same
+        removed = tuple(n for n in stored if n.id not in matched)
+        order = [note_id for note_id, _ in kept]
+        reordered = order != [n.id for n in stored if n.id in matched]
+        title = draft.title if draft.title is not None else deck.title
+        return DeckEdit(
+            deck, title, tuple(kept), tuple(added), removed, updated, unchanged, reordered
+        )
+
+    def apply_deck_edit(self, edit: DeckEdit, *, now: datetime) -> ImportReport:
+        """Write a planned deck edit in one transaction: notes kept are updated (their
+        cards keep state and history), new ones added with new cards, and the removed ones
+        deleted with their cards and review history. The notes take the edited order."""
+        _check_now(now)
+        stamp = _ms(now)
+        n = schema.notes.c
+        with self._write() as conn:
+            if conn.execute(select(schema.decks.c.id).where(
+                schema.decks.c.id == edit.deck.id
+            )).first() is None:
+                raise CollectionError(f"the deck {edit.deck.name!r} no longer exists")
+            current = {
+                r.id: r for r in conn.execute(select(schema.notes).where(n.deck_id == edit.deck.id))
+            }
+            gone = [note_id for note_id, _ in edit.kept if note_id not in current]
+            if gone or any(note.id not in current for note in edit.removed):
+                raise CollectionError("the deck changed while it was being edited; edit it again")
+            self._delete_notes(conn, [note.id for note in edit.removed])
+            for position, (note_id, draft) in enumerate(edit.kept):
+                row = current[note_id]
+                points = json.dumps(list(draft.answer_points), ensure_ascii=False)
+                if row.question != draft.question or row.answer_points != points:
+                    self._update_note(
+                        conn, note_id, question_key(draft.question), draft.question,
+                        draft.answer_points, stamp,
+                    )
+                if row.position != position:
+                    conn.execute(
+                        update(schema.notes).where(n.id == note_id).values(position=position)
+                    )
+            if edit.added:
+                self._add_notes(conn, edit.deck.id, edit.added, len(edit.kept), stamp)
+            if edit.title != edit.deck.title:
+                conn.execute(
+                    update(schema.decks)
+                    .where(schema.decks.c.id == edit.deck.id)
+                    .values(title=edit.title)
+                )
+        deck = replace(edit.deck, title=edit.title)
+        return ImportReport(deck, len(edit.added), edit.updated, edit.unchanged)
+
+    def _add_notes(
+        self,
+        conn: Connection,
+        deck_id: int,
+        drafts: Sequence[NoteDraft],
+        position: int,
+        stamp: int,
+    ) -> None:
+        """Store new notes of a deck, each with a new card (as `import_deck` stores them)."""
+        card_position = conn.execute(
+            select(func.coalesce(func.max(schema.cards.c.position), -1))
+        ).scalar_one() + 1
+        ids: Sequence[int] = conn.execute(
+            insert(schema.notes).returning(schema.notes.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "deck_id": deck_id, "key": question_key(note.question),
+                    "question": note.question,
+                    "answer_points": json.dumps(list(note.answer_points), ensure_ascii=False),
+                    "position": position + i, "created_at": stamp, "updated_at": stamp,
+                }
+                for i, note in enumerate(drafts)
+            ],
+        ).scalars().all()
+        conn.execute(
+            insert(schema.cards),
+            [
+                {
+                    "note_id": note_id, "deck_id": deck_id, "template": "basic",
+                    "position": card_position + i, "state": int(CardState.NEW),
+                    "step": None, "stability": None, "difficulty": None, "due": None,
+                    "last_review": None, "reps": 0, "lapses": 0,
+                }
+                for i, note_id in enumerate(ids)
+            ],
+        )
+
+    def delete_deck(self, deck: Deck) -> int:
+        """Delete a deck with its notes, cards and their review history; returns how many
+        cards went with it."""
+        c = schema.cards.c
+        with self._write() as conn:
+            cards = conn.execute(
+                select(func.count()).select_from(schema.cards).where(c.deck_id == deck.id)
+            ).scalar_one()
+            note_ids: list[int] = list(
+                conn.execute(
+                    select(schema.notes.c.id).where(schema.notes.c.deck_id == deck.id)
+                ).scalars()
+            )
+            self._delete_notes(conn, note_ids)
+            conn.execute(delete(schema.decks).where(schema.decks.c.id == deck.id))
+        return int(cards)
+
+    def rename_deck(self, deck: Deck, new_name: str) -> Deck:
+        """Give a deck a new name (its cards and history stay as they are)."""
+        name = new_name.strip()
+        if not name:
+            raise CollectionError("the new name is empty")
+        d = schema.decks.c
+        with self._write() as conn:
+            clash = conn.execute(select(d.id).where(d.name == name, d.id != deck.id)).first()
+            if clash is not None:
+                raise CollectionError(f"there is already a deck called {name!r}")
+            changed = conn.execute(update(schema.decks).where(d.id == deck.id).values(name=name))
+            if changed.rowcount == 0:
+                raise CollectionError(f"no deck called {deck.name!r}")
+        return replace(deck, name=name)
 
     def deck_counts(self, now: datetime) -> list[DeckCounts]:
         _check_now(now)
@@ -930,6 +1179,17 @@ def _state_values(state: SchedulingState) -> dict[str, Any]:
         "reps": state.reps,
         "lapses": state.lapses,
     }
+
+
+def _checked_note(question: str, answer_points: Sequence[str]) -> tuple[str, list[str]]:
+    """A note's question and points as stored: stripped, and neither may be empty."""
+    text = question.strip()
+    if not text:
+        raise CollectionError("the question is empty")
+    points = [p.strip() for p in answer_points if p.strip()]
+    if not points:
+        raise CollectionError("the card needs at least one answer point")
+    return text, points
 
 
 def _state_from_json(text: str) -> SchedulingState:

@@ -5,7 +5,8 @@ Each mode reads one kind of reply: Enter to turn a flip card over; typed lines e
 an empty line for a typed answer; a letter (or number) for a choice; t or f for true/false;
 a term for a cloze; a letter for each pair of a match round. After a checked or graded
 answer, Enter accepts the suggested rating, 1-4 picks another, and for a typed answer r says
-"I was right" and w "I was wrong". q quits at any prompt.
+"I was right" and w "I was wrong". q quits at any prompt, and undo at any prompt takes back
+the last answer (the card is asked again, with the state it had before).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import string
 import time
 from typing import TextIO
 
-from retain.collection import StudyItem
+from retain.collection import CollectionError, StudyItem
 from retain.core.model import Rating
 from retain.core.questions import Mode, Question
 from retain.core.scheduling import format_interval
@@ -24,6 +25,10 @@ LETTERS = string.ascii_lowercase
 
 
 class _Quit(Exception):
+    pass
+
+
+class _Undo(Exception):
     pass
 
 
@@ -46,6 +51,8 @@ class PlainStudy:
         reply = line.strip()
         if reply.lower() in {"q", "quit"}:
             raise _Quit
+        if reply.lower() == "undo":
+            raise _Undo
         return reply
 
     def run(self) -> int:
@@ -74,12 +81,33 @@ class PlainStudy:
         return f"[due {counts.due} · new {counts.new} · done today {counts.done_today}]"
 
     def step(self) -> bool:
+        try:
+            return self.ask_next()
+        except _Undo:
+            self.undo()
+            return True
+
+    def undo(self) -> None:
+        try:
+            result = self.session.undo()
+        except CollectionError as error:
+            self.say(f"Cannot undo: {error}")
+            return
+        if result is None:
+            self.say("Nothing to undo in this session.")
+            return
+        self.say(
+            f"Undone: {result.rating.label} (card {result.card.id}); "
+            "the card is as it was before."
+        )
+
+    def ask_next(self) -> bool:
         if self.session.mode == "match":
             return self.match_round()
         item = self.session.next()
         if item is None:
             self.say("No more cards to study now.")
-            return False
+            return self.offer_undo()
         question = self.session.question(item)
         self.say("")
         self.say(self.progress())
@@ -87,6 +115,13 @@ class PlainStudy:
         outcome = self.ask_question(item, question, shown_at)
         self.rate(item, outcome, shown_at)
         return True
+
+    def offer_undo(self) -> bool:
+        """At the end, the last answer can still be taken back; True if it was."""
+        if not self.session.can_undo():
+            return False
+        self.ask("Press Enter to finish, or type undo to take back the last answer: ")
+        return False
 
     def ask_question(self, item: StudyItem, question: Question, shown_at: float) -> Outcome:
         mode = question.mode
@@ -205,7 +240,7 @@ class PlainStudy:
         round_ = self.session.match_round()
         if round_ is None:
             self.say("No more cards to match now.")
-            return False
+            return self.offer_undo()
         question, items = round_
         self.say("")
         self.say(f"Match each question with its answer ({len(items)} pairs, timed).")

@@ -19,11 +19,11 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from retain.collection import AnswerResult, Collection, StudyCounts, StudyItem
+from retain.collection import AnswerResult, Collection, StudyCounts, StudyItem, UndoResult
 from retain.core import questions
 from retain.core.grading import Grade, Judge, grade_typed_answer, suggest_rating
 from retain.core.model import CardId, Deck, DeckId, Note, NoteId, Rating
@@ -84,6 +84,9 @@ class SessionSummary:
     by_rating: Counter[Rating] = field(default_factory=Counter)
     seconds: float = 0.0
 
+    def copy(self) -> SessionSummary:
+        return replace(self, by_rating=Counter(self.by_rating))
+
     def lines(self) -> list[str]:
         if not self.answered:
             return ["No cards answered."]
@@ -103,6 +106,18 @@ class SessionSummary:
 class _LearnCard:
     item: StudyItem
     stage: int  # 0: recognise (choice), 1: recall (type)
+
+
+@dataclass(frozen=True)
+class _Undoable:
+    """One step the session can take back: the answers it recorded (one, or a match
+    round's), and what the session looked like before them."""
+
+    review_ids: tuple[int, ...]
+    item: StudyItem
+    summary: SessionSummary
+    learn: tuple[tuple[StudyItem, int], ...]
+    learned: frozenset[CardId]
 
 
 class StudySession:
@@ -128,12 +143,17 @@ class StudySession:
         self._learn: list[_LearnCard] = []
         self._learned: set[CardId] = set()
         self._upcoming: tuple[datetime, StudyItem | None] | None = None
+        self._undoable: list[_Undoable] = []
+        self._again: StudyItem | None = None  # an undone card, to be asked again first
 
     # -- what to ask --------------------------------------------------------------------
 
     def next(self) -> StudyItem | None:
         if self.mode == "learn":
             return self._next_learn()
+        again, self._again = self._again, None
+        if again is not None:
+            return again
         upcoming, self._upcoming = self._upcoming, None
         if upcoming is not None and self.clock() - upcoming[0] < PREFETCH_FRESH:
             return upcoming[1]
@@ -264,10 +284,16 @@ class StudySession:
             if overruled == "right" and points is not None:
                 points = dict.fromkeys(points, True)
         prefetch = self.mode not in ("learn", "match")
+        before = _Undoable(
+            (), item, self.summary.copy(),
+            tuple((e.item, e.stage) for e in self._learn), frozenset(self._learned),
+        )
         result = self.collection.answer(
             item.card.id, rating, now, duration_ms=duration_ms, mode=mode, detail=detail,
             points=points, pick_next=prefetch, deck=self.deck,
         )
+        self._undoable.append(replace(before, review_ids=(result.review_id,)))
+        self._again = None
         self._upcoming = (now, result.next) if prefetch else None
         self.summary.answered += 1
         self.summary.by_rating[rating] += 1
@@ -278,6 +304,55 @@ class StudySession:
         if self.mode == "learn" and outcome is not None:
             self._advance_learn(item, outcome, overruled)
         return result
+
+    # -- undo ---------------------------------------------------------------------------
+
+    def can_undo(self) -> bool:
+        """Whether this session has recorded an answer it can take back."""
+        return bool(self._undoable)
+
+    def undo(self) -> UndoResult | None:
+        """Take back the session's last answer (a whole round, in match mode): the card
+        gets back its previous state, the summary and a learn round go back to what they
+        were, and the card is the next one asked. Several undos go back several answers.
+        None when there is nothing left to undo in this session."""
+        if not self._undoable:
+            return None
+        step = self._undoable.pop()
+        now = self.clock()
+        result: UndoResult | None = None
+        for review_id in reversed(step.review_ids):
+            result = self.collection.undo(now, review_id=review_id)
+        assert result is not None
+        self.summary = step.summary
+        self._upcoming = None
+        if self.mode == "learn":
+            self._learn = [_LearnCard(item, stage) for item, stage in step.learn]
+            self._learned = set(step.learned)
+        elif self.mode != "match":
+            self._again = StudyItem(result.card, step.item.note)
+        return result
+
+    # -- editing ------------------------------------------------------------------------
+
+    def edit(self, item: StudyItem, question: str, answer_points: Sequence[str]) -> StudyItem:
+        """Change the question and answer points of the card's note (its history stays);
+        returns the card with its new text."""
+        note = self.collection.edit_note(
+            item.note.id, question, answer_points, now=self.clock()
+        )
+        self._deck_notes.pop(item.card.deck_id, None)  # the deck's notes have changed
+
+        def fresh(old: StudyItem) -> StudyItem:
+            return StudyItem(old.card, note) if old.note.id == note.id else old
+
+        for entry in self._learn:
+            entry.item = fresh(entry.item)
+        self._undoable = [replace(step, item=fresh(step.item)) for step in self._undoable]
+        if self._again is not None:
+            self._again = fresh(self._again)
+        self._upcoming = None
+        return StudyItem(item.card, note)
 
     # -- matching -----------------------------------------------------------------------
 
@@ -322,6 +397,7 @@ class StudySession:
         is AGAIN. `chosen[i]` is the option picked for pair i."""
         assert isinstance(question.answer, tuple)
         results = []
+        first_step = len(self._undoable)
         for index, item in enumerate(items):
             right = index < len(chosen) and chosen[index] == question.answer[index]
             outcome = Outcome(
@@ -335,6 +411,12 @@ class StudySession:
                     item, outcome.rating, duration_ms=int(seconds * 1000 / max(1, len(items))),
                     outcome=outcome,
                 )
+            )
+        steps = self._undoable[first_step:]
+        if steps:  # the round is undone as a whole
+            del self._undoable[first_step:]
+            self._undoable.append(
+                replace(steps[0], review_ids=tuple(i for s in steps for i in s.review_ids))
             )
         return results
 

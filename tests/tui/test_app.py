@@ -109,15 +109,21 @@ async def test_footer_offers_the_keys_of_each_step(studied: Collection) -> None:
     app, _ = make_app(studied)
     async with app.run_test() as pilot:
         await pilot.pause()
-        assert shown_bindings(app) == {"space": "Show answer", "q": "Quit"}
+        assert shown_bindings(app) == {"space": "Show answer", "e": "Edit", "q": "Quit"}
         await pilot.press("space")
         await pilot.pause()
         assert shown_bindings(app) == {
-            "1": "Again", "2": "Hard", "3": "Good", "4": "Easy", "q": "Quit",
+            "1": "Again", "2": "Hard", "3": "Good", "4": "Easy", "e": "Edit", "q": "Quit",
         }
-        await pilot.press("4", "space", "4", "space", "4")
+        await pilot.press("4", "space")
         await pilot.pause()
-        assert shown_bindings(app) == {"enter": "Close", "q": "Quit"}
+        assert shown_bindings(app) == {
+            "1": "Again", "2": "Hard", "3": "Good", "4": "Easy", "u": "Undo", "e": "Edit",
+            "q": "Quit",
+        }
+        await pilot.press("4", "space", "4")
+        await pilot.pause()
+        assert shown_bindings(app) == {"enter": "Close", "u": "Undo", "q": "Quit"}
 
 
 async def test_rating_keys_do_nothing_before_the_answer_is_shown(studied: Collection) -> None:

@@ -30,7 +30,7 @@ from retain.core.model import DeckDraft, NoteDraft
 from retain.formats.decode import decode_bytes, normalise_newlines
 from retain.formats.errors import DeckImportError
 
-__all__ = ["NAME", "read", "read_bytes", "read_text", "sniff"]
+__all__ = ["NAME", "read", "read_bytes", "read_text", "sniff", "write"]
 
 NAME = "text"
 
@@ -82,6 +82,39 @@ def read(data: bytes | str, *, source: str | None = None) -> DeckDraft:
     if isinstance(data, str):
         return read_text(data, source=source)
     return read_bytes(data, source=source)
+
+
+def write(deck: DeckDraft) -> str:
+    """The deck as pasted text that `read_text` reads back to the same title and cards.
+
+    It is written in the questions structure (a title line, then each question with one
+    answer point per line, a blank line between cards). A deck that structure cannot hold
+    exactly (a question that does not end in "?", a point that reads as a bullet or a
+    question) is written as Markdown instead: ``# title``, a ``## question`` heading per
+    card and a ``- point`` bullet per point. Raises ValueError when neither reads back.
+    """
+    blocks = [] if deck.title is None else [deck.title]
+    blocks += ["\n".join((note.question, *note.answer_points)) for note in deck.notes]
+    questions = "\n\n".join(blocks) + "\n"
+    if _reads_back(questions, deck):
+        return questions
+    head = [] if deck.title is None else [f"# {deck.title}"]
+    cards = [
+        "\n".join((f"## {note.question}", *(f"- {point}" for point in note.answer_points)))
+        for note in deck.notes
+    ]
+    markdown = "\n\n".join(head + cards) + "\n"
+    if _reads_back(markdown, deck):
+        return markdown
+    raise ValueError("these cards cannot be written as text that reads back the same")
+
+
+def _reads_back(text: str, deck: DeckDraft) -> bool:
+    try:
+        again = read_text(text)
+    except DeckImportError:
+        return False
+    return again.title == deck.title and again.notes == deck.notes
 
 
 def sniff(data: bytes, source: str | None = None) -> float:

@@ -18,6 +18,8 @@ waits to close.
   question. Pairs lock in; when all are paired the round is recorded and Enter starts the
   next one.
 * learn: cards come in rounds, first as a choice, then typed, until each is typed right.
+* u undoes the last answer (a whole round in match): the card comes back as it was and is
+  asked again; e edits the card on screen (its question and answer points).
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Static, TextArea
 
 from retain.collection import CollectionError, StudyItem
 from retain.core.grading import Grade
-from retain.core.model import Rating
+from retain.core.model import Note, Rating
 from retain.core.questions import Mode, Question
 from retain.core.scheduling import format_interval
 from retain.session import Outcome, StudySession
@@ -106,6 +109,61 @@ class OptionButton(Button, can_focus=False):
         self.value = value
 
 
+class EditCardScreen(ModalScreen[tuple[str, list[str]] | None]):
+    """Edit a card's question and its answer points (one per line); ctrl+s saves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    DEFAULT_CSS = """
+    EditCardScreen { align: center middle; }
+    #edit-box {
+        width: 90%; height: auto; max-height: 100%;
+        border: round $accent; padding: 0 1; background: $surface;
+    }
+    #edit-points { height: 8; }
+    .edit-label { color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, note: Note) -> None:
+        super().__init__()
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="edit-box"):
+            yield Static("Edit the card", id="edit-title")
+            yield Static("Question", classes="edit-label")
+            yield Input(self.note.question, id="edit-question")
+            yield Static("Answer points, one per line", classes="edit-label")
+            yield TextArea(
+                "\n".join(self.note.answer_points), id="edit-points", soft_wrap=True,
+                show_line_numbers=False,
+            )
+            yield Static("ctrl+s saves · escape cancels", id="edit-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#edit-question", Input).focus()
+
+    @on(Input.Submitted, "#edit-question")
+    def _to_points(self) -> None:
+        self.query_one("#edit-points", TextArea).focus()
+
+    def action_save(self) -> None:
+        question = self.query_one("#edit-question", Input).value.strip()
+        text = self.query_one("#edit-points", TextArea).text
+        points = [line.strip() for line in text.splitlines() if line.strip()]
+        if not question:
+            self.notify("The question is empty.", severity="error")
+        elif not points:
+            self.notify("The card needs at least one answer point.", severity="error")
+        else:
+            self.dismiss((question, points))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 def _points(lines: Iterable[str]) -> list[Widget]:
     return [
         Horizontal(
@@ -139,6 +197,8 @@ class StudyApp(App[None]):
         Binding("w", "overrule('wrong')", "I was wrong"),
         Binding("t", "pick('t')", show=False),
         *(Binding(letter, f"pick('{letter}')", show=False) for letter in "abcdef"),
+        Binding("u", "undo", "Undo"),
+        Binding("e", "edit", "Edit"),
         Binding("enter", "next_round", "Next round", key_display="enter"),
         Binding("enter", "close", "Close", key_display="enter"),
         Binding("q", "quit", "Quit"),
@@ -294,7 +354,11 @@ class StudyApp(App[None]):
         if self.session.mode == "match":
             await self._show_match()
             return
-        self.item = self.session.next()
+        await self._show_item(self.session.next())
+
+    async def _show_item(self, item: StudyItem | None) -> None:
+        """Ask about this card from the start (or show the summary when there is none)."""
+        self.item, self.question, self.outcome = item, None, None
         self._update_progress()
         if self.item is None:
             self._show_summary()
@@ -446,13 +510,18 @@ class StudyApp(App[None]):
                 return False
             if mode is Mode.TRUE_FALSE:
                 return parameters[0] in ("t", "f", "a", "b")
-            return mode is Mode.CHOICE and parameters[0] != "t"
+            key = str(parameters[0])
+            return mode is Mode.CHOICE and key in LETTERS[: len(self.question.options)]
         if action == "pick_left":
             return phase is Phase.MATCH
         if action == "next_round":
             return phase is Phase.MATCHED
         if action == "close":
             return phase is Phase.DONE
+        if action == "undo":
+            return self.session.can_undo()
+        if action == "edit":
+            return self.item is not None and phase in (Phase.QUESTION, Phase.ANSWER)
         return True
 
     def action_reveal(self) -> None:
@@ -530,6 +599,40 @@ class StudyApp(App[None]):
 
     def action_close(self) -> None:
         self.exit()
+
+    async def action_undo(self) -> None:
+        try:
+            result = self.session.undo()
+        except CollectionError as error:
+            self.notify(str(error), title="Not undone", severity="error")
+            return
+        if result is None:
+            return
+        if self._clock is not None:
+            self._clock.pause()
+        self.notify(
+            f"Undone: {result.rating.label}. The card is back as it was.", title="Undo",
+            timeout=3,
+        )
+        await self._show_next()
+
+    def action_edit(self) -> None:
+        item = self.item
+        if item is None or self.phase not in (Phase.QUESTION, Phase.ANSWER):
+            return
+
+        async def save(result: tuple[str, list[str]] | None) -> None:
+            if result is None:
+                return
+            try:
+                edited = self.session.edit(item, *result)
+            except CollectionError as error:
+                self.notify(str(error), title="Not saved", severity="error")
+                return
+            self.notify("Card saved; its history is kept.", timeout=3)
+            await self._show_item(edited)
+
+        self.push_screen(EditCardScreen(item.note), save)
 
     # -- match rounds -------------------------------------------------------------------
 
