@@ -569,7 +569,8 @@ class Collection:
         """Compare an edited copy of a deck with the stored deck, as a re-import would: a
         question found in the deck keeps its note (and so its cards' history) and takes the
         new answer points. A question that is reworded in place, between the same
-        neighbours, is the same note too. Questions that are gone are to be removed, new
+        neighbours, is the same note too when it reads much the same or keeps its answer
+        points. Questions that are gone are to be removed, new
         ones added. Nothing is written."""
         if not draft.notes:
             raise CollectionError("there are no cards in the edited deck")
@@ -593,8 +594,9 @@ class Collection:
             old_left = [n for n in stored[i1:i2] if n.id not in matched]
             new_left = [j for j in range(j1, j2) if j not in match]
             for reworded, j in zip(old_left, new_left, strict=False):
-                match[j] = reworded
-                matched.add(reworded.id)
+                if _reworded(reworded, drafts[j]):
+                    match[j] = reworded
+                    matched.add(reworded.id)
         kept: list[tuple[NoteId, NoteDraft]] = []
         added: list[NoteDraft] = []
         updated = unchanged = 0
@@ -1179,6 +1181,14 @@ def _state_values(state: SchedulingState) -> dict[str, Any]:
         "reps": state.reps,
         "lapses": state.lapses,
     }
+
+
+def _reworded(old: Note, new: NoteDraft) -> bool:
+    """Whether `new`, in the place of `old` in an edited deck, is `old` reworded."""
+    if tuple(new.answer_points) == old.answer_points:
+        return True
+    same = difflib.SequenceMatcher(None, old.question.casefold(), new.question.casefold())
+    return same.ratio() >= 0.6
 
 
 def _checked_note(question: str, answer_points: Sequence[str]) -> tuple[str, list[str]]:
