@@ -12,7 +12,7 @@ import pytest
 
 from retain.collection import Collection, CollectionError
 from retain.core import scheduling
-from retain.core.model import CardState, Rating, SchedulingState
+from retain.core.model import CardState, DeckDraft, NoteDraft, Rating, SchedulingState
 from tests.conftest import NOW, make_draft
 
 
@@ -241,3 +241,88 @@ def test_reviews_from_before_the_settings_were_recorded_still_replay(tmp_path: P
         assert col.check().ok
         assert col.undo(later).card.schedule == first  # replayed: no state kept with it
         assert col.check().ok
+
+
+# --- editing, deleting, renaming -------------------------------------------------------
+
+
+def _draft(*cards: tuple[str, tuple[str, ...]], title: str | None = "Test deck") -> DeckDraft:
+    return DeckDraft(title, "text/questions", tuple(NoteDraft(q, p) for q, p in cards))
+
+
+def test_a_deck_edit_keeps_moved_and_reworded_cards(collection: Collection) -> None:
+    report = collection.import_deck(make_draft(4), now=NOW)
+    deck = report.deck
+    for _ in range(4):
+        item = collection.next_card(NOW)
+        assert item is not None
+        collection.answer(item.card.id, Rating.GOOD, NOW)
+    before = {n.question: n.id for n in collection.notes(deck)}
+    edited = _draft(
+        ("Question 3?", ("answer 3 point a", "answer 3 point b")),  # moved to the top
+        ("Question 0?", ("answer 0 point a", "answer 0 point b")),
+        ("Question one?", ("answer 1 point a", "answer 1 point b")),  # reworded in place
+        ("question 0?", ("a duplicate, ignored",)),
+        ("Something quite different?", ("new",)),  # where question 2 was: not a rewording
+        title="New title",
+    )
+    plan = collection.plan_deck_edit(deck, edited)
+    assert [n.question for n in plan.removed] == ["Question 2?"]
+    assert [d.question for d in plan.added] == ["Something quite different?"]
+    assert (plan.updated, plan.unchanged, plan.reordered) == (1, 2, True)
+    result = collection.apply_deck_edit(plan, now=NOW)
+    assert result.deck.title == "New title"
+    notes = collection.notes(deck)
+    assert [n.question for n in notes] == [
+        "Question 3?", "Question 0?", "Question one?", "Something quite different?",
+    ]
+    assert [n.id for n in notes[:3]] == [
+        before["Question 3?"], before["Question 0?"], before["Question 1?"],
+    ]
+    assert [collection.card_for_note(n.id).card.schedule.reps for n in notes] == [1, 1, 1, 0]
+    assert collection.review_count() == 3
+    assert collection.check().ok
+    assert collection.decks()[0].title == "New title"
+
+
+def test_edit_note_refuses_a_question_the_deck_has(collection: Collection) -> None:
+    collection.import_deck(make_draft(2), now=NOW)
+    first, second = collection.notes(collection.decks()[0])
+    with pytest.raises(CollectionError, match="already has"):
+        collection.edit_note(second.id, "QUESTION 0?", ["x"], now=NOW)
+    with pytest.raises(CollectionError, match="empty"):
+        collection.edit_note(second.id, " ", ["x"], now=NOW)
+    with pytest.raises(CollectionError, match="answer point"):
+        collection.edit_note(second.id, "Fine?", [" "], now=NOW)
+    assert collection.notes(collection.decks()[0]) == [first, second]
+
+
+def test_deleting_a_deck_leaves_nothing_behind(store_target: str | Path) -> None:
+    from sqlalchemy import func, select
+
+    from retain.storage import schema
+
+    with Collection.open(store_target, tz=UTC) as col:
+        kept = col.import_deck(make_draft(2, title="Kept"), now=NOW).deck
+        gone = col.import_deck(make_draft(3, title="Gone"), now=NOW).deck
+        for deck in (kept, gone):
+            item = col.next_card(NOW, deck)
+            assert item is not None
+            col.answer(item.card.id, Rating.GOOD, NOW, points={0: True})
+        col.undo(NOW)
+        item = col.next_card(NOW, gone)
+        assert item is not None
+        col.answer(item.card.id, Rating.GOOD, NOW, points={0: False})
+        assert col.delete_deck(gone) == 3
+        with col.engine.connect() as conn:
+            left = {
+                name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for name, table in schema.metadata.tables.items()
+                if name in {"decks", "notes", "cards", "reviews", "review_points", "undos"}
+            }
+        assert left == {
+            "decks": 1, "notes": 2, "cards": 2, "reviews": 1, "review_points": 1, "undos": 0
+        }
+        assert col.check().ok
+        assert col.rename_deck(kept, " Still here ").name == "Still here"
+        assert [d.name for d in col.decks()] == ["Still here"]
