@@ -326,3 +326,26 @@ def test_deleting_a_deck_leaves_nothing_behind(store_target: str | Path) -> None
         assert col.check().ok
         assert col.rename_deck(kept, " Still here ").name == "Still here"
         assert [d.name for d in col.decks()] == ["Still here"]
+
+
+def test_check_passes_after_a_change_of_time_zone(tmp_path: Path) -> None:
+    from datetime import timezone
+
+    path = tmp_path / "c.sqlite3"
+    rng = random.Random(5)
+    now = NOW
+    for hours in (2, -5, 1):  # summer time, a journey, winter time
+        with Collection.open(path, tz=timezone(timedelta(hours=hours))) as col:
+            if not col.decks():
+                col.import_deck(make_draft(6), now=NOW)
+            for _ in range(40):
+                item = col.next_card(now)
+                if item is None:
+                    now += timedelta(days=1, hours=rng.randrange(24))
+                    continue
+                col.answer(item.card.id, Rating(rng.randrange(1, 5)), now)
+                now += timedelta(hours=rng.randrange(1, 20))
+            assert col.check().ok
+    with Collection.open(path, tz=timezone(timedelta(hours=9))) as col:
+        report = col.check()
+        assert report.ok and report.reviews > 60
