@@ -43,11 +43,12 @@ A bare list of key words ("party secretary files agenda") covers only short poin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from rapidfuzz.distance import Levenshtein
 
@@ -56,7 +57,13 @@ from retain.core.textnorm import fold, tokenize
 
 __all__ = [
     "JUDGE_THRESHOLD",
+    "MAX_CARD_CHARS",
+    "MAX_POINTS",
+    "MAX_POINT_CHARS",
+    "MAX_QUESTION_CHARS",
+    "MAX_TYPED_CHARS",
     "Grade",
+    "GradingLimitError",
     "Judge",
     "PointResult",
     "Verdict",
@@ -72,6 +79,58 @@ answer, the probability, for each point, that the typed answer conveys it."""
 
 #: How sure a `Judge` must be before a point the words did not show counts as covered.
 JUDGE_THRESHOLD = 0.7
+
+#: The longest typed answer the grader reads, in characters.
+MAX_TYPED_CHARS = 5_000
+#: The most answer points a card may have to be graded.
+MAX_POINTS = 100
+#: The longest answer point the grader reads, in characters.
+MAX_POINT_CHARS = 2_000
+#: The most characters all the answer points of a card may have together.
+MAX_CARD_CHARS = 20_000
+#: The longest question the grader reads, in characters.
+MAX_QUESTION_CHARS = 2_000
+
+
+class GradingLimitError(ValueError):
+    """A typed answer, a card's points or its question is past one of the grader's limits
+    (`MAX_TYPED_CHARS`, `MAX_POINTS`, `MAX_POINT_CHARS`, `MAX_CARD_CHARS`,
+    `MAX_QUESTION_CHARS`).
+
+    The limits keep every grade quick: the grader refuses what is past them rather than
+    read it slowly. The message names the limit."""
+
+
+def check_limits(question: str, answer_points: Sequence[str], typed: str) -> None:
+    """Raise `GradingLimitError` when the question, the points or the typed answer is past
+    the grader's limits."""
+    if len(typed) > MAX_TYPED_CHARS:
+        raise GradingLimitError(
+            f"the typed answer has {len(typed):,} characters; "
+            f"the grader reads at most {MAX_TYPED_CHARS:,}"
+        )
+    if len(answer_points) > MAX_POINTS:
+        raise GradingLimitError(
+            f"the card has {len(answer_points):,} answer points; "
+            f"the grader takes at most {MAX_POINTS:,}"
+        )
+    for i, point in enumerate(answer_points, 1):
+        if len(point) > MAX_POINT_CHARS:
+            raise GradingLimitError(
+                f"answer point {i} has {len(point):,} characters; "
+                f"the grader reads at most {MAX_POINT_CHARS:,} a point"
+            )
+    total = sum(len(point) for point in answer_points)
+    if total > MAX_CARD_CHARS:
+        raise GradingLimitError(
+            f"the card's answer points have {total:,} characters together; "
+            f"the grader reads at most {MAX_CARD_CHARS:,} a card"
+        )
+    if len(question) > MAX_QUESTION_CHARS:
+        raise GradingLimitError(
+            f"the question has {len(question):,} characters; "
+            f"the grader reads at most {MAX_QUESTION_CHARS:,}"
+        )
 
 # --- tuning -----------------------------------------------------------------------------
 _COVER_SHARE = 0.5  # share of a point's (saturated) weight that must be matched
@@ -320,9 +379,17 @@ def _is_list_marker(tok: _Tok, folded: str) -> bool:
     return (
         tok.key.startswith("n")
         and tok.text.isdigit()
-        and 1 <= int(tok.text) <= 20
+        and 1 <= _digits_value(tok.text) <= 20
         and _LIST_MARKER.match(folded, tok.end) is not None
     )
+
+
+def _digits_value(text: str) -> int:
+    """The value of a string of digits; one too long for `int` is taken as very large."""
+    try:
+        return int(text)
+    except ValueError:
+        return 1 << 64
 
 
 def _drop_list_markers(toks: list[_Tok], folded: str) -> list[_Tok]:
@@ -332,12 +399,13 @@ def _drop_list_markers(toks: list[_Tok], folded: str) -> list[_Tok]:
     line, or when it follows the previous marker in order."""
     out = list(toks)
     expected = 0
+    text_start = len(folded) - len(folded.lstrip())  # where the first non-space is
     for i, t in enumerate(toks):
         if not _is_list_marker(t, folded):
             continue
-        value = int(t.text)
+        value = _digits_value(t.text)
         line_start = (
-            not folded[: t.start].strip() or "\n" in folded[(toks[i - 1].end if i else 0) : t.start]
+            t.start <= text_start or "\n" in folded[(toks[i - 1].end if i else 0) : t.start]
         )
         if value == expected + 1 or line_start:
             out[i] = replace(t, key="#", stop=True, fact=False, weak=True)
@@ -537,6 +605,7 @@ def _analyse_card(
         _roles(qtoks, None),
         _actors(qtoks),
         _asks_when(question),
+        _index_card(analysed_points, frozenset(card_facts)),
     )
 
 
@@ -571,6 +640,10 @@ def _relative_first_names(terms: list[_Term], toks: Sequence[_Tok]) -> list[_Ter
     one that must be there: the words before it weigh a fraction of it."""
     by_pos = {t.pos: i for i, t in enumerate(terms)}
     out = list(terms)
+    run_end = list(range(len(toks)))  # the last word of the capitalised run from here
+    for j in range(len(toks) - 2, -1, -1):
+        if toks[j + 1].cap and not toks[j + 1].stop:
+            run_end[j] = run_end[j + 1]
     for i, t in enumerate(terms):
         nxt = t.pos + 1
         if not (toks[t.pos].cap and not toks[t.pos].group) or nxt >= len(toks):
@@ -579,10 +652,7 @@ def _relative_first_names(terms: list[_Term], toks: Sequence[_Tok]) -> list[_Ter
             continue  # "the Red Army": not a first name
         if not (toks[nxt].cap and not toks[nxt].stop and not toks[nxt].group):
             continue
-        j = nxt
-        while j + 1 < len(toks) and toks[j + 1].cap and not toks[j + 1].stop:
-            j += 1
-        last = by_pos.get(j)
+        last = by_pos.get(run_end[nxt])
         if last is not None:
             out[i] = replace(t, weight=min(t.weight, terms[last].weight) * _FIRST_NAME_FACTOR)
     return out
@@ -613,6 +683,50 @@ class _Card:
     question_roles: frozenset[_Role] = frozenset()
     actors: frozenset[str] = frozenset()  # the names the question has act
     asks_when: bool = False  # the question asks for a date: its facts are the point
+    index: _CardIndex = field(default=None, compare=False, hash=False)  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class _CardIndex:
+    """What the grader looks up in a card, filed once per card by key and kind."""
+
+    year_endings: frozenset[str]  # the last two digits of the card's years
+    has_years: bool
+    points_with_kind: dict[str, frozenset[int]]  # fact kind -> the points with such a fact
+    points_with_key: dict[str, tuple[int, ...]]  # key -> the points that have it
+    points_named: dict[str, tuple[int, ...]]  # name -> the points it is a name of
+    facts_by_kind: tuple[dict[str, tuple[str, ...]], ...]  # per point: kind -> facts
+    point_facts: _FactIndex[int]  # the points' facts, filed for `_fact_match`
+    heavy: tuple[frozenset[str], ...]  # per point: its words of weight 0.5 or more
+
+
+def _index_card(points: Sequence[_Point], facts: frozenset[str]) -> _CardIndex:
+    with_kind: dict[str, set[int]] = {}
+    with_key: dict[str, list[int]] = {}
+    named: dict[str, list[int]] = {}
+    by_kind: list[dict[str, tuple[str, ...]]] = []
+    for i, p in enumerate(points):
+        kinds: dict[str, list[str]] = {}
+        for f in p.facts:
+            kinds.setdefault(_fact_kind(f), []).append(f)
+            with_kind.setdefault(_fact_kind(f), set()).add(i)
+        by_kind.append({k: tuple(v) for k, v in kinds.items()})
+        for k in p.keys:
+            with_key.setdefault(k, []).append(i)
+        for k in {t.key for t in p.terms if t.name and t.weight >= 0.5}:
+            named.setdefault(k, []).append(i)
+    return _CardIndex(
+        frozenset(f[-2:] for f in facts if f.startswith("y")),
+        any(f.startswith("y") for f in facts),
+        {k: frozenset(v) for k, v in with_kind.items()},
+        {k: tuple(v) for k, v in with_key.items()},
+        {k: tuple(v) for k, v in named.items()},
+        tuple(by_kind),
+        _FactIndex((f, i) for i, p in enumerate(points) for f in p.facts),
+        tuple(
+            frozenset(x.key for x in p.terms if not x.fact and x.weight >= 0.5) for p in points
+        ),
+    )
 
 
 # --- results ------------------------------------------------------------------------
@@ -728,7 +842,7 @@ def _in_card(fact: str, card: _Card) -> bool:
     if fact in card.facts:
         return True
     if fact.startswith("yy"):
-        return any(f.startswith("y") and f[-2:] == fact[2:] for f in card.facts)
+        return fact[2:] in card.index.year_endings
     if fact[0] in "pn":
         return f"p{fact[1:]}" in card.facts or f"n{fact[1:]}" in card.facts
     return False
@@ -740,6 +854,285 @@ def _fact_kind(key: str) -> str:
     if key[0] in "pn":
         return "n"
     return key[0]
+
+
+_T = TypeVar("_T")
+
+
+class _FactIndex(Generic[_T]):
+    """Items filed under facts, found by any fact that `_fact_match` pairs with theirs
+    ("'24" finds 1924 and 1824, "26,000%" finds 26000) without a look at every item."""
+
+    def __init__(self, items: Iterable[tuple[str, _T]]) -> None:
+        self._buckets: dict[tuple[str, str], list[tuple[int, str, _T]]] = {}
+        for seq, (key, item) in enumerate(items):
+            for bucket in self._filed_under(key):
+                self._buckets.setdefault(bucket, []).append((seq, key, item))
+
+    @staticmethod
+    def _filed_under(key: str) -> list[tuple[str, str]]:
+        out = [("=", key)]
+        if key.startswith("y"):
+            out.append(("y", key[-2:]))
+        if key.startswith("yy"):
+            out.append(("yy", key[2:]))
+        if key[0] in "pn":
+            out.append(("pn", key[1:]))
+        return out
+
+    def matching(self, key: str, *, of_point: bool) -> list[_T]:
+        """The items whose fact `_fact_match` pairs with `key`, in the order they came.
+        `of_point`: `key` is a point's fact (and the items' facts are typed ones)."""
+        if key.startswith("yy"):
+            buckets = [("=", key), ("y", key[2:])]
+        elif key.startswith("y"):
+            buckets = [("=", key), ("yy", key[-2:])]
+        else:
+            buckets = [("=", key)]
+        if key[0] in "pn":
+            buckets.append(("pn", key[1:]))
+        found: dict[int, _T] = {}
+        for bucket in buckets:
+            for seq, stored, item in self._buckets.get(bucket, ()):
+                if _fact_match(key, stored) if of_point else _fact_match(stored, key):
+                    found[seq] = item
+        return [found[seq] for seq in sorted(found)]
+
+
+class _WordIndex:
+    """The distinct words of a typed answer, filed so that the few that `_fuzzy` could pair
+    with a point's word are found without comparing it with every word.
+
+    Two words within an edit distance of k share, at a shift of at most k, one of k + 1
+    pieces of one of them (pass-join, with the shifts narrowed by the piece's place); a
+    key that is a prefix of another is found by bisection in the sorted keys, or by
+    looking up the other's prefixes; an abbreviation is a word of 3 or 4 letters that
+    starts another. Every word found is then scored by `_fuzzy` itself, so the index only
+    saves the comparisons that would score nothing."""
+
+    def __init__(self, words: Sequence[_Tok]) -> None:
+        self.words = words
+        self._pieces: dict[tuple[str, int, int, int, str], list[int]] = {}
+        self._lengths: dict[str, set[int]] = {"t": set(), "k": set()}
+        keys_by_len: set[int] = set()
+        self._by_key: dict[str, list[int]] = {}
+        self._short: dict[str, list[int]] = {}
+        sorted_keys: list[tuple[str, int]] = []
+        sorted_texts: list[tuple[str, int]] = []
+        for w, tok in enumerate(words):
+            text = tok.text.lower()
+            key = tok.key
+            self._by_key.setdefault(key, []).append(w)
+            if len(text) >= 4:
+                self._file_pieces("t", text, w)
+            if len(key) >= 6:
+                self._file_pieces("k", key, w)
+            if len(key) >= 5:
+                keys_by_len.add(len(key))
+                sorted_keys.append((key, w))
+            if 3 <= len(text) <= 4 and text.isalpha():
+                self._short.setdefault(text, []).append(w)
+            if len(text) >= 6:
+                sorted_texts.append((text, w))
+        self._key_lengths = sorted(keys_by_len)
+        sorted_keys.sort()
+        sorted_texts.sort()
+        self._sorted_keys = sorted_keys
+        self._sorted_texts = sorted_texts
+
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def _split(length: int, parts: int) -> tuple[tuple[int, int], ...]:
+        """`parts` pieces (start, length) of a string of `length` (at least `parts`)."""
+        base, extra = divmod(length, parts)
+        out: list[tuple[int, int]] = []
+        start = 0
+        for i in range(parts):
+            size = base + (1 if i < extra else 0)
+            out.append((start, size))
+            start += size
+        return tuple(out)
+
+    def _file_pieces(self, kind: str, text: str, w: int) -> None:
+        n = len(text)
+        self._lengths[kind].add(n)
+        for k in (1, 2):
+            for i, (start, size) in enumerate(self._split(n, k + 1)):
+                piece = (kind, n, k, i, text[start : start + size])
+                self._pieces.setdefault(piece, []).append(w)
+
+    def _near(
+        self, kind: str, text: str, shortest: int, one_edit_until: int, out: set[int]
+    ) -> None:
+        """Add the words whose text ("t") or key ("k") is within the edit distance that
+        `_fuzzy` allows of `text`: 1 when either is `one_edit_until` long or shorter, else
+        2; words shorter than `shortest` are not filed."""
+        lengths = self._lengths[kind]
+        pieces = self._pieces
+        for length, k, i, at, end in _probes(len(text), shortest, one_edit_until):
+            if length in lengths:
+                found = pieces.get((kind, length, k, i, text[at:end]))
+                if found:
+                    out.update(found)
+
+    def _starting(self, ordered: list[tuple[str, int]], prefix: str, out: set[int]) -> None:
+        for j in range(bisect_left(ordered, (prefix, -1)), len(ordered)):
+            text, w = ordered[j]
+            if not text.startswith(prefix):
+                break
+            out.add(w)
+
+    def candidates(self, term: _Term) -> set[int]:
+        """The words (indices) that `_fuzzy` or the last word of a synonym phrase could
+        pair with `term`: a superset of those that score above nothing."""
+        out: set[int] = set()
+        text, key = term.text.lower(), term.key
+        if term.parts and len(term.parts) > 1:
+            out.update(self._by_key.get(term.parts[-1], ()))
+        if key.startswith("="):
+            return out
+        if len(text) >= 4:
+            self._near("t", text, 4, 6, out)
+        if len(key) >= 6:
+            self._near("k", key, 6, 7, out)
+        if len(key) >= 5:
+            self._starting(self._sorted_keys, key, out)
+            for length in self._key_lengths:
+                if length > len(key):
+                    break
+                out.update(self._by_key.get(key[:length], ()))
+        if len(text) >= 6:
+            out.update(self._short.get(text[:3], ()))
+            out.update(self._short.get(text[:4], ()))
+        if 3 <= len(text) <= 4 and text.isalpha():
+            self._starting(self._sorted_texts, text, out)
+        return out
+
+
+@lru_cache(maxsize=1024)
+def _probes(
+    n: int, shortest: int, one_edit_until: int
+) -> tuple[tuple[int, int, int, int, int], ...]:
+    """Where to look for the pieces of filed words near a string of length `n` (see
+    `_WordIndex._near`): (filed length, edits, piece, start, end) in the string."""
+    out: list[tuple[int, int, int, int, int]] = []
+    for length in range(max(shortest, n - 2), n + 3):
+        k = 1 if min(n, length) <= one_edit_until else 2
+        delta = n - length
+        if abs(delta) > k:
+            continue
+        for i, (start, size) in enumerate(_WordIndex._split(length, k + 1)):
+            for shift in range(max(-i, delta - (k - i)), min(i, delta + (k - i)) + 1):
+                at = start + shift
+                if 0 <= at and at + size <= n:
+                    out.append((length, k, i, at, at + size))
+    return tuple(out)
+
+
+_SCAN_ALL = 64  # with this many distinct words or fewer, comparing all is quicker
+
+
+@dataclass(slots=True)
+class _Answer:
+    """A typed answer, analysed once and looked up by every point (and every alternative
+    answer of a card) in time that does not depend on the answer's length."""
+
+    toks: tuple[_Tok, ...]
+    by_key: dict[str, list[_Tok]]  # the content words and facts of each key, in order
+    positions: dict[str, list[int]]  # the positions of every token of each key
+    keys: frozenset[str]  # every key, function words included
+    word_keys: frozenset[str]  # the keys of content words that are not facts
+    bare: bool  # a bare list of key words
+    clauses: dict[int, list[_Tok]]  # the tokens of each clause, in order
+    words: tuple[_Tok, ...]  # the first token of each distinct (key, text) content word
+    facts: _FactIndex[_Tok]  # the content facts
+    strong_facts: tuple[_Tok, ...]  # the facts that are not weak
+    roles_of_clause: dict[int, frozenset[_Role]] = field(default_factory=dict)
+    index: _WordIndex | None = None
+    best_of_shape: dict[tuple[str, str, str | None], tuple[float, _Tok | None]] = field(
+        default_factory=dict
+    )
+
+    def roles(self, clause: int) -> frozenset[_Role]:
+        found = self.roles_of_clause.get(clause)
+        if found is None:
+            found = frozenset(_clause_roles(self.clauses[clause], None))
+            self.roles_of_clause[clause] = found
+        return found
+
+    def fuzzy_candidates(self, term: _Term) -> Sequence[int] | set[int]:
+        """The words `term` may match other than on its key (indices into `words`)."""
+        if len(self.words) <= _SCAN_ALL:
+            return range(len(self.words))
+        if self.index is None:
+            self.index = _WordIndex(self.words)
+        return self.index.candidates(term)
+
+    def best_word(self, term: _Term) -> tuple[float, _Tok | None]:
+        """The best-scoring word for a term that no word matches on its key: the first of
+        the best, as a scan of the answer in order would find it."""
+        multi = len(term.parts) > 1
+        shape = (term.key, term.text, term.parts[-1] if multi else None)
+        found = self.best_of_shape.get(shape)
+        if found is None:
+            found = self._best_word(term, multi)
+            self.best_of_shape[shape] = found
+        return found
+
+    def _best_word(self, term: _Term, multi: bool) -> tuple[float, _Tok | None]:
+        best: float = 0.0
+        best_tok: _Tok | None = None
+        for w in sorted(self.fuzzy_candidates(term)):
+            t = self.words[w]
+            s = _fuzzy(term.key, term.text, t.key, t.text)
+            if multi and t.key == term.parts[-1]:
+                s = max(s, 0.6)
+            if s > best:
+                best, best_tok = s, t
+        return best, best_tok
+
+    def fuzzy_words(self, terms: Sequence[_Term]) -> set[tuple[str, str]]:
+        """The (key, text) of the words that `_fuzzy` pairs with one of `terms`."""
+        out: set[tuple[str, str]] = set()
+        for term in terms:
+            for w in self.fuzzy_candidates(term):
+                t = self.words[w]
+                if _fuzzy(term.key, term.text, t.key, t.text):
+                    out.add((t.key, t.text))
+        return out
+
+
+def _answer(text: str) -> _Answer:
+    return _answer_cached(text)
+
+
+@lru_cache(maxsize=16)
+def _answer_cached(text: str) -> _Answer:
+    toks = _analyse(text)
+    by_key: dict[str, list[_Tok]] = {}
+    positions: dict[str, list[int]] = {}
+    clauses: dict[int, list[_Tok]] = {}
+    words: dict[tuple[str, str], _Tok] = {}
+    for t in toks:
+        positions.setdefault(t.key, []).append(t.pos)
+        clauses.setdefault(t.clause, []).append(t)
+        if t.stop:
+            continue
+        by_key.setdefault(t.key, []).append(t)
+        if not t.fact:
+            words.setdefault((t.key, t.text), t)
+    return _Answer(
+        toks,
+        by_key,
+        positions,
+        frozenset(positions),
+        frozenset(t.key for t in words.values()),
+        _is_bare_list(toks),
+        clauses,
+        tuple(words.values()),
+        _FactIndex((t.key, t) for t in toks if t.fact and not t.stop),
+        tuple(t for t in toks if t.fact and not t.weak),
+    )
 
 
 @dataclass(slots=True)
@@ -756,31 +1149,20 @@ class _PointMatch:
     words_matched: int = 0  # matched words that are neither names nor numbers
 
 
-def _match_point(
-    point: _Point, typed: Sequence[_Tok], by_key: dict[str, list[_Tok]], bare: bool
-) -> _PointMatch:
+def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
     result = _PointMatch(0.0, 0.0, [], [], [])
-    content = [t for t in typed if not t.stop]
     for term in point.terms:
         best = 0.0
         best_tok: _Tok | None = None
-        exact = by_key.get(term.key)
+        exact = ans.by_key.get(term.key)
         if exact:
             best, best_tok = 1.0, exact[0]
         elif term.fact:
-            for t in content:
-                if t.fact and _fact_match(term.key, t.key):
-                    best, best_tok = 1.0, t
-                    break
+            found = ans.facts.matching(term.key, of_point=True)
+            if found:
+                best, best_tok = 1.0, found[0]
         else:
-            for t in content:
-                if t.fact:
-                    continue
-                s = _fuzzy(term.key, term.text, t.key, t.text)
-                if term.parts and len(term.parts) > 1 and t.key == term.parts[-1]:
-                    s = max(s, 0.6)
-                if s > best:
-                    best, best_tok = s, t
+            best, best_tok = ans.best_word(term)
         if best_tok is None:
             continue
         if not term.fact and term.negated != best_tok.negated and term.weight >= 0.3 and not bare:
@@ -801,7 +1183,15 @@ def _match_point(
     return result
 
 
-def _side_conflict(point: _Point, typed: Sequence[_Tok], match: _PointMatch) -> tuple[bool, bool]:
+def _nearest(positions: Sequence[int], pos: int) -> int:
+    """The distance from `pos` to the nearest of the sorted `positions` (99 if none)."""
+    if not positions:
+        return 99
+    j = bisect_left(positions, pos)
+    return min(abs(positions[k] - pos) for k in (j - 1, j) if 0 <= k < len(positions))
+
+
+def _side_conflict(point: _Point, ans: _Answer, match: _PointMatch) -> tuple[bool, bool]:
     """(contradicted, wrong side): does the answer put this point on the opposite side?
 
     Each key word of the point found in the answer votes for the side word of its own
@@ -812,29 +1202,28 @@ def _side_conflict(point: _Point, typed: Sequence[_Tok], match: _PointMatch) -> 
     but that alone is no contradiction.
     """
     antonyms = _antonyms()
-    typed_keys = {t.key for t in typed}
+    typed = ans.toks
     point_keys = {t.key for t in point.terms}
     for term in point.terms:
         opposites = antonyms.get(term.key)
-        if not opposites or opposites & point_keys or not (opposites & typed_keys):
+        if not opposites or opposites & point_keys or not (opposites & ans.keys):
             continue
-        own = [t for t in typed if t.key == term.key]
-        wrong = [t for t in typed if t.key in opposites]
-        by_pos = {t.pos: t for t in typed}
+        own = ans.positions.get(term.key, [])
+        wrong = sorted(p for o in opposites for p in ans.positions.get(o, ()))
+        own_clauses = {typed[p].clause for p in own}
+        wrong_clauses = {typed[p].clause for p in wrong}
         votes_own = votes_wrong = 0
-        anchor_keys = {by_pos[a].key for a in match.anchor_positions} - {term.key}
+        anchor_keys = {typed[a].key for a in match.anchor_positions} - {term.key}
         for key in anchor_keys:
             seen: set[tuple[bool, bool]] = set()
-            for tok in typed:
-                if tok.key != key or tok.stop:
-                    continue
-                same_own = any(t.clause == tok.clause for t in own)
-                same_wrong = any(t.clause == tok.clause for t in wrong)
+            for tok in ans.by_key.get(key, ()):
+                same_own = tok.clause in own_clauses
+                same_wrong = tok.clause in wrong_clauses
                 if same_own or same_wrong:
                     seen.add((same_own, same_wrong))
                     continue
-                near_own = min((abs(tok.pos - t.pos) for t in own), default=99)
-                near_wrong = min((abs(tok.pos - t.pos) for t in wrong), default=99)
+                near_own = _nearest(own, tok.pos)
+                near_wrong = _nearest(wrong, tok.pos)
                 if min(near_own, near_wrong) <= _SIDE_WINDOW:
                     seen.add((near_wrong >= near_own, near_wrong < near_own))
             if (True, False) in seen:
@@ -852,13 +1241,11 @@ def _side_conflict(point: _Point, typed: Sequence[_Tok], match: _PointMatch) -> 
     return False, False
 
 
-def _fact_conflicts(
-    card: _Card, typed: Sequence[_Tok], matches: Sequence[_PointMatch]
-) -> tuple[set[int], bool]:
+def _fact_conflicts(card: _Card, ans: _Answer) -> tuple[set[int], bool]:
     """Points contradicted by a date or number the card does not have."""
     contradicted: set[int] = set()
     any_conflict = False
-    typed_content = [t for t in typed if not t.stop]
+    typed = ans.toks
     for t in typed:
         if not t.fact or t.weak or _in_card(t.key, card):
             continue
@@ -867,29 +1254,28 @@ def _fact_conflicts(
             continue
         window = {
             u.key
-            for u in typed_content
-            if not u.fact and abs(u.pos - t.pos) <= _CONTEXT and u.sentence == t.sentence
+            for u in typed[max(0, t.pos - _CONTEXT) : t.pos + _CONTEXT + 1]
+            if not u.stop and not u.fact and u.sentence == t.sentence
         }
-        candidates = [
-            i for i, p in enumerate(card.points) if any(_fact_kind(f) == kind for f in p.facts)
-        ]
-        chosen = [i for i in candidates if window & card.points[i].keys]
+        candidates = card.index.points_with_kind.get(kind, frozenset())
+        chosen = {
+            i for k in window for i in card.index.points_with_key.get(k, ()) if i in candidates
+        }
         if not chosen and not (window - card.question_keys):
-            chosen = candidates
+            chosen = set(candidates)
         if chosen:
             contradicted.update(chosen)
             any_conflict = True
-        elif kind == "y" and any(f.startswith("y") for f in card.facts) and not window - card.keys:
+        elif kind == "y" and card.index.has_years and not window - card.keys:
             any_conflict = True
-    del matches
     return contradicted, any_conflict
 
 
-def _other_card_conflict(card: _Card, typed: Sequence[_Tok]) -> bool:
+def _other_card_conflict(card: _Card, ans: _Answer) -> bool:
     """The answer tells another card's fact about that card's people."""
     if not card.names:
         return False
-    keys = {t.key for t in typed if not t.stop and not t.fact}
+    keys = ans.word_keys
     for names, other in zip(card.other_names, card.other_keys, strict=True):
         foreign = (keys & names) - card.keys - card.common
         if not foreign:
@@ -901,7 +1287,7 @@ def _other_card_conflict(card: _Card, typed: Sequence[_Tok]) -> bool:
 
 
 def _names_elsewhere(
-    card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok], covered: set[int]
+    card: _Card, i: int, m: _PointMatch, ans: _Answer, covered: set[int]
 ) -> bool:
     """The point's own name is missing and a name from another point stands in its place
     ("the Union army held the south bank" against "the Confederate army held ...").
@@ -916,14 +1302,12 @@ def _names_elsewhere(
         return False
     if own & m.keys:
         return False
-    clauses = {typed[p].clause for p in m.positions}
-    near = {t.key for t in typed if not t.stop and t.clause in clauses} - point.keys
-    for j, other in enumerate(card.points):
-        if j == i or j in covered:
-            continue
-        names = {t.key for t in other.terms if t.name and t.weight >= 0.5} - own
-        if names & near:
-            return True
+    clauses = {ans.toks[p].clause for p in m.positions}
+    near = {t.key for c in clauses for t in ans.clauses[c] if not t.stop} - point.keys
+    for key in near - own:
+        for j in card.index.points_named.get(key, ()):
+            if j != i and j not in covered:
+                return True
     return False
 
 
@@ -974,20 +1358,22 @@ def _verb(tok: _Tok) -> bool:
     return (word.endswith("ed") and len(word) > 4) or word in _PARTICIPLES
 
 
-def _passive(clause: Sequence[_Tok], idx: int) -> bool:
+def _passive(clause: Sequence[_Tok], idx: int, names_until: int) -> bool:
     """Is clause[idx] passive: after a form of "be" ("was (officially) expelled", "When was
     Kirov murdered"), or a name and a participle that a preposition follows, as notes
-    write it ("Bukharin accused of Trotskyism")?"""
+    write it ("Bukharin accused of Trotskyism")? `names_until` is the index of the
+    clause's first word that is neither a name nor a function word."""
     nxt = clause[idx + 1] if idx + 1 < len(clause) else None
     if (
         nxt is not None
         and nxt.text.lower() in _BY_OR_PREP - {"to"}
         and idx > 0
         and _role_name(clause[idx - 1])
-        and all(_role_name(t) or t.stop for t in clause[:idx])
+        and names_until >= idx
     ):
         return True
-    for t in reversed(clause[:idx]):
+    for j in range(idx - 1, -1, -1):
+        t = clause[j]
         low = t.text.lower()
         if low in _BE:
             return True
@@ -1004,41 +1390,77 @@ def _roles(toks: Sequence[_Tok], topic: str | None) -> frozenset[_Role]:
     right after it is its patient, after "by" its agent, and after another preposition
     neither ("other"). Only the last word of a run of names counts ("Lenin Enrolment" is
     not Lenin), and "he"/"she" stand for the question's one person."""
-    out: set[_Role] = set()
     clauses: dict[int, list[_Tok]] = {}
     for t in toks:
         clauses.setdefault(t.clause, []).append(t)
-    generic = _generic()
+    out: set[_Role] = set()
     for clause in clauses.values():
-        names: list[tuple[int, str]] = []
-        for k, t in enumerate(clause):
-            if _role_name(t):
-                nxt = clause[k + 1] if k + 1 < len(clause) else None
-                if nxt is not None and _role_name(nxt) and nxt.start - t.end <= 1:
-                    continue
-                names.append((k, t.key))
-            elif topic is not None and t.text.lower() in _PRONOUNS:
-                names.append((k, topic))
-        if not names:
-            continue
-        for k, v in enumerate(clause):
-            if v.stop or v.fact or _role_name(v) or v.key in generic or not _verb(v):
-                continue
-            passive = _passive(clause, k)
-            for n, key in names:
-                lo, hi = (n + 1, k) if n < k else (k + 1, n)
-                between = clause[lo:hi]
-                if sum(1 for t in between if not t.stop and not _role_name(t)) > _ROLE_WINDOW:
-                    continue
-                if n < k and not all(_subject_gap(t) for t in between):
-                    continue  # "pressure from the NKVD they confessed": not the NKVD
-                if n < k:
-                    role = "patient" if passive else "agent"
-                else:
-                    preps = [t.text.lower() for t in between if t.text.lower() in _BY_OR_PREP]
-                    role = "patient" if not preps else "agent" if preps[-1] == "by" else "other"
-                out.add((key, _verb_key(v.key), role))
+        out |= _clause_roles(clause, topic)
     return frozenset(out)
+
+
+def _clause_roles(clause: Sequence[_Tok], topic: str | None) -> set[_Role]:
+    """The roles of one clause (see `_roles`).
+
+    A name and a verb are paired only when at most `_ROLE_WINDOW` content words stand
+    between them, so each verb looks at the names of a few stretches of text around it,
+    found by bisection, and counts of the words between are read from running totals:
+    the time taken grows with the length of the clause, not its square."""
+    out: set[_Role] = set()
+    generic = _generic()
+    names: list[tuple[int, str]] = []
+    for k, t in enumerate(clause):
+        if _role_name(t):
+            nxt = clause[k + 1] if k + 1 < len(clause) else None
+            if nxt is not None and _role_name(nxt) and nxt.start - t.end <= 1:
+                continue
+            names.append((k, t.key))
+        elif topic is not None and t.text.lower() in _PRONOUNS:
+            names.append((k, topic))
+    if not names:
+        return out
+    name_at = [n for n, _ in names]
+    # running totals over clause[:k]: content words, words that cannot stand between a
+    # subject and its verb, and the last preposition (or -1)
+    content = [0]
+    not_gap = [0]
+    last_prep = [-1]
+    content_at: list[int] = []
+    names_until = len(clause)
+    for k, t in enumerate(clause):
+        is_content = not t.stop and not _role_name(t)
+        if is_content:
+            content_at.append(k)
+        if names_until == len(clause) and not (_role_name(t) or t.stop):
+            names_until = k
+        content.append(content[-1] + is_content)
+        not_gap.append(not_gap[-1] + (not _subject_gap(t)))
+        last_prep.append(k if t.text.lower() in _BY_OR_PREP else last_prep[-1])
+    for k, v in enumerate(clause):
+        if v.stop or v.fact or _role_name(v) or v.key in generic or not _verb(v):
+            continue
+        passive = _passive(clause, k, names_until)
+        verb = _verb_key(v.key)
+        # names before the verb with at most _ROLE_WINDOW content words between
+        need = content[k] - _ROLE_WINDOW
+        lo = content_at[need - 1] if need > 0 else 0
+        for idx in range(bisect_left(name_at, lo), bisect_left(name_at, k)):
+            n, key = names[idx]
+            if not_gap[k] - not_gap[n + 1]:
+                continue  # "pressure from the NKVD they confessed": not the NKVD
+            out.add((key, verb, "patient" if passive else "agent"))
+        # names after the verb, likewise
+        limit = content[k + 1] + _ROLE_WINDOW
+        hi = content_at[limit] if limit < len(content_at) else len(clause)
+        for idx in range(bisect_right(name_at, k), bisect_right(name_at, hi)):
+            n, key = names[idx]
+            p = last_prep[n]
+            if p <= k:
+                role = "patient"
+            else:
+                role = "agent" if clause[p].text.lower() == "by" else "other"
+            out.add((key, verb, role))
+    return out
 
 
 def _verb_key(key: str) -> str:
@@ -1075,7 +1497,7 @@ def _actors(qtoks: Sequence[_Tok]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _reversed_roles(card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok]) -> bool:
+def _reversed_roles(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
     """The answer turns round who did what to whom in this point ("Kirov murdered
     Nikolayev", "Trotsky was accused of being an agent of Zinoviev"): a name's role
     towards a verb of the point or the question differs from the card's, or the person
@@ -1083,13 +1505,17 @@ def _reversed_roles(card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok]) 
     if not m.positions:
         return False
     point = card.points[i]
-    clauses = {typed[p].clause for p in m.positions}
-    mine = _roles([t for t in typed if t.clause in clauses], None)
+    clauses = {ans.toks[p].clause for p in m.positions}
+    mine: set[_Role] = set()
+    for c in clauses:
+        mine |= ans.roles(c)
     if not mine:
         return False
     known: dict[tuple[str, str], set[str]] = {}
+    named: dict[str, set[str]] = {}  # word -> the names the card gives a role towards it
     for name, word, role in point.roles | card.question_roles:
         known.setdefault((name, word), set()).add(role)
+        named.setdefault(word, set()).add(name)
     for name, word, role in mine:
         roles = known.get((name, word))
         if roles is not None:
@@ -1100,7 +1526,7 @@ def _reversed_roles(card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok]) 
             role == "patient"
             and name in card.actors
             and word in m.keys
-            and not any(n == name for n, w in known if w == word)
+            and name not in named.get(word, ())
         ):
             return True
     return False
@@ -1111,7 +1537,7 @@ def _asks_when(question: str) -> bool:
     return q.startswith("when") or bool(re.search(r"\b(?:what|which) (?:year|date|day)\b", q))
 
 
-def _facts_in_another_statement(card: _Card, i: int, m: _PointMatch, typed: Sequence[_Tok]) -> bool:
+def _facts_in_another_statement(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
     """Only the point's numbers (and minor words) are there, in a clause that says
     something the point does not ("Lenin died in 1925" against "He launched the Lenin
     Enrolment, 1923-25"): the numbers are reused, not the point told. A question that asks
@@ -1121,55 +1547,73 @@ def _facts_in_another_statement(card: _Card, i: int, m: _PointMatch, typed: Sequ
         return False
     if not any(t.head and not t.fact and t.weight >= 0.5 for t in point.terms):
         return False
-    clauses = {typed[p].clause for p in m.fact_positions}
+    clauses = {ans.toks[p].clause for p in m.fact_positions}
     known = point.keys | card.question_keys | _generic()
-    for t in typed:
-        if t.clause not in clauses or t.stop or t.fact or t.key in known:
-            continue
-        if any(_fuzzy(term.key, term.text, t.key, t.text) for term in point.terms):
-            continue
-        return True
+    told: set[tuple[str, str]] | None = None  # the words some term of the point matches
+    for c in clauses:
+        for t in ans.clauses[c]:
+            if t.stop or t.fact or t.key in known:
+                continue
+            if told is None:
+                told = ans.fuzzy_words(point.terms)
+            if (t.key, t.text) in told:
+                continue
+            return True
     return False
 
 
-def _misplaced_facts(card: _Card, typed: Sequence[_Tok]) -> set[int]:
+def _misplaced_facts(card: _Card, ans: _Answer) -> set[int]:
     """Points whose words stand next to a number of another point of the card, while
     their own number of that kind is missing ("It melts at 24 °C" when 24 is the atomic
     mass and the melting point is 650)."""
     out: set[int] = set()
+    typed_facts = ans.strong_facts
+    if not typed_facts:
+        return out
     generic = _generic()
-    typed_facts = [t for t in typed if t.fact and not t.weak]
+    index = card.index
+    typed_index = _FactIndex((t.key, t) for t in typed_facts)
+    # the points that have a fact of a kind and no typed fact that matches one of them
+    open_points: dict[str, list[int]] = {}
+    for i, by_kind in enumerate(index.facts_by_kind):
+        for kind, own in by_kind.items():
+            if not any(typed_index.matching(f, of_point=True) for f in own):
+                open_points.setdefault(kind, []).append(i)
+    if not open_points:
+        return out
+    clause_words: dict[int, set[str]] = {}
+    shared: dict[tuple[int, int], set[str]] = {}  # (clause, point): its heavy words there
+    done: set[tuple[int, str]] = set()
     for t in typed_facts:
-        owners = [
-            j for j, p in enumerate(card.points) if any(_fact_match(f, t.key) for f in p.facts)
-        ]
+        if (t.clause, t.key) in done:
+            continue
+        done.add((t.clause, t.key))
+        kind = _fact_kind(t.key)
+        if kind not in open_points:
+            continue
+        owners = set(index.point_facts.matching(t.key, of_point=False))
         if not owners:
             continue
-        kind = _fact_kind(t.key)
         owner_keys = frozenset().union(*(card.points[j].keys for j in owners))
-        words = (
-            {
+        words = clause_words.get(t.clause)
+        if words is None:
+            words = {
                 u.key
-                for u in typed
-                if u.clause == t.clause and not u.stop and not u.fact and u.key not in generic
-            }
-            - card.question_keys
-            - owner_keys
-        )
-        if not words:
-            continue
-        for i, p in enumerate(card.points):
-            if i in owners:
+                for u in ans.clauses[t.clause]
+                if not u.stop and not u.fact and u.key not in generic
+            } - card.question_keys
+            clause_words[t.clause] = words
+        for i in open_points[kind]:
+            if i in owners or i in out:
                 continue
-            own = [f for f in p.facts if _fact_kind(f) == kind]
-            if not own:
-                continue
-            heavy = {x.key for x in p.terms if not x.fact and x.weight >= 0.5}
-            if not words & heavy:
-                continue
-            if any(_fact_match(f, u.key) for f in own for u in typed_facts):
-                continue
-            out.add(i)
+            here = shared.get((t.clause, i))
+            if here is None:
+                heavy = index.heavy[i]
+                small, large = (words, heavy) if len(words) <= len(heavy) else (heavy, words)
+                here = {k for k in small if k in large}
+                shared[(t.clause, i)] = here
+            if any(k not in owner_keys for k in here):
+                out.add(i)
     return out
 
 
@@ -1182,8 +1626,12 @@ def _is_bare_list(typed: Sequence[_Tok]) -> bool:
 def _alternatives(points: Sequence[str]) -> list[str] | None:
     if len(points) != 1:
         return None
-    parts = [p.strip() for p in re.split(r"\s+/\s+|;\s*|\s+\bor\b\s+", points[0]) if p.strip()]
-    return parts if len(parts) > 1 else None
+    parts = [p.strip() for p in _ALTERNATIVE_SPLIT.split(points[0]) if p.strip()]
+    return list(dict.fromkeys(parts)) if len(parts) > 1 else None
+
+
+# A run of spaces is tried from its first space only, so that a long one costs its length.
+_ALTERNATIVE_SPLIT = re.compile(r"(?<!\s)\s+/\s+|;\s*|(?<!\s)\s+\bor\b\s+")
 
 
 # --- the grader ---------------------------------------------------------------------
@@ -1206,7 +1654,12 @@ def grade_typed_answer(
     `judge`, when given, is asked about the points the words did not show; a point it is
     sure of (`JUDGE_THRESHOLD`) counts as covered in other words. It is never asked when
     the answer contradicts the card, restates the question, or is a bare list of words.
+
+    Past the grader's limits (`MAX_TYPED_CHARS`, `MAX_POINTS`, `MAX_POINT_CHARS`,
+    `MAX_CARD_CHARS`, `MAX_QUESTION_CHARS`) it raises `GradingLimitError`. Within them, the time a grade takes
+    grows in proportion to the length of the answer and of the card.
     """
+    check_limits(question, answer_points, typed)
     grade = _grade_words(question, answer_points, typed, other_answers)
     if judge is None:
         return grade
@@ -1274,23 +1727,19 @@ def _grade(
     question: str, points: tuple[str, ...], typed_text: str, others: tuple[tuple[str, ...], ...]
 ) -> Grade:
     card = _analyse_card(question, points, others)
-    typed = _analyse(typed_text)
-    by_key: dict[str, list[_Tok]] = {}
-    for t in typed:
-        if not t.stop:
-            by_key.setdefault(t.key, []).append(t)
-    bare = _is_bare_list(typed)
-    matches = [_match_point(p, typed, by_key, bare) for p in card.points]
-    fact_contradicted, fact_conflict = _fact_conflicts(card, typed, matches)
-    fact_contradicted |= _misplaced_facts(card, typed)
+    ans = _answer(typed_text)
+    bare = ans.bare
+    matches = [_match_point(p, ans, bare) for p in card.points]
+    fact_contradicted, fact_conflict = _fact_conflicts(card, ans)
+    fact_contradicted |= _misplaced_facts(card, ans)
     contradiction = fact_conflict
     shares: list[float] = []
     conflicts: list[bool] = []
     first: set[int] = set()
     for i, (point, m) in enumerate(zip(card.points, matches, strict=True)):
-        side_contradicted, wrong_side = _side_conflict(point, typed, m)
+        side_contradicted, wrong_side = _side_conflict(point, ans, m)
         conflict = m.conflict or i in fact_contradicted or side_contradicted
-        if not conflict and _reversed_roles(card, i, m, typed):
+        if not conflict and _reversed_roles(card, i, m, ans):
             conflict = True
             contradiction = True
         need = max(min(point.total * _COVER_SHARE, _SATURATION * _COVER_SHARE), 1e-9)
@@ -1303,7 +1752,7 @@ def _grade(
         )
         if covered and bare and point.head_content > 2:
             covered = False
-        if covered and _facts_in_another_statement(card, i, m, typed):
+        if covered and _facts_in_another_statement(card, i, m, ans):
             covered = False
         if conflict:
             share = 0.0
@@ -1312,7 +1761,7 @@ def _grade(
             first.add(i)
         shares.append(share)
         conflicts.append(conflict)
-    covered_set = {i for i in first if not _names_elsewhere(card, i, matches[i], typed, first)}
+    covered_set = {i for i in first if not _names_elsewhere(card, i, matches[i], ans, first)}
     results = [
         PointResult(
             i,
@@ -1325,7 +1774,7 @@ def _grade(
         for i, (point, m) in enumerate(zip(card.points, matches, strict=True))
     ]
     scores = [1.0 if r.covered else r.score for r in results]
-    if _other_card_conflict(card, typed):
+    if _other_card_conflict(card, ans):
         contradiction = True
     covered_idx = tuple(r.index for r in results if r.covered)
     score = sum(scores) / len(scores) if scores else 0.0

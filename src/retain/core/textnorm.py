@@ -135,6 +135,7 @@ _TENS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS) | frozenset(_SCALES)
+_UNITS_AND_TENS = {**_UNITS, **_TENS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,17 +262,20 @@ _WORD_RE = re.compile(
 )
 
 
+_HUGE = 10**60  # a number said in words is not read past this: "hundred hundred ..." stops
+
+
 def _parse_number_words(words: list[str]) -> int | None:
-    """Value of a run of number words: "thirty-five thousand", "nineteen thirty-seven"."""
+    """Value of a run of number words: "thirty-five thousand", "nineteen thirty-seven".
+
+    A year said in two halves ("nineteen thirty-seven", "nineteen twenty four") is a teen
+    followed by words worth less than a hundred. Whether the words after a teen are worth
+    less than a hundred is read from the end of the run back, so that a long run costs
+    time in proportion to its length."""
     if not words:
         return None
-    # A year said in two halves: "nineteen thirty-seven", "nineteen twenty four".
-    if words[0] in _UNITS and 10 <= _UNITS[words[0]] <= 19 and len(words) >= 2:
-        rest = words[1:]
-        if rest and rest[0] not in _SCALES:
-            second = _parse_number_words(rest)
-            if second is not None and second < 100:
-                return _UNITS[words[0]] * 100 + second
+    if _year_halves(words):
+        return _UNITS[words[0]] * 100 + sum(_UNITS_AND_TENS[w] for w in words[1:])
     total = 0
     current = 0
     for w in words:
@@ -280,13 +284,42 @@ def _parse_number_words(words: list[str]) -> int | None:
         elif w in _TENS:
             current += _TENS[w]
         elif w == "hundred":
-            current = max(current, 1) * 100
+            current = min(max(current, 1) * 100, _HUGE)
         elif w in _SCALES:
-            total += max(current, 1) * _SCALES[w]
+            total = min(total + max(current, 1) * _SCALES[w], _HUGE)
             current = 0
         else:
             return None
     return total + current
+
+
+def _is_teen(word: str) -> bool:
+    return word in _UNITS and 10 <= _UNITS[word] <= 19
+
+
+def _year_halves(words: list[str]) -> bool:
+    """Is `words` a teen and then words worth less than a hundred ("nineteen thirty-seven")?
+
+    The words after the teen are worth less than a hundred when they are units and tens
+    adding up to less than a hundred, unless they are themselves a year said in two halves
+    (which is worth more)."""
+    n = len(words)
+    if n < 2 or not _is_teen(words[0]):
+        return False
+    small = True  # words[i:] are units and tens adding up to less than 100
+    suffix = 0
+    below_100 = False  # the value of words[i:] is less than 100
+    for i in range(n - 1, 0, -1):
+        w = words[i]
+        value = _UNITS_AND_TENS.get(w)
+        if value is None:
+            small = False
+        else:
+            suffix += value
+        small = small and suffix < 100
+        halves = i + 1 < n and _is_teen(w) and words[i + 1] not in _SCALES and below_100
+        below_100 = small and not halves
+    return words[1] not in _SCALES and below_100
 
 
 @dataclass(slots=True)
@@ -301,8 +334,10 @@ def _raw_words(text: str) -> list[_Raw]:
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"'(")
-    return not before or before[-1] in ".!?:;-\n•*"
+    i = start
+    while i > 0 and text[i - 1] in " \t\"'(":
+        i -= 1
+    return i == 0 or text[i - 1] in ".!?:;-\n•*"
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
@@ -401,7 +436,7 @@ def _tokenize_cached(text: str) -> tuple[Token, ...]:
                 add(r.text, low, r.start, r.end)
                 i += 1
                 continue
-            value_i = int(value_f) if value_f == int(value_f) else None
+            value_i = int(value_f) if value_f.is_integer() else None  # not inf
             vstr = str(value_i) if value_i is not None else digits
             if _percent_follows(raws, i + 1):
                 add(r.text, f"p{vstr}", r.start, r.end, fact=True)
