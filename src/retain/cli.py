@@ -10,12 +10,12 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, NoReturn
 
 import click
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from retain.collection import Collection
     from retain.core.grading import Judge
@@ -450,6 +450,10 @@ def rename(ctx: Context, deck: str, new_name: str, yes: bool) -> None:
     click.echo(f"Renamed “{chosen.name}” to “{renamed.name}”.")
 
 
+MAX_GRADE_LINE_BYTES = 1_000_000
+"""The longest line `retain grade --jsonl` reads; a longer one is refused, unread."""
+
+
 @cli.command()
 @click.option(
     "--jsonl", "jsonl", is_flag=True, required=True,
@@ -465,17 +469,18 @@ def grade(jsonl: bool, semantic: bool | None) -> None:
     line, in the same order, is {"covered": [indices], "contradiction": bool,
     "score": float, "verdict": "correct"|"partial"|"incorrect",
     "rating": "again"|"hard"|"good"|"easy"}, or {"error": "..."} for a line that cannot be
-    graded; the lines after it are still graded. The rating is the one `retain study`
-    suggests for the same answer: a correct answer is easy only when it was quick, so
-    without "duration_ms" it is good.
+    graded (not UTF-8, not JSON, a field of the wrong type, past the grader's limits, or
+    longer than 1,000,000 bytes); the lines after it are still graded. The rating is the
+    one `retain study` suggests for the same answer: a correct answer is easy only when it
+    was quick, so without "duration_ms" it is good.
     """
     from retain.core.grading import grade_typed_answer, suggest_rating
 
     judge = _judge(semantic)
     out = sys.stdout
-    for number, line in enumerate(sys.stdin, 1):
+    for number, line in enumerate(_request_lines(sys.stdin.buffer), 1):
         try:
-            request = _grading_request(line)
+            request = _grading_request(line, first=number == 1)
             graded = grade_typed_answer(
                 request.question, request.answer_points, request.typed,
                 other_answers=request.other_answers, judge=judge,
@@ -496,13 +501,46 @@ class _GradingRequest(NamedTuple):
     duration_ms: int | None
 
 
-def _grading_request(line: str) -> _GradingRequest:
-    if not line.strip():
+def _request_lines(stream: BinaryIO) -> Iterator[bytes | None]:
+    """The lines of `stream`, and None for a line longer than `MAX_GRADE_LINE_BYTES`, whose
+    bytes are skipped, never held whole in memory."""
+    while True:
+        line = stream.readline(MAX_GRADE_LINE_BYTES + 1)
+        if not line:
+            return
+        if len(line) <= MAX_GRADE_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(65536)
+        yield None
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits) > 100:
+        raise ValueError(f"not valid JSON (a number of {len(digits):,} digits)")
+    return int(digits)
+
+
+def _grading_request(line: bytes | None, *, first: bool = False) -> _GradingRequest:
+    if line is None:
+        raise ValueError(
+            f"the line is longer than {MAX_GRADE_LINE_BYTES:,} bytes; it was not read"
+        )
+    try:
+        text = line.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"not valid UTF-8 (byte {line[error.start]:#04x} at position {error.start + 1})"
+        ) from None
+    if not text.strip():
         raise ValueError("empty line; expected a JSON object")
     try:
-        data = json.loads(line)
+        data = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     question = data.get("question", "")

@@ -25,7 +25,7 @@ from typing import Any
 
 from retain.collection import AnswerResult, Collection, StudyCounts, StudyItem, UndoResult
 from retain.core import questions
-from retain.core.grading import Grade, Judge, grade_typed_answer, suggest_rating
+from retain.core.grading import Grade, Judge, cut_to_limits, grade_typed_answer, suggest_rating
 from retain.core.model import CardId, Deck, DeckId, Note, NoteId, Rating
 from retain.core.questions import Mode, Question, QuestionUnavailable
 
@@ -220,10 +220,8 @@ class StudySession:
             typed = str(response)
             others = [n.answer_points for n in self.deck_notes(item.card.deck_id)
                       if n.id != item.note.id]
-            grade = grade_typed_answer(
-                item.note.question,
-                item.note.answer_points,
-                typed,
+            grade = grade_typed_answer(  # what is past the grader's limits is not read
+                *cut_to_limits(item.note.question, item.note.answer_points, typed),
                 other_answers=others,
                 judge=self.judge,
             )

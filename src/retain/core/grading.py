@@ -67,6 +67,8 @@ __all__ = [
     "Judge",
     "PointResult",
     "Verdict",
+    "check_limits",
+    "cut_to_limits",
     "grade_typed_answer",
     "suggest_rating",
 ]
@@ -81,7 +83,7 @@ answer, the probability, for each point, that the typed answer conveys it."""
 JUDGE_THRESHOLD = 0.7
 
 #: The longest typed answer the grader reads, in characters.
-MAX_TYPED_CHARS = 5_000
+MAX_TYPED_CHARS = 20_000
 #: The most answer points a card may have to be graded.
 MAX_POINTS = 100
 #: The longest answer point the grader reads, in characters.
@@ -99,6 +101,24 @@ class GradingLimitError(ValueError):
 
     The limits keep every grade quick: the grader refuses what is past them rather than
     read it slowly. The message names the limit."""
+
+
+def cut_to_limits(
+    question: str, answer_points: Sequence[str], typed: str
+) -> tuple[str, list[str], str]:
+    """The question, points and typed answer cut to the grader's limits, for a caller that
+    would rather grade what fits than refuse: the first `MAX_TYPED_CHARS` characters of the
+    answer, the first `MAX_POINTS` points, each cut at `MAX_POINT_CHARS`, as many as fit in
+    `MAX_CARD_CHARS` (at least one), and the question cut at `MAX_QUESTION_CHARS`."""
+    points: list[str] = []
+    total = 0
+    for point in answer_points[:MAX_POINTS]:
+        point = point[:MAX_POINT_CHARS]
+        if points and total + len(point) > MAX_CARD_CHARS:
+            break
+        points.append(point)
+        total += len(point)
+    return question[:MAX_QUESTION_CHARS], points, typed[:MAX_TYPED_CHARS]
 
 
 def check_limits(question: str, answer_points: Sequence[str], typed: str) -> None:
@@ -1656,8 +1676,8 @@ def grade_typed_answer(
     the answer contradicts the card, restates the question, or is a bare list of words.
 
     Past the grader's limits (`MAX_TYPED_CHARS`, `MAX_POINTS`, `MAX_POINT_CHARS`,
-    `MAX_CARD_CHARS`, `MAX_QUESTION_CHARS`) it raises `GradingLimitError`. Within them, the time a grade takes
-    grows in proportion to the length of the answer and of the card.
+    `MAX_CARD_CHARS`, `MAX_QUESTION_CHARS`) it raises `GradingLimitError`. Within them,
+    the time a grade takes grows in proportion to the length of the answer and the card.
     """
     check_limits(question, answer_points, typed)
     grade = _grade_words(question, answer_points, typed, other_answers)
