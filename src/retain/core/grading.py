@@ -38,6 +38,11 @@ Enrolment, 1923-25"); a question that asks when is answered by its date alone.
 
 A bare list of key words ("party secretary files agenda") covers only short points
 (names, dates): longer points need the relation between the words to be stated.
+
+The time a grade takes grows in proportion to the length of the answer and of the card:
+the answer is analysed once, and its words, facts and clauses are filed so that each
+point looks up what it needs instead of reading the whole answer again. Past the limits
+(`MAX_TYPED_CHARS` and the others), `grade_typed_answer` raises `GradingLimitError`.
 """
 
 from __future__ import annotations
@@ -151,6 +156,7 @@ def check_limits(question: str, answer_points: Sequence[str], typed: str) -> Non
             f"the question has {len(question):,} characters; "
             f"the grader reads at most {MAX_QUESTION_CHARS:,}"
         )
+
 
 # --- tuning -----------------------------------------------------------------------------
 _COVER_SHARE = 0.5  # share of a point's (saturated) weight that must be matched
@@ -1080,7 +1086,7 @@ class _Answer:
             self.roles_of_clause[clause] = found
         return found
 
-    def fuzzy_candidates(self, term: _Term) -> Sequence[int] | set[int]:
+    def fuzzy_candidates(self, term: _Term) -> range | set[int]:
         """The words `term` may match other than on its key (indices into `words`)."""
         if len(self.words) <= _SCAN_ALL:
             return range(len(self.words))
@@ -1102,7 +1108,8 @@ class _Answer:
     def _best_word(self, term: _Term, multi: bool) -> tuple[float, _Tok | None]:
         best: float = 0.0
         best_tok: _Tok | None = None
-        for w in sorted(self.fuzzy_candidates(term)):
+        found = self.fuzzy_candidates(term)
+        for w in found if isinstance(found, range) else sorted(found):
             t = self.words[w]
             s = _fuzzy(term.key, term.text, t.key, t.text)
             if multi and t.key == term.parts[-1]:
