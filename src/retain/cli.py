@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple, NoReturn
 
 import click
 
+from retain.errors import CollectionError
+from retain.terminal import replace_unencodable_std, safe_text
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
@@ -21,11 +24,37 @@ if TYPE_CHECKING:
     from retain.core.grading import Judge
     from retain.core.model import Deck
 
+# DEL and the C1 controls, which JSON leaves as they are, written as escapes.
+_JSON_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print a line that may hold a deck's text: escape sequences and control characters
+    are removed first (see terminal.py)."""
+    click.echo(safe_text(text), err=err, nl=nl)
+
+
+def echo_json(value: object) -> None:
+    """Print one JSON value. JSON escapes the C0 controls itself; DEL and C1 are escaped
+    too, so that no byte of a deck reaches a terminal as a control."""
+    click.echo(json.dumps(value, ensure_ascii=False).translate(_JSON_CONTROLS))
+
 
 def fail(message: str) -> NoReturn:
     """Bad input or a request that cannot be met: a message on stderr and exit status 2."""
-    click.echo(f"retain: {message}", err=True)
+    echo(f"retain: {message}", err=True)
     sys.exit(2)
+
+
+class RetainGroup(click.Group):
+    """The command group: whatever a command cannot carry out (a `CollectionError`, which
+    includes every storage error) ends in its message, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except CollectionError as error:
+            fail(str(error))
 
 
 class Context:
@@ -35,34 +64,57 @@ class Context:
         self.home = data_home(home)
         self._collection: Collection | None = None
 
-    def collection(self) -> Collection:
+    def target(self) -> str | Path:
+        from retain.paths import database_target
+
+        return database_target(self.home)
+
+    def collection(self, *, read_only: bool = False) -> Collection:
+        """The collection, opened once. A command that only reads passes `read_only`: the
+        store is then opened read-only. A command that writes makes the day's backup first
+        (see storage/backup.py)."""
         if self._collection is None:
             from sqlalchemy.exc import SQLAlchemyError
 
             from retain.collection import Collection
-            from retain.paths import database_target
 
-            target = database_target(self.home)
+            target = self.target()
             try:
-                self._collection = Collection.open(target)
+                self._collection = Collection.open(target, read_only=read_only)
+            except CollectionError as error:
+                fail(str(error))
             except OSError as error:
                 fail(f"cannot open the data directory {self.home}: {error}")
             except SQLAlchemyError as error:
                 reason = getattr(error, "orig", None) or error
                 where = target if isinstance(target, Path) else "the database server"
                 fail(f"cannot open the store at {where}: {str(reason).splitlines()[0]}")
+            if not read_only and isinstance(target, Path):
+                self._daily_backup(target)
         return self._collection
+
+    @staticmethod
+    def _daily_backup(store: Path) -> None:
+        from retain.storage.backup import daily_backup
+
+        try:
+            daily_backup(store, now_utc())
+        except (CollectionError, OSError) as error:  # the store itself is still usable
+            echo(f"retain: no backup made today: {error}", err=True)
 
     def close(self) -> None:
         if self._collection is not None:
-            self._collection.close()
-            self._collection = None
+            collection, self._collection = self._collection, None
+            try:
+                collection.close()
+            except Exception as error:  # everything was committed before this
+                echo(f"retain: the store did not close cleanly: {error}", err=True)
 
 
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=RetainGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home",
     type=click.Path(file_okay=False),
@@ -73,6 +125,7 @@ pass_context = click.make_pass_decorator(Context)
 @click.pass_context
 def cli(ctx: click.Context, home: str | None) -> None:
     """retain: flashcards for real revision decks, scheduled with FSRS."""
+    replace_unencodable_std()
     ctx.obj = Context(home)
     ctx.call_on_close(ctx.obj.close)
 
@@ -109,14 +162,14 @@ def import_command(
         fail(str(error))
     if dry_run:
         if as_json:
-            click.echo(json.dumps(draft.to_json_dict(), ensure_ascii=False))
+            echo_json(draft.to_json_dict())
         else:
-            click.echo(f"{draft.title or '(no title)'} — {len(draft.notes)} cards ({draft.format})")
+            echo(f"{draft.title or '(no title)'} — {len(draft.notes)} cards ({draft.format})")
             for i, note in enumerate(draft.notes, 1):
-                click.echo(f"{i:3}. {note.question}")
+                echo(f"{i:3}. {note.question}")
                 for point in note.answer_points:
-                    click.echo(f"       - {point}")
-            click.echo("Dry run: nothing was stored.")
+                    echo(f"       - {point}")
+            echo("Dry run: nothing was stored.")
         return
     if not deck_name and not draft.title:
         deck_name = "Pasted cards" if file == "-" else Path(file).stem
@@ -125,20 +178,17 @@ def import_command(
     except CollectionError as error:
         fail(str(error))
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "deck": report.deck.name,
-                    "format": draft.format,
-                    "added": report.added,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                },
-                ensure_ascii=False,
-            )
+        echo_json(
+            {
+                "deck": report.deck.name,
+                "format": draft.format,
+                "added": report.added,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            }
         )
     else:
-        click.echo(
+        echo(
             f"Imported into “{report.deck.name}” ({draft.format}): {report.added} added, "
             f"{report.updated} updated, {report.unchanged} unchanged."
         )
@@ -215,12 +265,12 @@ def study(
 
     if not plain and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # The full screen needs a terminal; in a pipe or a script, plain lines do the job.
-        click.echo("retain: not a terminal, so studying with plain lines (--plain)", err=True)
+        echo("retain: not a terminal, so studying with plain lines (--plain)", err=True)
         plain = True
     col = ctx.collection()
     notice = ensure_sample_deck(col)
     if notice and plain:
-        click.echo(notice, err=True)
+        echo(notice, err=True)
     try:
         chosen = col.find_deck(deck) if deck else None
     except CollectionError as error:
@@ -235,7 +285,7 @@ def study(
 
     StudyApp(session, notice=notice).run()
     for line in session.summary.lines():
-        click.echo(line)
+        echo(line)
 
 
 @cli.command()
@@ -243,52 +293,141 @@ def study(
 @pass_context
 def decks(ctx: Context, as_json: bool) -> None:
     """Each deck with its counts of new, learning, due and total cards."""
-    counts = ctx.collection().deck_counts(now_utc())
+    counts = ctx.collection(read_only=True).deck_counts(now_utc())
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "id": c.deck.id, "name": c.deck.name, "new": c.new,
-                        "learning": c.learning, "due": c.due, "total": c.total,
-                    }
-                    for c in counts
-                ],
-                ensure_ascii=False,
-            )
+        echo_json(
+            [
+                {
+                    "id": c.deck.id, "name": c.deck.name, "new": c.new,
+                    "learning": c.learning, "due": c.due, "total": c.total,
+                }
+                for c in counts
+            ]
         )
         return
     if not counts:
-        click.echo("No decks yet. Import cards with: retain import FILE")
+        echo("No decks yet. Import cards with: retain import FILE")
         return
     width = max(len(c.deck.name) for c in counts)
-    click.echo(f"{'deck':<{width}}  {'new':>5} {'learn':>5} {'due':>5} {'total':>6}")
+    echo(f"{'deck':<{width}}  {'new':>5} {'learn':>5} {'due':>5} {'total':>6}")
     for c in counts:
-        click.echo(f"{c.deck.name:<{width}}  {c.new:>5} {c.learning:>5} {c.due:>5} {c.total:>6}")
+        echo(f"{c.deck.name:<{width}}  {c.new:>5} {c.learning:>5} {c.due:>5} {c.total:>6}")
 
 
 @cli.command()
-@click.option("--repair", is_flag=True, help="Rewrite card states that differ from the log.")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Rewrite card states that differ from the log; recover a damaged store.",
+)
 @pass_context
 def check(ctx: Context, repair: bool) -> None:
-    """Verify the store: integrity, and every card's state rebuilt from its review log."""
+    """Verify the store: SQLite's integrity check, then every card's state rebuilt from its
+    review log.
+
+    With --repair, a damaged store is first saved aside (in the backups folder) and what can
+    still be read is recovered into a fresh store; then every card state that differs from
+    the review log is rewritten from it.
+    """
+    from retain.storage.errors import StoreCorrupt
+    from retain.storage.repair import integrity_problems, recover
+
+    target = ctx.target()
+    path = target if isinstance(target, Path) else None
+    problems = integrity_problems(path) if path is not None else []
+    if path is not None:
+        for problem in problems:
+            echo(f"problem: database integrity: {problem}")
+        if not problems:
+            echo("Database integrity: ok.")
+    if problems and path is not None:
+        if not repair:
+            echo("The store is damaged: run `retain check --repair` to save a copy of it and "
+                 "recover what can be read.")
+            sys.exit(1)
+        for line in recover(path, now_utc()).lines():
+            echo(line)
+
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():
             end = "\n" if done == total else ""
             click.echo(f"\rChecking cards: {done:,} of {total:,}", err=True, nl=False)
             click.echo(end, err=True, nl=False)
 
-    report = ctx.collection().check(repair=repair, progress=progress)
+    try:
+        report = ctx.collection(read_only=not repair).check(repair=repair, progress=progress)
+    except StoreCorrupt as error:  # damage the integrity check did not see, found by reading
+        fail(str(error))
     for problem in report.problems:
-        click.echo(f"problem: {problem}")
-    click.echo(
+        echo(f"problem: {problem}")
+    echo(
         f"Checked {report.cards} cards and {report.reviews} reviews: "
         + ("all consistent." if report.ok else f"{len(report.problems)} problems.")
     )
     if report.repaired:
-        click.echo(f"Repaired {report.repaired} card states from the review log.")
+        echo(f"Repaired {report.repaired} card states from the review log.")
     if not report.ok and not report.repaired:
         sys.exit(1)
+
+
+def _store_file(ctx: Context) -> Path:
+    target = ctx.target()
+    if not isinstance(target, Path):
+        fail("backups are kept for the SQLite store; back a database server up with its own "
+             "tools (pg_dump)")
+    return target
+
+
+@cli.command()
+@pass_context
+def backup(ctx: Context) -> None:
+    """Back the store up now, into the backups folder of the data directory.
+
+    A backup is also made once a day when a command that writes runs; the newest 7 are
+    kept."""
+    from retain.storage.backup import backup_now
+
+    store = _store_file(ctx)
+    if not store.exists():
+        fail(f"there is no store at {store} yet")
+    echo(f"Backed up to {backup_now(store, now_utc())}")
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Restore without asking.")
+@pass_context
+def restore(ctx: Context, file: str | None, yes: bool) -> None:
+    """List the backups, or restore FILE (a path, or a name from the list).
+
+    The store as it is now is saved in the backups folder first."""
+    from retain.storage.backup import backup_folder, backups
+    from retain.storage.backup import restore as restore_store
+
+    store = _store_file(ctx)
+    if file is None:
+        found = backups(store)
+        if not found:
+            echo(f"No backups yet in {backup_folder(store)}. Make one with: retain backup")
+            return
+        echo(f"Backups in {backup_folder(store)}, newest first:")
+        for path in found:
+            echo(f"  {path.name}  {path.stat().st_size / 1e6:.1f} MB")
+        echo("Restore one with: retain restore NAME")
+        return
+    chosen = Path(file)
+    if not chosen.exists() and (backup_folder(store) / file).exists():
+        chosen = backup_folder(store) / file
+    if not chosen.is_file():
+        fail(f"no backup called {file} (see `retain restore` for the list)")
+    if not yes and not click.confirm(
+        f"Replace the store with {chosen.name}? The store as it is now is saved first."
+    ):
+        fail("nothing was restored")
+    aside = restore_store(store, chosen, now_utc())
+    echo(f"Restored {chosen.name}.")
+    if aside is not None:
+        echo(f"The store as it was is saved as {aside}.")
 
 
 @cli.command("config")
@@ -299,21 +438,21 @@ def config_command(ctx: Context, key: str | None, value: str | None) -> None:
     """Show the settings, or set KEY to VALUE (e.g. `retain config new_per_day 30`)."""
     from retain.collection import CollectionError
 
-    col = ctx.collection()
+    col = ctx.collection(read_only=value is None)
     if key is None:
         for name, current in sorted(col.settings.items()):
-            click.echo(f"{name} = {current}")
+            echo(f"{name} = {current}")
         return
     if value is None:
         if key not in col.settings:
             fail(f"unknown setting {key!r}")
-        click.echo(col.settings[key])
+        echo(col.settings[key])
         return
     try:
         col.set_setting(key, value)
     except CollectionError as error:
         fail(str(error))
-    click.echo(f"{key} = {col.settings[key]}")
+    echo(f"{key} = {col.settings[key]}")
 
 
 def _confirmed(question: str, yes: bool) -> bool:
@@ -489,7 +628,7 @@ def grade(jsonl: bool, semantic: bool | None) -> None:
             result["rating"] = suggest_rating(graded, request.duration_ms).label
         except ValueError as error:
             result = {"error": f"line {number}: {error}"}
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        out.write(json.dumps(result, ensure_ascii=False).translate(_JSON_CONTROLS) + "\n")
         out.flush()
 
 

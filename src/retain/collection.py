@@ -51,8 +51,11 @@ from retain.core.model import (
     SchedulingState,
     question_key,
 )
+from retain.errors import CollectionError as CollectionError
 from retain.storage import schema
-from retain.storage.engine import WRITE, migrate, open_engine
+from retain.storage.engine import WRITE, check_revision, is_read_only, migrate, store_location
+from retain.storage.errors import storage_errors
+from retain.storage.opening import open_store
 from retain.storage.prepared import Driver, PreparedStatements
 
 DEFAULT_NEW_PER_DAY = 20
@@ -187,10 +190,6 @@ def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
     return due.limit(limit), new.limit(limit), ahead.order_by(c.due, c.id).limit(limit)
 
 
-class CollectionError(Exception):
-    """A request the collection cannot carry out; the message says why."""
-
-
 @dataclass(frozen=True)
 class ImportReport:
     deck: Deck
@@ -315,7 +314,11 @@ class Collection:
 
     def __init__(self, engine: Engine, *, tz: tzinfo | None = None) -> None:
         self.engine = engine
-        migrate(engine)
+        self.location = store_location(engine)
+        if is_read_only(engine):
+            check_revision(engine)
+        else:
+            migrate(engine)
         self._prepared = PreparedStatements(engine)
         self._settings = self._load_settings()
         self.tz = tz if tz is not None else _local_timezone()
@@ -324,11 +327,18 @@ class Collection:
         self._config_id: int | None = None
 
     @classmethod
-    def open(cls, target: str | Path, *, tz: tzinfo | None = None) -> Collection:
-        """Open (and create or upgrade) the store at a SQLite path or a database URL."""
-        if "://" not in str(target):
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
-        return cls(open_engine(target), tz=tz)
+    def open(
+        cls, target: str | Path, *, tz: tzinfo | None = None, read_only: bool = False
+    ) -> Collection:
+        """Open (and create or upgrade) the store at a SQLite path or a database URL, once
+        a cheap check has found it sound. `read_only`: the caller only reads, so a SQLite
+        store is opened read-only (and works in a folder that cannot be written)."""
+        engine = open_store(target, read_only=read_only)
+        try:
+            return cls(engine, tz=tz)
+        except BaseException:
+            engine.dispose()
+            raise
 
     def close(self) -> None:
         self._prepared.close()
@@ -344,12 +354,16 @@ class Collection:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        with (
+            storage_errors(self.location),
+            self.engine.connect().execution_options(**{WRITE: True}) as conn,
+            conn.begin(),
+        ):
             yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
+        with storage_errors(self.location), self.engine.connect() as conn, conn.begin():
             yield conn
 
     # -- settings -----------------------------------------------------------------------

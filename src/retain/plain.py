@@ -20,6 +20,7 @@ from retain.core.model import Rating
 from retain.core.questions import Mode, Question
 from retain.core.scheduling import format_interval
 from retain.session import Outcome, StudySession
+from retain.terminal import safe_text
 
 LETTERS = string.ascii_lowercase
 
@@ -39,11 +40,13 @@ class PlainStudy:
         self.stdout = stdout
 
     def say(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        """Write a line. Everything printed passes `safe_text`: a deck's text never reaches
+        the terminal with an escape sequence in it."""
+        self.stdout.write(safe_text(text) + "\n")
         self.stdout.flush()
 
     def ask(self, prompt: str) -> str:
-        self.stdout.write(prompt)
+        self.stdout.write(safe_text(prompt))
         self.stdout.flush()
         line = self.stdin.readline()
         if not line:
@@ -63,15 +66,19 @@ class PlainStudy:
             f"Studying {name} ({session.mode} mode): {counts.due} due, {counts.new} new, "
             f"{counts.done_today} done today."
         )
+        status = 0
         try:
             while self.step():
                 pass
         except (_Quit, KeyboardInterrupt):  # every answer so far is already on disk
             pass
+        except CollectionError as error:  # the store failed: every answer before is on disk
+            self.say(f"Stopped: {error}")
+            status = 2
         self.say("")
         for line in session.summary.lines():
             self.say(line)
-        return 0
+        return status
 
     def progress(self) -> str:
         if self.session.mode == "learn":
@@ -229,9 +236,15 @@ class PlainStudy:
                 except ValueError as error:
                     self.say(str(error))
         duration = int((time.monotonic() - shown_at) * 1000)
-        result = self.session.answer(
-            item, rating, duration_ms=duration, outcome=outcome, overruled=overruled
-        )
+        while True:
+            try:
+                result = self.session.answer(
+                    item, rating, duration_ms=duration, outcome=outcome, overruled=overruled
+                )
+                break
+            except CollectionError as error:  # not on disk, so not acknowledged
+                self.say(f"Not recorded: {error}")
+                self.ask("Press Enter to try again (q to quit): ")
         due = result.card.schedule.due
         when = format_interval(due - self.session.clock()) if due else "-"
         self.say(f"Recorded: {rating.label} (card {item.card.id}) — next in {when}")
@@ -258,7 +271,12 @@ class PlainStudy:
                     break
                 self.say(f"Type a letter from a to {LETTERS[len(question.options) - 1]}.")
         seconds = time.monotonic() - started
-        results = self.session.answer_match(question, items, chosen, seconds=seconds)
+        try:
+            results = self.session.answer_match(question, items, chosen, seconds=seconds)
+        except CollectionError as error:
+            self.say(f"Not recorded: {error}")
+            self.ask("Press Enter for the next round (q to quit): ")
+            return True
         assert isinstance(question.answer, tuple)
         right = sum(1 for c, a in zip(chosen, question.answer, strict=True) if c == a)
         self.say(f"{right} of {len(items)} right in {seconds:.1f}s.")

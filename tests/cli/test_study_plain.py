@@ -377,5 +377,5 @@ def test_a_store_that_is_not_a_database_gets_a_message(home: Path) -> None:
     (home / "retain.sqlite3").write_bytes(b"this is not a database" * 100)
     result = retain(home, "decks")
     assert result.exit_code == 2
-    assert "cannot open the store" in result.stderr
-    assert "not a database" in result.stderr
+    assert "is damaged (it is not a SQLite database)" in result.stderr
+    assert "retain check --repair" in result.stderr

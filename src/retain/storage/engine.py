@@ -2,20 +2,35 @@
 
 SQLite runs in WAL mode with foreign keys on, a busy timeout, `synchronous=FULL` (a commit
 is on disk before it returns) and `BEGIN IMMEDIATE` for transactions that write, so that two
-processes never deadlock on a lock upgrade.
+processes never deadlock on a lock upgrade. A store that is only read (`read_only`) is
+opened with SQLite's `mode=ro`, so that it works in a folder, or from a file, that cannot be
+written.
+
+Migration is safe when several processes open a new store at once: it runs under a lock (a
+lock file next to a SQLite store, an advisory lock on PostgreSQL), and the schema version is
+read again once the lock is held.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import sqlite3
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 
+from retain.storage.errors import StoreReadOnly, storage_errors
 from retain.storage.schema import SCHEMA_REVISION
 
 WRITE = "retain_write"
+READ_ONLY = "retain_read_only"
+BUSY_TIMEOUT_S = 30
+MIGRATION_LOCK_ID = 0x7265_7461_696E  # "retain": the advisory lock a server's migration holds
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def database_url(target: str | Path) -> str:
@@ -30,29 +45,80 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{Path(value)}"
 
 
-def open_engine(target: str | Path) -> Engine:
+def open_engine(target: str | Path, *, read_only: bool = False) -> Engine:
+    """An engine for the store at `target`. `read_only` opens a SQLite file read-only (a
+    server database is opened the same either way)."""
     url = database_url(target)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
+        if read_only:
+            creator = functools.partial(_connect_read_only, Path(target))
+            engine = create_engine(url, creator=creator)
+            engine.update_execution_options(**{READ_ONLY: True})
+        else:
+            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+        _configure_sqlite(engine, read_only=read_only)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def is_read_only(engine: Engine) -> bool:
+    return bool(engine.get_execution_options().get(READ_ONLY))
+
+
+def store_location(engine: Engine) -> str | Path:
+    """Where the engine's store is, for messages: the SQLite file, or the server's URL
+    without its password."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return Path(engine.url.database)
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL store needs its shared-memory file, which a read-only
+    folder cannot hold once the last writer has gone: there, nothing can be writing to the
+    store either, so it is opened as immutable."""
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        connection.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.OperationalError:
+        if os.access(path.parent, os.W_OK) and folder_writable(path.parent):
+            raise
+        connection.close()
+        connection = sqlite3.connect(
+            uri + "&immutable=1", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
+        )
+    return connection
+
+
+def folder_writable(folder: Path) -> bool:
+    """Whether a file can be made in `folder` (os.access alone says yes to root, even on a
+    folder that is immutable)."""
+    probe = folder / f".retain-probe-{os.getpid()}"
+    try:
+        probe.touch()
+    except OSError:
+        return False
+    probe.unlink(missing_ok=True)
+    return True
+
+
+def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own transaction handling is switched off: SQLAlchemy's
         # "begin" event below emits BEGIN itself, IMMEDIATE when the work writes.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB: a large collection stays in memory
-        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: a large collection stays in memory
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -68,14 +134,58 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         try:
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-        except Exception:  # no table yet: a new database
+        except Exception as error:  # no table yet: a new database
+            if "alembic_version" not in str(error):
+                raise
             return None
     return None if row is None else str(row[0])
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to `revision` (the newest by default). Cheap when it is there
-    already: alembic is imported only when there is work to do."""
+    already: alembic is imported only when there is work to do. Several processes may call
+    this at once on a new store: one migrates, the others wait and find it done."""
+    location = store_location(engine)
+    with storage_errors(location):
+        if revision == "head" and current_revision(engine) == SCHEMA_REVISION:
+            return
+        if engine.dialect.name == "sqlite":
+            with _lock_file(Path(location)):
+                _upgrade(engine, revision)
+        else:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+                conn.commit()
+                try:
+                    _upgrade(engine, revision)
+                finally:
+                    conn.execute(
+                        text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID}
+                    )
+                    conn.commit()
+
+
+def check_revision(engine: Engine) -> None:
+    """For a store opened read-only: refuse one whose schema is not the newest, since it
+    cannot be migrated."""
+    with storage_errors(store_location(engine)):
+        found = current_revision(engine)
+    if found != SCHEMA_REVISION:
+        raise StoreReadOnly(
+            f"the store at {store_location(engine)} needs an upgrade (schema {found or 'none'}, "
+            f"this retain uses {SCHEMA_REVISION}) and cannot be written: make its folder "
+            "writable and run any retain command once."
+        )
+
+
+def _lock_file(database: Path) -> Any:
+    from filelock import FileLock
+
+    return FileLock(str(database) + ".lock", timeout=BUSY_TIMEOUT_S * 4)
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
+    # Read again under the lock: another process may have migrated while this one waited.
     if revision == "head" and current_revision(engine) == SCHEMA_REVISION:
         return
     from alembic import command
@@ -94,3 +204,27 @@ def alembic_config() -> Any:
     config = Config()
     config.set_main_option("script_location", "retain.storage:migrations")
     return config
+
+
+def header_problem(path: Path) -> str | None:
+    """What is wrong with a SQLite file's header, read without opening it as a database;
+    None when it looks like a store (or the file does not exist yet, or is empty)."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(100)
+            size = os.fstat(file.fileno()).st_size
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        return f"cannot be read: {error.strerror}"
+    if not header:
+        return None
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        return "it is not a SQLite database"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return "its header names an impossible page size"
+    if size % page_size:
+        return "its size is not a whole number of pages: it was cut short or overwritten"
+    return None

@@ -19,6 +19,9 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
 
+from retain.storage.engine import store_location
+from retain.storage.errors import storage_errors
+
 
 class Prepared:
     """One statement compiled for one dialect: its SQL text and how to lay out parameters."""
@@ -84,6 +87,7 @@ class PreparedStatements:
         self.engine = engine
         self._cache: dict[int, Prepared] = {}
         self._sqlite = engine.dialect.name == "sqlite"
+        self._location = store_location(engine)
         # SQLite runs one writer at a time anyway, so the study path keeps one connection of
         # its own (taken from the pool on first use) instead of checking one out per call;
         # the lock lets threads share it. A server database checks out a pooled connection
@@ -103,21 +107,22 @@ class PreparedStatements:
     def transaction(self, *, write: bool) -> Iterator[Driver]:
         """One transaction on a driver connection: committed when the block ends, rolled
         back if it raises. On SQLite a writing transaction takes the write lock at once
-        (BEGIN IMMEDIATE)."""
-        if not self._sqlite:
-            connection = self.engine.raw_connection()
-            try:
-                yield from self._run(connection, connection.cursor(), None)
-            finally:
-                connection.close()
-            return
-        with self._lock:
-            if self._own is None:
-                self._own = self.engine.raw_connection()
-                self._own_cursor = self._own.cursor()
-            yield from self._run(
-                self._own, self._own_cursor, "BEGIN IMMEDIATE" if write else "BEGIN"
-            )
+        (BEGIN IMMEDIATE). A storage error comes out as a `StorageError` (storage/errors.py)."""
+        with storage_errors(self._location):
+            if not self._sqlite:
+                connection = self.engine.raw_connection()
+                try:
+                    yield from self._run(connection, connection.cursor(), None)
+                finally:
+                    connection.close()
+                return
+            with self._lock:
+                if self._own is None:
+                    self._own = self.engine.raw_connection()
+                    self._own_cursor = self._own.cursor()
+                yield from self._run(
+                    self._own, self._own_cursor, "BEGIN IMMEDIATE" if write else "BEGIN"
+                )
 
     def _run(self, connection: Any, cursor: Any, begin: str | None) -> Iterator[Driver]:
         try:

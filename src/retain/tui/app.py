@@ -272,7 +272,7 @@ class StudyApp(App[None]):
     async def on_mount(self) -> None:
         self.sub_title = self._deck_name()
         if self.notice:
-            self.notify(self.notice, timeout=10)
+            self.notify(self.notice, timeout=10, markup=False)
         await self._show_next()
 
     # -- showing ------------------------------------------------------------------------
@@ -593,8 +593,12 @@ class StudyApp(App[None]):
                 self.item, rating, duration_ms=duration_ms, outcome=self.outcome,
                 overruled=overruled,
             )
-        except CollectionError as error:
-            self.notify(str(error), title="Not recorded", severity="error")
+        except CollectionError as error:  # not on disk: the card stays, to rate again or quit
+            self.notify(
+                f"{error}\nRate again to retry, or press q to quit.", title="Not recorded",
+                severity="error", markup=False, timeout=30,
+            )
+            return
         await self._show_next()
 
     def action_close(self) -> None:
@@ -728,7 +732,7 @@ class StudyApp(App[None]):
         try:
             self.session.answer_match(question, items, self.chosen, seconds=seconds)
         except CollectionError as error:
-            self.notify(str(error), title="Not recorded", severity="error")
+            self.notify(str(error), title="Not recorded", severity="error", markup=False)
         assert isinstance(question.answer, tuple)
         wrong = [i for i, (c, a) in enumerate(zip(self.chosen, question.answer, strict=True))
                  if c != a]

@@ -1,0 +1,8 @@
+"""The error every interface shows as a message: a request the collection cannot carry out."""
+
+from __future__ import annotations
+
+
+class CollectionError(Exception):
+    """A request the collection cannot carry out; the message says why, in words a person
+    understands."""
