@@ -446,7 +446,7 @@ def config_command(ctx: Context, key: str | None, value: str | None) -> None:
     if value is None:
         if key not in col.settings:
             fail(f"unknown setting {key!r}")
-        echo(col.settings[key])
+        echo(str(col.settings[key]))
         return
     try:
         col.set_setting(key, value)

@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import urllib.parse
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from retain.storage.engine import BUSY_TIMEOUT_S, header_problem
+from retain.storage.engine import BUSY_TIMEOUT_S, connect_read_only, header_problem
 from retain.storage.errors import StorageError, StoreUnavailable, corrupt, storage_errors
 
 BACKUP_FOLDER = "backups"
@@ -31,17 +30,13 @@ def backup_folder(store: Path) -> Path:
     return store.parent / BACKUP_FOLDER
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
-    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
-
 
 def backup_to(source: Path, destination: Path) -> None:
     """Copy the store at `source` to the file `destination` (replaced whole, or left
     alone if the copy fails)."""
     partial = destination.with_name(destination.name + ".partial")
     partial.unlink(missing_ok=True)
-    src = _connect_read_only(source)
+    src = connect_read_only(source)
     try:
         dst = sqlite3.connect(partial)
         try:
@@ -99,21 +94,26 @@ def daily_backup(store: Path, now: datetime, *, keep: int = KEEP) -> Path | None
     return backup_now(store, now, keep=keep)
 
 
-def save_aside(store: Path, now: datetime, label: str) -> Path:
-    """A copy of the store's files as they are (damaged or not) in the backup folder,
-    named `retain-LABEL-<time>.sqlite3` so that it is never pruned as a daily backup."""
+def save_aside(store: Path, now: datetime, label: str, *, exact: bool = False) -> Path:
+    """A copy of the store in the backup folder, named `retain-LABEL-<time>.sqlite3` so
+    that it is never pruned as a daily backup. `exact`: the files byte for byte (with the
+    write-ahead log), as a damaged store is kept; otherwise through the backup API, or byte
+    for byte if the store is too damaged for it."""
     folder = backup_folder(store)
     with storage_errors(folder):
         folder.mkdir(parents=True, exist_ok=True)
         aside = folder / f"{_PREFIX}{label}-{now.astimezone(UTC).strftime(_STAMP)}{_SUFFIX}"
-        try:
-            backup_to(store, aside)
-        except sqlite3.DatabaseError:  # too damaged for the backup API: the bytes as they are
-            shutil.copyfile(store, aside)
-            for extra in ("-wal", "-shm"):
-                side = Path(str(store) + extra)
-                if side.exists():
-                    shutil.copyfile(side, Path(str(aside) + extra))
+        if not exact:
+            try:
+                backup_to(store, aside)
+                return aside
+            except sqlite3.DatabaseError:
+                pass
+        shutil.copyfile(store, aside)
+        for extra in ("-wal", "-shm"):
+            side = Path(str(store) + extra)
+            if side.exists():
+                shutil.copyfile(side, Path(str(aside) + extra))
     return aside
 
 
@@ -126,7 +126,7 @@ def check_backup(path: Path) -> None:
         problem = "it is empty"
     if problem is None:
         try:
-            db = _connect_read_only(path)
+            db = connect_read_only(path)
             try:
                 result = db.execute("PRAGMA quick_check").fetchall()
             finally:
@@ -146,7 +146,7 @@ def restore(store: Path, backup: Path, now: datetime) -> Path | None:
     check_backup(backup)
     aside = save_aside(store, now, "before-restore") if store.exists() else None
     with storage_errors(store):
-        src = _connect_read_only(backup)
+        src = connect_read_only(backup)
         try:
             dst = sqlite3.connect(store, timeout=BUSY_TIMEOUT_S)
             try:

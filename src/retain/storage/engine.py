@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 
-from retain.storage.errors import StoreReadOnly, storage_errors
+from retain.storage.errors import StoreReadOnly, folder_writable, storage_errors
 from retain.storage.schema import SCHEMA_REVISION
 
 WRITE = "retain_write"
@@ -51,7 +51,7 @@ def open_engine(target: str | Path, *, read_only: bool = False) -> Engine:
     url = database_url(target)
     if url.startswith("sqlite"):
         if read_only:
-            creator = functools.partial(_connect_read_only, Path(target))
+            creator = functools.partial(connect_read_only, Path(target))
             engine = create_engine(url, creator=creator)
             engine.update_execution_options(**{READ_ONLY: True})
         else:
@@ -74,34 +74,22 @@ def store_location(engine: Engine) -> str | Path:
     return engine.url.render_as_string(hide_password=True)
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """A read-only connection. A WAL store needs its shared-memory file, which a read-only
-    folder cannot hold once the last writer has gone: there, nothing can be writing to the
-    store either, so it is opened as immutable."""
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only driver connection to a SQLite file. A WAL store needs its shared-memory
+    file, which a read-only folder cannot hold once the last writer has gone: there,
+    nothing can be writing to the store either, so it is opened as immutable."""
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
     connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     try:
         connection.execute("PRAGMA schema_version").fetchone()
     except sqlite3.OperationalError:
-        if os.access(path.parent, os.W_OK) and folder_writable(path.parent):
+        if folder_writable(path.parent):
             raise
         connection.close()
         connection = sqlite3.connect(
             uri + "&immutable=1", uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False
         )
     return connection
-
-
-def folder_writable(folder: Path) -> bool:
-    """Whether a file can be made in `folder` (os.access alone says yes to root, even on a
-    folder that is immutable)."""
-    probe = folder / f".retain-probe-{os.getpid()}"
-    try:
-        probe.touch()
-    except OSError:
-        return False
-    probe.unlink(missing_ok=True)
-    return True
 
 
 def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:

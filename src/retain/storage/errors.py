@@ -10,6 +10,7 @@ message and none shows a traceback.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,6 +152,9 @@ def _sqlite(error: sqlite3.Error, target: str | Path | None) -> StorageError:
         # that fails means an index or a table no longer says what was written.
         return corrupt(target, _first_line(error))
     if primary == _SQLITE_CANTOPEN:
+        if target is not None and "://" not in str(target):
+            if not folder_writable(Path(target).parent) and Path(target).exists():
+                return read_only(target)  # the store's -wal and -shm files cannot be made
         return StoreUnavailable(
             f"cannot open {_where(target)}: the file or its folder cannot be read or created"
         )
@@ -160,6 +164,20 @@ def _sqlite(error: sqlite3.Error, target: str | Path | None) -> StorageError:
             "check the disk. Nothing already stored was lost."
         )
     return StoreUnavailable(f"{_where(target)} failed: {_first_line(error)}")
+
+
+def folder_writable(folder: Path) -> bool:
+    """Whether a file can be made in `folder` (os.access alone says yes to root, even on a
+    folder that is immutable)."""
+    if not os.access(folder, os.W_OK):
+        return False
+    probe = folder / f".retain-probe-{os.getpid()}"
+    try:
+        probe.touch()
+    except OSError:
+        return False
+    probe.unlink(missing_ok=True)
+    return True
 
 
 def _postgres(

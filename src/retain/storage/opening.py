@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from retain.storage.engine import current_revision, folder_writable, header_problem, open_engine
-from retain.storage.errors import corrupt, storage_errors
+from retain.storage.engine import current_revision, header_problem, open_engine
+from retain.storage.errors import corrupt, folder_writable, storage_errors
 from retain.storage.schema import SCHEMA_REVISION
 
 QUICK_CHECK_LIMIT = 128 * 1024 * 1024

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from retain.storage.backup import save_aside
-from retain.storage.engine import header_problem, migrate, open_engine
-from retain.storage.errors import storage_errors
+from retain.storage.engine import connect_read_only, header_problem, migrate, open_engine
+from retain.storage.errors import StoreCorrupt, storage_errors, translate
 from retain.storage.schema import metadata
 
 _BATCH = 500
@@ -54,10 +53,6 @@ class Recovery:
         return lines
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
-    return sqlite3.connect(uri, uri=True, timeout=30)
-
 
 def integrity_problems(path: Path, *, limit: int = 20) -> list[str]:
     """SQLite's `PRAGMA integrity_check` of the file, as lines; empty when it is sound.
@@ -68,13 +63,16 @@ def integrity_problems(path: Path, *, limit: int = 20) -> list[str]:
     if not path.exists():
         return []
     try:
-        db = _connect_read_only(path)
+        db = connect_read_only(path)
         try:
             rows = db.execute(f"PRAGMA integrity_check({int(limit)})").fetchall()
         finally:
             db.close()
     except sqlite3.Error as error:
-        return [str(error)]
+        translated = translate(error, path)
+        if translated is None or isinstance(translated, StoreCorrupt):
+            return [str(error)]
+        raise translated from error  # not damage: busy, or cannot be opened
     found = [str(row[0]) for row in rows]
     return [] if found == ["ok"] else found
 
@@ -83,7 +81,7 @@ def recover(path: Path, now: datetime) -> Recovery:
     """Save the damaged store aside, copy what can be read into a fresh store, and put the
     fresh store in its place."""
     with storage_errors(path):
-        recovery = Recovery(save_aside(path, now, "damaged"))
+        recovery = Recovery(save_aside(path, now, "damaged", exact=True))
         fresh = path.with_name(path.name + ".recovering")
         _remove_store(fresh)
         engine = open_engine(fresh)
@@ -91,7 +89,7 @@ def recover(path: Path, now: datetime) -> Recovery:
             migrate(engine)
         finally:
             engine.dispose()
-        source = _connect_read_only(path)
+        source = connect_read_only(path)
         target = sqlite3.connect(fresh, isolation_level=None)
         try:
             target.execute("PRAGMA foreign_keys=OFF")

@@ -47,6 +47,7 @@ from retain.core.model import Note, Rating
 from retain.core.questions import Mode, Question
 from retain.core.scheduling import format_interval
 from retain.session import Outcome, StudySession
+from retain.terminal import safe_text
 
 RATING_KEYS: dict[Rating, str] = {r: str(r.value) for r in Rating}
 LETTERS = string.ascii_lowercase
@@ -105,7 +106,7 @@ class OptionButton(Button, can_focus=False):
     (Enter stays free for accepting the rating)."""
 
     def __init__(self, label: str, value: int, *, id: str, classes: str = "") -> None:
-        super().__init__(Content(label), id=id, classes=classes, compact=True)
+        super().__init__(Content(safe_text(label)), id=id, classes=classes, compact=True)
         self.value = value
 
 
@@ -168,7 +169,7 @@ def _points(lines: Iterable[str]) -> list[Widget]:
     return [
         Horizontal(
             Static("•", classes="bullet"),
-            Static(line, classes="point-text", markup=False),
+            Static(safe_text(line), classes="point-text", markup=False),
             classes="point",
         )
         for line in lines
@@ -267,7 +268,7 @@ class StudyApp(App[None]):
 
     def _deck_name(self) -> str:
         deck = self.session.deck
-        return deck.name if deck is not None else "All decks"
+        return safe_text(deck.name) if deck is not None else "All decks"
 
     async def on_mount(self) -> None:
         self.sub_title = self._deck_name()
@@ -368,8 +369,8 @@ class StudyApp(App[None]):
             {Mode.TYPE: "Type the answer", Mode.CHOICE: "Choose the right answer",
              Mode.CLOZE: "Fill in the blank"}.get(question.mode, "")
         )
-        self.query_one("#question", Static).update(question.prompt)
-        self.query_one("#statement", Static).update(question.statement or "")
+        self.query_one("#question", Static).update(safe_text(question.prompt))
+        self.query_one("#statement", Static).update(safe_text(question.statement or ""))
         options = self.query_one("#options", Vertical)
         await options.remove_children()
         if question.mode in (Mode.CHOICE, Mode.TRUE_FALSE):
@@ -427,7 +428,8 @@ class StudyApp(App[None]):
         widgets: list[Widget] = []
         if question.mode in (Mode.TYPE, Mode.CLOZE):
             widgets.append(Static(
-                f"Your answer: {outcome.response or '(nothing)'}", id="response", markup=False
+                safe_text(f"Your answer: {outcome.response or '(nothing)'}"), id="response",
+                markup=False,
             ))
         if outcome.grade is not None:
             widgets += self._grade_widgets(outcome.grade, outcome.rating)
@@ -436,7 +438,7 @@ class StudyApp(App[None]):
         else:
             widgets.append(Static("Not quite.", id="verdict", classes="verdict wrong"))
             widgets.append(Static(
-                f"The answer is: {self._right_answer(question)}", id="right-answer",
+                safe_text(f"The answer is: {self._right_answer(question)}"), id="right-answer",
                 markup=False,
             ))
         await feedback.mount_all(widgets)
@@ -470,7 +472,7 @@ class StudyApp(App[None]):
             state = "covered" if point.covered else "missed"
             widgets.append(Horizontal(
                 Static(mark, classes="mark"),
-                Static(line, classes="graded-text", markup=False),
+                Static(safe_text(line), classes="graded-text", markup=False),
                 classes=f"graded-point {state}",
             ))
         if grade.contradiction:
@@ -688,7 +690,7 @@ class StudyApp(App[None]):
                 text = self._match[0].pairs[button.value][0]
                 arrow = f"  → {LETTERS[paired]}" if paired is not None else ""
                 marker = "▸ " if button.value == self.selected else "  "
-                button.label = Content(f"{marker}{button.value + 1}.  {text}{arrow}")
+                button.label = Content(safe_text(f"{marker}{button.value + 1}.  {text}{arrow}"))
         used = {c for c in self.chosen if c is not None}
         for button in self.query(".right").results(OptionButton):
             button.set_class(button.value in used, "paired")
@@ -744,7 +746,10 @@ class StudyApp(App[None]):
         for index in wrong:
             left, answer = question.pairs[index]
             widgets.append(
-                Static(f"✗ {index + 1}. {left} → {answer}", classes="wrong-pair", markup=False)
+                Static(
+                    safe_text(f"✗ {index + 1}. {left} → {answer}"), classes="wrong-pair",
+                    markup=False,
+                )
             )
         for button in self.query(".left").results(OptionButton):
             button.set_class(button.value in wrong, "wrong")
