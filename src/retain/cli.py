@@ -283,9 +283,12 @@ def study(
         sys.exit(run_plain(session, sys.stdin, sys.stdout))
     from retain.tui.app import StudyApp
 
-    StudyApp(session, notice=notice).run()
+    app = StudyApp(session, notice=notice)
+    app.run()
     for line in session.summary.lines():
         echo(line)
+    if app.failure is not None:
+        fail(app.failure)
 
 
 @cli.command()

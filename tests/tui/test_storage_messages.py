@@ -3,8 +3,10 @@ written is not acknowledged and the screen says so; deck text is shown as writte
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from retain.collection import Collection
@@ -79,3 +81,36 @@ async def test_escape_sequences_in_a_card_never_reach_the_screen(
         )
         assert "What is this?" in screen and "a point" in screen
         assert not any(ch in screen for ch in "\x1b\x07\x9b")
+
+
+async def test_a_store_that_fails_mid_session_ends_it_with_the_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retain.storage.errors import corrupt
+
+    path = tmp_path / "retain.sqlite3"
+    with Collection.open(path) as col:
+        col.import_deck(make_draft(3), now=NOW)
+        session = StudySession(col, clock=Clock(NOW), mode="flip")
+        app = StudyApp(session)
+        async with app.run_test() as pilot:
+            await pilot.press("space", "3")
+            await pilot.pause()
+            assert col.review_count() == 1
+
+            def damaged(*_args: object, **_kwargs: object) -> None:
+                raise corrupt(path, "database disk image is malformed")
+
+            monkeypatch.setattr(session, "next", damaged)
+            await pilot.press("space")
+            await pilot.pause()
+            # Rated: recorded, but the next card cannot be read, and the app exits (so the
+            # key is not sent through the pilot, which would wait for the screen).
+            app.call_later(app.action_rate, 3)
+            for _ in range(10_000):
+                if app.failure is not None:
+                    break
+                await asyncio.sleep(0)
+        assert app.failure is not None and "retain check --repair" in app.failure
+        assert app.return_code == 2
+        assert col.review_count() == 2

@@ -218,6 +218,8 @@ class StudyApp(App[None]):
         super().__init__()
         self.session = session
         self.notice = notice
+        self.failure: str | None = None
+        """Why the session stopped, when the store failed (a `CollectionError`)."""
         self._timer = timer
         self.phase = Phase.QUESTION
         self.item: StudyItem | None = None
@@ -602,6 +604,16 @@ class StudyApp(App[None]):
             )
             return
         await self._show_next()
+
+    def _handle_exception(self, error: Exception) -> None:
+        # A store that fails mid-session (damaged, unreadable) ends the session with its
+        # message, which the command prints once the screen is closed; every answer
+        # acknowledged before is on disk.
+        if isinstance(error, CollectionError):
+            self.failure = str(error)
+            self.exit(return_code=2)
+            return
+        super()._handle_exception(error)
 
     def action_close(self) -> None:
         self.exit()
