@@ -423,8 +423,8 @@ def restore(ctx: Context, file: str | None, yes: bool) -> None:
         chosen = backup_folder(store) / file
     if not chosen.is_file():
         fail(f"no backup called {file} (see `retain restore` for the list)")
-    if not yes and not click.confirm(
-        f"Replace the store with {chosen.name}? The store as it is now is saved first."
+    if not _confirmed(
+        f"Replace the store with {chosen.name}? The store as it is now is saved first.", yes
     ):
         fail("nothing was restored")
     aside = restore_store(store, chosen, now_utc())
@@ -463,9 +463,9 @@ def _confirmed(question: str, yes: bool) -> bool:
     if yes:
         return True
     try:
-        return click.confirm(question, default=False)
+        return click.confirm(safe_text(question), default=False)
     except click.Abort:
-        click.echo()
+        echo()
         return False
 
 
@@ -521,7 +521,7 @@ def edit(ctx: Context, deck: str, yes: bool) -> None:
     edited = path.read_text(encoding="utf-8", errors="replace")
     if edited == original:
         path.unlink(missing_ok=True)
-        click.echo(f"No changes to “{chosen.name}”.")
+        echo(f"No changes to “{chosen.name}”.")
         return
     try:
         draft = text_format.read_text(edited, source=str(path))
@@ -530,23 +530,23 @@ def edit(ctx: Context, deck: str, yes: bool) -> None:
         fail(f"{error}\nNothing was changed. {kept}")
     if not plan.changes_anything:
         path.unlink(missing_ok=True)
-        click.echo(f"No changes to “{chosen.name}”.")
+        echo(f"No changes to “{chosen.name}”.")
         return
     if plan.removed:
-        click.echo(f"These {len(plan.removed)} cards are no longer in the text:")
+        echo(f"These {len(plan.removed)} cards are no longer in the text:")
         for note in plan.removed[:10]:
-            click.echo(f"  - {note.question}")
+            echo(f"  - {note.question}")
         if len(plan.removed) > 10:
-            click.echo(f"  ... and {len(plan.removed) - 10} more")
+            echo(f"  ... and {len(plan.removed) - 10} more")
         if not _confirmed("Delete them, with their review history?", yes):
-            click.echo(f"Nothing was changed. {kept}")
+            echo(f"Nothing was changed. {kept}")
             sys.exit(1)
     try:
         report = col.apply_deck_edit(plan, now=now_utc())
     except CollectionError as error:
         fail(f"{error}\n{kept}")
     path.unlink(missing_ok=True)
-    click.echo(
+    echo(
         f"Edited “{report.deck.name}”: {report.added} added, {report.updated} updated, "
         f"{len(plan.removed)} deleted, {report.unchanged} unchanged."
     )
@@ -565,10 +565,10 @@ def delete(ctx: Context, deck: str, yes: bool) -> None:
     if not _confirmed(
         f"Delete the deck “{chosen.name}” with its {cards} and their review history?", yes
     ):
-        click.echo("Nothing was deleted.")
+        echo("Nothing was deleted.")
         sys.exit(1)
     removed = col.delete_deck(chosen)
-    click.echo(f"Deleted “{chosen.name}” and its {removed} card{'s' if removed != 1 else ''}.")
+    echo(f"Deleted “{chosen.name}” and its {removed} card{'s' if removed != 1 else ''}.")
 
 
 @cli.command()
@@ -583,13 +583,13 @@ def rename(ctx: Context, deck: str, new_name: str, yes: bool) -> None:
     col = ctx.collection()
     chosen = _deck(col, deck)
     if not _confirmed(f"Rename “{chosen.name}” to “{new_name.strip()}”?", yes):
-        click.echo("Nothing was renamed.")
+        echo("Nothing was renamed.")
         sys.exit(1)
     try:
         renamed = col.rename_deck(chosen, new_name)
     except CollectionError as error:
         fail(str(error))
-    click.echo(f"Renamed “{chosen.name}” to “{renamed.name}”.")
+    echo(f"Renamed “{chosen.name}” to “{renamed.name}”.")
 
 
 MAX_GRADE_LINE_BYTES = 1_000_000

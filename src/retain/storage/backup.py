@@ -75,7 +75,9 @@ def backup_now(store: Path, now: datetime, *, keep: int = KEEP) -> Path:
     folder = backup_folder(store)
     with storage_errors(folder):
         folder.mkdir(parents=True, exist_ok=True)
-        destination = folder / f"{_PREFIX}{now.astimezone(UTC).strftime(_STAMP)}{_SUFFIX}"
+        moment = now.astimezone(UTC).replace(microsecond=0)
+        while (destination := folder / f"{_PREFIX}{moment.strftime(_STAMP)}{_SUFFIX}").exists():
+            moment += timedelta(seconds=1)  # two backups within a second keep both
         backup_to(store, destination)
         for old in backups(store)[keep:]:
             old.unlink(missing_ok=True)
