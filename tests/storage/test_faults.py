@@ -230,3 +230,50 @@ def test_postgres_read_only_and_unreachable_are_messages(postgres_url: str) -> N
     unreachable = "postgresql://nobody@127.0.0.1:1/none"
     with pytest.raises(CollectionError, match="cannot reach the database server"):
         Collection.open(unreachable)
+
+
+def test_a_read_only_store_that_needs_an_upgrade_is_refused_with_a_message(
+    tmp_path: Path,
+) -> None:
+    from retain.storage.engine import current_revision, migrate, open_engine
+    from retain.storage.schema import SCHEMA_REVISION
+    from tests.storage.faults import remount_read_only, tmpfs
+
+    with tmpfs(tmp_path / "ro", "4m") as mounted:
+        if mounted is None and os.geteuid() == 0:
+            pytest.skip("cannot make a read-only folder here as root")
+        folder = tmp_path / "ro"
+        path = folder / "retain.sqlite3"
+        engine = open_engine(path)
+        migrate(engine, "0001")
+        engine.dispose()
+        if mounted is not None:
+            assert remount_read_only(mounted)
+        else:
+            folder.chmod(0o555)
+        try:
+            with pytest.raises(StoreReadOnly, match="needs an upgrade") as caught:
+                Collection.open(path, read_only=True)
+            assert "cannot be written" in str(caught.value)
+        finally:
+            if mounted is None:
+                folder.chmod(0o755)
+        engine = open_engine(path, read_only=True)
+        assert current_revision(engine) == "0001"  # untouched
+        engine.dispose()
+    assert SCHEMA_REVISION != "0001"
+
+
+def test_an_old_store_that_can_be_written_is_upgraded_by_a_command_that_reads(
+    tmp_path: Path,
+) -> None:
+    from retain.storage.engine import current_revision, migrate, open_engine
+    from retain.storage.schema import SCHEMA_REVISION
+
+    path = tmp_path / "retain.sqlite3"
+    engine = open_engine(path)
+    migrate(engine, "0001")
+    engine.dispose()
+    with Collection.open(path, tz=UTC, read_only=True) as col:
+        assert col.decks() == []
+        assert current_revision(col.engine) == SCHEMA_REVISION
