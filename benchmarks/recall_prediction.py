@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/recall_prediction.py [CSV] [--day-start-hour H] [--utc-offset HOURS]
 
-The log (default ``../shared/data/reviews/fsrs-review-log-12k.csv`` from the repository root;
+The log (default ``reviews/fsrs-review-log-12k.csv`` in ``$RETAIN_DATA``, else in
+``../shared/data`` from the repository root;
 columns ``card_id,review_rating,review_time,review_duration``) is replayed in time order
 through ``retain.core.scheduling.review`` with the default FSRS-6 parameters. Before every
 review that falls on a later calendar day than the card's previous review, the predicted
@@ -48,6 +49,7 @@ from pathlib import Path
 
 import fsrs
 
+from _common import data_dir
 from retain.core.model import Rating, SchedulingState
 from retain.core.scheduling import (
     SchedulerConfig,
@@ -56,8 +58,7 @@ from retain.core.scheduling import (
     review,
 )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_LOG = REPO_ROOT.parent / "shared" / "data" / "reviews" / "fsrs-review-log-12k.csv"
+DEFAULT_LOG = data_dir() / "reviews" / "fsrs-review-log-12k.csv"
 EPSILON = 1e-15
 
 
