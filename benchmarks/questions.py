@@ -2,117 +2,133 @@
 the options of a choice question are, and how long building a question takes.
 
     .venv/bin/python benchmarks/questions.py [--sizes 15,1000,5000] [--seeds 50]
+    .venv/bin/python benchmarks/questions.py --smoke      # small decks, a few seeds
+
+Questions are asked the way the study screens ask them: through a `StudySession` on a
+`Collection` (a SQLite file in a temporary directory). The sample deck is the one that ships
+with retain; the larger decks are generated revision cards (see `_common.generate_cards`),
+imported as pasted text.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
-import sys
+import tempfile
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
+from _common import generate_cards, progress, write_pasted_text
+from retain.collection import Collection, StudyItem
 from retain.core.kinds import Lexicon, classify_point
-from retain.core.model import DeckId, Note, NoteId
-from retain.core.questions import Mode, QuestionUnavailable, _analyse, build_question
+from retain.core.model import Deck
+from retain.core.questions import Mode
+from retain.formats import read_path
+from retain.paths import sample_deck_path
+from retain.session import StudySession
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "tests" / "core" / "unit1-stalin-flashcards.expected.json"
-
-
-def sample_deck() -> list[Note]:
-    cards = json.loads(SAMPLE.read_text(encoding="utf-8"))["cards"]
-    return [
-        Note(NoteId(i + 1), DeckId(1), c["question"], tuple(c["answer_points"]))
-        for i, c in enumerate(cards)
-    ]
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+TIMED_MODES = ("choice", "truefalse", "cloze", "match", "auto")
+QUALITY_MODES = ("choice", "truefalse", "cloze", "match", "type")
 
 
-def synthetic_deck(size: int, seed: int = 7) -> list[Note]:
-    """Cards made of the sample deck's words, dates and names, shuffled into new sentences."""
-    rng = random.Random(seed)
-    words = " ".join(p for n in sample_deck() for p in n.answer_points).split()
-    notes = []
-    for i in range(size):
-        kind = i % 4
-        if kind == 0:
-            points: tuple[str, ...] = (f"{rng.randint(1, 28)} March {rng.randint(1800, 2000)}",)
-            question = f"When did event {i} happen?"
-        elif kind == 1:
-            points = (f"{rng.randint(2, 99)}%",)
-            question = f"What share of group {i} voted?"
-        else:
-            points = tuple(
-                " ".join(rng.choice(words) for _ in range(rng.randint(4, 20))) + "."
-                for _ in range(rng.randint(1, 4))
-            )
-            question = f"Why did {rng.choice(words)} {rng.choice(words)} ({i})?"
-        notes.append(Note(NoteId(i + 1), DeckId(1), question, points))
-    return notes
+def import_deck(col: Collection, path: Path, name: str | None = None) -> Deck:
+    return col.import_deck(read_path(path), now=NOW, deck_name=name).deck
 
 
-def quality(seeds: int) -> None:
-    deck = sample_deck()
+def cards_of(col: Collection, deck: Deck, count: int) -> list[StudyItem]:
+    """The deck's cards (all new), in order."""
+    return col.next_cards(NOW, deck, limit=count)
+
+
+def session(col: Collection, deck: Deck, mode: str, seed: int) -> StudySession:
+    return StudySession(col, deck, clock=lambda: NOW, rng=random.Random(seed), mode=mode)
+
+
+def quality(col: Collection, seeds: int) -> None:
+    deck = import_deck(col, sample_deck_path())
+    items = cards_of(col, deck, 1000)
+    notes = [item.note for item in items]
     lexicon = Lexicon.from_texts(
-        [n.question for n in deck] + [p for n in deck for p in n.answer_points]
+        [n.question for n in notes] + [p for n in notes for p in n.answer_points]
     )
-    print("sample deck (15 cards), per mode: available cards / 15")
-    for mode in Mode:
-        ok = 0
-        for note in deck:
-            try:
-                build_question(mode, note, deck, random.Random(0))
-                ok += 1
-            except QuestionUnavailable:
-                pass
-        print(f"  {mode.value:<11} {ok}/15")
+    total_cards = len(items)
+    print(f"sample deck ({total_cards} cards), per mode: cards that can be asked in it")
+    for mode in QUALITY_MODES:
+        wanted = Mode.TRUE_FALSE if mode == "truefalse" else Mode(mode)
+        asking = session(col, deck, mode, 0)
+        ok = sum(asking.question(item).mode is wanted for item in items)
+        print(f"  {mode:<11} {ok}/{total_cards}")
     same = total = 0
-    for note in deck:
-        for seed in range(seeds):
-            q = build_question(Mode.CHOICE, note, deck, random.Random(seed))
-            assert q.kind is not None
-            for option in q.options:
+    for seed in range(seeds):
+        asking = session(col, deck, "choice", seed)
+        for item in items:
+            question = asking.question(item)
+            if question.mode is not Mode.CHOICE or question.kind is None:
+                continue
+            for option in question.options:
                 total += 1
-                same += classify_point(option, note.question, lexicon).kind is q.kind
-    print(f"choice options of the answer's kind: {same}/{total} = {same / total:.1%}")
+                kind = classify_point(option, item.note.question, lexicon).kind
+                same += kind is question.kind
+    share = same / total if total else float("nan")
+    print(f"choice options of the answer's kind: {same}/{total} = {share:.1%}")
 
 
-def timing(sizes: list[int]) -> None:
-    print("build time (ms): cold = first question of a deck (analyses the deck), warm = later ones")
+def timing(col: Collection, tmpdir: Path, sizes: Sequence[int], questions: int) -> None:
+    print("time to build a question (ms): first = the first question on a deck in this process,")
+    print("then the median over later questions on random cards, per mode")
     for size in sizes:
-        deck = sample_deck() if size == 15 else synthetic_deck(size)
-        _analyse.cache_clear()
-        start = time.perf_counter()
-        build_question(Mode.CHOICE, deck[0], deck, random.Random(0))
-        cold = (time.perf_counter() - start) * 1000
+        if size == 15:
+            deck = import_deck(col, sample_deck_path(), "Sample deck, timed")
+        else:
+            source = tmpdir / f"generated-{size}.txt"
+            write_pasted_text(source, generate_cards(size, seed=size))
+            deck = import_deck(col, source, f"Generated {size}")
+        items = cards_of(col, deck, size)
         rng = random.Random(1)
+        asking = session(col, deck, "choice", 0)
+        start = time.perf_counter()
+        asking.question(items[0])
+        first = (time.perf_counter() - start) * 1000
         per_mode: dict[str, float] = {}
-        for mode in (Mode.CHOICE, Mode.TRUE_FALSE, Mode.CLOZE, Mode.MATCH):
+        for mode in TIMED_MODES:
+            asking = session(col, deck, mode, 1)
+            asking.question(items[0])  # the session's own first question
             times = []
-            for _ in range(50):
-                note = rng.choice(deck)
+            for _ in range(questions):
+                item = rng.choice(items)
                 start = time.perf_counter()
-                try:
-                    build_question(mode, note, deck, rng)
-                except QuestionUnavailable:
-                    pass
+                asking.question(item)
                 times.append((time.perf_counter() - start) * 1000)
-            per_mode[mode.value] = statistics.median(times)
-        warm = "  ".join(f"{m} {t:.2f}" for m, t in per_mode.items())
-        print(f"  {size:>6} cards: cold {cold:8.1f}   warm p50: {warm}")
-        print(f"  ({size} cards done)", file=sys.stderr)
+            per_mode[mode] = statistics.median(times)
+        later = "  ".join(f"{m} {t:.2f}" for m, t in per_mode.items())
+        print(f"  {size:>6} cards: first {first:8.1f}   later p50: {later}")
+        progress(f"{size} cards done")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="15,1000,5000")
     parser.add_argument("--seeds", type=int, default=50)
-    args = parser.parse_args()
-    quality(args.seeds)
-    timing([int(s) for s in args.sizes.split(",")])
+    parser.add_argument("--questions", type=int, default=50, help="timed questions per mode")
+    parser.add_argument("--smoke", action="store_true", help="small decks, a few seeds")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.sizes, args.seeds, args.questions = "15,200", 3, 5
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    with tempfile.TemporaryDirectory(prefix="retain-questions-") as tmp:
+        store = Path(tmp) / "retain.sqlite3"
+        with Collection.open(store, tz=UTC) as col:
+            col.set_setting("new_per_day", 1_000_000)
+            # Timed first, so that the sample deck is new to the process when it is timed.
+            timing(col, Path(tmp), sizes, args.questions)
+            print()
+            quality(col, args.seeds)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
