@@ -179,6 +179,10 @@ ANKI_MISSING = (
 )
 
 
+def no_anki_reason(asked_not_to: bool) -> str:
+    return "--no-anki" if asked_not_to else ANKI_MISSING.split(": ")[0]
+
+
 # -- generated revision decks ---------------------------------------------------------------
 #
 # Cards of the kinds students write: dates, people, numbers and amounts, short lists, and

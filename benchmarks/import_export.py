@@ -43,6 +43,7 @@ from _common import (
     ANKI_MISSING,
     anki_available,
     generate_cards,
+    no_anki_reason,
     peak_mb,
     progress,
     read_peak_mb,
@@ -292,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parts.append(f"peak memory {ours.peak_mb / theirs.peak_mb:.2f}")
             print(f"{size:>9,} cards: " + ", ".join(parts))
     else:
-        print("(no Anki figures: " + ANKI_MISSING.split(": ")[0] + ")")
+        print(f"(no Anki figures: {no_anki_reason(args.no_anki)})")
     if large is not None:
         print()
         print(f"Peak memory of `retain import` on a large file (target: under"

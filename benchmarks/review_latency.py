@@ -68,6 +68,7 @@ from _common import (
     anki_available,
     generate_cards,
     median,
+    no_anki_reason,
     peak_mb,
     percentile,
     progress,
@@ -582,7 +583,8 @@ def run_sessions(
         answering = time.perf_counter()
         for i in range(answers):
             if i and time.perf_counter() - answering > budget_s:
-                progress(f"{result.size:,} cards, {mode}: {i} answers within {budget_s:.0f} s")
+                progress(f"{result.size:,} cards, {mode}: {budget_s:.0f} s of answering spent,"
+                         f" {i} answered")
                 break
             turn = active if i % 2 == 0 else list(reversed(active))
             for w in turn:
@@ -739,7 +741,7 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-def print_latency(results: Sequence[SizeResult], with_anki: bool) -> None:
+def print_latency(results: Sequence[SizeResult], with_anki: bool, asked_not_to: bool) -> None:
     print("Rating to next question (ms): check the response, record the rating, then the next")
     print("card's question, counts and rating intervals, ready to draw")
     print(f"{'cards':>9}  {'mode':<7}{'engine':<8}{'first':>9} {'answers':>7} {'p50':>7} "
@@ -777,7 +779,7 @@ def print_latency(results: Sequence[SizeResult], with_anki: bool) -> None:
                 f"{p50_target:>10} {_mark(p99 < TARGET_P99_MS):>10}"
             )
     if not with_anki:
-        print("(no Anki figures: " + ANKI_MISSING.split(": ")[0] + ")")
+        print(f"(no Anki figures: {no_anki_reason(asked_not_to)})")
 
 
 def print_processes(results: Sequence[SizeResult]) -> None:
@@ -892,7 +894,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     fsyncs["anki"] = fsyncs_per_answer("anki", anki_path, start, 30, tmpdir)
             shutil.rmtree(workdir)
 
-        print_latency(results, with_anki)
+        print_latency(results, with_anki, args.no_anki)
         print_processes(results)
         load = os.getloadavg()
         print()
