@@ -290,6 +290,12 @@ _NEAR_KINDS: dict[AnswerKind, tuple[AnswerKind, ...]] = {
 }
 
 
+LENGTH_WEIGHT = 2.0
+"""How much a wrong option's difference in length from the right one (as a log ratio)
+weighs against it in `_rank`, next to at most 1.0 of randomness: an option twice or half as
+long as the others gives the answer away."""
+
+
 def _rank(
     candidates: Sequence[_Candidate], target: _Point, facts: _NoteFacts, rng: random.Random
 ) -> list[_Candidate]:
@@ -313,9 +319,9 @@ def _rank(
         if not cand.whole:  # found inside a sentence: fine for dates, less sure for names
             score += 0.3 if cand.kind in (AnswerKind.DATE, AnswerKind.NUMBER) else 1.0
         score += (100 - fuzz.token_sort_ratio(question, fold(cand.question))) / 100
-        if target.kind not in KEY_KINDS:
+        if target.kind not in KEY_KINDS:  # dates, numbers and names: their shape counts
             ratio = max(len(cand.text), 1) / max(len(target.core), 1)
-            score += min(1.5, abs(math.log(ratio)))
+            score += LENGTH_WEIGHT * min(2.0, abs(math.log(ratio)))
         scored.append((tier, score, n, cand))
     scored.sort(key=lambda t: (t[0], t[1], t[2]))
     return [t[3] for t in scored]
@@ -671,11 +677,19 @@ def _short_answer(facts: _NoteFacts) -> str:
 
 
 def _build_match(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question:
-    def distinct(answer: str, question: str, taken: list[tuple[_NoteFacts, str]]) -> bool:
+    def invites(answer: str, other: _NoteFacts) -> bool:
+        """The answer names what the other pair's question is about ("Leon Trotsky" beside
+        "Who was Leon Trotsky?"), and so looks like its pair."""
+        words = content_words(answer)
+        return bool(words) and words <= content_words(other.note.question)
+
+    def distinct(answer: str, other: _NoteFacts, taken: list[tuple[_NoteFacts, str]]) -> bool:
         return bool(answer) and not any(
             fold(answer) == fold(a)
             or restates(answer, a)
-            or _same_question(question, f.note.question)
+            or _same_question(other.note.question, f.note.question)
+            or invites(answer, f)
+            or invites(a, other)
             for f, a in taken
         )
 
@@ -686,7 +700,7 @@ def _build_match(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question
     rng.shuffle(others)
     for other in others:
         answer = _short_answer(other)
-        if distinct(answer, other.note.question, chosen):
+        if distinct(answer, other, chosen):
             chosen.append((other, answer))
             if len(chosen) == MATCH_PAIRS[-1]:
                 break
