@@ -18,9 +18,10 @@ from retain.errors import CollectionError
 from retain.terminal import replace_unencodable_std, safe_text
 
 if TYPE_CHECKING:
+    import sqlite3
     from collections.abc import Iterator, Sequence
 
-    from retain.collection import Collection
+    from retain.collection import Collection, ImportReport
     from retain.core.grading import Judge
     from retain.core.model import Deck
 
@@ -93,6 +94,17 @@ class Context:
                 self._daily_backup(target)
         return self._collection
 
+    def peek(self) -> sqlite3.Connection | None:
+        """The store open read-only through the standard library, for commands that only
+        read; None when it must be opened as a Collection (on a server, before the store
+        exists, when a migration is due, or when the file does not pass its check)."""
+        target = self.target()
+        if not isinstance(target, Path):
+            return None
+        from retain.storage.peek import open_store
+
+        return open_store(target)
+
     @staticmethod
     def _daily_backup(store: Path) -> None:
         from retain.storage.backup import daily_backup
@@ -130,11 +142,16 @@ def cli(ctx: click.Context, home: str | None) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 card", "2 cards", "12,580 reviews"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-@cli.command("import")
+@cli.command("import", short_help="Import cards from a file or standard input.")
 @click.argument("file", type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--deck", "deck_name", help="Deck to import into (default: the title of the cards).")
 @click.option("--dry-run", is_flag=True, help="Read and show the cards; store nothing.")
@@ -194,19 +211,14 @@ def import_command(
         )
 
 
-def ensure_sample_deck(col: Collection) -> str | None:
-    """With nothing imported yet, import the sample deck that ships with retain, and return
-    the message that says so."""
+def ensure_sample_deck(col: Collection) -> ImportReport | None:
+    """With nothing imported yet, import the sample deck that ships with retain."""
     if col.decks():
         return None
     from retain.formats import read_path
     from retain.paths import sample_deck_path
 
-    report = col.import_deck(read_path(sample_deck_path()), now=now_utc())
-    return (
-        f"No cards yet, so retain imported its sample deck “{report.deck.name}” "
-        f"({report.added} cards). Import your own with: retain import FILE"
-    )
+    return col.import_deck(read_path(sample_deck_path()), now=now_utc())
 
 
 SEMANTIC_OPTION = click.option(
@@ -235,7 +247,7 @@ def _judge(semantic: bool | None, *, preload: bool = False) -> Judge | None:
     return judge
 
 
-@cli.command()
+@cli.command(short_help="Study the cards that are due now.")
 @click.argument("deck", required=False)
 @click.option(
     "--plain", is_flag=True, help="Plain lines on stdin/stdout instead of the full screen."
@@ -248,8 +260,10 @@ def _judge(semantic: bool | None, *, preload: bool = False) -> Judge | None:
     ),
     default="auto",
     show_default=True,
-    help="How cards are asked. auto picks per card: choice for new cards, typing for short "
-    "facts, flip for long answers. learn: recognise, then type, until each card is typed right.",
+    help="How cards are asked. auto picks per card: a new card as a choice, a short fact "
+    "typed; a longer answer as a cloze or true/false on its second review, then typed if it is "
+    "short enough (3 points, 300 characters), else flipped. learn: recognise, then type, "
+    "until each card is typed right.",
 )
 @click.option("--seed", type=int, help="Seed for the questions, to repeat a session exactly.")
 @SEMANTIC_OPTION
@@ -268,9 +282,16 @@ def study(
         echo("retain: not a terminal, so studying with plain lines (--plain)", err=True)
         plain = True
     col = ctx.collection()
-    notice = ensure_sample_deck(col)
-    if notice and plain:
-        echo(notice, err=True)
+    sample = ensure_sample_deck(col)
+    notice = None
+    if sample is not None and plain:
+        echo(
+            f"No cards yet, so retain imported its sample deck “{sample.deck.name}” "
+            f"({sample.added} cards). Import your own with: retain import FILE",
+            err=True,
+        )
+    elif sample is not None:  # one line on the screen, under the deck's name
+        notice = f"Sample deck imported ({sample.added} cards). Your own: retain import FILE"
     try:
         chosen = col.find_deck(deck) if deck else None
     except CollectionError as error:
@@ -296,12 +317,20 @@ def study(
 @pass_context
 def decks(ctx: Context, as_json: bool) -> None:
     """Each deck with its counts of new, learning, due and total cards."""
-    counts = ctx.collection(read_only=True).deck_counts(now_utc())
+    from retain.storage.peek import DeckRow, deck_rows, read
+
+    now = now_utc()
+    counts = read(ctx.peek(), lambda conn: deck_rows(conn, int(round(now.timestamp() * 1000))))
+    if counts is None:
+        counts = [
+            DeckRow(c.deck.id, c.deck.name, c.new, c.learning, c.due, c.total)
+            for c in ctx.collection(read_only=True).deck_counts(now)
+        ]
     if as_json:
         echo_json(
             [
                 {
-                    "id": c.deck.id, "name": c.deck.name, "new": c.new,
+                    "id": c.id, "name": c.name, "new": c.new,
                     "learning": c.learning, "due": c.due, "total": c.total,
                 }
                 for c in counts
@@ -311,13 +340,13 @@ def decks(ctx: Context, as_json: bool) -> None:
     if not counts:
         echo("No decks yet. Import cards with: retain import FILE")
         return
-    width = max(len(c.deck.name) for c in counts)
+    width = max(len(c.name) for c in counts)
     echo(f"{'deck':<{width}}  {'new':>5} {'learn':>5} {'due':>5} {'total':>6}")
     for c in counts:
-        echo(f"{c.deck.name:<{width}}  {c.new:>5} {c.learning:>5} {c.due:>5} {c.total:>6}")
+        echo(f"{c.name:<{width}}  {c.new:>5} {c.learning:>5} {c.due:>5} {c.total:>6}")
 
 
-@cli.command()
+@cli.command(short_help="Verify the store against the review log; --repair recovers it.")
 @click.option(
     "--repair",
     is_flag=True,
@@ -364,11 +393,12 @@ def check(ctx: Context, repair: bool) -> None:
     for problem in report.problems:
         echo(f"problem: {problem}")
     echo(
-        f"Checked {report.cards} cards and {report.reviews} reviews: "
-        + ("all consistent." if report.ok else f"{len(report.problems)} problems.")
+        f"Checked {plural(report.cards, 'card')} and {plural(report.reviews, 'review')}: "
+        + ("all consistent." if report.ok else f"{plural(len(report.problems), 'problem')}.")
     )
     if report.repaired:
-        echo(f"Repaired {report.repaired} card states from the review log.")
+        states = "card state" if report.repaired == 1 else "card states"
+        echo(f"Repaired {report.repaired:,} {states} from the review log.")
     if not report.ok and not report.repaired:
         sys.exit(1)
 
@@ -433,24 +463,41 @@ def restore(ctx: Context, file: str | None, yes: bool) -> None:
         echo(f"The store as it was is saved as {aside}.")
 
 
-@cli.command("config")
+@cli.command(
+    "config",
+    short_help="Show or change the settings.",
+    # a negative VALUE ("-5") is a value to check, not an option
+    context_settings={"ignore_unknown_options": True},
+)
 @click.argument("key", required=False)
 @click.argument("value", required=False)
 @pass_context
 def config_command(ctx: Context, key: str | None, value: str | None) -> None:
-    """Show the settings, or set KEY to VALUE (e.g. `retain config new_per_day 30`)."""
+    """Show the settings, or set KEY to VALUE (e.g. `retain config new_per_day 30`).
+
+    The settings: new_per_day (new cards a day, 0 or more), desired_retention (0.7 to
+    0.99) and day_start_hour (0 to 23, when a study day starts)."""
+    if key is None or value is None:  # only reading: without the database layer if it can
+        from retain.settings import DEFAULT_SETTINGS
+        from retain.storage.peek import read, stored_settings
+
+        stored = read(ctx.peek(), stored_settings)
+        if stored is not None:
+            settings = {**DEFAULT_SETTINGS, **stored}
+        else:
+            settings = ctx.collection(read_only=True).settings
+        if key is None:
+            for name, current in sorted(settings.items()):
+                echo(f"{name} = {current}")
+            return
+        if key not in settings:
+            known = ", ".join(sorted(DEFAULT_SETTINGS))
+            fail(f"unknown setting {key!r} (known: {known})")
+        echo(str(settings[key]))
+        return
     from retain.collection import CollectionError
 
-    col = ctx.collection(read_only=value is None)
-    if key is None:
-        for name, current in sorted(col.settings.items()):
-            echo(f"{name} = {current}")
-        return
-    if value is None:
-        if key not in col.settings:
-            fail(f"unknown setting {key!r}")
-        echo(str(col.settings[key]))
-        return
+    col = ctx.collection()
     try:
         col.set_setting(key, value)
     except CollectionError as error:
@@ -596,14 +643,15 @@ MAX_GRADE_LINE_BYTES = 1_000_000
 """The longest line `retain grade --jsonl` reads; a longer one is refused, unread."""
 
 
-@cli.command()
+@cli.command(short_help="Grade typed answers in a batch (JSON lines).")
 @click.option(
-    "--jsonl", "jsonl", is_flag=True, required=True,
-    help="Read one JSON object per line on stdin, write one result per line on stdout.",
+    "--jsonl", "jsonl", is_flag=True,
+    help="Read one JSON object per line on stdin, write one result per line on stdout "
+    "(the only format, and the default).",
 )
 @SEMANTIC_OPTION
 def grade(jsonl: bool, semantic: bool | None) -> None:
-    """Grade typed answers in a batch, point by point.
+    """Grade typed answers in a batch, point by point, as JSON lines on stdin and stdout.
 
     Each input line is {"question": str, "answer_points": [str, ...], "typed": str}, with
     two optional fields: "other_answers" (the answer points of the deck's other cards, a
@@ -619,6 +667,12 @@ def grade(jsonl: bool, semantic: bool | None) -> None:
     from retain.core.grading import grade_typed_answer, suggest_rating
 
     judge = _judge(semantic)
+    if sys.stdin.isatty():
+        echo(
+            'retain: reading answers to grade, one JSON object a line: {"question": ..., '
+            '"answer_points": [...], "typed": ...} (end with Ctrl+D)',
+            err=True,
+        )
     out = sys.stdout
     for number, line in enumerate(_request_lines(sys.stdin.buffer), 1):
         try:

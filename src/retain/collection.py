@@ -52,19 +52,15 @@ from retain.core.model import (
     question_key,
 )
 from retain.errors import CollectionError as CollectionError
+from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
+from retain.settings import DEFAULT_SETTINGS
 from retain.storage import schema
 from retain.storage.engine import WRITE, check_revision, is_read_only, migrate, store_location
 from retain.storage.errors import storage_errors
 from retain.storage.opening import open_store
 from retain.storage.prepared import Driver, PreparedStatements
 
-DEFAULT_NEW_PER_DAY = 20
 LEARN_AHEAD = timedelta(minutes=20)
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "new_per_day": DEFAULT_NEW_PER_DAY,
-    "desired_retention": 0.9,
-    "day_start_hour": 4,
-}
 
 
 # The statements on the study path (answer, next card, counts) are built once and run as
@@ -188,6 +184,30 @@ def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
     learning = or_(c.state == int(CardState.LEARNING), c.state == int(CardState.RELEARNING))
     ahead = cards(learning, c.due > bindparam("now"), c.due <= bindparam("ahead"))
     return due.limit(limit), new.limit(limit), ahead.order_by(c.due, c.id).limit(limit)
+
+
+@functools.cache
+def _ahead_statements(scoped: bool) -> tuple[Select[Any], Select[Any]]:
+    """When the next card falls due after `now`, and the cards that fall due after `now` and
+    by `until`, soonest first (in the deck `deck_id`): both read the due index in order."""
+    c, n = schema.cards.c, schema.notes.c
+    later = and_(c.due.is_not(None), c.due > bindparam("now"))
+    next_due = select(c.due).where(later)
+    cards = (
+        select(
+            schema.cards,
+            n.question.label("note_question"),
+            n.answer_points.label("note_answer_points"),
+            n.deck_id.label("note_deck_id"),
+        )
+        .join(schema.notes, n.id == c.note_id)
+        .where(later, c.due <= bindparam("until"))
+    )
+    if scoped:
+        in_deck = c.deck_id == bindparam("deck_id")
+        next_due, cards = next_due.where(in_deck), cards.where(in_deck)
+    limit = bindparam("limit", type_=Integer)
+    return next_due.order_by(c.due).limit(1), cards.order_by(c.due, c.id).limit(limit)
 
 
 @dataclass(frozen=True)
@@ -394,7 +414,8 @@ class Collection:
         try:
             value = kind(value)
         except (TypeError, ValueError) as error:
-            raise CollectionError(f"{key} must be a {kind.__name__}: {value!r}") from error
+            wanted = "a whole number" if kind is int else "a number"
+            raise CollectionError(f"{key} must be {wanted}, not {value!r}") from error
         if key == "new_per_day" and value < 0:
             raise CollectionError("new_per_day must be 0 or more")
         if key == "desired_retention" and not 0.7 <= value <= 0.99:
@@ -843,6 +864,33 @@ class Collection:
                 rows += db.all(new, {**params, "limit": wanted})
         if len(rows) < limit:
             rows += db.all(ahead, {**params, "limit": limit - len(rows)})
+        return [StudyItem(_card(r), _joined_note(r)) for r in rows]
+
+    def next_due(self, now: datetime, deck: Deck | None = None) -> datetime | None:
+        """When the next card that is not due at `now` falls due (in `deck`, or any deck);
+        None when no card is scheduled (every card is new)."""
+        _check_now(now)
+        params: dict[str, Any] = {"now": _ms(now)}
+        if deck is not None:
+            params["deck_id"] = deck.id
+        statement, _ = _ahead_statements(deck is not None)
+        with self._prepared.transaction(write=False) as db:
+            due = db.scalar(statement, params)
+        return None if due is None else _utc(int(due))
+
+    def cards_ahead(
+        self, now: datetime, deck: Deck | None = None, *, until: datetime, limit: int
+    ) -> list[StudyItem]:
+        """Up to `limit` cards that are not due at `now` but fall due by `until`, the soonest
+        first: the cards to study ahead of time once nothing is due. New cards are not among
+        them (the daily limit on new cards stands)."""
+        _check_now(now)
+        params: dict[str, Any] = {"now": _ms(now), "until": _ms(until), "limit": limit}
+        if deck is not None:
+            params["deck_id"] = deck.id
+        _, statement = _ahead_statements(deck is not None)
+        with self._prepared.transaction(write=False) as db:
+            rows = db.all(statement, params)
         return [StudyItem(_card(r), _joined_note(r)) for r in rows]
 
     def card(self, card_id: CardId) -> StudyItem:

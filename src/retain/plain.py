@@ -3,10 +3,12 @@ pipes and screen readers. A line "Recorded: ..." is printed only once the answer
 
 Each mode reads one kind of reply: Enter to turn a flip card over; typed lines ending with
 an empty line for a typed answer; a letter (or number) for a choice; t or f for true/false;
-a term for a cloze; a letter for each pair of a match round. After a checked or graded
-answer, Enter accepts the suggested rating, 1-4 picks another, and for a typed answer r says
-"I was right" and w "I was wrong". q quits at any prompt, and undo at any prompt takes back
-the last answer (the card is asked again, with the state it had before).
+a term for a cloze; a letter for each pair of a match round. Then 1-4 rates the card, and
+Enter takes the suggested rating (Good for a flip card); for a typed answer r says "I was
+right" and w "I was wrong". q quits at any prompt, and undo at any prompt takes back the
+last answer (the card is asked again, with the state it had before). When nothing is left
+to study, it says when the next card is due, and `a` studies ahead: the cards due within a
+day of it.
 """
 
 from __future__ import annotations
@@ -80,6 +82,24 @@ class PlainStudy:
             self.say(line)
         return status
 
+    def nothing_left(self) -> bool:
+        """Say that nothing is due and when the next card is; True to study ahead."""
+        self.say("")
+        self.say("No more cards to study now." if self.session.summary.answered
+                 else "Nothing to study now.")
+        due = self.session.next_due()
+        if due is None:
+            return self.offer_undo()
+        self.say(f"The next card is due {self.session.describe_due(due)}.")
+        undo = ", undo to take back the last answer," if self.session.can_undo() else ","
+        reply = self.ask(
+            f"Type a to study ahead (the cards due within a day of it){undo} or Enter to finish: "
+        )
+        if reply.lower() not in {"a", "ahead"}:
+            return False
+        self.session.study_ahead()
+        return True
+
     def progress(self) -> str:
         if self.session.mode == "learn":
             learned, left = self.session.learn_progress()
@@ -113,8 +133,7 @@ class PlainStudy:
             return self.match_round()
         item = self.session.next()
         if item is None:
-            self.say("No more cards to study now.")
-            return self.offer_undo()
+            return self.nothing_left()
         question = self.session.question(item)
         self.say("")
         self.say(self.progress())
@@ -215,17 +234,16 @@ class PlainStudy:
             f"{r.value} {r.label} ({format_interval(intervals[r])})" for r in Rating
         )
         typed = outcome.question.mode is Mode.TYPE
-        flip = outcome.question.mode is Mode.FLIP
         overruled: str | None = None
         rating: Rating | None = None
         while rating is None:
-            if flip:
-                prompt = f"Rate: {choices}  q quit: "
+            if outcome.question.mode is Mode.FLIP:
+                prompt = f"Rate: {choices}  Enter = good  q quit: "
             else:
                 extra = "  r I was right  w I was wrong" if typed else ""
                 prompt = f"Enter = {outcome.rating.label}, or {choices}{extra}  q quit: "
             reply = self.ask(prompt).lower()
-            if not reply and not flip:
+            if not reply:  # the suggested rating; Good for a flip card
                 rating = outcome.rating
             elif typed and reply in {"r", "w"}:
                 overruled = "right" if reply == "r" else "wrong"
@@ -247,13 +265,13 @@ class PlainStudy:
                 self.ask("Press Enter to try again (q to quit): ")
         due = result.card.schedule.due
         when = format_interval(due - self.session.clock()) if due else "-"
-        self.say(f"Recorded: {rating.label} (card {item.card.id}) — next in {when}")
+        said = {"right": ": you were right", "wrong": ": you were wrong"}.get(overruled or "", "")
+        self.say(f"Recorded: {rating.label} (card {item.card.id}){said} — next in {when}")
 
     def match_round(self) -> bool:
         round_ = self.session.match_round()
         if round_ is None:
-            self.say("No more cards to match now.")
-            return self.offer_undo()
+            return self.nothing_left()
         question, items = round_
         self.say("")
         self.say(f"Match each question with its answer ({len(items)} pairs, timed).")

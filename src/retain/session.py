@@ -28,12 +28,16 @@ from retain.core import questions
 from retain.core.grading import Grade, Judge, cut_to_limits, grade_typed_answer, suggest_rating
 from retain.core.model import CardId, Deck, DeckId, Note, NoteId, Rating
 from retain.core.questions import Mode, Question, QuestionUnavailable
+from retain.core.scheduling import format_interval
 
 STUDY_MODES = ("auto", "flip", "type", "choice", "truefalse", "cloze", "match", "learn")
 """The names `retain study --mode` accepts."""
 
 LEARN_ROUND = 7
 """How many cards a learn round works on at once."""
+
+STUDY_AHEAD = timedelta(days=1)
+"""Studying ahead takes the cards that fall due within this time of the next one."""
 
 PREFETCH_FRESH = timedelta(seconds=2)
 """An answer picks the next card in its own transaction; the pick is used if the next card
@@ -145,6 +149,8 @@ class StudySession:
         self._upcoming: tuple[datetime, StudyItem | None] | None = None
         self._undoable: list[_Undoable] = []
         self._again: StudyItem | None = None  # an undone card, to be asked again first
+        self.ahead_until: datetime | None = None
+        """While studying ahead: cards due by this time are asked once nothing is due."""
 
     # -- what to ask --------------------------------------------------------------------
 
@@ -156,8 +162,51 @@ class StudySession:
             return again
         upcoming, self._upcoming = self._upcoming, None
         if upcoming is not None and self.clock() - upcoming[0] < PREFETCH_FRESH:
-            return upcoming[1]
-        return self.collection.next_card(self.clock(), self.deck)
+            item = upcoming[1]
+        else:
+            item = self.collection.next_card(self.clock(), self.deck)
+        if item is None and self.ahead_until is not None:
+            ahead = self._ahead(1)
+            item = ahead[0] if ahead else None
+        return item
+
+    def _cards(self, limit: int) -> list[StudyItem]:
+        """Up to `limit` cards to study now, then (while studying ahead) cards due soon."""
+        items = self.collection.next_cards(self.clock(), self.deck, limit=limit)
+        if len(items) < limit and self.ahead_until is not None:
+            seen = {i.card.id for i in items}
+            items += [i for i in self._ahead(limit) if i.card.id not in seen][: limit - len(items)]
+        return items
+
+    def _ahead(self, limit: int) -> list[StudyItem]:
+        assert self.ahead_until is not None
+        return self.collection.cards_ahead(
+            self.clock(), self.deck, until=self.ahead_until, limit=limit
+        )
+
+    def next_due(self) -> datetime | None:
+        """When the next card that is not due now falls due; None if no card is scheduled."""
+        return self.collection.next_due(self.clock(), self.deck)
+
+    def describe_due(self, due: datetime) -> str:
+        """How long until `due` and when that is on the learner's clock: "in 5h (at 17:04)",
+        "in 3d (on Sat 5 Dec at 09:30)"."""
+        now = self.clock()
+        local, today = due.astimezone(self.collection.tz), now.astimezone(self.collection.tz)
+        when = f"at {local:%H:%M}"
+        if local.date() != today.date():
+            when = f"on {local:%a} {local.day} {local:%b} {when}"
+        return f"in {format_interval(due - now)} ({when})"
+
+    def study_ahead(self) -> datetime | None:
+        """Go on with cards that are not due yet: those due within `STUDY_AHEAD` of the next
+        one, soonest first, once nothing is due. Returns the time they are due by, or None
+        (and changes nothing) when no card is scheduled."""
+        upcoming = self.next_due()
+        if upcoming is None:
+            return None
+        self.ahead_until = upcoming + STUDY_AHEAD
+        return self.ahead_until
 
     def counts(self) -> StudyCounts:
         return self.collection.counts(self.clock(), self.deck)
@@ -259,6 +308,7 @@ class StudySession:
         a checked answer rated other than the suggested rating counts as overruled too, in
         the direction of the change. Overrules are kept in the review log."""
         now = self.clock()
+        said = overruled
         mode = outcome.question.mode.value if outcome else "flip"
         detail: dict[str, Any] | None = None
         points = None
@@ -296,8 +346,11 @@ class StudySession:
         self.summary.answered += 1
         self.summary.by_rating[rating] += 1
         if outcome is not None and outcome.correct is not None:
+            # "I was right" counts as right; "I was wrong" as wrong. A rating other than the
+            # suggested one counts as right when it raises a wrong answer's rating.
+            right = outcome.correct and said != "wrong"
             self.summary.checked += 1
-            self.summary.correct += int(outcome.correct)
+            self.summary.correct += int(right or overruled == "right")
         self.summary.seconds = (now - self._started).total_seconds()
         if self.mode == "learn" and outcome is not None:
             self._advance_learn(item, outcome, overruled)
@@ -358,12 +411,10 @@ class StudySession:
         """A round of 5-6 question-answer pairs, taken from the cards due now where there
         are enough of them, and from the rest of the deck otherwise. Returns the question
         and, for each pair in order, its card; None when there is nothing to study."""
-        first = self.collection.next_card(self.clock(), self.deck)
-        if first is None:
+        queued = self._cards(max(questions.MATCH_PAIRS))
+        if not queued:
             return None
-        queued = self.collection.next_cards(
-            self.clock(), self.deck, limit=max(questions.MATCH_PAIRS)
-        )
+        first = queued[0]
         same_deck = [i for i in queued if i.card.deck_id == first.card.deck_id]
         pool: Sequence[Note] = [i.note for i in same_deck]
         try:
@@ -425,9 +476,7 @@ class StudySession:
 
     def _next_learn(self) -> StudyItem | None:
         if not self._learn:
-            fetched = self.collection.next_cards(
-                self.clock(), self.deck, limit=LEARN_ROUND + len(self._learned)
-            )
+            fetched = self._cards(LEARN_ROUND + len(self._learned))
             fresh = [i for i in fetched if i.card.id not in self._learned][:LEARN_ROUND]
             self._learn = [
                 _LearnCard(i, stage=0 if i.card.schedule.reps == 0 else 1) for i in fresh

@@ -93,7 +93,8 @@ def test_the_answer_points_and_intervals_are_shown(home: Path) -> None:
     start = next(i for i, line in enumerate(lines) if line.endswith("A:"))
     assert lines[start + 1] == "  - January 1924"
     assert re.search(
-        r"Rate: 1 again \(\S+\)  2 hard \(\S+\)  3 good \(\S+\)  4 easy \(\S+\)  q quit:",
+        r"Rate: 1 again \(\S+\)  2 hard \(\S+\)  3 good \(\S+\)  4 easy \(\S+\)  "
+        r"Enter = good  q quit:",
         result.stdout,
     )
 
@@ -122,13 +123,12 @@ def test_q_quits_with_a_summary(home: Path, typed: str, answered: int) -> None:
 
 
 def test_a_bad_rating_asks_again(home: Path) -> None:
-    result = retain(home, "study", "--plain", "--mode", "flip", input="\n9\nsoon\n\n0\n2\n")
+    result = retain(home, "study", "--plain", "--mode", "flip", input="\n9\nsoon\n0\n2\n")
     assert result.exit_code == 0, result.output
     assert "not a rating: '9' (use 1-4 or again/hard/good/easy)" in result.stdout
     assert "not a rating: 'soon'" in result.stdout
-    assert "not a rating: ''" in result.stdout
     assert "not a rating: '0'" in result.stdout
-    assert result.stdout.count("Rate: ") == 5
+    assert result.stdout.count("Rate: ") == 4
     assert recorded(result.stdout) == [("hard", 1)]
     assert ratings_in_log(home) == [(1, Rating.HARD)]
 
@@ -379,3 +379,33 @@ def test_a_store_that_is_not_a_database_gets_a_message(home: Path) -> None:
     assert result.exit_code == 2
     assert "is damaged (it is not a SQLite database)" in result.stderr
     assert "retain check --repair" in result.stderr
+
+
+def test_enter_on_a_flip_card_shows_the_answer_then_rates_it_good(home: Path) -> None:
+    result = retain(home, "study", "--plain", "--mode", "flip", input="\n\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "not a rating" not in result.stdout
+    assert recorded(result.stdout) == [("good", 1)]
+    assert ratings_in_log(home) == [(1, Rating.GOOD)]
+
+
+def test_i_was_right_says_so_and_counts_as_right(home: Path) -> None:
+    result = retain(home, "study", "--plain", "--mode", "type", input="no idea\n\nr\nq\n")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Recorded: good \(card 1\): you were right — next in \S+", result.stdout)
+    assert "Right first time: 1 of 1." in result.stdout
+
+
+def test_with_nothing_due_it_says_when_and_studies_ahead(home: Path) -> None:
+    assert retain(home, "import", str(SAMPLE)).exit_code == 0
+    first = retain(home, "study", "--plain", "--mode", "flip", input="\n4\n" * 15 + "\n")
+    assert first.exit_code == 0, first.output
+    assert "No more cards to study now." in first.stdout
+    assert re.search(r"The next card is due in \d+d \(on \w{3} \d+ \w{3} at \d\d:\d\d\)\.",
+                     first.stdout)
+    ahead = retain(home, "study", "--plain", "--mode", "flip", input="a\n\n3\nq\n")
+    assert ahead.exit_code == 0, ahead.output
+    assert ahead.stdout.count("Nothing to study now.") == 1
+    assert len(recorded(ahead.stdout)) == 1
+    with collection_at(home) as col:
+        assert col.review_count() == 16

@@ -100,7 +100,7 @@ async def test_reveal_shows_points_and_intervals(studied: Collection, key: str) 
         for rating in Rating:
             label = text(app, f"#rating-{rating.value}")
             assert label == (
-                f"{rating.value} {rating.label.capitalize()}\n{format_interval(intervals[rating])}"
+                f"{rating.value} {rating.label.capitalize()}  {format_interval(intervals[rating])}"
             )
         assert studied.review_count() == 0
 
@@ -109,21 +109,20 @@ async def test_footer_offers_the_keys_of_each_step(studied: Collection) -> None:
     app, _ = make_app(studied)
     async with app.run_test() as pilot:
         await pilot.pause()
-        assert shown_bindings(app) == {"space": "Show answer", "e": "Edit", "q": "Quit"}
+        assert shown_bindings(app) == {"space": "Show answer", "e": "Edit", "ctrl+q": "Quit"}
         await pilot.press("space")
         await pilot.pause()
-        assert shown_bindings(app) == {
-            "1": "Again", "2": "Hard", "3": "Good", "4": "Easy", "e": "Edit", "q": "Quit",
-        }
+        # the ratings row names the keys 1-4
+        assert shown_bindings(app) == {"e": "Edit", "ctrl+q": "Quit"}
+        assert text(app, "#rating-1").startswith("1 Again")
         await pilot.press("4", "space")
         await pilot.pause()
-        assert shown_bindings(app) == {
-            "1": "Again", "2": "Hard", "3": "Good", "4": "Easy", "u": "Undo", "e": "Edit",
-            "q": "Quit",
-        }
+        assert shown_bindings(app) == {"u": "Undo", "e": "Edit", "ctrl+q": "Quit"}
         await pilot.press("4", "space", "4")
         await pilot.pause()
-        assert shown_bindings(app) == {"enter": "Close", "u": "Undo", "q": "Quit"}
+        assert shown_bindings(app) == {
+            "enter": "Close", "u": "Undo", "a": "Study ahead", "ctrl+q": "Quit",
+        }
 
 
 async def test_rating_keys_do_nothing_before_the_answer_is_shown(studied: Collection) -> None:
@@ -268,11 +267,18 @@ async def test_questions_with_markup_characters_are_shown_as_written(
         assert answer_points(app) == ["[red]y"]
 
 
-async def test_a_notice_is_shown_when_the_app_opens(studied: Collection) -> None:
+async def test_a_notice_is_shown_under_the_top_bar_until_the_first_answer(
+    studied: Collection,
+) -> None:
     session = StudySession(studied, clock=Clock(NOW), mode="flip")
-    app = StudyApp(session, notice="No cards yet, so retain imported its sample deck")
-    async with app.run_test() as pilot:
+    app = StudyApp(session, notice="Sample deck imported (3 cards).")
+    async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert [n.message for n in app._notifications] == [
-            "No cards yet, so retain imported its sample deck"
-        ]
+        notice = app.query_one("#notice", Static)
+        assert notice.display and str(notice.content) == "Sample deck imported (3 cards)."
+        assert not app._notifications  # no toast over the key hints
+        help_line, notice_box = app.query_one("#help").region, notice.region
+        assert not help_line.overlaps(notice_box) and help_line.height == 1
+        await pilot.press("space", "3")
+        await pilot.pause()
+        assert not notice.display

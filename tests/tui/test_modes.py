@@ -115,7 +115,7 @@ async def test_a_wrong_fact_is_marked_as_a_contradiction(sample: Collection) -> 
     async with app.run_test() as pilot:
         await type_answer(pilot, app, "1925")
         assert text(app, "#verdict").startswith("Incorrect — 0 of 1 point")
-        assert graded(app) == ["✗ wrong 1. January 1924"]
+        assert graded(app) == ["✗ 1. January 1924   [your answer says otherwise]"]
         assert "contradicts the card" in text(app, "#contradiction")
         assert app.query_one("#rating-1").has_class("suggested")
         first = card_id(app)
@@ -216,7 +216,7 @@ async def test_a_wrong_choice_shows_the_right_answer(sample: Collection) -> None
         await pilot.pause()
         assert phase(app) is Phase.ANSWER
         assert text(app, "#verdict") == "Not quite."
-        assert text(app, "#right-answer") == "The answer is: a) January 1924"
+        assert text(app, "#right-answer") == "The answer is: a), marked ✓"
         assert buttons[0].has_class("right") and buttons[1].has_class("wrong")
         assert [str(b.label) for b in buttons][:2] == [
             "a)  January 1924  ✓", "b)  August 1936  ✗",

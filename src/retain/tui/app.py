@@ -7,6 +7,11 @@ question the way its mode asks for it, then the feedback and the four ratings wi
 interval each would give, and moves on; when no card is left it shows what was done and
 waits to close.
 
+Everything on screen fits an 80×24 terminal: the ratings and the key hints stay at the
+bottom, and what does not fit above them scrolls (arrow keys, page up/down, the mouse).
+ctrl+q or ctrl+c ends the session from anywhere, and q does where no answer is being typed;
+every answer given is already recorded.
+
 * flip: space or Enter turns the card over; 1-4 rate it, space is Good.
 * type: the answer is typed in a box (Enter checks it, ctrl+j or shift+enter starts a new
   line); the feedback shows each answer point as covered or missed. Enter accepts the
@@ -20,6 +25,9 @@ waits to close.
 * learn: cards come in rounds, first as a choice, then typed, until each is typed right.
 * u undoes the last answer (a whole round in match): the card comes back as it was and is
   asked again; e edits the card on screen (its question and answer points).
+
+When nothing is left, the summary says when the next card is due, and `a` studies ahead:
+the cards due within a day of the next one.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from __future__ import annotations
 import string
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from enum import Enum
 from typing import ClassVar
 
@@ -41,7 +50,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Static, TextArea
 
-from retain.collection import CollectionError, StudyItem
+from retain.collection import AnswerResult, CollectionError, StudyItem
 from retain.core.grading import Grade
 from retain.core.model import Note, Rating
 from retain.core.questions import Mode, Question
@@ -177,7 +186,7 @@ def _points(lines: Iterable[str]) -> list[Widget]:
 
 
 class StudyApp(App[None]):
-    """Study the cards of a session, one at a time, until none is left or `q` is pressed."""
+    """Study the cards of a session, one at a time, until none is left or the student quits."""
 
     TITLE = "retain"
     CSS_PATH = "study.tcss"
@@ -187,10 +196,11 @@ class StudyApp(App[None]):
         Binding("space", "reveal", "Show answer", key_display="space"),
         Binding("enter", "reveal", "Show answer", show=False),
         *(Binding(str(i + 1), f"pick_left({i})", show=False) for i in range(MAX_MATCH_PAIRS)),
-        Binding("1", "rate(1)", "Again"),
-        Binding("2", "rate(2)", "Hard"),
-        Binding("3", "rate(3)", "Good"),
-        Binding("4", "rate(4)", "Easy"),
+        # the ratings row names these keys, so the footer does not
+        Binding("1", "rate(1)", "Again", show=False),
+        Binding("2", "rate(2)", "Hard", show=False),
+        Binding("3", "rate(3)", "Good", show=False),
+        Binding("4", "rate(4)", "Easy", show=False),
         Binding("space", "flip_good", "Good", show=False),
         Binding("enter", "flip_good", "Good", show=False),
         Binding("enter", "accept", "Accept", key_display="enter"),
@@ -201,8 +211,13 @@ class StudyApp(App[None]):
         Binding("u", "undo", "Undo"),
         Binding("e", "edit", "Edit"),
         Binding("enter", "next_round", "Next round", key_display="enter"),
+        Binding("a", "study_ahead", "Study ahead"),
         Binding("enter", "close", "Close", key_display="enter"),
-        Binding("q", "quit", "Quit"),
+        *(Binding(key, f"scroll('{key}')", show=False)
+          for key in ("up", "down", "pageup", "pagedown", "home", "end")),
+        Binding("ctrl+q", "quit", "Quit", key_display="ctrl+q", priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("q", "quit_key", "Quit", show=False),
     ]
 
     def __init__(
@@ -214,7 +229,7 @@ class StudyApp(App[None]):
     ) -> None:
         """`timer` is a monotonic clock in seconds; the time from showing a card to rating
         it is recorded with the answer, and a match round is timed with it. `notice` is shown
-        as a notification when the app opens."""
+        in a line under the top bar until the first answer."""
         super().__init__()
         self.session = session
         self.notice = notice
@@ -232,6 +247,7 @@ class StudyApp(App[None]):
         self.chosen: list[int | None] = []
         self.selected: int | None = None
         self._clock: Timer | None = None
+        self.next_due: datetime | None = None  # shown on the summary, for studying ahead
 
     # -- layout -------------------------------------------------------------------------
 
@@ -239,6 +255,7 @@ class StudyApp(App[None]):
         with Horizontal(id="topbar"):
             yield Static(self._deck_name(), id="deck", markup=False)
             yield Static("", id="progress")
+        yield Static(self.notice or "", id="notice", markup=False)
         with VerticalScroll(id="stage"):
             with Vertical(id="card"):
                 yield Static("", id="mode")
@@ -249,11 +266,6 @@ class StudyApp(App[None]):
                 yield Input(placeholder="the missing term", id="term")
                 yield Vertical(id="feedback")
                 yield Vertical(id="answer")
-                with Horizontal(id="ratings"):
-                    for rating in Rating:
-                        yield Static(
-                            "", id=f"rating-{rating.value}", classes=f"rating {rating.label}"
-                        )
             with Vertical(id="match"):
                 with Horizontal(id="match-head"):
                     yield Static("", id="match-title")
@@ -265,6 +277,11 @@ class StudyApp(App[None]):
             with Vertical(id="summary"):
                 yield Static("", id="summary-title")
                 yield Static("", id="summary-body", markup=False)
+        with Vertical(id="bottom"):
+            yield Static("", id="recorded", markup=False)
+            with Horizontal(id="ratings"):
+                for rating in Rating:
+                    yield Static("", id=f"rating-{rating.value}", classes=f"rating {rating.label}")
             yield Static("", id="help")
         yield Footer()
 
@@ -274,8 +291,8 @@ class StudyApp(App[None]):
 
     async def on_mount(self) -> None:
         self.sub_title = self._deck_name()
-        if self.notice:
-            self.notify(self.notice, timeout=10, markup=False)
+        self.query_one("#notice").display = bool(self.notice)
+        self.query_one("#recorded").display = False
         await self._show_next()
 
     # -- showing ------------------------------------------------------------------------
@@ -295,33 +312,35 @@ class StudyApp(App[None]):
             parts = [("due ", "dim"), (str(counts.due), "bold"),
                      ("  ·  new ", "dim"), (str(counts.new), "bold")]
         parts += [("  ·  done today ", "dim"), (str(counts.done_today), "bold")]
+        if self.session.ahead_until is not None:
+            parts += [("  ·  ahead", "dim")]
         self.query_one("#progress", Static).update(Content.assemble(*parts))
 
     def _help(self) -> str:
         mode = self.mode
         if self.phase is Phase.QUESTION:
             if mode is Mode.TYPE:
-                return ("Type your answer, then press enter to check it "
-                        "(ctrl+j for a new line).   ctrl+q quits")
+                return "Type your answer; enter checks it, ctrl+j starts a new line."
             if mode is Mode.CHOICE:
                 last = LETTERS[len(self.question.options) - 1] if self.question else "d"
-                return f"Press a–{last} or click the right option.   q quits"
+                return f"Press a–{last} or click the right option."
             if mode is Mode.TRUE_FALSE:
-                return "True or false? Press t or f, or click.   q quits"
+                return "True or false? Press t or f, or click."
             if mode is Mode.CLOZE:
-                return "Type the missing term, then press enter.   ctrl+q quits"
-            return "Recall the answer, then press space to check it.   q quits"
+                return "Type the missing term, then press enter."
+            return "Recall the answer, then press space to check it."
         if self.phase is Phase.ANSWER:
             if mode is Mode.FLIP or self.outcome is None:
-                return "How well did you know it?  1–4 to rate, space = good.   q quits"
+                return "How well did you know it? Press 1–4, or space for good."
             suggested = self.outcome.rating.label
             extra = "  r: I was right, w: I was wrong." if mode is Mode.TYPE else ""
-            return f"Enter = {suggested}, or 1–4 to rate.{extra}   q quits"
+            return f"Enter = {suggested}, or 1–4 to rate.{extra}"
         if self.phase is Phase.MATCH:
-            return ("Press 1–6 (or click) for a question, a–f (or click) for its answer."
-                    "   q quits")
+            return "Press 1–6 (or click) for a question, a–f (or click) for its answer."
         if self.phase is Phase.MATCHED:
-            return "Press enter for the next round.   q quits"
+            return "Press enter for the next round."
+        if self.next_due is not None:
+            return "Press a to study ahead, or enter to close."
         return "Press enter or q to close."
 
     def _set_phase(self, phase: Phase) -> None:
@@ -332,7 +351,8 @@ class StudyApp(App[None]):
         self.query_one("#card").display = in_card
         self.query_one("#match").display = phase in (Phase.MATCH, Phase.MATCHED)
         self.query_one("#summary").display = phase is Phase.DONE
-        self.query_one("#mode").display = in_card and mode in (Mode.TYPE, Mode.CHOICE, Mode.CLOZE)
+        # a choice shows its options, which say what to do; typing needs saying
+        self.query_one("#mode").display = in_card and mode in (Mode.TYPE, Mode.CLOZE)
         self.query_one("#statement").display = in_card and bool(
             self.question and self.question.statement
         )
@@ -342,6 +362,9 @@ class StudyApp(App[None]):
         self.query_one("#feedback").display = phase is Phase.ANSWER and mode is not Mode.FLIP
         self.query_one("#answer").display = phase is Phase.ANSWER and mode is not Mode.TYPE
         self.query_one("#ratings").display = phase is Phase.ANSWER
+        self.query_one("#recorded").display = phase is not Phase.ANSWER and bool(
+            self.query_one("#recorded", Static).content
+        )
         self.query_one("#match-result").display = phase is Phase.MATCHED
         self.query_one("#help", Static).update(self._help())
         if asking and mode is Mode.TYPE:
@@ -403,7 +426,11 @@ class StudyApp(App[None]):
             "Session complete" if answered else "Nothing to study now"
         )
         lines = self.session.summary.lines()
-        if not answered:
+        self.next_due = self.session.next_due()
+        if self.next_due is not None:
+            lines.append(f"The next card is due {self.session.describe_due(self.next_due)}.")
+            lines.append("Press a to study ahead: the cards due within a day of it.")
+        elif not answered:
             lines.append("No cards are due. Come back later, or import more cards.")
         self.query_one("#summary-body", Static).update("\n".join(lines))
         self._set_phase(Phase.DONE)
@@ -416,8 +443,7 @@ class StudyApp(App[None]):
             label = Content.assemble(
                 (f"{RATING_KEYS[rating]} ", "dim"),
                 (rating.label.capitalize(), "bold"),
-                "\n",
-                (format_interval(intervals[rating]), ""),
+                (f"  {format_interval(intervals[rating])}", ""),
             )
             box = self.query_one(f"#rating-{rating.value}", Static)
             box.update(label)
@@ -438,12 +464,17 @@ class StudyApp(App[None]):
         elif outcome.correct:
             widgets.append(Static("Right!", id="verdict", classes="verdict right"))
         else:
-            widgets.append(Static("Not quite.", id="verdict", classes="verdict wrong"))
-            widgets.append(Static(
-                safe_text(f"The answer is: {self._right_answer(question)}"), id="right-answer",
-                markup=False,
+            shown = self._right_answer(question)
+            if question.mode is Mode.CHOICE and isinstance(question.answer, int):
+                shown = f"{LETTERS[question.answer]}), marked ✓"  # the option is on screen
+            widgets.append(Horizontal(
+                Static("Not quite.", id="verdict", classes="verdict wrong"),
+                Static(safe_text(f"The answer is: {shown}"), id="right-answer",
+                       markup=False),
+                id="verdict-line",
             ))
         await feedback.mount_all(widgets)
+        self.call_after_refresh(feedback.scroll_visible, animate=False)
         if question.mode in (Mode.CHOICE, Mode.TRUE_FALSE) and isinstance(question.answer, int):
             picked = int(outcome.response) if outcome.response is not None else -1
             for button in self.query(".option").results(OptionButton):
@@ -465,12 +496,14 @@ class StudyApp(App[None]):
             )
         ]
         for point in grade.points:
-            mark = "✓" if point.covered else ("✗ wrong" if point.contradicted else "✗")
+            mark = "✓" if point.covered else "✗"
             line = f"{point.index + 1}. {point.text}"
             if point.in_other_words:
                 line += "   [said in other words]"
             elif point.covered and point.matched_terms:
                 line += f"   [matched: {', '.join(point.matched_terms)}]"
+            elif point.contradicted:
+                line += "   [your answer says otherwise]"
             state = "covered" if point.covered else "missed"
             widgets.append(Horizontal(
                 Static(mark, classes="mark"),
@@ -526,6 +559,11 @@ class StudyApp(App[None]):
             return self.session.can_undo()
         if action == "edit":
             return self.item is not None and phase in (Phase.QUESTION, Phase.ANSWER)
+        if action == "study_ahead":
+            return phase is Phase.DONE and self.next_due is not None
+        if action in ("scroll", "quit_key"):
+            # keys that a focused answer box or term field takes as text or cursor moves
+            return not isinstance(self.focused, (Input, TextArea))
         return True
 
     def action_reveal(self) -> None:
@@ -534,6 +572,7 @@ class StudyApp(App[None]):
         self.outcome = self.session.reveal(self.item, self.question)
         self._show_ratings()
         self._set_phase(Phase.ANSWER)
+        self.call_after_refresh(self.query_one("#answer").scroll_visible, animate=False)
 
     async def _submit(self, response: object) -> None:
         if self.item is None or self.question is None or self.phase is not Phase.QUESTION:
@@ -593,7 +632,7 @@ class StudyApp(App[None]):
             return
         duration_ms = max(0, int((self._timer() - self._shown_at) * 1000))
         try:
-            self.session.answer(
+            result = self.session.answer(
                 self.item, rating, duration_ms=duration_ms, outcome=self.outcome,
                 overruled=overruled,
             )
@@ -603,6 +642,8 @@ class StudyApp(App[None]):
                 severity="error", markup=False, timeout=30,
             )
             return
+        self._show_recorded(result, overruled)
+        self.query_one("#notice").display = False
         await self._show_next()
 
     def _handle_exception(self, error: Exception) -> None:
@@ -614,6 +655,15 @@ class StudyApp(App[None]):
             self.exit(return_code=2)
             return
         super()._handle_exception(error)
+
+    def _show_recorded(self, result: AnswerResult, overruled: str | None) -> None:
+        """What the last answer recorded, shown while the next card is asked."""
+        said = {"right": " (you were right)", "wrong": " (you were wrong)"}.get(overruled or "", "")
+        due = result.card.schedule.due
+        when = f", next review in {format_interval(due - self.session.clock())}" if due else ""
+        self.query_one("#recorded", Static).update(
+            f"Recorded {result.rating.label}{said} for the last card{when}."
+        )
 
     def action_close(self) -> None:
         self.exit()
@@ -651,6 +701,22 @@ class StudyApp(App[None]):
             await self._show_item(edited)
 
         self.push_screen(EditCardScreen(item.note), save)
+
+    def action_quit_key(self) -> None:
+        self.exit()
+
+    def action_scroll(self, key: str) -> None:
+        stage = self.query_one("#stage", VerticalScroll)
+        {
+            "up": stage.scroll_up, "down": stage.scroll_down, "pageup": stage.scroll_page_up,
+            "pagedown": stage.scroll_page_down, "home": stage.scroll_home,
+            "end": stage.scroll_end,
+        }[key](animate=False)
+
+    async def action_study_ahead(self) -> None:
+        if self.phase is Phase.DONE and self.session.study_ahead() is not None:
+            self.query_one("#recorded", Static).update("")
+            await self._show_next()
 
     # -- match rounds -------------------------------------------------------------------
 
@@ -765,9 +831,12 @@ class StudyApp(App[None]):
             )
         for button in self.query(".left").results(OptionButton):
             button.set_class(button.value in wrong, "wrong")
-        await self.query_one("#match-result", Vertical).mount_all(widgets)
+        result = self.query_one("#match-result", Vertical)
+        await result.mount_all(widgets)
         self._update_progress()
+        self.query_one("#notice").display = False
         self._set_phase(Phase.MATCHED)
+        self.call_after_refresh(result.scroll_visible, animate=False)
 
     async def action_next_round(self) -> None:
         if self.phase is Phase.MATCHED:
