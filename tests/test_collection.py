@@ -164,7 +164,7 @@ def test_find_deck(collection: Collection) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("new_per_day", "lots", "must be a int"),
+        ("new_per_day", "lots", "must be a whole number"),
         ("new_per_day", "-1", "0 or more"),
         ("desired_retention", "1.5", "between"),
         ("colour", "red", "unknown setting"),

@@ -117,7 +117,7 @@ def test_read_only_commands_work_in_a_read_only_folder(tmp_path: Path) -> None:
             assert [d["total"] for d in json.loads(decks.stdout)] == [15]
             check = run_retain(home, "check")
             assert check.returncode == 0, check.stdout + check.stderr
-            assert "15 cards and 1 reviews: all consistent." in check.stdout
+            assert "15 cards and 1 review: all consistent." in check.stdout
             config = run_retain(home, "config")
             assert config.returncode == 0 and "new_per_day = 20" in config.stdout
             assert run_retain(home, "config", "new_per_day").stdout.strip() == "20"
