@@ -85,8 +85,7 @@ class PlainStudy:
     def nothing_left(self) -> bool:
         """Say that nothing is due and when the next card is; True to study ahead."""
         self.say("")
-        self.say("No more cards to study now." if self.session.summary.answered
-                 else "Nothing to study now.")
+        self.say("No more cards to study now.")
         due = self.session.next_due()
         if due is None:
             return self.offer_undo()

@@ -405,7 +405,7 @@ def test_with_nothing_due_it_says_when_and_studies_ahead(home: Path) -> None:
                      first.stdout)
     ahead = retain(home, "study", "--plain", "--mode", "flip", input="a\n\n3\nq\n")
     assert ahead.exit_code == 0, ahead.output
-    assert ahead.stdout.count("Nothing to study now.") == 1
+    assert ahead.stdout.count("No more cards to study now.") == 1
     assert len(recorded(ahead.stdout)) == 1
     with collection_at(home) as col:
         assert col.review_count() == 16
