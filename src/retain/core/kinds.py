@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -314,44 +314,16 @@ class Lexicon:
         """Build the lexicon of a deck from all its texts (questions and answer points).
 
         `who_answers` are the answer points of "Who ...?" questions: short ones are names
-        of people.
+        of people. The same lexicon is what `lexicon_from_counts` gives from the deck's
+        `WordCounts`, which a store keeps up to date note by note.
         """
         all_texts = list(texts)
-        lower: set[str] = set()
-        capital_mid: set[str] = set()
-        possessive: set[str] = set()
-        for text in all_texts:
-            for tok in _tokens(text):
-                word = tok.text.casefold()
-                if tok.text.islower():
-                    lower.add(word)
-                elif _is_capitalised(tok.text) and not tok.initial:
-                    capital_mid.add(word)
-                if tok.possessive and _is_capitalised(tok.text):
-                    possessive.add(word)
-        proper = frozenset(
-            w for w in capital_mid | possessive if w not in lower and w not in _CALENDAR_WORDS
-        )
-        lex = cls(proper=proper, common=frozenset(lower))
-        people = {w for w in possessive if w in proper and not _institutional(w)}
-        first_names: set[str] = set()
-        for text in list(all_texts) + list(who_answers):
-            for run in lex._runs(text):
-                words = [t.text.casefold() for t in run]
-                if len(words) >= 2 and _person_like(words, frozenset(people)):
-                    people.add(words[-1])
-                    first_names.add(words[0])
-        for answer in who_answers:
-            head = split_core(answer)
-            words = fold(head).split()
-            if 1 <= len(words) <= 4 and all(_is_capitalised(w) for w in head.split()):
-                people.add(words[-1])
-        return cls(
-            proper=proper,
-            people=frozenset(people),
-            first_names=frozenset(first_names),
-            common=frozenset(lower),
-        )
+        who = list(who_answers)
+        counts: dict[str, WordCounts] = {}
+        add_evidence(counts, word_evidence(all_texts, who))
+        lasts, firsts = person_runs([*all_texts, *who], base_lexicon(counts))
+        add_runs(counts, lasts, firsts)
+        return lexicon_from_counts(counts)
 
     def _is_name_token(self, tok: _Token) -> bool:
         if not _is_capitalised(tok.text):
@@ -439,6 +411,190 @@ def _person_like(words: list[str], people: frozenset[str]) -> bool:
     return words[0] not in people or words[-1] in people
 
 
+# ---------------------------------------------------------------------------- lexicon evidence
+#
+# A lexicon is a function of per-word counts, and each note adds to the counts on its own:
+# how often a word is written in lower case, with a capital mid-sentence, as a possessive,
+# as the last word of a short answer to "Who ...?", and as the last or first word of a
+# person's full name. The full names are read with a base lexicon (which words are names,
+# which are common, which are people by a possessive), so a note's full names change only
+# when the base status of one of its capitalised words changes. A store keeps these counts
+# per deck and recomputes only the notes whose words changed status.
+
+
+@dataclass(frozen=True)
+class WordEvidence:
+    """What one note (or any texts) says about its words on its own, folded to lower case."""
+
+    lower: frozenset[str]
+    capital_mid: frozenset[str]
+    possessive: frozenset[str]
+    who_people: frozenset[str]
+    capitalised: frozenset[str]
+    """Capitalised words whose status in the deck decides how the texts are read."""
+
+
+@dataclass(frozen=True)
+class WordCounts:
+    """In how many notes a word shows each kind of evidence (see `WordEvidence`)."""
+
+    lower: int = 0
+    capital_mid: int = 0
+    possessive: int = 0
+    who: int = 0
+    last: int = 0
+    first: int = 0
+
+    def plus(self, other: WordCounts, sign: int = 1) -> WordCounts:
+        return WordCounts(
+            self.lower + sign * other.lower,
+            self.capital_mid + sign * other.capital_mid,
+            self.possessive + sign * other.possessive,
+            self.who + sign * other.who,
+            self.last + sign * other.last,
+            self.first + sign * other.first,
+        )
+
+    @property
+    def empty(self) -> bool:
+        return self == _NO_COUNTS
+
+
+_NO_COUNTS = WordCounts()
+
+
+def lexicon_words(text: str) -> frozenset[str]:
+    """Every word of `text` a lexicon may be asked about: its words in lower case, with and
+    without accents. A lexicon that knows these words reads `text` as the whole one does."""
+    words = {tok.text.casefold() for tok in _tokens(text)}
+    words.update(w.casefold() for w in text.split())
+    words.update(fold(text).split())
+    return frozenset(words)
+
+
+def word_evidence(texts: Iterable[str], who_answers: Iterable[str] = ()) -> WordEvidence:
+    lower: set[str] = set()
+    capital_mid: set[str] = set()
+    possessive: set[str] = set()
+    capitalised: set[str] = set()
+    for text in texts:
+        for tok in _tokens(text):
+            word = tok.text.casefold()
+            if tok.text.islower():
+                lower.add(word)
+            elif _is_capitalised(tok.text) and not tok.initial:
+                capital_mid.add(word)
+            if tok.possessive and _is_capitalised(tok.text):
+                possessive.add(word)
+            if _is_capitalised(tok.text):
+                capitalised.add(word)
+    who: set[str] = set()
+    for answer in who_answers:
+        head = split_core(answer)
+        words = fold(head).split()
+        if 1 <= len(words) <= 4 and all(_is_capitalised(w) for w in head.split()):
+            who.add(words[-1])
+    return WordEvidence(
+        frozenset(lower),
+        frozenset(capital_mid),
+        frozenset(possessive),
+        frozenset(who),
+        frozenset(capitalised - STOPWORDS - _CALENDAR_WORDS),
+    )
+
+
+def add_evidence(counts: dict[str, WordCounts], evidence: WordEvidence, sign: int = 1) -> None:
+    """Add one note's evidence to per-word counts (or take it away, with `sign` -1)."""
+    for field_name, words in (
+        ("lower", evidence.lower),
+        ("capital_mid", evidence.capital_mid),
+        ("possessive", evidence.possessive),
+        ("who", evidence.who_people),
+    ):
+        one = WordCounts(**{field_name: sign})
+        for w in words:
+            counts[w] = counts.get(w, _NO_COUNTS).plus(one)
+
+
+def add_runs(
+    counts: dict[str, WordCounts],
+    lasts: Iterable[str],
+    firsts: Iterable[str],
+    sign: int = 1,
+) -> None:
+    for w in lasts:
+        counts[w] = counts.get(w, _NO_COUNTS).plus(WordCounts(last=sign))
+    for w in firsts:
+        counts[w] = counts.get(w, _NO_COUNTS).plus(WordCounts(first=sign))
+
+
+def _is_proper(word: str, c: WordCounts) -> bool:
+    return (c.capital_mid > 0 or c.possessive > 0) and c.lower == 0 and (
+        word not in _CALENDAR_WORDS
+    )
+
+
+def _is_base_person(word: str, c: WordCounts) -> bool:
+    return c.possessive > 0 and _is_proper(word, c) and not _institutional(word)
+
+
+def base_status(word: str, c: WordCounts) -> tuple[bool, bool, bool]:
+    """What full names are read with: (a name, written in lower case somewhere, a person by
+    a possessive)."""
+    return _is_proper(word, c), c.lower > 0, _is_base_person(word, c)
+
+
+def full_status(word: str, c: WordCounts) -> tuple[bool, bool, bool, bool]:
+    """What a text is read with: (a name, in lower case somewhere, a person, a first name)."""
+    person = _is_base_person(word, c) or c.last > 0 or c.who > 0
+    return _is_proper(word, c), c.lower > 0, person, c.first > 0
+
+
+def base_lexicon(counts: Mapping[str, WordCounts]) -> Lexicon:
+    """The lexicon full names are read with: names, common words, people by a possessive."""
+    return Lexicon(
+        proper=frozenset(w for w, c in counts.items() if _is_proper(w, c)),
+        people=frozenset(w for w, c in counts.items() if _is_base_person(w, c)),
+        common=frozenset(w for w, c in counts.items() if c.lower > 0),
+    )
+
+
+def person_runs(texts: Iterable[str], base: Lexicon) -> tuple[frozenset[str], frozenset[str]]:
+    """The last and the first words of the full names of people in `texts`."""
+    lasts: set[str] = set()
+    firsts: set[str] = set()
+    for text in texts:
+        for run in base._runs(text):
+            words = [t.text.casefold() for t in run]
+            if len(words) >= 2 and _person_like(words, base.people):
+                lasts.add(words[-1])
+                firsts.add(words[0])
+    return frozenset(lasts), frozenset(firsts)
+
+
+def lexicon_from_counts(counts: Mapping[str, WordCounts]) -> Lexicon:
+    proper: set[str] = set()
+    common: set[str] = set()
+    people: set[str] = set()
+    first_names: set[str] = set()
+    for w, c in counts.items():
+        is_proper, is_common, is_person, is_first = full_status(w, c)
+        if is_proper:
+            proper.add(w)
+        if is_common:
+            common.add(w)
+        if is_person:
+            people.add(w)
+        if is_first:
+            first_names.add(w)
+    return Lexicon(
+        proper=frozenset(proper),
+        people=frozenset(people),
+        first_names=frozenset(first_names),
+        common=frozenset(common),
+    )
+
+
 # ---------------------------------------------------------------------------- key terms
 
 
@@ -520,6 +676,7 @@ def _whole(term: KeyTerm, text: str) -> bool:
     return _LEADING_PREPOSITION.sub("", rest + " ").strip() == "" or rest == ""
 
 
+@lru_cache(maxsize=1 << 14)
 def asks(question: str) -> str:
     """What a question asks for: ``who``, ``when``, ``where``, ``how many``, ``why``, ``how``,
     ``what`` or ``""`` (statements and vocabulary prompts)."""

@@ -37,19 +37,21 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from retain.core.deckview import (
+    Candidate,
+    DeckView,
+    MemoryDeck,
+    NoteFacts,
+    Point,
+)
 from retain.core.kinds import (
     KEY_KINDS,
     STOPWORDS,
     AnswerKind,
     Key,
     KeyTerm,
-    Lexicon,
-    asks,
-    classify_point,
     content_words,
     fold,
-    key_terms,
-    keys_of,
     number_values,
     parse_date,
     restates,
@@ -122,120 +124,28 @@ class Question:
 
 # ---------------------------------------------------------------------------- deck facts
 
+_Point = Point
+_Candidate = Candidate
+_NoteFacts = NoteFacts
 
-@dataclass(frozen=True)
-class _Point:
-    index: int
-    text: str
-    kind: AnswerKind
-    core: str  # what an option shows: the fact itself for key kinds, else the whole point
-    shape: str
-    terms: tuple[KeyTerm, ...]
-    keys: frozenset[Key]
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    """A possible wrong option or false statement, taken from another card."""
-
-    text: str
-    kind: AnswerKind
-    shape: str
-    keys: frozenset[Key]
-    note_id: NoteId
-    asks: str
-    whole: bool  # a whole answer point, not a term found inside one
-    question: str  # of the card it comes from
-
-
-@dataclass(frozen=True)
-class _NoteFacts:
-    note: Note
-    asks: str
-    points: tuple[_Point, ...]
-    question_keys: frozenset[Key]
-    card_keys: frozenset[Key]  # question and points
-    candidates: tuple[_Candidate, ...]
-
-
-@dataclass(frozen=True)
-class _Deck:
-    lexicon: Lexicon
-    notes: tuple[_NoteFacts, ...]
-    by_id: Mapping[NoteId, _NoteFacts]
-    note_frequency: Mapping[str, int]  # content word -> number of notes using it
-    question_frequency: Mapping[str, int]  # content word -> number of questions using it
-    by_kind: Mapping[AnswerKind, tuple[_Candidate, ...]]  # every card's candidates, by kind
+Deck = Sequence[Note] | DeckView
+"""The rest of a card's deck: its notes (with or without the card's own), or a view of a
+deck that a store keeps (see `retain.core.deckview`)."""
 
 
 @lru_cache(maxsize=16)
-def _analyse(notes: tuple[Note, ...]) -> _Deck:
-    texts: list[str] = []
-    who_answers: list[str] = []
-    for note in notes:
-        texts.append(note.question)
-        texts.extend(note.answer_points)
-        if asks(note.question) == "who":
-            who_answers.extend(note.answer_points)
-    lexicon = Lexicon.from_texts(texts, who_answers)
-    facts: list[_NoteFacts] = []
-    frequency: dict[str, int] = {}
-    question_frequency: dict[str, int] = {}
-    for note in notes:
-        asked = asks(note.question)
-        points: list[_Point] = []
-        candidates: dict[str, _Candidate] = {}
-        for i, text in enumerate(note.answer_points):
-            pk = classify_point(text, note.question, lexicon)
-            terms = key_terms(text, lexicon)
-            core = pk.core if pk.kind in KEY_KINDS else text.strip()
-            keys = keys_of(text, lexicon)
-            points.append(_Point(i, text, pk.kind, core, pk.shape, terms, keys))
-            whole = _Candidate(
-                core, pk.kind, pk.shape, keys_of(core, lexicon), note.id, asked, True, note.question
-            )
-            candidates.setdefault(fold(core), whole)
-            if pk.kind in KEY_KINDS:
-                continue  # not "Vinci" out of "Leonardo da Vinci"
-            for term in terms:
-                if term.kind in KEY_KINDS:
-                    kind = term.kind
-                    shape = shape_of(kind, term.text)
-                    cand = _Candidate(
-                        term.text, kind, shape, term.keys, note.id, asked, False, note.question
-                    )
-                    candidates.setdefault(fold(term.text), cand)
-        question_keys = keys_of(note.question, lexicon)
-        card_keys = question_keys.union(*(p.keys for p in points))
-        words = content_words(" ".join((note.question, *note.answer_points)))
-        for word in words:
-            frequency[word] = frequency.get(word, 0) + 1
-        for word in content_words(note.question):
-            question_frequency[word] = question_frequency.get(word, 0) + 1
-        facts.append(
-            _NoteFacts(
-                note, asked, tuple(points), question_keys, card_keys, tuple(candidates.values())
-            )
-        )
-    by_kind: dict[AnswerKind, list[_Candidate]] = {}
-    for f in facts:
-        for cand in f.candidates:
-            by_kind.setdefault(cand.kind, []).append(cand)
-    return _Deck(
-        lexicon,
-        tuple(facts),
-        {f.note.id: f for f in facts},
-        frequency,
-        question_frequency,
-        {k: tuple(v) for k, v in by_kind.items()},
-    )
+def _memory_deck(notes: tuple[Note, ...]) -> MemoryDeck:
+    return MemoryDeck(notes)
 
 
-def _deck_of(note: Note, deck_notes: Sequence[Note]) -> tuple[_Deck, _NoteFacts]:
-    by_id = {n.id: n for n in deck_notes}
-    by_id[note.id] = note
-    deck = _analyse(tuple(by_id[i] for i in sorted(by_id)))
-    return deck, deck.by_id[note.id]
+def _deck_of(note: Note, deck: Deck) -> tuple[DeckView, NoteFacts]:
+    if isinstance(deck, Sequence):
+        by_id = {n.id: n for n in deck}
+        by_id[note.id] = note
+        view: DeckView = _memory_deck(tuple(by_id[i] for i in sorted(by_id)))
+    else:
+        view = deck
+    return view, view.facts([note])[0]
 
 
 def _same_question(a: str, b: str) -> bool:
@@ -252,13 +162,16 @@ _QUESTION_FILLER = frozenset(
 )
 
 
-def _same_topic(deck: _Deck, a: str, b: str) -> bool:
+def _same_topic(deck: DeckView, a: str, b: str) -> bool:
     """Two questions about one topic ("What were the show trials?" and "What was the trial
     of the 16?"): they share a content word that is neither the wording of questions nor
     common to a large part of the deck ("capital" in "What is the capital of ...?")."""
-    limit = max(3, len(deck.notes) // 4)
+    limit = max(3, deck.size // 4)
     shared = (content_words(a) & content_words(b)) - _QUESTION_FILLER
-    return any(deck.question_frequency.get(w, 0) <= limit for w in shared)
+    if not shared:
+        return False
+    frequency = deck.question_frequency(shared)
+    return any(frequency.get(w, 0) <= limit for w in shared)
 
 
 def _name_keys(keys: frozenset[Key]) -> frozenset[Key]:
@@ -327,13 +240,8 @@ def _rank(
     return [t[3] for t in scored]
 
 
-POOL_SAMPLE = 300
-"""At most this many candidates of one kind are looked at for one question, so that a
-question from a deck of thousands of cards is as quick as one from a small deck."""
-
-
 def _wrong(
-    deck: _Deck,
+    deck: DeckView,
     facts: _NoteFacts,
     target: _Point,
     rng: random.Random,
@@ -356,27 +264,26 @@ def _wrong(
     card_names = _name_keys(facts.card_keys)
     subject: dict[NoteId, bool] = {}
 
-    def same_subject(note_id: NoteId) -> bool:
-        if note_id not in subject:
-            other = deck.by_id[note_id]
-            subject[note_id] = (
-                other.note.id == facts.note.id
-                or _same_question(other.note.question, facts.note.question)
+    def same_subject(cand: _Candidate) -> bool:
+        if cand.note_id not in subject:
+            subject[cand.note_id] = (
+                cand.note_id == facts.note.id
+                or _same_question(cand.question, facts.note.question)
                 or bool(
-                    _name_keys(other.question_keys) & (card_names if strict else question_names)
+                    _name_keys(cand.question_keys) & (card_names if strict else question_names)
                 )
-                or _same_topic(deck, facts.note.question, other.note.question)
+                or _same_topic(deck, facts.note.question, cand.question)
             )
-        return subject[note_id]
+        return subject[cand.note_id]
 
     def safe(cand: _Candidate) -> bool:
         if cand.note_id == facts.note.id:
             return False
         if not cand.whole and target.kind not in KEY_KINDS:
             return False
-        if AnswerKind.EXPLANATION in (target.kind, cand.kind) and same_subject(cand.note_id):
+        if AnswerKind.EXPLANATION in (target.kind, cand.kind) and same_subject(cand):
             return False  # an explanation of the same subject may well be true as well
-        if _same_question(deck.by_id[cand.note_id].note.question, facts.note.question):
+        if _same_question(cand.question, facts.note.question):
             return False
         if (strict or cand.kind in KEY_KINDS) and cand.keys & facts.card_keys:
             return False
@@ -389,9 +296,7 @@ def _wrong(
     ]
     chosen: list[_Candidate] = []
     for kinds in tiers:
-        candidates = [c for k in kinds for c in deck.by_kind.get(k, ())]
-        if len(candidates) > POOL_SAMPLE:
-            candidates = rng.sample(candidates, POOL_SAMPLE)
+        candidates = [c for k in kinds for c in deck.candidates(k, rng)]
         for cand in _rank([c for c in candidates if safe(c)], target, facts, rng):
             if any(_clash(cand, c) for c in (*avoid, *chosen)):
                 continue
@@ -402,11 +307,6 @@ def _wrong(
 
 
 # ---------------------------------------------------------------------------- modes
-
-
-def _flip_or_type(mode: Mode, facts: _NoteFacts) -> Question:
-    note = facts.note
-    return Question(mode, note.id, note.question, expected=note.answer_points)
 
 
 def _choice_prompt(note: Note) -> str:
@@ -455,7 +355,7 @@ def _targets(facts: _NoteFacts, rng: random.Random) -> list[tuple[_Point, int, b
     return focused + others
 
 
-def _build_choice(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question:
+def _build_choice(deck: DeckView, facts: _NoteFacts, rng: random.Random) -> Question:
     note = facts.note
     if not facts.points:
         raise QuestionUnavailable(Mode.CHOICE, "the card has no answer")
@@ -493,7 +393,7 @@ def _build_choice(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Questio
     )
 
 
-def _build_true_false(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question:
+def _build_true_false(deck: DeckView, facts: _NoteFacts, rng: random.Random) -> Question:
     note = facts.note
     if not facts.points:
         raise QuestionUnavailable(Mode.TRUE_FALSE, "the card has no answer")
@@ -539,7 +439,7 @@ class _Blank:
     end: int
 
 
-def _blanks(deck: _Deck, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
+def _blanks(deck: DeckView, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
     """Terms worth blanking, with a cost (lower is better): dates and numbers, then names,
     then rare long words; never a term the question gives away."""
     question = fold(facts.note.question)
@@ -554,6 +454,12 @@ def _blanks(deck: _Deck, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
     other_contexts = {
         (p.index, context(p, t.start, t.end)) for p in facts.points for t in _point_terms(p)
     }
+    wanted: set[str] = set()
+    for p in facts.points:
+        for term in _point_terms(p):
+            wanted |= content_words(term.text)
+        wanted.update(stem(fold(m.group(0))) for m in re.finditer(r"[^\W\d_][\w'’-]*", p.text))
+    note_frequency = deck.note_frequency(wanted)
     out: list[tuple[float, _Blank]] = []
     for p in facts.points:
         found = False
@@ -570,7 +476,7 @@ def _blanks(deck: _Deck, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
                 continue  # too little left to tell which point, or which term, is meant
             cost = 0.0 if term.kind in (AnswerKind.DATE, AnswerKind.NUMBER) else 1.0
             if term.kind in (AnswerKind.PERSON, AnswerKind.NAME):
-                uses = sum(deck.note_frequency.get(w, 0) for w in content_words(term.text))
+                uses = sum(note_frequency.get(w, 0) for w in content_words(term.text))
                 cost += min(0.8, 0.1 * uses)
             out.append((cost, _Blank(p.index, term.text, term.kind, term.start, term.end)))
             found = True
@@ -588,7 +494,7 @@ def _blanks(deck: _Deck, facts: _NoteFacts) -> list[tuple[float, _Blank]]:
                 or any(s <= m.start() < e for s, e in inside_terms)
             ):
                 continue
-            uses = deck.note_frequency.get(stem(folded), 1)
+            uses = note_frequency.get(stem(folded), 1)
             cost = 2.0 + min(1.0, 0.15 * uses) + max(0.0, 0.5 - 0.05 * len(folded))
             out.append((cost, _Blank(p.index, word, AnswerKind.TERM, m.start(), m.end())))
     if not out and len(facts.points) == 1 and fold(facts.points[0].text):
@@ -610,7 +516,7 @@ def _point_terms(p: _Point) -> tuple[KeyTerm, ...]:
     return p.terms
 
 
-def _build_cloze(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question:
+def _build_cloze(deck: DeckView, facts: _NoteFacts, rng: random.Random) -> Question:
     note = facts.note
     blanks = _blanks(deck, facts)
     if not blanks:
@@ -649,7 +555,7 @@ def _truncate(text: str, limit: int = MATCH_ANSWER_LIMIT) -> str:
     return cut + "…"
 
 
-def short_answer(note: Note, deck_notes: Sequence[Note] = ()) -> str:
+def short_answer(note: Note, deck_notes: Deck = ()) -> str:
     """A short form of a note's answer, for a match round.
 
     The fact a When / How many / Who question asks for, else the first key fact ("January
@@ -676,7 +582,7 @@ def _short_answer(facts: _NoteFacts) -> str:
     return _truncate(facts.points[0].text)
 
 
-def _build_match(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question:
+def _build_match(deck: DeckView, facts: _NoteFacts, rng: random.Random) -> Question:
     def invites(answer: str, other: _NoteFacts) -> bool:
         """The answer names what the other pair's question is about ("Leon Trotsky" beside
         "Who was Leon Trotsky?"), and so looks like its pair."""
@@ -696,8 +602,7 @@ def _build_match(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question
     chosen: list[tuple[_NoteFacts, str]] = [(facts, _short_answer(facts))]
     if not chosen[0][1]:
         raise QuestionUnavailable(Mode.MATCH, "the card has no answer")
-    others = [f for f in deck.notes if f.note.id != facts.note.id]
-    rng.shuffle(others)
+    others = deck.facts(deck.other_notes(facts.note.id, rng))
     for other in others:
         answer = _short_answer(other)
         if distinct(answer, other, chosen):
@@ -730,18 +635,19 @@ def _build_match(deck: _Deck, facts: _NoteFacts, rng: random.Random) -> Question
 
 
 def build_question(
-    mode: Mode | str, note: Note, deck_notes: Sequence[Note], rng: random.Random
+    mode: Mode | str, note: Note, deck_notes: Deck, rng: random.Random
 ) -> Question:
     """Build a question about `note` in `mode`.
 
-    `deck_notes` are the notes of its deck (with or without `note` itself); wrong options
-    and match pairs come from them. Raises `QuestionUnavailable` when the deck cannot give
-    a fair question in that mode, and ValueError for an unknown mode.
+    `deck_notes` are the notes of its deck (with or without `note` itself), or a
+    `DeckView` of it; wrong options and match pairs come from them. Raises
+    `QuestionUnavailable` when the deck cannot give a fair question in that mode, and
+    ValueError for an unknown mode.
     """
     mode = Mode(mode)
+    if mode in (Mode.FLIP, Mode.TYPE):  # the card alone: nothing from the deck
+        return Question(mode, note.id, note.question, expected=note.answer_points)
     deck, facts = _deck_of(note, deck_notes)
-    if mode in (Mode.FLIP, Mode.TYPE):
-        return _flip_or_type(mode, facts)
     if mode is Mode.CHOICE:
         return _build_choice(deck, facts, rng)
     if mode is Mode.TRUE_FALSE:
@@ -757,13 +663,13 @@ SHORT_TYPED_ANSWER = 300
 """Answers longer than this (all points together) are flipped rather than typed."""
 
 
-def is_short_fact(note: Note, deck_notes: Sequence[Note] = ()) -> bool:
+def is_short_fact(note: Note, deck_notes: Deck = ()) -> bool:
     """One point that is a date, a number, a name or a short term."""
     _, facts = _deck_of(note, deck_notes)
     return len(facts.points) == 1 and facts.points[0].kind is not AnswerKind.EXPLANATION
 
 
-def available(mode: Mode | str, note: Note, deck_notes: Sequence[Note]) -> bool:
+def available(mode: Mode | str, note: Note, deck_notes: Deck) -> bool:
     """Whether `build_question(mode, ...)` gives a question for this note.
 
     Tried with a fixed seed: whether enough safe wrong options, a term to blank or enough
@@ -776,7 +682,7 @@ def available(mode: Mode | str, note: Note, deck_notes: Sequence[Note]) -> bool:
 
 
 def choose_mode(
-    note: Note, deck_notes: Sequence[Note], *, review_count: int, rng: random.Random
+    note: Note, deck_notes: Deck, *, review_count: int, rng: random.Random
 ) -> Mode:
     """The mode to ask a card in by default: recognition first, then recall.
 
