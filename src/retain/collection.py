@@ -51,6 +51,7 @@ from retain.core.model import (
     SchedulingState,
     question_key,
 )
+from retain.deck_index import DeckIndex, StoredDeck
 from retain.errors import CollectionError as CollectionError
 from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.settings import DEFAULT_SETTINGS
@@ -116,17 +117,20 @@ _INSERT_POINT = insert(schema.review_points).values(
 
 @functools.cache
 def _count_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """Cards due by `now`, new cards, and reviews since `since` (in the deck `deck_id`)."""
+    """Cards due by `now`, new cards up to `cap`, and reviews since `since` (in the deck
+    `deck_id`). Each is a range of an index: the due cards, the day's reviews, and no more
+    new cards than can still be shown today, so none of them reads the whole deck."""
     c, r = schema.cards.c, schema.reviews.c
     due = select(func.count()).where(c.due.is_not(None), c.due <= bindparam("now"))
-    new = select(func.count()).where(c.state == int(CardState.NEW))
+    new = select(c.id).where(c.state == int(CardState.NEW))
     done = select(func.count()).select_from(schema.reviews).where(
         r.reviewed_at >= bindparam("since"), _not_undone()
     )
     if scoped:
         in_deck = c.deck_id == bindparam("deck_id")
         due, new, done = due.where(in_deck), new.where(in_deck), done.where(_review_in_deck())
-    return due, new, done
+    capped = new.limit(bindparam("cap", type_=Integer)).subquery()
+    return due, select(func.count()).select_from(capped), done
 
 
 @functools.cache
@@ -340,6 +344,7 @@ class Collection:
         else:
             migrate(engine)
         self._prepared = PreparedStatements(engine)
+        self.index = DeckIndex(engine, self._prepared)
         self._settings = self._load_settings()
         self.tz = tz if tz is not None else _local_timezone()
         self._config = self._scheduler_config()
@@ -495,6 +500,8 @@ class Collection:
             ).scalar_one() + 1
             seen: set[str] = set()
             new_notes: list[dict[str, Any]] = []
+            changed_before: list[Note] = []
+            changed_after: list[Note] = []
             for note in draft.notes:
                 key = question_key(note.question)
                 if key in seen:
@@ -520,6 +527,10 @@ class Collection:
                         .where(schema.notes.c.id == old.id)
                         .values(question=note.question, answer_points=points, updated_at=stamp)
                     )
+                    changed_before.append(_note(old))
+                    changed_after.append(
+                        Note(NoteId(old.id), deck.id, note.question, tuple(note.answer_points))
+                    )
                     updated += 1
             if new_notes:
                 ids: Sequence[int] = conn.execute(
@@ -538,6 +549,12 @@ class Collection:
                         for i, note_id in enumerate(ids)
                     ],
                 )
+                changed_after.extend(
+                    Note(NoteId(note_id), deck.id, row["question"],
+                         tuple(json.loads(row["answer_points"])))
+                    for note_id, row in zip(ids, new_notes, strict=True)
+                )
+            self.index.notes_changed(conn, deck.id, changed_after, changed_before)
         return ImportReport(deck, added, updated, unchanged)
 
     # -- editing, deleting and renaming -------------------------------------------------
@@ -574,6 +591,7 @@ class Collection:
     ) -> None:
         """Write a note's new text (as `import_deck` writes an updated note). Every change
         to a stored note's text goes through here."""
+        before = conn.execute(select(schema.notes).where(schema.notes.c.id == note_id)).one()
         conn.execute(
             update(schema.notes)
             .where(schema.notes.c.id == note_id)
@@ -583,12 +601,23 @@ class Collection:
                 updated_at=stamp,
             )
         )
+        after = Note(NoteId(note_id), DeckId(before.deck_id), question, tuple(answer_points))
+        self.index.notes_changed(conn, before.deck_id, [after], [_note(before)])
 
     def _delete_notes(self, conn: Connection, note_ids: Sequence[int]) -> None:
         """Delete notes with their cards, the cards' review log, undo entries and points.
         Every deletion of stored notes goes through here, so nothing is left pointing at
         them."""
         c = schema.cards.c
+        n = schema.notes.c
+        gone: dict[int, list[Note]] = {}
+        for start in range(0, len(note_ids), 500):
+            for row in conn.execute(
+                select(schema.notes).where(n.id.in_(list(note_ids[start : start + 500])))
+            ):
+                gone.setdefault(row.deck_id, []).append(_note(row))
+        for deck_id, notes in gone.items():
+            self.index.notes_changed(conn, deck_id, removed=notes)
         for start in range(0, len(note_ids), 500):
             chunk = list(note_ids[start : start + 500])
             cards = select(c.id).where(c.note_id.in_(chunk)).scalar_subquery()
@@ -732,6 +761,13 @@ class Collection:
                 for i, note_id in enumerate(ids)
             ],
         )
+        self.index.notes_changed(
+            conn, deck_id,
+            [
+                Note(NoteId(note_id), DeckId(deck_id), note.question, tuple(note.answer_points))
+                for note_id, note in zip(ids, drafts, strict=True)
+            ],
+        )
 
     def delete_deck(self, deck: Deck) -> int:
         """Delete a deck with its notes, cards and their review history; returns how many
@@ -746,6 +782,7 @@ class Collection:
                     select(schema.notes.c.id).where(schema.notes.c.deck_id == deck.id)
                 ).scalars()
             )
+            self.index.drop(conn, deck.id)
             self._delete_notes(conn, note_ids)
             conn.execute(delete(schema.decks).where(schema.decks.c.id == deck.id))
         return int(cards)
@@ -827,10 +864,10 @@ class Collection:
             params["deck_id"] = deck.id
         with self._prepared.transaction(write=False) as db:
             due_count = int(db.scalar(due, params))
-            new_available = int(db.scalar(new, params))
             introduced = self._new_introduced_today(db, now, deck)
+            new_left = max(0, int(self._settings["new_per_day"]) - introduced)
+            new_available = int(db.scalar(new, {**params, "cap": new_left})) if new_left else 0
             done_today = int(db.scalar(done, params))
-        new_left = max(0, int(self._settings["new_per_day"]) - introduced)
         return StudyCounts(
             due=due_count, new=min(new_available, new_left), done_today=done_today
         )
@@ -916,6 +953,11 @@ class Collection:
                 raise CollectionError(f"no card for note {note_id}")
             note = conn.execute(select(schema.notes).where(schema.notes.c.id == note_id)).one()
         return StudyItem(_card(row), _note(note))
+
+    def deck_view(self, deck_id: DeckId) -> StoredDeck:
+        """What question generation needs from the rest of a deck, read from the deck index
+        a little at a time (see `retain.deck_index`): the same cost at any deck size."""
+        return self.index.view(deck_id)
 
     def notes(self, deck: Deck) -> list[Note]:
         with self._read() as conn:

@@ -25,6 +25,7 @@ from typing import Any
 
 from retain.collection import AnswerResult, Collection, StudyCounts, StudyItem, UndoResult
 from retain.core import questions
+from retain.core.deckview import DeckView
 from retain.core.grading import Grade, Judge, cut_to_limits, grade_typed_answer, suggest_rating
 from retain.core.model import CardId, Deck, DeckId, Note, NoteId, Rating
 from retain.core.questions import Mode, Question, QuestionUnavailable
@@ -143,7 +144,7 @@ class StudySession:
         self.mode = parse_mode(mode)
         self.summary = SessionSummary()
         self._started = clock()
-        self._deck_notes: dict[DeckId, list[Note]] = {}
+        self._views: dict[DeckId, DeckView] = {}
         self._learn: list[_LearnCard] = []
         self._learned: set[CardId] = set()
         self._upcoming: tuple[datetime, StudyItem | None] | None = None
@@ -214,26 +215,27 @@ class StudySession:
     def preview(self, item: StudyItem) -> dict[Rating, timedelta]:
         return self.collection.preview(item.card, self.clock())
 
-    def deck_notes(self, deck_id: DeckId) -> list[Note]:
-        if deck_id not in self._deck_notes:
-            deck = next(d for d in self.collection.decks() if d.id == deck_id)
-            self._deck_notes[deck_id] = self.collection.notes(deck)
-        return self._deck_notes[deck_id]
+    def deck_view(self, deck_id: DeckId) -> DeckView:
+        """The rest of a card's deck, as question generation and grading see it: read from
+        the deck index a little at a time, never loaded whole."""
+        if deck_id not in self._views:
+            self._views[deck_id] = self.collection.deck_view(deck_id)
+        return self._views[deck_id]
 
     def question(self, item: StudyItem) -> Question:
         """The question to ask about this card, in the session's mode (or the card's own
         mode under ``auto``), falling back to another mode when the deck cannot give a fair
         question in it."""
-        notes = self.deck_notes(item.card.deck_id)
-        wanted = self._wanted_mode(item, notes)
+        view = self.deck_view(item.card.deck_id)
+        wanted = self._wanted_mode(item, view)
         for mode in (wanted, *_FALLBACK.get(wanted, ()), Mode.FLIP):
             try:
-                return questions.build_question(mode, item.note, notes, self.rng)
+                return questions.build_question(mode, item.note, view, self.rng)
             except QuestionUnavailable:
                 continue
         raise AssertionError("flip questions are always available")  # pragma: no cover
 
-    def _wanted_mode(self, item: StudyItem, notes: Sequence[Note]) -> Mode:
+    def _wanted_mode(self, item: StudyItem, notes: DeckView) -> Mode:
         if self.mode == "auto":
             return questions.choose_mode(
                 item.note, notes, review_count=item.card.schedule.reps, rng=self.rng
@@ -267,8 +269,7 @@ class StudySession:
         grade (HARD for a partial answer)."""
         if question.mode is Mode.TYPE:
             typed = str(response)
-            others = [n.answer_points for n in self.deck_notes(item.card.deck_id)
-                      if n.id != item.note.id]
+            others = self.deck_view(item.card.deck_id).related_answers(item.note, typed)
             grade = grade_typed_answer(  # what is past the grader's limits is not read
                 *cut_to_limits(item.note.question, item.note.answer_points, typed),
                 other_answers=others,
@@ -392,7 +393,7 @@ class StudySession:
         note = self.collection.edit_note(
             item.note.id, question, answer_points, now=self.clock()
         )
-        self._deck_notes.pop(item.card.deck_id, None)  # the deck's notes have changed
+        self._views.pop(item.card.deck_id, None)  # the deck has changed: read it afresh
 
         def fresh(old: StudyItem) -> StudyItem:
             return StudyItem(old.card, note) if old.note.id == note.id else old
@@ -420,9 +421,9 @@ class StudySession:
         try:
             question = questions.build_question(Mode.MATCH, first.note, pool, self.rng)
         except QuestionUnavailable:
-            pool = self.deck_notes(first.card.deck_id)
+            view = self.deck_view(first.card.deck_id)
             try:
-                question = questions.build_question(Mode.MATCH, first.note, pool, self.rng)
+                question = questions.build_question(Mode.MATCH, first.note, view, self.rng)
             except QuestionUnavailable:
                 return None
         by_note: dict[NoteId, StudyItem] = {i.note.id: i for i in same_deck}

@@ -28,7 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 metadata = MetaData()
 
@@ -136,4 +136,74 @@ review_points = Table(
     Column("point_index", Integer, nullable=False),
     Column("covered", Boolean, nullable=False),
     Index("ix_review_points_card", "card_id", "point_index"),
+)
+
+
+# What question generation needs from the rest of a deck, kept up to date as notes are
+# imported, changed and deleted (see `retain.deck_index`); never rebuilt per question.
+
+index_decks = Table(
+    "index_decks",
+    metadata,
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True),
+    Column("notes", Integer, nullable=False),
+)
+
+index_notes = Table(
+    "index_notes",
+    metadata,
+    Column("note_id", Integer, ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True),
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), nullable=False),
+    Column("rand_key", BigInteger, nullable=False),
+    Column("asks", String(20), nullable=False),
+    Column("question_keys", Text, nullable=False),
+    Column("runs", Text, nullable=False),
+    Index("ix_index_notes_sample", "deck_id", "rand_key"),
+)
+
+index_candidates = Table(
+    "index_candidates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), nullable=False),
+    Column("note_id", Integer, ForeignKey("notes.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("rand_key", BigInteger, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("shape", String(50), nullable=False),
+    Column("keys", Text, nullable=False),
+    Column("whole", Boolean, nullable=False),
+    Index("ix_index_candidates_sample", "deck_id", "kind", "rand_key"),
+    Index("ix_index_candidates_note", "note_id"),
+)
+
+index_words = Table(
+    "index_words",
+    metadata,
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True),
+    Column("word", Text, primary_key=True),
+    Column("lower", Integer, nullable=False),
+    Column("capital_mid", Integer, nullable=False),
+    Column("possessive", Integer, nullable=False),
+    Column("who", Integer, nullable=False),
+    Column("last", Integer, nullable=False),
+    Column("first", Integer, nullable=False),
+)
+
+index_terms = Table(
+    "index_terms",
+    metadata,
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True),
+    Column("term", Text, primary_key=True),
+    Column("notes", Integer, nullable=False),
+    Column("questions", Integer, nullable=False),
+)
+
+index_names = Table(
+    "index_names",
+    metadata,
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True),
+    Column("word", Text, primary_key=True),
+    Column("note_id", Integer, ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_index_names_note", "note_id"),
 )

@@ -1,0 +1,678 @@
+"""The deck index: what question generation needs from the rest of a deck, kept in the store.
+
+For every deck the index holds the counts a `Lexicon` is made of (`kinds.WordCounts`), how
+many notes and questions use each content word, the candidates for wrong options and false
+statements by kind (each with a random key, so that a sample of one kind is one index
+range), and which notes write which capitalised words. It is updated in the transaction that
+changes the notes (`DeckIndex.notes_changed`), and it is always what a rebuild from the
+deck's notes would give:
+
+* a note's own evidence is added or taken away;
+* a change to the status of a word (a name or not, a person or not) re-reads exactly the
+  notes that write that word with a capital, the only notes whose reading it can change.
+
+`StoredDeck` is the `DeckView` a study session asks: each request is one or two indexed
+queries, whatever the size of the deck.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import BigInteger, Engine, Integer, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from retain.core.deckview import (
+    GRADING_OTHERS,
+    Candidate,
+    NoteFacts,
+    analyse_note,
+    note_texts,
+    note_words,
+)
+from retain.core.kinds import (
+    AnswerKind,
+    Key,
+    Lexicon,
+    WordCounts,
+    WordEvidence,
+    add_evidence,
+    add_runs,
+    asks,
+    base_lexicon,
+    base_status,
+    content_words,
+    full_status,
+    lexicon_from_counts,
+    lexicon_words,
+    person_runs,
+    word_evidence,
+)
+from retain.core.model import DeckId, Note, NoteId
+from retain.storage import schema
+from retain.storage.prepared import PreparedStatements
+
+STORED_CANDIDATE_SAMPLE = 40
+"""Candidates of one kind read for one question from a stored deck."""
+STORED_NOTE_SAMPLE = 16
+"""Other notes read for one match round from a stored deck."""
+GRADING_RELATED = 6
+GRADING_SAMPLE = 24
+"""Of a large deck, the grader reads the notes that share a name with the card or the
+answer (at most `GRADING_RELATED`) and one fixed sample of `GRADING_SAMPLE` notes."""
+
+_CHUNK = 500
+_COUNT_FIELDS = ("lower", "capital_mid", "possessive", "who", "last", "first")
+_RAND_LIMIT = 1 << 31
+_NO_COUNTS = WordCounts()
+
+
+def _rand_key(*parts: object) -> int:
+    """A random-looking key that a rebuild gives again: the sample order of the index."""
+    return zlib.crc32("\0".join(str(p) for p in parts).encode("utf-8")) % _RAND_LIMIT
+
+
+def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == _CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _note_row(row: Any) -> Note:
+    points = tuple(json.loads(row.answer_points))
+    return Note(NoteId(row.id), DeckId(row.deck_id), row.question, points)
+
+
+def _who_answers(note: Note) -> tuple[str, ...]:
+    return note.answer_points if asks(note.question) == "who" else ()
+
+
+def _keys_json(keys: frozenset[Key]) -> str:
+    return json.dumps(sorted(keys), ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _keys(text: str) -> frozenset[Key]:
+    return frozenset((k, v) for k, v in json.loads(text))
+
+
+@functools.cache
+def _candidate_statements() -> tuple[Any, Any, Any, Any]:
+    """Candidates of one kind of one deck: all of them in deck order; a window of the random
+    key from `start` up, and from the lowest key up; and a count that stops past `limit`."""
+    c, n, i = schema.index_candidates.c, schema.notes.c, schema.index_notes.c
+    of_kind = (c.deck_id == bindparam("deck_id"), c.kind == bindparam("kind"))
+    query = (
+        select(c.text, c.shape, c["keys"].label("cand_keys"), c.whole, c.note_id,
+               n.question, i.asks, i.question_keys)
+        .join(schema.notes, n.id == c.note_id)
+        .join(schema.index_notes, i.note_id == c.note_id)
+        .where(*of_kind)
+    )
+    limit = bindparam("limit", type_=Integer)
+    start = bindparam("start", type_=BigInteger)
+    every = query.order_by(c.note_id, c.id)
+    above = query.where(c.rand_key >= start).order_by(c.rand_key, c.id).limit(limit)
+    below = query.where(c.rand_key < start).order_by(c.rand_key, c.id).limit(limit)
+    count = select(func.count()).select_from(select(c.id).where(*of_kind).limit(limit).subquery())
+    return every, above, below, count
+
+
+class _Counts:
+    """Word counts of one deck, read from the store as they are needed, written back once."""
+
+    def __init__(self, conn: Connection, deck_id: int) -> None:
+        self.conn = conn
+        self.deck_id = deck_id
+        self.before: dict[str, WordCounts] = {}
+        self.now: dict[str, WordCounts] = {}
+
+    def load(self, words: Iterable[str]) -> None:
+        missing = [w for w in set(words) if w not in self.now]
+        w = schema.index_words.c
+        for batch in _chunks(missing):
+            for row in self.conn.execute(
+                select(schema.index_words).where(w.deck_id == self.deck_id, w.word.in_(batch))
+            ):
+                counts = WordCounts(*(getattr(row, f) for f in _COUNT_FIELDS))
+                self.before[row.word] = counts
+                self.now[row.word] = counts
+        for word in missing:
+            self.now.setdefault(word, _NO_COUNTS)
+
+    def add(self, delta: Mapping[str, WordCounts]) -> None:
+        self.load(delta)
+        for word, d in delta.items():
+            self.now[word] = self.now[word].plus(d)
+
+    def changed(self) -> set[str]:
+        return {w for w, c in self.now.items() if c != self.before.get(w, _NO_COUNTS)}
+
+    def lexicon(self, words: Iterable[str]) -> Lexicon:
+        wanted = set(words)
+        self.load(wanted)
+        return lexicon_from_counts({w: self.now[w] for w in wanted})
+
+    def base(self, words: Iterable[str]) -> Lexicon:
+        wanted = set(words)
+        self.load(wanted)
+        return base_lexicon({w: self.now[w] for w in wanted})
+
+    def save(self) -> None:
+        changed = self.changed()
+        w = schema.index_words.c
+        for batch in _chunks(sorted(changed)):
+            self.conn.execute(
+                delete(schema.index_words).where(w.deck_id == self.deck_id, w.word.in_(batch))
+            )
+        rows = [
+            {"deck_id": self.deck_id, "word": word, **{f: getattr(c, f) for f in _COUNT_FIELDS}}
+            for word in sorted(changed)
+            if not (c := self.now[word]).empty
+        ]
+        for batch in _chunks(rows):
+            self.conn.execute(insert(schema.index_words), batch)
+
+
+class DeckIndex:
+    """Keeps the deck index of every deck true; hands out views of it."""
+
+    def __init__(self, engine: Engine, prepared: PreparedStatements | None = None) -> None:
+        self.engine = engine
+        self._prepared = prepared if prepared is not None else PreparedStatements(engine)
+
+    # -- keeping it true ----------------------------------------------------------------
+
+    def notes_changed(
+        self,
+        conn: Connection,
+        deck_id: int,
+        added: Sequence[Note] = (),
+        removed: Sequence[Note] = (),
+    ) -> None:
+        """Bring the index of a deck up to date, inside the transaction `conn` that wrote the
+        notes. `added` are notes now stored (new, or the new text of changed ones); `removed`
+        are notes no longer stored as they are (deleted, or the old text of changed ones).
+        A deck that has no index yet is indexed whole."""
+        state = conn.execute(
+            select(schema.index_decks.c.notes).where(schema.index_decks.c.deck_id == deck_id)
+        ).first()
+        if state is None:
+            if added:  # a new deck, or one stored before the index existed
+                self._build(conn, deck_id)
+            return  # nothing to keep true: the deck is indexed whole when it is studied
+        self._apply(conn, deck_id, list(added), list(removed))
+
+    def ensure(self, deck_id: int) -> None:
+        """Index a deck stored before the deck index existed (once)."""
+        with self.engine.connect() as conn:
+            known = conn.execute(
+                select(schema.index_decks.c.deck_id).where(
+                    schema.index_decks.c.deck_id == deck_id
+                )
+            ).first()
+        if known is not None:
+            return
+        from retain.storage.engine import WRITE
+
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            indexed = conn.execute(
+                select(schema.index_decks.c.deck_id).where(
+                    schema.index_decks.c.deck_id == deck_id
+                )
+            ).first()
+            if indexed is None:  # not indexed by another process meanwhile
+                self._build(conn, deck_id)
+
+    def drop(self, conn: Connection, deck_id: int) -> None:
+        """Throw away a deck's index (before the deck is deleted, or to rebuild it)."""
+        for table in (
+            schema.index_names, schema.index_terms, schema.index_words,
+            schema.index_candidates, schema.index_notes, schema.index_decks,
+        ):
+            conn.execute(delete(table).where(table.c.deck_id == deck_id))
+
+    def rebuild(self, conn: Connection, deck_id: int) -> None:
+        """Throw away a deck's index and build it again from its notes."""
+        self.drop(conn, deck_id)
+        self._build(conn, deck_id)
+
+    def _build(self, conn: Connection, deck_id: int) -> None:
+        conn.execute(insert(schema.index_decks).values(deck_id=deck_id, notes=0))
+        n = schema.notes.c
+        notes = [
+            _note_row(r)
+            for r in conn.execute(select(schema.notes).where(n.deck_id == deck_id).order_by(n.id))
+        ]
+        self._apply(conn, deck_id, notes, [])
+
+    def _apply(
+        self, conn: Connection, deck_id: int, added: list[Note], removed: list[Note]
+    ) -> None:
+        added_ids = {n.id for n in added}
+        removed_ids = {n.id for n in removed}
+        counts = _Counts(conn, deck_id)
+        # 1. What the removed notes said goes, what the added notes say comes.
+        old_runs = self._runs_of(conn, removed_ids)
+        self._forget(conn, removed_ids)
+        delta: dict[str, WordCounts] = {}
+        for note in removed:
+            add_evidence(delta, _evidence(note), -1)
+            lasts, firsts = old_runs.get(note.id, ((), ()))
+            add_runs(delta, lasts, firsts, -1)
+        for note in added:
+            add_evidence(delta, _evidence(note), 1)
+        counts.add(delta)
+        # 2. Full names are read again where a word's base status changed.
+        base_changed = {
+            w for w in counts.changed()
+            if base_status(w, counts.before.get(w, _NO_COUNTS)) != base_status(w, counts.now[w])
+        }
+        reread = self._notes_writing(conn, deck_id, base_changed, added_ids | removed_ids)
+        reread_runs = self._runs_of(conn, {n.id for n in reread})
+        delta = {}
+        for note in reread:
+            lasts, firsts = reread_runs.get(note.id, ((), ()))
+            add_runs(delta, lasts, firsts, -1)
+        runs: dict[NoteId, tuple[frozenset[str], frozenset[str]]] = {}
+        for note in [*added, *reread]:
+            base = counts.base(_evidence(note).capitalised)
+            runs[note.id] = person_runs(note_texts(note), base)
+            add_runs(delta, *runs[note.id], 1)
+        counts.add(delta)
+        # 3. Notes are read again where a word's full status changed.
+        full_changed = {
+            w for w in counts.changed()
+            if full_status(w, counts.before.get(w, _NO_COUNTS)) != full_status(w, counts.now[w])
+        }
+        refresh = self._notes_writing(conn, deck_id, full_changed, added_ids | removed_ids)
+        refresh_ids = {n.id for n in refresh}
+        for note in reread:
+            if note.id not in refresh_ids:
+                conn.execute(
+                    update(schema.index_notes)
+                    .where(schema.index_notes.c.note_id == note.id)
+                    .values(runs=_runs_json(runs[note.id]))
+                )
+        kept_runs = self._runs_of(conn, refresh_ids - runs.keys())
+        for note_id, value in kept_runs.items():
+            runs[NoteId(note_id)] = (frozenset(value[0]), frozenset(value[1]))
+        self._forget(conn, refresh_ids, names=False)
+        for batch in _chunks([*added, *refresh]):  # in batches: memory stays bounded
+            self._write_notes(conn, deck_id, batch, runs, counts, names=added_ids)
+        counts.save()
+        self._count_terms(conn, deck_id, added, removed)
+        gone = len(removed_ids - added_ids)
+        new = len(added_ids - removed_ids)
+        if gone or new:
+            d = schema.index_decks.c
+            conn.execute(
+                update(schema.index_decks)
+                .where(d.deck_id == deck_id)
+                .values(notes=d.notes + new - gone)
+            )
+
+    def _runs_of(
+        self, conn: Connection, ids: Iterable[int]
+    ) -> dict[int, tuple[list[str], list[str]]]:
+        out: dict[int, tuple[list[str], list[str]]] = {}
+        i = schema.index_notes.c
+        for batch in _chunks(sorted(ids)):
+            for row in conn.execute(select(i.note_id, i.runs).where(i.note_id.in_(batch))):
+                lasts, firsts = json.loads(row.runs)
+                out[row.note_id] = (lasts, firsts)
+        return out
+
+    def _forget(self, conn: Connection, ids: Iterable[int], *, names: bool = True) -> None:
+        tables = [schema.index_candidates, schema.index_notes]
+        if names:
+            tables.append(schema.index_names)
+        for batch in _chunks(sorted(ids)):
+            for table in tables:
+                conn.execute(delete(table).where(table.c.note_id.in_(batch)))
+
+    def _notes_writing(
+        self, conn: Connection, deck_id: int, words: set[str], skip: set[NoteId]
+    ) -> list[Note]:
+        """The indexed notes of a deck that write one of `words` with a capital."""
+        if not words:
+            return []
+        a = schema.index_names.c
+        ids: set[int] = set()
+        for batch in _chunks(sorted(words)):
+            ids.update(
+                conn.execute(
+                    select(a.note_id).where(a.deck_id == deck_id, a.word.in_(batch))
+                ).scalars()
+            )
+        ids -= skip
+        notes: list[Note] = []
+        n = schema.notes.c
+        for batch in _chunks(sorted(ids)):
+            notes.extend(
+                _note_row(r)
+                for r in conn.execute(select(schema.notes).where(n.id.in_(batch)).order_by(n.id))
+            )
+        return notes
+
+    def _write_notes(
+        self,
+        conn: Connection,
+        deck_id: int,
+        notes: Sequence[Note],
+        runs: Mapping[NoteId, tuple[Iterable[str], Iterable[str]]],
+        counts: _Counts,
+        *,
+        names: set[NoteId],
+    ) -> None:
+        note_rows: list[dict[str, Any]] = []
+        candidate_rows: list[dict[str, Any]] = []
+        name_rows: list[dict[str, Any]] = []
+        words: set[str] = set()
+        for note in notes:
+            for text in note_texts(note):
+                words |= lexicon_words(text)
+        lexicon = counts.lexicon(words)
+        for note in notes:
+            facts = analyse_note(note, lexicon)
+            note_rows.append(
+                {
+                    "note_id": note.id, "deck_id": deck_id, "rand_key": _rand_key(note.id),
+                    "asks": facts.asks,
+                    "question_keys": _keys_json(facts.question_keys),
+                    "runs": _runs_json(runs.get(note.id, ((), ()))),
+                }
+            )
+            for cand in facts.candidates:
+                candidate_rows.append(
+                    {
+                        "deck_id": deck_id, "note_id": note.id, "kind": cand.kind.value,
+                        "rand_key": _rand_key(note.id, cand.text), "text": cand.text,
+                        "shape": cand.shape, "keys": _keys_json(cand.keys),
+                        "whole": cand.whole,
+                    }
+                )
+            if note.id in names:
+                name_rows.extend(
+                    {"deck_id": deck_id, "word": w, "note_id": note.id}
+                    for w in sorted(_evidence(note).capitalised)
+                )
+        for table, rows in (
+            (schema.index_notes, note_rows),
+            (schema.index_candidates, candidate_rows),
+            (schema.index_names, name_rows),
+        ):
+            for batch in _chunks(rows):
+                conn.execute(insert(table), batch)
+
+    def _count_terms(
+        self, conn: Connection, deck_id: int, added: Sequence[Note], removed: Sequence[Note]
+    ) -> None:
+        delta: dict[str, list[int]] = {}
+        for sign, group in ((-1, removed), (1, added)):
+            for note in group:
+                for word in note_words(note):
+                    delta.setdefault(word, [0, 0])[0] += sign
+                for word in content_words(note.question):
+                    delta.setdefault(word, [0, 0])[1] += sign
+        changed = {w: d for w, d in delta.items() if d != [0, 0]}
+        t = schema.index_terms.c
+        current: dict[str, tuple[int, int]] = {}
+        for batch in _chunks(sorted(changed)):
+            for row in conn.execute(
+                select(schema.index_terms).where(t.deck_id == deck_id, t.term.in_(batch))
+            ):
+                current[row.term] = (row.notes, row.questions)
+            conn.execute(
+                delete(schema.index_terms).where(t.deck_id == deck_id, t.term.in_(batch))
+            )
+        rows = []
+        for word, (dn, dq) in sorted(changed.items()):
+            notes, questions = current.get(word, (0, 0))
+            if notes + dn or questions + dq:
+                rows.append(
+                    {
+                        "deck_id": deck_id, "term": word, "notes": notes + dn,
+                        "questions": questions + dq,
+                    }
+                )
+        for batch in _chunks(rows):
+            conn.execute(insert(schema.index_terms), batch)
+
+    # -- reading it ---------------------------------------------------------------------
+
+    def view(self, deck_id: DeckId) -> StoredDeck:
+        self.ensure(deck_id)
+        return StoredDeck(self.engine, deck_id, self._prepared)
+
+
+def _evidence(note: Note) -> WordEvidence:
+    return word_evidence(note_texts(note), _who_answers(note))
+
+
+def _runs_json(runs: tuple[Iterable[str], Iterable[str]]) -> str:
+    return json.dumps([sorted(runs[0]), sorted(runs[1])], ensure_ascii=False)
+
+
+class StoredDeck:
+    """A `DeckView` of a deck in the store: every request is a bounded, indexed read."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        deck_id: DeckId,
+        prepared: PreparedStatements,
+        *,
+        candidate_sample: int | None = None,
+        note_sample: int | None = None,
+    ) -> None:
+        self.engine = engine
+        self.deck_id = deck_id
+        self._prepared = prepared
+        self._few: dict[AnswerKind, bool] = {}
+        self.touched = 0
+        self._candidate_sample = candidate_sample or STORED_CANDIDATE_SAMPLE
+        self._note_sample = note_sample or STORED_NOTE_SAMPLE
+        self._counts: dict[str, WordCounts] = {}
+        self._frequencies: dict[tuple[str, str], int] = {}
+        self._size: int | None = None
+        self._grading_sample: list[int] | None = None
+
+    def _read(self) -> Any:
+        return self.engine.connect()
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            with self._read() as conn:
+                value = conn.execute(
+                    select(schema.index_decks.c.notes).where(
+                        schema.index_decks.c.deck_id == self.deck_id
+                    )
+                ).scalar()
+            self._size = int(value or 0)
+        return self._size
+
+    def _lexicon(self, words: set[str]) -> Lexicon:
+        if len(self._counts) > 50_000:
+            self._counts.clear()
+        missing = [w for w in words if w not in self._counts]
+        if missing:
+            w = schema.index_words.c
+            with self._read() as conn:
+                for batch in _chunks(sorted(missing)):
+                    for row in conn.execute(
+                        select(schema.index_words).where(
+                            w.deck_id == self.deck_id, w.word.in_(batch)
+                        )
+                    ):
+                        self._counts[row.word] = WordCounts(
+                            *(getattr(row, f) for f in _COUNT_FIELDS)
+                        )
+            for word in missing:
+                self._counts.setdefault(word, _NO_COUNTS)
+        return lexicon_from_counts({w: self._counts[w] for w in words})
+
+    def facts(self, notes: Sequence[Note]) -> list[NoteFacts]:
+        words: set[str] = set()
+        for note in notes:
+            for text in note_texts(note):
+                words |= lexicon_words(text)
+        lexicon = self._lexicon(words)
+        return [analyse_note(note, lexicon) for note in notes]
+
+    def _frequency(self, words: Iterable[str], column: str) -> Mapping[str, int]:
+        """Counts of words, read once per view (a few per question) and then remembered."""
+        known = self._frequencies
+        if len(known) > 50_000:
+            known.clear()
+        wanted = sorted({w for w in words if (column, w) not in known})
+        if wanted:
+            t = schema.index_terms.c
+            with self._read() as conn:
+                for batch in _chunks(wanted):
+                    for row in conn.execute(
+                        select(t.term, getattr(t, column)).where(
+                            t.deck_id == self.deck_id, t.term.in_(batch)
+                        )
+                    ):
+                        known[(column, row[0])] = int(row[1])
+            for w in wanted:
+                known.setdefault((column, w), 0)
+        return {w: n for w in words if (n := known[(column, w)])}
+
+    def note_frequency(self, words: Iterable[str]) -> Mapping[str, int]:
+        return self._frequency(words, "notes")
+
+    def question_frequency(self, words: Iterable[str]) -> Mapping[str, int]:
+        return self._frequency(words, "questions")
+
+    def candidates(self, kind: AnswerKind, rng: random.Random) -> Sequence[Candidate]:
+        every, above, below, count = _candidate_statements()
+        params: dict[str, Any] = {"deck_id": self.deck_id, "kind": kind.value}
+        with self._prepared.transaction(write=False) as db:
+            if kind not in self._few:
+                found = db.scalar(count, {**params, "limit": self._candidate_sample + 1})
+                self._few[kind] = int(found) <= self._candidate_sample
+            if self._few[kind]:
+                # All of them, in the order of the deck, as a deck held in memory gives them.
+                rows = db.all(every, params)
+            else:
+                params.update(start=rng.randrange(_RAND_LIMIT), limit=self._candidate_sample)
+                rows = db.all(above, params)
+                if len(rows) < self._candidate_sample:
+                    params["limit"] = self._candidate_sample - len(rows)
+                    rows += db.all(below, params)
+        self.touched += len(rows)
+        return [
+            Candidate(
+                r.text, kind, r.shape, _keys(r.cand_keys), NoteId(r.note_id), r.asks,
+                bool(r.whole), r.question, _keys(r.question_keys),
+            )
+            for r in rows
+        ]
+
+    def _window(self, query: Any, key: Any, tiebreak: Any, start: int, limit: int) -> list[Any]:
+        """Up to `limit` rows from `start` on in the order of the random key, wrapping round
+        to the lowest keys: a sample read from one index range."""
+        with self._read() as conn:
+            rows = list(
+                conn.execute(query.where(key >= start).order_by(key, tiebreak).limit(limit))
+            )
+            if len(rows) < limit:
+                rows += conn.execute(
+                    query.where(key < start).order_by(key, tiebreak).limit(limit - len(rows))
+                ).all()
+        return rows
+
+    def other_notes(self, note_id: NoteId, rng: random.Random) -> Sequence[Note]:
+        n, i = schema.notes.c, schema.index_notes.c
+        query = (
+            select(schema.notes)
+            .join(schema.index_notes, i.note_id == n.id)
+            .where(i.deck_id == self.deck_id, n.id != note_id)
+        )
+        if self.size - 1 <= self._note_sample:
+            with self._read() as conn:
+                rows = conn.execute(query.order_by(n.id)).all()
+        else:
+            rows = self._window(
+                query, i.rand_key, i.note_id, rng.randrange(_RAND_LIMIT), self._note_sample
+            )
+        notes = [_note_row(r) for r in rows]
+        rng.shuffle(notes)
+        self.touched += len(notes)
+        return notes
+
+    def related_answers(self, note: Note, typed: str) -> list[tuple[str, ...]]:
+        """Every other note of a small deck. Of a large one: the notes that share a
+        capitalised word with the card or the answer (a few), and one fixed sample of the
+        deck (the same for every card, so that the grader reads it once)."""
+        n, i, a = schema.notes.c, schema.index_notes.c, schema.index_names.c
+        with self._read() as conn:
+            if self.size - 1 <= GRADING_OTHERS:
+                rows = conn.execute(
+                    select(n.answer_points)
+                    .where(n.deck_id == self.deck_id, n.id != note.id)
+                    .order_by(n.position)
+                ).all()
+                self.touched += len(rows)
+                return [tuple(json.loads(r.answer_points)) for r in rows]
+            names = sorted(word_evidence([*note_texts(note), typed]).capitalised)
+            related: list[int] = []
+            if names:
+                related = list(
+                    conn.execute(
+                        select(a.note_id)
+                        .where(
+                            a.deck_id == self.deck_id, a.word.in_(names[:GRADING_OTHERS]),
+                            a.note_id != note.id,
+                        )
+                        .distinct()
+                        .order_by(a.note_id)
+                        .limit(GRADING_RELATED)
+                    ).scalars()
+                )
+            if self._grading_sample is None:
+                self._grading_sample = list(
+                    conn.execute(
+                        select(i.note_id)
+                        .where(i.deck_id == self.deck_id)
+                        .order_by(i.rand_key, i.note_id)
+                        .limit(GRADING_SAMPLE + 1)
+                    ).scalars()
+                )
+            sample = [x for x in self._grading_sample if x != note.id][:GRADING_SAMPLE]
+            ids = sorted(set(related) | set(sample))
+            rows = conn.execute(
+                select(n.answer_points).where(n.id.in_(ids)).order_by(n.id)
+            ).all()
+        self.touched += len(rows)
+        return [tuple(json.loads(r.answer_points)) for r in rows]
+
+
+def index_snapshot(conn: Connection, deck_id: int) -> dict[str, Any]:
+    """Everything the index holds about a deck, in a form to compare (for `retain check`
+    and for tests: an index kept up to date equals one rebuilt)."""
+    out: dict[str, Any] = {}
+    for table in (
+        schema.index_decks, schema.index_notes, schema.index_candidates, schema.index_words,
+        schema.index_terms, schema.index_names,
+    ):
+        columns = [c for c in table.c if c.name != "id"]
+        rows = conn.execute(
+            select(*columns).where(table.c.deck_id == deck_id)
+        ).all()
+        out[table.name] = sorted(tuple(r) for r in rows)
+    return out
+

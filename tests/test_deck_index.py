@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
+
+from retain import deck_index
+from retain.collection import Collection
+from retain.core.deckview import MemoryDeck
+from retain.core.kinds import AnswerKind, classify_point
+from retain.core.model import DeckDraft, DeckId, NoteDraft
+from retain.core.questions import Mode, QuestionUnavailable, build_question
+from retain.deck_index import index_snapshot
+from retain.session import StudySession
+from retain.storage import schema
+from retain.storage.engine import WRITE
+from tests.conftest import NOW
+from tests.core.test_deckview import synthetic_note
+
+BASE = (
+    NoteDraft("Who discovered polonium?", ("Marie Curie",)),
+    NoteDraft("Where did Curie work?", ("In Paris, at a school of Physics - with Pierre",)),
+    NoteDraft("What did Curie's husband study?", ("crystals and magnetism",)),
+    NoteDraft("When was polonium found?", ("July 1898",)),
+    NoteDraft("When was radium found?", ("December 1898",)),
+    NoteDraft("When did Curie win her second prize?", ("1911",)),
+    NoteDraft("Who found the electron?", ("Joseph Thomson",)),
+    NoteDraft("Why was radium costly?", ("It took tonnes of ore to make a gram of it.",)),
+)
+
+
+def draft(notes: Sequence[NoteDraft]) -> DeckDraft:
+    return DeckDraft("Physics people", "text/questions", tuple(notes))
+
+
+def snapshot(col: Collection, deck_id: int) -> dict[str, object]:
+    with col.engine.connect() as conn:
+        return index_snapshot(conn, deck_id)
+
+
+def assert_true_to_its_notes(col: Collection, deck_id: DeckId) -> None:
+    """The index kept up to date is the index a rebuild from the notes gives, and reads
+    every note as a deck held in memory does."""
+    kept = snapshot(col, deck_id)
+    with col.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        col.index.rebuild(conn, deck_id)
+    assert snapshot(col, deck_id) == kept
+    notes = col.notes(next(d for d in col.decks() if d.id == deck_id))
+    memory = MemoryDeck(notes)
+    stored = col.deck_view(deck_id)
+    assert stored.size == len(notes)
+    assert stored.facts(notes) == memory.facts(notes)
+    words = {w for n in notes for w in n.question.casefold().split()}
+    assert stored.question_frequency(words) == memory.question_frequency(words)
+
+
+def test_the_index_stays_true_through_imports_edits_and_deletes(collection: Collection) -> None:
+    report = collection.import_deck(draft(BASE), now=NOW)
+    deck_id = report.deck.id
+    assert_true_to_its_notes(collection, deck_id)
+    # "curie" written in lower case: the name is no longer a name, and the other cards
+    # that write it are read again.
+    edited = [
+        *BASE[:2],
+        NoteDraft("What did Curie's husband study?", ("crystals, magnetism and the curie point",)),
+        *BASE[3:],
+        NoteDraft("Who worked with Pierre Curie?", ("Marie Curie and Gustave Bemont",)),
+    ]
+    report = collection.import_deck(draft(edited), now=NOW)
+    assert (report.added, report.updated) == (1, 1)
+    assert_true_to_its_notes(collection, deck_id)
+    report = collection.import_deck(draft(BASE), now=NOW)  # and back again
+    assert report.updated == 1
+    assert_true_to_its_notes(collection, deck_id)
+    # Deleting notes: the index is told in the same transaction.
+    notes = collection.notes(report.deck)
+    gone = [n for n in notes if "Curie" in n.question]
+    with collection.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        collection.index.notes_changed(conn, deck_id, removed=gone)
+        conn.execute(delete(schema.notes).where(schema.notes.c.id.in_([n.id for n in gone])))
+    assert_true_to_its_notes(collection, deck_id)
+
+
+def test_a_deck_stored_without_an_index_is_indexed_when_studied(collection: Collection) -> None:
+    report = collection.import_deck(draft(BASE), now=NOW)
+    kept = snapshot(collection, report.deck.id)
+    with collection.engine.begin() as conn:
+        for table in (
+            schema.index_names, schema.index_terms, schema.index_words,
+            schema.index_candidates, schema.index_notes, schema.index_decks,
+        ):
+            conn.execute(delete(table))
+    assert collection.deck_view(report.deck.id).size == len(BASE)
+    assert snapshot(collection, report.deck.id) == kept
+
+
+def fact_deck(n: int) -> list[NoteDraft]:
+    return [NoteDraft(s.question, s.answer_points) for s in map(synthetic_note, range(n))]
+
+
+def test_questions_from_the_stored_index_are_fair(collection: Collection) -> None:
+    report = collection.import_deck(draft(fact_deck(80)), now=NOW)
+    view = collection.deck_view(report.deck.id)
+    notes = collection.notes(report.deck)
+    memory = MemoryDeck(notes)
+    for note in notes[:24]:
+        own = {p.casefold() for p in note.answer_points}
+        for seed in range(3):
+            q = build_question(Mode.CHOICE, note, view, random.Random(seed))
+            assert isinstance(q.answer, int) and len(set(q.options)) == 4
+            wrong = [o for i, o in enumerate(q.options) if i != q.answer]
+            assert not own & {o.casefold() for o in wrong}  # never the card's own point
+            lexicon = memory.lexicon
+            kinds = {classify_point(o, note.question, lexicon).kind for o in wrong}
+            assert kinds == {q.kind}, (note.question, q.options)
+            try:
+                t = build_question(Mode.TRUE_FALSE, note, view, random.Random(seed))
+            except QuestionUnavailable:
+                continue
+            if t.answer == 1:
+                assert t.statement is not None and t.statement.casefold() not in own
+
+
+def test_dates_get_dates_and_people_get_people(collection: Collection) -> None:
+    report = collection.import_deck(draft(fact_deck(40)), now=NOW)
+    view = collection.deck_view(report.deck.id)
+    for note in collection.notes(report.deck)[:8]:
+        q = build_question(Mode.CHOICE, note, view, random.Random(1))
+        expected = {0: AnswerKind.DATE, 1: AnswerKind.NUMBER, 2: AnswerKind.PERSON}
+        wanted = expected.get((note.id - 1) % 4)
+        if wanted is not None:
+            assert q.kind is wanted
+
+
+def study_work(col: Collection, mode: str, answers: int = 12) -> int:
+    """The most candidates and notes one question of a session touched."""
+    study = StudySession(col, rng=random.Random(3), mode=mode, clock=lambda: NOW)
+    most = 0
+    for _ in range(answers):
+        item = study.next()
+        if item is None:
+            break
+        view = study.deck_view(item.card.deck_id)
+        before = view.touched
+        question = study.question(item)
+        if question.mode is Mode.TYPE:
+            study.submit(item, question, "some words typed")
+        most = max(most, view.touched - before)
+        study.answer(item, study.reveal(item, question).rating)
+    return most
+
+
+@pytest.mark.parametrize(
+    "mode", ["auto", "flip", "type", "choice", "truefalse", "cloze", "match", "learn"]
+)
+def test_study_work_does_not_grow_with_the_deck(
+    collection: Collection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    # Samples small enough that a deck of 100 cards fills them: then a larger deck can only
+    # cost more if the work grows with it.
+    monkeypatch.setattr(deck_index, "STORED_CANDIDATE_SAMPLE", 10)
+    monkeypatch.setattr(deck_index, "STORED_NOTE_SAMPLE", 10)
+    with Collection.open(tmp_path / "small.sqlite3") as small:
+        small.import_deck(draft(fact_deck(100)), now=NOW)
+        small.set_setting("new_per_day", 1000)
+        at_100 = study_work(small, mode)
+    collection.import_deck(draft(fact_deck(1500)), now=NOW)
+    collection.set_setting("new_per_day", 1000)
+    at_1500 = study_work(collection, mode)
+    assert at_1500 <= at_100
+
+
+@pytest.mark.parametrize("mode", list(Mode), ids=[m.value for m in Mode])
+def test_a_small_deck_asks_the_same_questions_from_the_store(
+    collection: Collection, mode: Mode
+) -> None:
+    from retain.formats import read_path
+    from tests.conftest import SAMPLE
+
+    report = collection.import_deck(read_path(SAMPLE), now=NOW)
+    notes = collection.notes(report.deck)
+    view = collection.deck_view(report.deck.id)
+    for note in notes:
+        for seed in range(3):
+            try:
+                expected = build_question(mode, note, notes, random.Random(seed))
+            except QuestionUnavailable:
+                with pytest.raises(QuestionUnavailable):
+                    build_question(mode, note, view, random.Random(seed))
+                continue
+            assert build_question(mode, note, view, random.Random(seed)) == expected
+        assert view.related_answers(note, "") == [n.answer_points for n in notes if n != note]
