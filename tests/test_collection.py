@@ -267,3 +267,42 @@ def test_check_reports_its_progress(collection: Collection) -> None:
     seen: list[tuple[int, int]] = []
     assert collection.check(progress=lambda done, total: seen.append((done, total))).ok
     assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
+
+
+def test_deck_counts_kept_as_cards_change_equal_a_count_of_the_cards(
+    collection: Collection,
+) -> None:
+    from sqlalchemy import func, select
+
+    def scanned() -> list[tuple[int, int, int]]:
+        c = schema.cards.c
+        out = []
+        for deck in collection.decks():
+            with collection.engine.connect() as conn:
+                states = [
+                    s for (s,) in conn.execute(select(c.state).where(c.deck_id == deck.id))
+                ]
+            out.append((len(states), states.count(0), sum(s in (1, 3) for s in states)))
+        return out
+
+    def kept() -> list[tuple[int, int, int]]:
+        return [(d.total, d.new, d.learning) for d in collection.deck_counts(NOW)]
+
+    collection.import_deck(make_draft(6), now=NOW)
+    other = collection.import_deck(make_draft(4, title="Other deck"), now=NOW)
+    assert kept() == scanned() == [(6, 6, 0), (4, 4, 0)]
+    now = NOW
+    for rating in (Rating.AGAIN, Rating.GOOD, Rating.EASY, Rating.AGAIN):
+        item = collection.next_card(now)
+        assert item is not None
+        collection.answer(item.card.id, rating, now)
+        now += timedelta(seconds=10)
+        assert kept() == scanned()
+    collection.undo(now)
+    assert kept() == scanned()
+    collection.delete_deck(other.deck)
+    assert kept() == scanned() == [scanned()[0]]
+    with collection.engine.connect() as conn:
+        assert conn.execute(
+            select(func.count()).select_from(schema.deck_card_counts)
+        ).scalar_one() == 1

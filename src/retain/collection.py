@@ -803,35 +803,29 @@ class Collection:
         return replace(deck, name=name)
 
     def deck_counts(self, now: datetime) -> list[DeckCounts]:
+        """New, learning, due and total cards per deck. The totals are kept as cards change
+        (`schema.deck_card_counts`); the due cards are one range of the due-card index."""
         _check_now(now)
         c = schema.cards.c
-        stamp = _ms(now)
         with self._read() as conn:
-            rows = conn.execute(
-                select(
-                    c.deck_id,
-                    func.count().label("total"),
-                    func.sum(cast(c.state == int(CardState.NEW), Integer)).label("new"),
-                    func.sum(
-                        cast(
-                            c.state.in_([int(CardState.LEARNING), int(CardState.RELEARNING)]),
-                            Integer,
-                        )
-                    ).label("learning"),
-                    func.sum(cast(and_(c.due.is_not(None), c.due <= stamp), Integer))
-                    .label("due"),
-                ).group_by(c.deck_id)
-            ).all()
-        by_deck = {r.deck_id: r for r in rows}
+            kept = {r.deck_id: r for r in conn.execute(select(schema.deck_card_counts))}
+            due: dict[int, int] = {
+                int(r[0]): int(r[1])
+                for r in conn.execute(
+                    select(c.deck_id, func.count())
+                    .where(c.due.is_not(None), c.due <= _ms(now))
+                    .group_by(c.deck_id)
+                )
+            }
         result = []
         for deck in self.decks():
-            r = by_deck.get(deck.id)
+            r = kept.get(deck.id)
             result.append(
                 DeckCounts(
                     deck,
-                    new=int(r.new or 0) if r else 0,
-                    learning=int(r.learning or 0) if r else 0,
-                    due=int(r.due or 0) if r else 0,
+                    new=int(r.new) if r else 0,
+                    learning=int(r.learning) if r else 0,
+                    due=int(due.get(deck.id, 0)),
                     total=int(r.total) if r else 0,
                 )
             )

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from retain.core.model import CardState
-
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
 QUICK_CHECK_LIMIT = 128 * 1024 * 1024
 """As storage/opening.py: a store up to this size is read whole by `PRAGMA quick_check`."""
@@ -85,14 +83,20 @@ def read(conn: sqlite3.Connection | None, query: Callable[[sqlite3.Connection], 
 def deck_rows(conn: sqlite3.Connection, now_ms: int) -> list[DeckRow]:
     """Every deck with its counts of new, learning, due (by `now_ms`) and all cards, in
     the order decks were created; as `Collection.deck_counts`."""
-    learning = (int(CardState.LEARNING), int(CardState.RELEARNING))
-    counts: dict[int, tuple[Any, ...]] = {
+    kept: dict[int, tuple[Any, ...]] = {
         row[0]: row[1:]
-        for row in conn.execute(
-            "SELECT deck_id, count(*), sum(state = ?), sum(state IN (?, ?)),"
-            " sum(due IS NOT NULL AND due <= ?) FROM cards GROUP BY deck_id",
-            (int(CardState.NEW), *learning, now_ms),
-        )
+        for row in conn.execute("SELECT deck_id, total, new, learning FROM deck_card_counts")
+    }
+    due_by_deck: dict[int, int] = dict(
+        conn.execute(
+            "SELECT deck_id, count(*) FROM cards WHERE due IS NOT NULL AND due <= ?"
+            " GROUP BY deck_id",
+            (now_ms,),
+        ).fetchall()
+    )
+    counts = {
+        deck_id: (total, new, learn, due_by_deck.get(deck_id, 0))
+        for deck_id, (total, new, learn) in kept.items()
     }
     rows = []
     for deck_id, name in conn.execute("SELECT id, name FROM decks ORDER BY id"):

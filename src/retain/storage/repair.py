@@ -23,7 +23,7 @@ from typing import Any
 from retain.storage.backup import save_aside
 from retain.storage.engine import connect_read_only, header_problem, migrate, open_engine
 from retain.storage.errors import StoreCorrupt, storage_errors, translate
-from retain.storage.schema import metadata
+from retain.storage.schema import DERIVED_TABLES, metadata
 
 _BATCH = 500
 _NO_ROWID = -(2**63)
@@ -95,7 +95,8 @@ def recover(path: Path, now: datetime) -> Recovery:
             target.execute("PRAGMA foreign_keys=OFF")
             target.execute("BEGIN")
             for table in metadata.sorted_tables:
-                _copy_table(source, target, table.name, recovery)
+                if table.name not in DERIVED_TABLES:  # made again from what is copied
+                    _copy_table(source, target, table.name, recovery)
             _leave_out_orphans(target, recovery)
             target.execute("COMMIT")
             target.execute("PRAGMA journal_mode=DELETE")  # one file, ready to take the place

@@ -207,3 +207,25 @@ index_names = Table(
     Column("note_id", Integer, ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True),
     Index("ix_index_names_note", "note_id"),
 )
+
+
+deck_card_counts = Table(
+    "deck_card_counts",
+    metadata,
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True),
+    Column("total", Integer, nullable=False),
+    Column("new", Integer, nullable=False),
+    Column("learning", Integer, nullable=False),
+)
+"""Cards per deck: all, new, and in (re)learning steps. Kept by triggers on `cards` (see
+migration 0005), so every write to a card keeps them true and no count reads the deck."""
+
+DERIVED_TABLES = frozenset(
+    {
+        "deck_card_counts", "index_decks", "index_notes", "index_candidates", "index_words",
+        "index_terms", "index_names",
+    }
+)
+"""Tables computed from the others: the card counts are kept by triggers as cards are
+written, and a deck without an index is indexed when it is next studied. A copy of a store
+leaves them out and lets them be made again."""
