@@ -61,8 +61,8 @@ STORED_CANDIDATE_SAMPLE = 40
 """Candidates of one kind read for one question from a stored deck."""
 STORED_NOTE_SAMPLE = 16
 """Other notes read for one match round from a stored deck."""
-GRADING_RELATED = 6
-GRADING_SAMPLE = 24
+GRADING_RELATED = 4
+GRADING_SAMPLE = 12
 """Of a large deck, the grader reads the notes that share a name with the card or the
 answer (at most `GRADING_RELATED`) and one fixed sample of `GRADING_SAMPLE` notes."""
 
