@@ -51,7 +51,7 @@ class CardState(IntEnum):
     RELEARNING = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoteDraft:
     """One question and its answer points, as read from outside, before it is stored."""
 
@@ -64,12 +64,14 @@ class DeckDraft:
     """What every format reader returns: a title (if the source has one) and its notes.
 
     `format` names the reader and, for pasted text, the structure it found
-    (for example ``"text/questions"`` or ``"text/tab"``).
+    (for example ``"text/questions"`` or ``"text/tab"``). `control_characters_removed`
+    counts the control characters the reader took out of the text.
     """
 
     title: str | None
     format: str
     notes: tuple[NoteDraft, ...]
+    control_characters_removed: int = 0
 
     def to_json_dict(self) -> dict[str, object]:
         """The stable JSON shape printed by ``retain import --dry-run --json``."""

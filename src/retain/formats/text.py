@@ -15,16 +15,23 @@ There are no settings: the reader finds the structure itself. It knows six, name
 - ``text/numbered``: numbered prompts (``1.``, ``1)``, ``Q1.``), which need not end in "?",
   with their answer lines below.
 
-Characters are kept as written. Only the whitespace around a line and the bullet or number
-marker in front of it are removed. Anything that cannot be read raises `DeckImportError`,
-and nothing else.
+Characters are kept as written. Only the whitespace around a line, the bullet or number
+marker in front of it, and control characters (other than tab and newline, which can move
+the cursor or retitle a terminal) are removed. Anything that cannot be read raises
+`DeckImportError`, and nothing else.
+
+Reading takes time linear in the size of the text, whatever its content: no regular
+expression here can backtrack over a run of characters more than once (runs of whitespace
+are matched possessively, or only from their first character), and blank lines are skipped
+without building anything for them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
+from typing import NamedTuple
 
 from retain.core.model import DeckDraft, NoteDraft
 from retain.formats.decode import decode_bytes, normalise_newlines
@@ -39,19 +46,32 @@ _MAX_QUESTION_LENGTH = 250
 
 _BULLET = r"[-*+•·▪◦‣●○■□➢➤►–—]"
 # A bullet ("- ", "• ", "– ", ...) or a short list number ("1. ", "2) ") in front of a point.
+# The patterns below are written so that matching is linear in the length of the line: a
+# run of whitespace that may be followed by something else is matched possessively (`\s*+`,
+# `\s++`), and an unanchored one only from its first character (`(?<!\s)`), so that no run
+# is tried again from each of its positions.
 _MARKER_RE = re.compile(rf"^(?:{_BULLET}\s+|[•·▪◦‣●○■□➢➤►](?=\S)|\d{{1,2}}[.)]\s+)")
-_QUESTION_END_RE = re.compile(r"[?？][\"'”’»)\]*_]*$")
-_QA_QUESTION_RE = re.compile(r"^(?:q|question)\s*\d{0,3}\s*[:：]\s*(.*)$", re.IGNORECASE)
-_QA_ANSWER_RE = re.compile(r"^(?:a|ans|answer)\s*\d{0,3}\s*[:：]\s*(.*)$", re.IGNORECASE)
+_QUESTION_END_RE = re.compile(r"[?？][\"'”’»)\]*_]*+$")
+_QA_QUESTION_RE = re.compile(r"^(?:q|question)\s*+\d{0,3}+\s*+[:：]\s*+(.*)$", re.IGNORECASE)
+_QA_ANSWER_RE = re.compile(r"^(?:a|ans|answer)\s*+\d{0,3}+\s*+[:：]\s*+(.*)$", re.IGNORECASE)
 # "Q: ... A: ..." on one line; the answer label must be capitalised to count mid-line.
-_QA_INLINE_RE = re.compile(r"^(.*?)\s+(?:A|Ans|ANS|Answer|ANSWER)\s*\d{0,3}\s*[:：]\s*(.*)$")
-_HEADING_RE = re.compile(r"^(#{1,6})\s+(\S.*?)(?:\s+#+)?$")
-_RULE_RE = re.compile(r"^(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
+_QA_INLINE_RE = re.compile(
+    r"^(.*?)(?<!\s)\s++(?:A|Ans|ANS|Answer|ANSWER)\s*+\d{0,3}+\s*+[:：]\s*+(.*)$"
+)
+# A heading's text; a closing run of "#" after whitespace is taken off in `_heading`.
+_HEADING_RE = re.compile(r"^(#{1,6})\s++(\S.*)$")
+_RULE_RE = re.compile(r"^(?:(?:-\s*+){3,}+|(?:\*\s*+){3,}+|(?:_\s*+){3,}+)$")
 _FENCE_RE = re.compile(r"^(?:```|~~~)")
 _NUMBERED_RE = re.compile(
-    r"^(?:q(?:uestion)?\s*(\d{1,3})\s*[.):]\s*|(\d{1,3})[.)]\s+)(\S.*)$", re.IGNORECASE
+    r"^(?:q(?:uestion)?\s*+(\d{1,3})\s*+[.):]\s*+|(\d{1,3})[.)]\s++)(\S.*)$", re.IGNORECASE
 )
-_DASH_RE = re.compile(r"\s+[-–—]\s+")
+_DASH_RE = re.compile(r"(?<!\s)\s++[-–—]\s++")
+# A line with something on it, from its start: its indent, then the rest of the line.
+# Blank lines between are skipped by the search itself.
+_ROW_RE = re.compile(r"^([^\S\n]*+)(\S[^\n]*)", re.MULTILINE)
+# Control characters, except tab and newline: read from a deck, they could move the cursor,
+# clear the screen or retitle the window of the terminal that shows them.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 _NO_CARDS = (
     "no cards found: retain reads questions ending in '?' with their answer lines below, "
@@ -61,15 +81,31 @@ _NO_CARDS = (
 
 
 def read_text(text: str, *, source: str | None = None) -> DeckDraft:
-    """Find the structure of pasted text and read its cards, or raise `DeckImportError`."""
-    text = normalise_newlines(text.removeprefix("\ufeff"))
-    lines = [
-        _Line(number, raw.strip(), len(raw) - len(raw.lstrip()))
-        for number, raw in enumerate(text.split("\n"), start=1)
-    ]
-    if not any(line.text for line in lines):
+    """Find the structure of pasted text and read its cards, or raise `DeckImportError`.
+
+    Control characters other than tab and newline are removed; the draft says how many
+    (`DeckDraft.control_characters_removed`)."""
+    text, removed = _CONTROL_RE.subn("", normalise_newlines(text.removeprefix("\ufeff")))
+    rows = _rows(text)
+    del text
+    if not rows:
         raise DeckImportError("the text is empty: there are no cards to read", source=source)
-    return _detect(lines, source=source)
+    draft = _detect(rows, source=source)
+    return replace(draft, control_characters_removed=removed) if removed else draft
+
+
+def _rows(text: str) -> list[_Line]:
+    """The lines of `text` that have something on them; blank lines cost nothing."""
+    rows: list[_Line] = []
+    number, end = 1, 0
+    for match in _ROW_RE.finditer(text):
+        breaks = text.count("\n", end, match.start())
+        number += breaks
+        rows.append(
+            _Line(number, match.group(2).rstrip(), len(match.group(1)), breaks > 1 or not rows)
+        )
+        end = match.end()
+    return rows
 
 
 def read_bytes(data: bytes, *, source: str | None = None) -> DeckDraft:
@@ -126,11 +162,13 @@ def sniff(data: bytes, source: str | None = None) -> float:
     return 0.1
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
+    """A line that is not blank (a tuple: a big deck has a million of them)."""
+
     number: int  # 1-based, in the source
-    text: str  # without surrounding whitespace; "" for a blank line
+    text: str  # without surrounding whitespace
     indent: int  # width of the leading whitespace, in characters
+    after_blank: bool  # a blank line comes before it (or it is the first line read)
 
 
 class _NoFit(Exception):
@@ -149,20 +187,20 @@ class _NoFit(Exception):
 _Parser = Callable[[Sequence[_Line], str | None], tuple[str | None, list[NoteDraft]]]
 
 
-def _detect(lines: Sequence[_Line], *, source: str | None) -> DeckDraft:
-    rows = [line for line in lines if line.text]
+def _detect(rows: Sequence[_Line], *, source: str | None) -> DeckDraft:
+    """Read `rows` (the lines that are not blank) by the first structure that fits."""
     failures: list[_NoFit] = []
 
     # A lone heading at the top ("# Unit 1") titles a deck of any other structure.
     heading = _heading(rows[0])
     if heading is not None and not any(_heading(row) for row in rows[1:]):
-        rest = lines[lines.index(rows[0]) + 1 :]
-        if any(line.text for line in rest):
+        rest = rows[1:]
+        if rest:
             found = _first_fit(rest, heading[1], failures, source=source, skip="text/markdown")
             if found is not None:
                 return found
 
-    found = _first_fit(lines, None, failures, source=source)
+    found = _first_fit(rows, None, failures, source=source)
     if found is not None:
         return found
     near = [failure for failure in failures if failure.near]
@@ -210,8 +248,7 @@ def _first_fit(
 _UNMISTAKABLE = frozenset({"text/qa", "text/markdown"})
 
 
-def _unmistakable(name: str, lines: Sequence[_Line]) -> bool:
-    rows = [line for line in lines if line.text]
+def _unmistakable(name: str, rows: Sequence[_Line]) -> bool:
     if name == "text/qa":
         return True  # it has Q: and A: lines, or it would not be near
     headings = [row for row in rows if _heading(row)]
@@ -232,12 +269,12 @@ def _heading(row: _Line) -> tuple[int, str] | None:
     match = _HEADING_RE.match(row.text)
     if match is None:
         return None
-    return len(match.group(1)), match.group(2).strip()
-
-
-def _text_at(lines: dict[int, _Line], number: int) -> str:
-    line = lines.get(number)
-    return line.text if line is not None else ""
+    text = match.group(2)
+    # A closing sequence ("## Title ##") is a run of "#" after whitespace at the end.
+    unclosed = text.rstrip("#")
+    if unclosed != text and unclosed[-1:].isspace():
+        text = unclosed
+    return len(match.group(1)), text.strip()
 
 
 def _title_from_preamble(
@@ -310,8 +347,7 @@ class _Cards:
 # --- the structures ---------------------------------------------------------------------
 
 
-def _parse_qa(lines: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
-    rows = [line for line in lines if line.text]
+def _parse_qa(rows: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
     starts = [i for i, row in enumerate(rows) if _QA_QUESTION_RE.match(row.text)]
     if not starts or not any(
         _QA_ANSWER_RE.match(row.text) or _QA_INLINE_RE.match(row.text) for row in rows[starts[0] :]
@@ -320,11 +356,14 @@ def _parse_qa(lines: Sequence[_Line], title: str | None) -> tuple[str | None, li
     title = _title_from_preamble(rows[: starts[0]], title, "Q: line", near=True)
     cards = _Cards("question")
     in_answer = False
+    # A question over several lines is joined once it is complete, not at each line.
     question_parts: list[str] = []
     for row in rows[starts[0] :]:
         question = _QA_QUESTION_RE.match(row.text)
         answer = _QA_ANSWER_RE.match(row.text)
         if question:
+            if not in_answer and question_parts:
+                cards.question = " ".join(question_parts)
             text = question.group(1).strip()
             inline = _QA_INLINE_RE.match(text)
             if inline:
@@ -344,7 +383,8 @@ def _parse_qa(lines: Sequence[_Line], title: str | None) -> tuple[str | None, li
             cards.add(row.text)
         else:
             question_parts.append(row.text)
-            cards.question = " ".join(question_parts)
+    if not in_answer and question_parts:
+        cards.question = " ".join(question_parts)
     return title, cards.done()
 
 
@@ -357,7 +397,7 @@ def _parse_markdown(
         if _FENCE_RE.match(line.text):
             in_fence = not in_fence
             continue
-        if line.text and not in_fence and not _RULE_RE.match(line.text):
+        if not in_fence and not _RULE_RE.match(line.text):
             rows.append(line)
     headings = [(i, found) for i, row in enumerate(rows) if (found := _heading(row))]
     if not headings:
@@ -389,8 +429,7 @@ def _parse_markdown(
     return title, cards.done()
 
 
-def _parse_tab(lines: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
-    rows = [line for line in lines if line.text]
+def _parse_tab(rows: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
     pairs = [row for row in rows if "\t" in row.text]
     if not pairs or len(pairs) * 2 < len(rows):
         raise _NoFit("no term<TAB>definition lines")
@@ -416,9 +455,8 @@ def _split_inline_bullets(definition: str) -> list[str]:
 
 
 def _parse_numbered(
-    lines: Sequence[_Line], title: str | None
+    rows: Sequence[_Line], title: str | None
 ) -> tuple[str | None, list[NoteDraft]]:
-    rows = [line for line in lines if line.text]
     starts: list[tuple[int, int, str]] = []  # (row index, number, prompt)
     for i, row in enumerate(rows):
         match = _NUMBERED_RE.match(row.text) if row.indent == 0 else None
@@ -454,10 +492,8 @@ def _is_question(row: _Line) -> bool:
 
 
 def _parse_questions(
-    lines: Sequence[_Line], title: str | None
+    rows: Sequence[_Line], title: str | None
 ) -> tuple[str | None, list[NoteDraft]]:
-    rows = [line for line in lines if line.text]
-    lines_by_number = {line.number: line for line in lines}
     candidate = [_is_question(row) for row in rows]
     # A line ending in "?" asks a question only when an answer line follows it; otherwise
     # it is an answer point that happens to end in "?" (or the deck's title).
@@ -466,12 +502,11 @@ def _parse_questions(
         raise _NoFit("no questions ending in '?' with answers below them")
     first = asks.index(True)
     # When blank lines separate the cards, a line ending in "?" inside a card is a point.
-    after_blank = {row.number for row in rows[1:] if not _text_at(lines_by_number, row.number - 1)}
     later = [i for i in range(first + 1, len(rows)) if asks[i]]
-    separated = [i for i in later if rows[i].number in after_blank]
+    separated = [i for i in later if rows[i].after_blank]
     if len(separated) >= 3 and len(separated) >= 0.75 * len(later):
         for i in later:
-            asks[i] = rows[i].number in after_blank
+            asks[i] = rows[i].after_blank
     title = _title_from_preamble(rows[:first], title, "question", near=True)
     cards = _Cards("question")
     for row, is_question in zip(rows[first:], asks[first:], strict=True):
@@ -487,14 +522,12 @@ def _parse_dash(
 ) -> tuple[str | None, list[NoteDraft]]:
     """`strict` accepts only the clean layouts: every card's first line, or every line,
     is "term - definition"."""
-    blocks: list[list[_Line]] = [[]]
+    blocks: list[list[_Line]] = []
     for line in lines:
-        if line.text:
-            blocks[-1].append(line)
-        elif blocks[-1]:
+        if line.after_blank or not blocks:
             blocks.append([])
-    blocks = [block for block in blocks if block]
-    rows = [row for block in blocks for row in block]
+        blocks[-1].append(line)
+    rows = list(lines)
     if not any(_DASH_RE.search(row.text) for row in rows):
         raise _NoFit("no 'term - definition' lines")
     if title is None and len(blocks) > 1 and len(blocks[0]) == 1:
