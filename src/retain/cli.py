@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, NoReturn
 
 import click
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from retain.collection import Collection, ImportReport
     from retain.core.grading import Judge
-    from retain.core.model import Deck
+    from retain.core.model import Deck, DeckDraft
 
 # DEL and the C1 controls, which JSON leaves as they are, written as escapes.
 _JSON_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
@@ -41,10 +41,10 @@ def echo_json(value: object) -> None:
     click.echo(json.dumps(value, ensure_ascii=False).translate(_JSON_CONTROLS))
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, *, status: int = 2) -> NoReturn:
     """Bad input or a request that cannot be met: a message on stderr and exit status 2."""
     echo(f"retain: {message}", err=True)
-    sys.exit(2)
+    sys.exit(status)
 
 
 class RetainGroup(click.Group):
@@ -156,44 +156,56 @@ def now_utc() -> datetime:
 @click.option("--deck", "deck_name", help="Deck to import into (default: the title of the cards).")
 @click.option("--dry-run", is_flag=True, help="Read and show the cards; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--no-limit",
+    is_flag=True,
+    help="Read input larger than 200 MB or with more than 1,000,000 cards.",
+)
 @pass_context
 def import_command(
-    ctx: Context, file: str, deck_name: str | None, dry_run: bool, as_json: bool
+    ctx: Context, file: str, deck_name: str | None, dry_run: bool, as_json: bool, no_limit: bool
 ) -> None:
     """Import cards from FILE (pasted text, or '-' to read standard input).
 
     The structure of the text is detected: a question per line ending in '?' followed by
     answer lines, term<TAB>definition, 'term - definition', Q:/A: blocks, Markdown headings
     with bullets, or numbered questions. Importing the same cards again adds no duplicates.
+    Ctrl+C stores nothing of the import.
     """
     from retain.collection import CollectionError
-    from retain.formats import read_data, read_path
-    from retain.formats.errors import DeckImportError
+    from retain.formats import read_path, read_stream
+    from retain.formats.errors import DeckImportError, DeckTooLargeError
 
-    try:
-        if file == "-":
-            draft = read_data(sys.stdin.buffer.read(), source="standard input")
-        else:
-            draft = read_path(Path(file))
-    except DeckImportError as error:
-        fail(str(error))
-    if dry_run:
-        if as_json:
-            echo_json(draft.to_json_dict())
-        else:
-            echo(f"{draft.title or '(no title)'} — {len(draft.notes)} cards ({draft.format})")
-            for i, note in enumerate(draft.notes, 1):
-                echo(f"{i:3}. {note.question}")
-                for point in note.answer_points:
-                    echo(f"       - {point}")
-            echo("Dry run: nothing was stored.")
-        return
-    if not deck_name and not draft.title:
-        deck_name = "Pasted cards" if file == "-" else Path(file).stem
-    try:
-        report = ctx.collection().import_deck(draft, now=now_utc(), deck_name=deck_name)
-    except CollectionError as error:
-        fail(str(error))
+    source = "standard input" if file == "-" else file
+    with _ImportProgress(enabled=sys.stderr.isatty() and not dry_run) as progress:
+        try:
+            progress.reading(source)
+            if file == "-":
+                draft = read_stream(sys.stdin.buffer, source=source, limit=not no_limit)
+            else:
+                draft = read_path(Path(file), limit=not no_limit)
+        except DeckTooLargeError as error:
+            fail(f"{error}; --no-limit imports it anyway")
+        except DeckImportError as error:
+            fail(str(error))
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was imported", status=130)
+        if dry_run:
+            _print_dry_run(draft, as_json)
+            return
+        if not deck_name and not draft.title:
+            deck_name = "Pasted cards" if file == "-" else Path(file).stem
+        try:
+            report = ctx.collection().import_deck(
+                draft, now=now_utc(), deck_name=deck_name, progress=progress.update
+            )
+        except CollectionError as error:
+            fail(str(error))
+        except KeyboardInterrupt:
+            fail("interrupted: nothing was imported", status=130)
+    if progress.interrupted_when_complete:
+        echo("retain: every card was written when Ctrl+C came; the import is kept", err=True)
+    removed = report.control_characters_removed
     if as_json:
         echo_json(
             {
@@ -202,6 +214,7 @@ def import_command(
                 "added": report.added,
                 "updated": report.updated,
                 "unchanged": report.unchanged,
+                "control_characters_removed": removed,
             }
         )
     else:
@@ -209,6 +222,96 @@ def import_command(
             f"Imported into “{report.deck.name}” ({draft.format}): {report.added} added, "
             f"{report.updated} updated, {report.unchanged} unchanged."
         )
+        if removed:
+            echo(
+                f"Removed {removed} control character{'s' if removed != 1 else ''} "
+                "(such as terminal escape codes) from the text."
+            )
+
+
+def _print_dry_run(draft: DeckDraft, as_json: bool) -> None:
+    if as_json:
+        echo_json(draft.to_json_dict())
+        return
+    echo(f"{draft.title or '(no title)'} — {len(draft.notes)} cards ({draft.format})")
+    for i, note in enumerate(draft.notes, 1):
+        echo(f"{i:3}. {note.question}")
+        for point in note.answer_points:
+            echo(f"       - {point}")
+    if draft.control_characters_removed:
+        echo(f"Control characters removed: {draft.control_characters_removed}.")
+    echo("Dry run: nothing was stored.")
+
+
+class _ImportProgress:
+    """A progress bar on stderr while an import reads and writes, when stderr is a terminal;
+    nothing at all otherwise. Once every card is written ("finishing"), Ctrl+C waits for the
+    few seconds that make them visible, since the import is complete by then."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._task: Any = None
+        self._stage = ""
+        self.interrupted_when_complete = False
+        self._previous_handler: Any = None
+
+    def __enter__(self) -> _ImportProgress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+        if self._previous_handler is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, self._previous_handler)
+            self._previous_handler = None
+
+    def reading(self, source: str) -> None:
+        if self._bar is not None:
+            self._task = self._bar.add_task(f"Reading {source}", total=None)
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if stage == "finishing" and self._previous_handler is None:
+            import signal
+            import threading
+
+            if threading.current_thread() is threading.main_thread():
+                self._previous_handler = signal.signal(signal.SIGINT, self._hold_interrupt)
+        if self._bar is None:
+            return
+        if stage != self._stage:
+            self._stage = stage
+            words = {"writing": "Writing cards", "finishing": "Finishing"}
+            if self._task is not None:
+                self._bar.remove_task(self._task)
+            self._task = self._bar.add_task(words.get(stage, stage), total=total)
+        self._bar.update(self._task, completed=done, total=total)
+
+    def _hold_interrupt(self, _signum: int, _frame: object) -> None:
+        self.interrupted_when_complete = True
 
 
 def ensure_sample_deck(col: Collection) -> ImportReport | None:

@@ -3,7 +3,9 @@
 It opens a store, imports drafts, picks the next card, records answers and checks the
 store. It knows nothing of terminals or HTTP. Every operation that writes is one
 transaction: an answer is either recorded whole (review log row and card state together) or
-not at all.
+not at all. The one exception is a big import, which is written in short batches so that a
+student studying at the same time never waits long; it is still all or nothing, because its
+rows stay hidden until every one is written (see `Collection.import_deck`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import os
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,6 +38,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import OperationalError
 
 from retain.core import scheduling
 from retain.core.model import (
@@ -61,6 +66,15 @@ from retain.storage.errors import storage_errors
 from retain.storage.opening import open_store
 from retain.storage.prepared import Driver, PreparedStatements
 
+# The state of a card whose import is not complete: no study query selects it.
+PENDING_STATE = -1
+# Notes written per transaction by an import: each holds the write lock for a few
+# hundredths of a second, so that an answer recorded meanwhile waits no longer.
+IMPORT_BATCH = 2000
+# An import whose process has renewed nothing for this long is taken for abandoned.
+STALE_IMPORT_MS = 10 * 60 * 1000
+# Keys looked up per query (SQLite allows a limited number of parameters).
+_KEYS_PER_QUERY = 500
 LEARN_AHEAD = timedelta(minutes=20)
 
 
@@ -220,6 +234,22 @@ class ImportReport:
     added: int
     updated: int
     unchanged: int
+    control_characters_removed: int = 0
+    """Control characters the reader took out of the text (see `DeckDraft`)."""
+
+
+ImportProgress = Callable[[str, int, int], None]
+"""Called as an import goes: (stage, done, total), the stage "writing" (notes read from the
+draft) and then "finishing" (notes made visible). Once "finishing" is reported, every card
+is written and the import completes, even if the process is stopped (the next retain to open
+the store finishes it)."""
+
+
+@dataclass
+class _ImportTally:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
 
 
 @dataclass(frozen=True)
@@ -350,6 +380,7 @@ class Collection:
         self._config = self._scheduler_config()
         # The stored row of the scheduler settings in force, once an answer has needed it.
         self._config_id: int | None = None
+        self._recover_imports()
 
     @classmethod
     def open(
@@ -438,8 +469,13 @@ class Collection:
     # -- decks and import ---------------------------------------------------------------
 
     def decks(self) -> list[Deck]:
+        """The decks, without one whose import is not complete."""
         with self._read() as conn:
-            rows = conn.execute(select(schema.decks).order_by(schema.decks.c.id)).all()
+            rows = conn.execute(
+                select(schema.decks)
+                .where(schema.decks.c.import_id.is_(None))
+                .order_by(schema.decks.c.id)
+            ).all()
         return [Deck(DeckId(r.id), r.name, r.title) for r in rows]
 
     def find_deck(self, name: str) -> Deck:
@@ -459,103 +495,385 @@ class Collection:
         raise CollectionError(f"{name!r} matches several decks: {names}")
 
     def import_deck(
-        self, draft: DeckDraft, *, now: datetime, deck_name: str | None = None
+        self,
+        draft: DeckDraft,
+        *,
+        now: datetime,
+        deck_name: str | None = None,
+        progress: ImportProgress | None = None,
+        batch_size: int = IMPORT_BATCH,
     ) -> ImportReport:
         """Store a draft as a deck. Importing the same cards again adds no duplicates: a
         question already in the deck is updated if its answer changed and left alone if not,
-        and its scheduling state and review history are kept."""
+        and its scheduling state and review history are kept.
+
+        The notes are written `batch_size` at a time, each batch in a transaction of its
+        own, so that the write lock is never held for long. The import is all or nothing all
+        the same: until the last batch is written its rows are pending (hidden from every
+        query, changes to stored notes held apart), and any error or interruption before
+        then, KeyboardInterrupt included, removes them. If the process dies instead, the next
+        `Collection` to open the store removes them. Once every batch is written the import
+        is complete: its rows are made visible, again in batches, and a process stopped
+        during that is finished by the next one to open the store."""
         _check_now(now)
         name = (deck_name or draft.title or "").strip()
         if not name:
             raise CollectionError("the deck needs a name: the cards have no title")
         if not draft.notes:
             raise CollectionError("there are no cards to import")
+        if batch_size < 1:
+            raise ValueError("batch_size must be 1 or more")
+        self._recover_imports()
         stamp = _ms(now)
-        added = updated = unchanged = 0
+        import_id, deck, note_position, card_position = self._begin_import(name, draft, stamp)
+        try:
+            tally = self._write_import(
+                import_id, deck, draft.notes, stamp, note_position, card_position,
+                progress=progress, batch_size=batch_size,
+            )
+            with self._write() as conn:
+                self._renew_import(conn, import_id, state="settling")
+        except BaseException:
+            self._discard_import_quietly(import_id)
+            raise
+        self._settle_import(import_id, progress=progress, batch_size=batch_size)
+        return ImportReport(
+            deck, tally.added, tally.updated, tally.unchanged,
+            control_characters_removed=draft.control_characters_removed,
+        )
+
+    def _begin_import(self, name: str, draft: DeckDraft, stamp: int) -> tuple[int, Deck, int, int]:
+        """Record the import, and find its deck or create it (hidden until the import is
+        complete). Returns the import's id, the deck, and the first free note position in
+        the deck and card position in the collection."""
+        d, n, c = schema.decks.c, schema.notes.c, schema.cards.c
         with self._write() as conn:
-            row = conn.execute(
-                select(schema.decks).where(schema.decks.c.name == name)
+            busy = conn.execute(
+                select(schema.imports.c.id).where(schema.imports.c.deck_name == name)
             ).first()
+            if busy is not None:
+                raise CollectionError(
+                    f"another retain is importing into “{name}” right now; "
+                    "try again when it has finished"
+                )
+            clock = _clock_ms()
+            import_id: int = conn.execute(
+                insert(schema.imports)
+                .values(
+                    deck_name=name, state="writing", owner_host=socket.gethostname(),
+                    owner_pid=os.getpid(), started_at=stamp, heartbeat_at=clock,
+                )
+                .returning(schema.imports.c.id)
+            ).scalar_one()
+            row = conn.execute(select(schema.decks).where(d.name == name)).first()
             if row is None:
                 deck_id: int = conn.execute(
                     insert(schema.decks)
                     .values(
                         name=name, title=draft.title, source_format=draft.format,
-                        created_at=stamp,
+                        created_at=stamp, import_id=import_id,
                     )
-                    .returning(schema.decks.c.id)
+                    .returning(d.id)
                 ).scalar_one()
                 deck = Deck(DeckId(deck_id), name, draft.title)
             else:
                 deck = Deck(DeckId(row.id), row.name, row.title)
-            existing = {
-                r.key: r
-                for r in conn.execute(
-                    select(schema.notes).where(schema.notes.c.deck_id == deck.id)
-                )
-            }
-            position = max((r.position for r in existing.values()), default=-1) + 1
-            card_position = conn.execute(
-                select(func.coalesce(func.max(schema.cards.c.position), -1))
+            note_position = conn.execute(
+                select(func.coalesce(func.max(n.position), -1)).where(n.deck_id == deck.id)
             ).scalar_one() + 1
-            seen: set[str] = set()
-            new_notes: list[dict[str, Any]] = []
-            changed_before: list[Note] = []
-            changed_after: list[Note] = []
-            for note in draft.notes:
-                key = question_key(note.question)
-                if key in seen:
-                    continue
-                seen.add(key)
-                points = json.dumps(list(note.answer_points), ensure_ascii=False)
-                old = existing.get(key)
-                if old is None:
-                    new_notes.append(
-                        {
-                            "deck_id": deck.id, "key": key, "question": note.question,
-                            "answer_points": points, "position": position,
-                            "created_at": stamp, "updated_at": stamp,
-                        }
+            card_position = conn.execute(
+                select(func.coalesce(func.max(c.position), -1))
+            ).scalar_one() + 1
+        return import_id, deck, int(note_position), int(card_position)
+
+    def _write_import(
+        self,
+        import_id: int,
+        deck: Deck,
+        notes: Sequence[NoteDraft],
+        stamp: int,
+        note_position: int,
+        card_position: int,
+        *,
+        progress: ImportProgress | None,
+        batch_size: int,
+    ) -> _ImportTally:
+        """Write the draft's notes as pending rows, one transaction per batch."""
+        n, u = schema.notes.c, schema.import_note_updates.c
+        tally = _ImportTally()
+        # Notes already stored that this import found unchanged: a question that comes
+        # twice in the draft is counted once (a repeat of a new question finds the pending
+        # row, and a repeat of a changed one finds the pending change).
+        unchanged_ids: set[int] = set()
+        total = len(notes)
+        for start in range(0, total, batch_size):
+            batch: dict[str, NoteDraft] = {}
+            for note in notes[start : start + batch_size]:
+                batch.setdefault(question_key(note.question), note)
+            with self._write() as conn:
+                self._renew_import(conn, import_id)
+                keys = list(batch)
+                existing: dict[str, Row[Any]] = {}
+                for i in range(0, len(keys), _KEYS_PER_QUERY):
+                    part = keys[i : i + _KEYS_PER_QUERY]
+                    for row in conn.execute(
+                        select(n.id, n.key, n.question, n.answer_points, n.import_id).where(
+                            n.deck_id == deck.id, n.key.in_(part)
+                        )
+                    ):
+                        existing[row.key] = row
+                stored = [row.id for row in existing.values() if row.import_id is None]
+                changing: set[int] = set()
+                for i in range(0, len(stored), _KEYS_PER_QUERY):
+                    changing.update(
+                        conn.execute(
+                            select(u.note_id).where(
+                                u.import_id == import_id,
+                                u.note_id.in_(stored[i : i + _KEYS_PER_QUERY]),
+                            )
+                        ).scalars()
                     )
-                    position += 1
-                    added += 1
-                elif old.answer_points == points and old.question == note.question:
-                    unchanged += 1
-                else:
-                    conn.execute(
-                        update(schema.notes)
-                        .where(schema.notes.c.id == old.id)
-                        .values(question=note.question, answer_points=points, updated_at=stamp)
-                    )
-                    changed_before.append(_note(old))
-                    changed_after.append(
-                        Note(NoteId(old.id), deck.id, note.question, tuple(note.answer_points))
-                    )
-                    updated += 1
-            if new_notes:
-                ids: Sequence[int] = conn.execute(
-                    insert(schema.notes).returning(schema.notes.c.id, sort_by_parameter_order=True),
-                    new_notes,
-                ).scalars().all()
+                new_notes: list[dict[str, Any]] = []
+                changes: list[dict[str, Any]] = []
+                for key, note in batch.items():
+                    points = json.dumps(list(note.answer_points), ensure_ascii=False)
+                    old = existing.get(key)
+                    if old is None:
+                        new_notes.append(
+                            {
+                                "deck_id": deck.id, "key": key, "question": note.question,
+                                "answer_points": points, "position": note_position,
+                                "created_at": stamp, "updated_at": stamp,
+                                "import_id": import_id,
+                            }
+                        )
+                        note_position += 1
+                    elif old.import_id is not None or old.id in changing:
+                        continue  # a repeat of a question earlier in the draft
+                    elif old.answer_points == points and old.question == note.question:
+                        if old.id not in unchanged_ids:
+                            unchanged_ids.add(old.id)
+                            tally.unchanged += 1
+                    else:
+                        changes.append(
+                            {
+                                "import_id": import_id, "note_id": old.id,
+                                "question": note.question, "answer_points": points,
+                            }
+                        )
+                if new_notes:
+                    self._insert_notes(conn, deck, new_notes, card_position)
+                    card_position += len(new_notes)
+                    tally.added += len(new_notes)
+                if changes:
+                    conn.execute(insert(schema.import_note_updates), changes)
+                    tally.updated += len(changes)
+            if progress is not None:
+                progress("writing", min(start + batch_size, total), total)
+        return tally
+
+    def _insert_notes(
+        self, conn: Connection, deck: Deck, rows: Sequence[Mapping[str, Any]], card_position: int
+    ) -> list[NoteId]:
+        """Insert one batch of an import's new notes (`rows`: values of `notes` rows, all
+        pending) and a new card for each, and return the notes' ids in order. Every note
+        an import adds goes through here, in the transaction of its batch; the rows stay
+        pending until `_settle_import` makes them visible, or `_discard_import` removes
+        them."""
+        ids: Sequence[int] = conn.execute(
+            insert(schema.notes).returning(schema.notes.c.id, sort_by_parameter_order=True),
+            list(rows),
+        ).scalars().all()
+        conn.execute(
+            insert(schema.cards),
+            [
+                {
+                    "note_id": note_id, "deck_id": deck.id, "template": "basic",
+                    "position": card_position + i, "state": PENDING_STATE,
+                    "step": None, "stability": None, "difficulty": None, "due": None,
+                    "last_review": None, "reps": 0, "lapses": 0,
+                }
+                for i, note_id in enumerate(ids)
+            ],
+        )
+        return [NoteId(note_id) for note_id in ids]
+
+    def _renew_import(self, conn: Connection, import_id: int, *, state: str | None = None) -> None:
+        """Show that the import is alive (and move it to `state`), or raise CollectionError
+        when another process has taken it for abandoned and removed it."""
+        imports = schema.imports.c
+        values: dict[str, Any] = {"heartbeat_at": _clock_ms()}
+        if state is not None:
+            values["state"] = state
+        renewed = conn.execute(
+            update(schema.imports)
+            .where(imports.id == import_id, imports.state == "writing")
+            .values(**values)
+        ).rowcount
+        if renewed != 1:
+            raise CollectionError(
+                "the import was stopped: it made no progress for a long time, so another "
+                "retain removed what it had written; nothing of it was stored, import again"
+            )
+
+    def _settle_import(
+        self,
+        import_id: int,
+        *,
+        progress: ImportProgress | None = None,
+        batch_size: int = IMPORT_BATCH,
+    ) -> None:
+        """Make a complete import visible: its deck, then its notes and cards in batches,
+        then its changes to stored notes. Safe to repeat, or to run from another process."""
+        n, u, c = schema.notes.c, schema.import_note_updates.c, schema.cards.c
+        with self._write() as conn:
+            record = conn.execute(
+                select(schema.imports.c.started_at, schema.imports.c.deck_name).where(
+                    schema.imports.c.id == import_id
+                )
+            ).first()
+            if record is None:
+                return
+            started = record.started_at
+            deck_id = conn.execute(
+                select(schema.decks.c.id).where(schema.decks.c.name == record.deck_name)
+            ).scalar()
+            conn.execute(
+                update(schema.decks)
+                .where(schema.decks.c.import_id == import_id)
+                .values(import_id=None)
+            )
+            total = int(
+                conn.execute(select(func.count()).where(n.import_id == import_id)).scalar_one()
+            ) + int(
                 conn.execute(
-                    insert(schema.cards),
-                    [
-                        {
-                            "note_id": note_id, "deck_id": deck.id, "template": "basic",
-                            "position": card_position + i, "state": int(CardState.NEW),
-                            "step": None, "stability": None, "difficulty": None, "due": None,
-                            "last_review": None, "reps": 0, "lapses": 0,
-                        }
-                        for i, note_id in enumerate(ids)
-                    ],
-                )
-                changed_after.extend(
-                    Note(NoteId(note_id), deck.id, row["question"],
-                         tuple(json.loads(row["answer_points"])))
-                    for note_id, row in zip(ids, new_notes, strict=True)
-                )
-            self.index.notes_changed(conn, deck.id, changed_after, changed_before)
-        return ImportReport(deck, added, updated, unchanged)
+                    select(func.count())
+                    .select_from(schema.import_note_updates)
+                    .where(u.import_id == import_id)
+                ).scalar_one()
+            )
+        done = 0
+        while True:
+            with self._write() as conn:
+                ids: Sequence[int] = conn.execute(
+                    select(n.id).where(n.import_id == import_id).limit(batch_size)
+                ).scalars().all()
+                if ids:
+                    conn.execute(
+                        update(schema.cards)
+                        .where(c.note_id.in_(ids), c.state == PENDING_STATE)
+                        .values(state=int(CardState.NEW))
+                    )
+                    conn.execute(
+                        update(schema.notes).where(n.id.in_(ids)).values(import_id=None)
+                    )
+            if not ids:
+                break
+            done += len(ids)
+            if progress is not None:
+                progress("finishing", done, total)
+        apply = (
+            update(schema.notes)
+            .where(n.id == bindparam("b_note_id"))
+            .values(
+                question=bindparam("b_question"),
+                answer_points=bindparam("b_answer_points"),
+                updated_at=started,
+            )
+        )
+        while True:
+            with self._write() as conn:
+                changes = conn.execute(
+                    select(u.note_id, u.question, u.answer_points)
+                    .where(u.import_id == import_id)
+                    .limit(batch_size)
+                ).all()
+                if changes:
+                    conn.execute(
+                        apply,
+                        [
+                            {
+                                "b_note_id": row.note_id, "b_question": row.question,
+                                "b_answer_points": row.answer_points,
+                            }
+                            for row in changes
+                        ],
+                    )
+                    conn.execute(
+                        delete(schema.import_note_updates).where(
+                            u.import_id == import_id,
+                            u.note_id.in_([row.note_id for row in changes]),
+                        )
+                    )
+            if not changes:
+                break
+            done += len(changes)
+            if progress is not None:
+                progress("finishing", done, total)
+        with self._write() as conn:
+            # The deck's question index is rebuilt when the deck is next studied, from the
+            # notes as they now are.
+            if deck_id is not None:
+                self.index.drop(conn, int(deck_id))
+            conn.execute(delete(schema.imports).where(schema.imports.c.id == import_id))
+
+    def _discard_import(self, import_id: int, *, batch_size: int = IMPORT_BATCH) -> None:
+        """Remove what an incomplete import wrote, in batches. Safe to repeat, or to run
+        from another process."""
+        n, u, c = schema.notes.c, schema.import_note_updates.c, schema.cards.c
+        while True:
+            with self._write() as conn:
+                ids: Sequence[int] = conn.execute(
+                    select(n.id).where(n.import_id == import_id).limit(batch_size)
+                ).scalars().all()
+                if ids:
+                    conn.execute(delete(schema.cards).where(c.note_id.in_(ids)))
+                    conn.execute(delete(schema.notes).where(n.id.in_(ids)))
+            if not ids:
+                break
+        while True:
+            with self._write() as conn:
+                note_ids: Sequence[int] = conn.execute(
+                    select(u.note_id).where(u.import_id == import_id).limit(batch_size)
+                ).scalars().all()
+                if note_ids:
+                    conn.execute(
+                        delete(schema.import_note_updates).where(
+                            u.import_id == import_id, u.note_id.in_(note_ids)
+                        )
+                    )
+            if not note_ids:
+                break
+        with self._write() as conn:
+            conn.execute(delete(schema.decks).where(schema.decks.c.import_id == import_id))
+            conn.execute(delete(schema.imports).where(schema.imports.c.id == import_id))
+
+    def _discard_import_quietly(self, import_id: int) -> None:
+        """`_discard_import` after an error or an interruption: if it cannot finish (a
+        second Ctrl+C, a store that fails), the rows stay hidden and the next retain to open
+        the store removes them; the first error is the one the caller sees."""
+        try:
+            self._discard_import(import_id)
+        except (Exception, KeyboardInterrupt):
+            pass
+
+    def _recover_imports(self) -> None:
+        """Finish or undo the imports whose process died: one that had written every card
+        is made visible, any other is removed. An import still under way is left alone."""
+        try:
+            with self._read() as conn:
+                rows = conn.execute(select(schema.imports)).all()
+            for row in rows:
+                if not _import_abandoned(row):
+                    continue
+                if row.state == "settling":
+                    self._settle_import(int(row.id))
+                else:
+                    self._discard_import(int(row.id))
+        except OperationalError:
+            # A store that cannot be written now (read-only, or busy): the rows stay hidden,
+            # and a later start finishes the work.
+            return
 
     # -- editing, deleting and renaming -------------------------------------------------
 
@@ -817,6 +1135,16 @@ class Collection:
                     .group_by(c.deck_id)
                 )
             }
+            # The cards of an import that is not complete are counted as they are written,
+            # but not shown.
+            pending: dict[int, int] = {
+                int(r[0]): int(r[1])
+                for r in conn.execute(
+                    select(c.deck_id, func.count())
+                    .where(c.state == PENDING_STATE)
+                    .group_by(c.deck_id)
+                )
+            }
         result = []
         for deck in self.decks():
             r = kept.get(deck.id)
@@ -826,7 +1154,7 @@ class Collection:
                     new=int(r.new) if r else 0,
                     learning=int(r.learning) if r else 0,
                     due=int(due.get(deck.id, 0)),
-                    total=int(r.total) if r else 0,
+                    total=int(r.total) - pending.get(deck.id, 0) if r else 0,
                 )
             )
         return result
@@ -954,10 +1282,11 @@ class Collection:
         return self.index.view(deck_id)
 
     def notes(self, deck: Deck) -> list[Note]:
+        """The deck's notes in order, without those of an import that is not complete."""
         with self._read() as conn:
             rows = conn.execute(
                 select(schema.notes)
-                .where(schema.notes.c.deck_id == deck.id)
+                .where(schema.notes.c.deck_id == deck.id, schema.notes.c.import_id.is_(None))
                 .order_by(schema.notes.c.position)
             ).all()
         return [_note(r) for r in rows]
@@ -1208,7 +1537,11 @@ class Collection:
                 bad_keys = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
                 if bad_keys:
                     problems.append(f"{len(bad_keys)} rows point at rows that do not exist")
-            cards = conn.execute(select(schema.cards).order_by(schema.cards.c.id)).all()
+            cards = conn.execute(
+                select(schema.cards)
+                .where(schema.cards.c.state != PENDING_STATE)
+                .order_by(schema.cards.c.id)
+            ).all()
             logged = self._logged_reviews(conn)
         history = {card_id: [e for e, _ in events] for card_id, events in logged.items()}
         reviews = sum(len(events) for events in history.values())
@@ -1238,6 +1571,33 @@ class Collection:
                     )
                     repaired += 1
         return CheckReport(len(cards), reviews, tuple(problems), repaired, undone)
+
+
+def _clock_ms() -> int:
+    """The wall clock, for telling a live import from an abandoned one across processes."""
+    return int(time.time() * 1000)
+
+
+def _import_abandoned(row: Row[Any]) -> bool:
+    """Whether the process that writes an import is gone: it has renewed nothing for
+    `STALE_IMPORT_MS`, or it ran on this machine and no longer exists."""
+    if _clock_ms() - int(row.heartbeat_at) > STALE_IMPORT_MS:
+        return True
+    if row.owner_host != socket.gethostname() or row.owner_pid == os.getpid():
+        return False
+    return not _process_exists(int(row.owner_pid))
+
+
+def _process_exists(pid: int) -> bool:
+    if os.name != "posix":
+        return True  # no safe check elsewhere; an abandoned import goes stale instead
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, as another user's process
+    return True
 
 
 def _card(row: Row[Any]) -> Card:

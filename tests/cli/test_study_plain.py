@@ -218,7 +218,7 @@ def test_import_from_standard_input(home: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
         "deck": "Pasted cards", "format": "text/questions", "added": 2, "updated": 0,
-        "unchanged": 0,
+        "unchanged": 0, "control_characters_removed": 0,
     }
 
 

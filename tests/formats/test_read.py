@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from hypothesis import given, settings
@@ -88,10 +89,10 @@ def test_read_path_os_errors(
 ) -> None:
     path = _write(tmp_path / "deck.txt", b"What is it?\nA thing\n")
 
-    def fail(self: Path) -> bytes:
+    def fail(self: Path, *args: object, **kwargs: object) -> BinaryIO:
         raise error
 
-    monkeypatch.setattr(Path, "read_bytes", fail)
+    monkeypatch.setattr(Path, "open", fail)
     with pytest.raises(DeckImportError, match=message) as raised:
         read_path(path)
     assert raised.value.source == str(path)

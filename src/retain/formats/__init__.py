@@ -5,27 +5,46 @@ Each format is one module here with ``read(data, *, source) -> DeckDraft`` and
 format). `read_data` asks every registered module and lets the surest one read. Adding a
 format means adding its module to `FORMAT_MODULES`; callers do not change.
 
+A file, a device and standard input are all read the same way (`read_stream`): in chunks,
+up to `MAX_INPUT_BYTES`, and refused past it; a deck of more than `MAX_CARDS` cards is
+refused too. Either limit can be lifted (``limit=False``).
+
 Modules are imported only when data is read, so importing `retain.formats` stays cheap.
 """
 
 from __future__ import annotations
 
 import importlib
+import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, BinaryIO, Protocol, cast
 
-from retain.formats.errors import DeckImportError
+from retain.formats.errors import DeckImportError, DeckTooLargeError
 
 if TYPE_CHECKING:
     from retain.core.model import DeckDraft
 
-__all__ = ["FORMAT_MODULES", "DeckImportError", "FormatReader", "read_data", "read_path"]
+__all__ = [
+    "FORMAT_MODULES",
+    "MAX_CARDS",
+    "MAX_INPUT_BYTES",
+    "DeckImportError",
+    "DeckTooLargeError",
+    "FormatReader",
+    "read_data",
+    "read_path",
+    "read_stream",
+]
 
 # The format modules, most specific first; pasted text is the fallback for anything.
 FORMAT_MODULES: tuple[str, ...] = ("retain.formats.text",)
 
-# Larger than any real deck; refusing it early keeps a wrong file from filling memory.
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# Far larger than any real deck; refusing more keeps a wrong file, a device or an endless
+# pipe from filling memory.
+MAX_INPUT_BYTES = 200 * 1024 * 1024
+MAX_CARDS = 1_000_000
+
+_CHUNK = 1024 * 1024
 
 
 class FormatReader(Protocol):
@@ -38,12 +57,18 @@ class FormatReader(Protocol):
     def read(self, data: bytes, *, source: str | None = None) -> DeckDraft: ...
 
 
-def read_data(data: bytes, *, source: str | None = None) -> DeckDraft:
+def read_data(
+    data: bytes, *, source: str | None = None, limit: bool = True
+) -> DeckDraft:
     """Find the format of `data` and read it, or raise `DeckImportError`.
 
     `source` names where the data came from (a file name) and appears in error messages;
-    its extension may also help a format recognise itself.
+    its extension may also help a format recognise itself. Unless `limit` is False, more
+    than `MAX_INPUT_BYTES` or more than `MAX_CARDS` cards raise `DeckTooLargeError` (the
+    limits are read when the data is, so that a test can lower them).
     """
+    if limit and len(data) > MAX_INPUT_BYTES:
+        raise _too_large(source)
     best: FormatReader | None = None
     best_score = 0.0
     for name in FORMAT_MODULES:
@@ -53,22 +78,59 @@ def read_data(data: bytes, *, source: str | None = None) -> DeckDraft:
             best, best_score = module, score
     if best is None:
         raise DeckImportError("this is not in any format retain can read", source=source)
-    return best.read(data, source=source)
+    draft = best.read(data, source=source)
+    if limit and len(draft.notes) > MAX_CARDS:
+        raise DeckTooLargeError(
+            f"it has {len(draft.notes):,} cards, more than {MAX_CARDS:,}, the limit for a deck",
+            source=source,
+        )
+    return draft
 
 
-def read_path(path: Path) -> DeckDraft:
-    """Read the deck in the file at `path`, or raise `DeckImportError` naming the file."""
+def read_stream(
+    stream: BinaryIO, *, source: str | None = None, limit: bool = True
+) -> DeckDraft:
+    """Read a deck from an open binary stream (a file, a device, a pipe, standard input).
+
+    It is read in chunks, and refused as soon as it passes `MAX_INPUT_BYTES` (unless
+    `limit` is False), or as soon as its first chunk shows it is binary data: an endless
+    device such as /dev/zero is never read to its end."""
+    from retain.formats.decode import refuse_binary_start
+
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        if not chunks:
+            refuse_binary_start(chunk, source=source)
+        size += len(chunk)
+        if limit and size > MAX_INPUT_BYTES:
+            raise _too_large(source)
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    chunks.clear()
+    return read_data(data, source=source, limit=limit)
+
+
+def read_path(path: Path, *, limit: bool = True) -> DeckDraft:
+    """Read the deck in the file at `path`, or raise `DeckImportError` naming the file.
+
+    A device or a named pipe is read like a file, up to the same limit."""
     source = str(path)
     try:
         if path.is_dir():
             raise DeckImportError("this is a folder, not a file", source=source)
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DeckImportError(
-                f"the file is too large to be a deck ({size // (1024 * 1024)} MB)",
-                source=source,
-            )
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            info = path.stat()
+            if (
+                limit
+                and stat.S_ISREG(info.st_mode)
+                and info.st_size > MAX_INPUT_BYTES
+            ):
+                raise _too_large(source, info.st_size)
+            return read_stream(stream, source=source, limit=limit)
     except FileNotFoundError:
         raise DeckImportError("there is no such file", source=source) from None
     except PermissionError:
@@ -76,4 +138,17 @@ def read_path(path: Path) -> DeckDraft:
     except OSError as error:
         reason = error.strerror or str(error)
         raise DeckImportError(f"the file cannot be read: {reason}", source=source) from None
-    return read_data(data, source=source)
+
+
+def _too_large(source: str | None, size: int | None = None) -> DeckTooLargeError:
+    limit = _size(MAX_INPUT_BYTES)
+    if size is None:
+        return DeckTooLargeError(f"it is larger than {limit}, the limit for a deck", source=source)
+    return DeckTooLargeError(
+        f"it is {_size(size)}, larger than {limit}, the limit for a deck", source=source
+    )
+
+
+def _size(count: int) -> str:
+    megabytes = count / (1024 * 1024)
+    return f"{megabytes:,.0f} MB" if megabytes >= 1 else f"{count:,} bytes"

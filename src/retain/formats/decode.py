@@ -19,7 +19,7 @@ import unicodedata
 
 from retain.formats.errors import DeckImportError
 
-__all__ = ["decode_bytes", "normalise_newlines"]
+__all__ = ["decode_bytes", "normalise_newlines", "refuse_binary_start"]
 
 # Signatures of the binary files most often picked by mistake, and what to call them.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -79,6 +79,21 @@ def decode_bytes(data: bytes, *, source: str | None = None) -> str:
         raise DeckImportError("the input is empty: there is no text to read", source=source)
     _refuse_control_characters(text, source=source)
     return normalise_newlines(text)
+
+
+def refuse_binary_start(head: bytes, *, source: str | None = None) -> None:
+    """Raise `DeckImportError` when the first chunk of a stream is already plainly binary
+    (zero bytes that are not UTF-16, or a known binary signature), so that an endless
+    device or a wrong file is refused before the rest of it is read."""
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature) and _looks_binary(head):
+            raise DeckImportError(f"this is {what}, not text", source=source)
+    if b"\x00" in head and _guess_utf16_without_bom(head[: len(head) // 2 * 2]) is None:
+        raise DeckImportError(
+            "this is binary data, not text (it contains zero bytes)", source=source
+        )
 
 
 def normalise_newlines(text: str) -> str:

@@ -21,3 +21,7 @@ class DeckImportError(Exception):
         elif line:
             where = f"line {line}: "
         super().__init__(where + message)
+
+
+class DeckTooLargeError(DeckImportError):
+    """Input past the size limit for a deck (in bytes or in cards); the message names it."""

@@ -26,9 +26,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 metadata = MetaData()
 
@@ -47,6 +48,8 @@ decks = Table(
     Column("title", Text),
     Column("source_format", String(50)),
     Column("created_at", BigInteger, nullable=False),
+    # Set while the import that creates the deck is not complete: the deck is not shown.
+    Column("import_id", Integer),
 )
 
 notes = Table(
@@ -60,7 +63,15 @@ notes = Table(
     Column("position", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Set while the import that adds the note is not complete: the note is not shown.
+    Column("import_id", Integer),
     UniqueConstraint("deck_id", "key", name="uq_notes_deck_key"),
+    Index(
+        "ix_notes_import",
+        "import_id",
+        sqlite_where=text("import_id IS NOT NULL"),
+        postgresql_where=text("import_id IS NOT NULL"),
+    ),
 )
 
 cards = Table(
@@ -229,3 +240,29 @@ DERIVED_TABLES = frozenset(
 """Tables computed from the others: the card counts are kept by triggers as cards are
 written, and a deck without an index is indexed when it is next studied. A copy of a store
 leaves them out and lets them be made again."""
+
+# Imports under way (see migration 0006): each is written in batches and made visible only
+# when it is complete. `state` is "writing" until every card is written, then "settling"
+# while its rows are made visible; `owner_host` and `owner_pid` name the process, and
+# `heartbeat_at` is renewed by each batch, so that an import whose process died is found.
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deck_name", String(300), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("owner_host", String(255), nullable=False),
+    Column("owner_pid", Integer, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("heartbeat_at", BigInteger, nullable=False),
+)
+
+# What an import changes in notes already stored, applied when it is complete.
+import_note_updates = Table(
+    "import_note_updates",
+    metadata,
+    Column("import_id", Integer, primary_key=True),
+    Column("note_id", Integer, ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True),
+    Column("question", Text, nullable=False),
+    Column("answer_points", Text, nullable=False),
+)
