@@ -33,6 +33,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -243,6 +244,24 @@ ImportProgress = Callable[[str, int, int], None]
 draft) and then "finishing" (notes made visible). Once "finishing" is reported, every card
 is written and the import completes, even if the process is stopped (the next retain to open
 the store finishes it)."""
+
+
+@dataclass(frozen=True)
+class _ImportPlan:
+    """An import under way: its id, its deck (`fresh` when the import creates it), the time
+    it records, and the first free note position in the deck and card position overall."""
+
+    import_id: int
+    deck: Deck
+    fresh: bool
+    stamp: int
+    note_position: int
+    card_position: int
+
+    @property
+    def position_shift(self) -> int:
+        """What turns a new note's position in the deck into its card's position."""
+        return self.card_position - self.note_position
 
 
 @dataclass
@@ -525,27 +544,25 @@ class Collection:
             raise ValueError("batch_size must be 1 or more")
         self._recover_imports()
         stamp = _ms(now)
-        import_id, deck, note_position, card_position = self._begin_import(name, draft, stamp)
+        plan = self._begin_import(name, draft, stamp)
         try:
             tally = self._write_import(
-                import_id, deck, draft.notes, stamp, note_position, card_position,
-                progress=progress, batch_size=batch_size,
+                plan, draft.notes, progress=progress, batch_size=batch_size
             )
             with self._write() as conn:
-                self._renew_import(conn, import_id, state="settling")
+                self._renew_import(conn, plan.import_id, state="settling")
         except BaseException:
-            self._discard_import_quietly(import_id)
+            self._discard_import_quietly(plan.import_id)
             raise
-        self._settle_import(import_id, progress=progress, batch_size=batch_size)
+        self._settle_import(plan.import_id, progress=progress, batch_size=batch_size)
         return ImportReport(
-            deck, tally.added, tally.updated, tally.unchanged,
+            plan.deck, tally.added, tally.updated, tally.unchanged,
             control_characters_removed=draft.control_characters_removed,
         )
 
-    def _begin_import(self, name: str, draft: DeckDraft, stamp: int) -> tuple[int, Deck, int, int]:
+    def _begin_import(self, name: str, draft: DeckDraft, stamp: int) -> _ImportPlan:
         """Record the import, and find its deck or create it (hidden until the import is
-        complete). Returns the import's id, the deck, and the first free note position in
-        the deck and card position in the collection."""
+        complete)."""
         d, n, c = schema.decks.c, schema.notes.c, schema.cards.c
         with self._write() as conn:
             busy = conn.execute(
@@ -556,16 +573,16 @@ class Collection:
                     f"another retain is importing into “{name}” right now; "
                     "try again when it has finished"
                 )
-            clock = _clock_ms()
             import_id: int = conn.execute(
                 insert(schema.imports)
                 .values(
                     deck_name=name, state="writing", owner_host=socket.gethostname(),
-                    owner_pid=os.getpid(), started_at=stamp, heartbeat_at=clock,
+                    owner_pid=os.getpid(), started_at=stamp, heartbeat_at=_clock_ms(),
                 )
                 .returning(schema.imports.c.id)
             ).scalar_one()
             row = conn.execute(select(schema.decks).where(d.name == name)).first()
+            fresh = row is None
             if row is None:
                 deck_id: int = conn.execute(
                     insert(schema.decks)
@@ -578,22 +595,20 @@ class Collection:
                 deck = Deck(DeckId(deck_id), name, draft.title)
             else:
                 deck = Deck(DeckId(row.id), row.name, row.title)
-            note_position = conn.execute(
-                select(func.coalesce(func.max(n.position), -1)).where(n.deck_id == deck.id)
-            ).scalar_one() + 1
-            card_position = conn.execute(
-                select(func.coalesce(func.max(c.position), -1))
-            ).scalar_one() + 1
-        return import_id, deck, int(note_position), int(card_position)
+            note_position = int(
+                conn.execute(
+                    select(func.coalesce(func.max(n.position), -1)).where(n.deck_id == deck.id)
+                ).scalar_one()
+            ) + 1
+            card_position = int(
+                conn.execute(select(func.coalesce(func.max(c.position), -1))).scalar_one()
+            ) + 1
+        return _ImportPlan(import_id, deck, fresh, stamp, note_position, card_position)
 
     def _write_import(
         self,
-        import_id: int,
-        deck: Deck,
+        plan: _ImportPlan,
         notes: Sequence[NoteDraft],
-        stamp: int,
-        note_position: int,
-        card_position: int,
         *,
         progress: ImportProgress | None,
         batch_size: int,
@@ -605,49 +620,52 @@ class Collection:
         # twice in the draft is counted once (a repeat of a new question finds the pending
         # row, and a repeat of a changed one finds the pending change).
         unchanged_ids: set[int] = set()
+        position = plan.note_position
         total = len(notes)
         for start in range(0, total, batch_size):
             batch: dict[str, NoteDraft] = {}
             for note in notes[start : start + batch_size]:
                 batch.setdefault(question_key(note.question), note)
             with self._write() as conn:
-                self._renew_import(conn, import_id)
-                keys = list(batch)
+                self._renew_import(conn, plan.import_id)
                 existing: dict[str, Row[Any]] = {}
-                for i in range(0, len(keys), _KEYS_PER_QUERY):
-                    part = keys[i : i + _KEYS_PER_QUERY]
-                    for row in conn.execute(
-                        select(n.id, n.key, n.question, n.answer_points, n.import_id).where(
-                            n.deck_id == deck.id, n.key.in_(part)
-                        )
-                    ):
-                        existing[row.key] = row
-                stored = [row.id for row in existing.values() if row.import_id is None]
                 changing: set[int] = set()
-                for i in range(0, len(stored), _KEYS_PER_QUERY):
-                    changing.update(
-                        conn.execute(
-                            select(u.note_id).where(
-                                u.import_id == import_id,
-                                u.note_id.in_(stored[i : i + _KEYS_PER_QUERY]),
+                if not plan.fresh:
+                    # In a deck of its own, the import finds no stored notes, and a repeated
+                    # question is skipped as it is inserted.
+                    keys = list(batch)
+                    for i in range(0, len(keys), _KEYS_PER_QUERY):
+                        for row in conn.execute(
+                            select(n.id, n.key, n.question, n.answer_points, n.import_id).where(
+                                n.deck_id == plan.deck.id, n.key.in_(keys[i : i + _KEYS_PER_QUERY])
                             )
-                        ).scalars()
-                    )
+                        ):
+                            existing[row.key] = row
+                    stored = [row.id for row in existing.values() if row.import_id is None]
+                    for i in range(0, len(stored), _KEYS_PER_QUERY):
+                        changing.update(
+                            conn.execute(
+                                select(u.note_id).where(
+                                    u.import_id == plan.import_id,
+                                    u.note_id.in_(stored[i : i + _KEYS_PER_QUERY]),
+                                )
+                            ).scalars()
+                        )
                 new_notes: list[dict[str, Any]] = []
                 changes: list[dict[str, Any]] = []
                 for key, note in batch.items():
-                    points = json.dumps(list(note.answer_points), ensure_ascii=False)
+                    points = _json(list(note.answer_points))
                     old = existing.get(key)
                     if old is None:
                         new_notes.append(
                             {
-                                "deck_id": deck.id, "key": key, "question": note.question,
-                                "answer_points": points, "position": note_position,
-                                "created_at": stamp, "updated_at": stamp,
-                                "import_id": import_id,
+                                "deck_id": plan.deck.id, "key": key, "question": note.question,
+                                "answer_points": points, "position": position,
+                                "created_at": plan.stamp, "updated_at": plan.stamp,
+                                "import_id": plan.import_id,
                             }
                         )
-                        note_position += 1
+                        position += 1
                     elif old.import_id is not None or old.id in changing:
                         continue  # a repeat of a question earlier in the draft
                     elif old.answer_points == points and old.question == note.question:
@@ -657,14 +675,12 @@ class Collection:
                     else:
                         changes.append(
                             {
-                                "import_id": import_id, "note_id": old.id,
+                                "import_id": plan.import_id, "note_id": old.id,
                                 "question": note.question, "answer_points": points,
                             }
                         )
                 if new_notes:
-                    self._insert_notes(conn, deck, new_notes, card_position)
-                    card_position += len(new_notes)
-                    tally.added += len(new_notes)
+                    tally.added += len(self._insert_notes(conn, plan, new_notes))
                 if changes:
                     conn.execute(insert(schema.import_note_updates), changes)
                     tally.updated += len(changes)
@@ -673,29 +689,36 @@ class Collection:
         return tally
 
     def _insert_notes(
-        self, conn: Connection, deck: Deck, rows: Sequence[Mapping[str, Any]], card_position: int
+        self, conn: Connection, plan: _ImportPlan, rows: Sequence[Mapping[str, Any]]
     ) -> list[NoteId]:
         """Insert one batch of an import's new notes (`rows`: values of `notes` rows, all
-        pending) and a new card for each, and return the notes' ids in order. Every note
-        an import adds goes through here, in the transaction of its batch; the rows stay
-        pending until `_settle_import` makes them visible, or `_discard_import` removes
+        pending) and a new card for each, and return the ids of the notes inserted, in
+        order. A question already in the deck (a repeat within the draft) is skipped. Every
+        note an import adds goes through here, in the transaction of its batch; the rows
+        stay pending until `_settle_import` makes them visible, or `_discard_import` removes
         them."""
-        ids: Sequence[int] = conn.execute(
-            insert(schema.notes).returning(schema.notes.c.id, sort_by_parameter_order=True),
-            list(rows),
-        ).scalars().all()
-        conn.execute(
-            insert(schema.cards),
-            [
-                {
-                    "note_id": note_id, "deck_id": deck.id, "template": "basic",
-                    "position": card_position + i, "state": PENDING_STATE,
-                    "step": None, "stability": None, "difficulty": None, "due": None,
-                    "last_review": None, "reps": 0, "lapses": 0,
-                }
-                for i, note_id in enumerate(ids)
-            ],
+        n, c = schema.notes.c, schema.cards.c
+        before = int(conn.execute(select(func.coalesce(func.max(n.id), 0))).scalar_one())
+        # Straight to the driver: SQLAlchemy's handling of each row's parameters would cost
+        # more than the insert itself.
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO notes ({', '.join(_NOTE_COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(_NOTE_COLUMNS))}) "
+            "ON CONFLICT (deck_id, key) DO NOTHING",
+            [tuple(row[name] for name in _NOTE_COLUMNS) for row in rows],
         )
+        ours = and_(n.id > before, n.import_id == plan.import_id)
+        conn.execute(
+            insert(schema.cards).from_select(
+                [c.note_id, c.deck_id, c.template, c.position, c.state, c.reps, c.lapses],
+                select(
+                    n.id, n.deck_id, literal("basic"), n.position + plan.position_shift,
+                    literal(PENDING_STATE), literal(0), literal(0),
+                ).where(ours),
+            )
+        )
+        ids: Sequence[int] = conn.execute(select(n.id).where(ours).order_by(n.id)).scalars().all()
         return [NoteId(note_id) for note_id in ids]
 
     def _renew_import(self, conn: Connection, import_id: int, *, state: str | None = None) -> None:
@@ -752,26 +775,23 @@ class Collection:
                     .where(u.import_id == import_id)
                 ).scalar_one()
             )
+        batch = select(n.id).where(n.import_id == import_id).order_by(n.id).limit(batch_size)
         done = 0
         while True:
             with self._write() as conn:
-                ids: Sequence[int] = conn.execute(
-                    select(n.id).where(n.import_id == import_id).limit(batch_size)
-                ).scalars().all()
-                if ids:
-                    conn.execute(
-                        update(schema.cards)
-                        .where(c.note_id.in_(ids), c.state == PENDING_STATE)
-                        .values(state=int(CardState.NEW))
-                    )
-                    conn.execute(
-                        update(schema.notes).where(n.id.in_(ids)).values(import_id=None)
-                    )
-            if not ids:
+                conn.execute(
+                    update(schema.cards)
+                    .where(c.note_id.in_(batch), c.state == PENDING_STATE)
+                    .values(state=int(CardState.NEW))
+                )
+                settled = conn.execute(
+                    update(schema.notes).where(n.id.in_(batch)).values(import_id=None)
+                ).rowcount
+            if not settled:
                 break
-            done += len(ids)
+            done += settled
             if progress is not None:
-                progress("finishing", done, total)
+                progress("finishing", min(done, total), total)
         apply = (
             update(schema.notes)
             .where(n.id == bindparam("b_note_id"))
@@ -786,6 +806,7 @@ class Collection:
                 changes = conn.execute(
                     select(u.note_id, u.question, u.answer_points)
                     .where(u.import_id == import_id)
+                    .order_by(u.note_id)
                     .limit(batch_size)
                 ).all()
                 if changes:
@@ -801,15 +822,14 @@ class Collection:
                     )
                     conn.execute(
                         delete(schema.import_note_updates).where(
-                            u.import_id == import_id,
-                            u.note_id.in_([row.note_id for row in changes]),
+                            u.import_id == import_id, u.note_id <= changes[-1].note_id
                         )
                     )
             if not changes:
                 break
             done += len(changes)
             if progress is not None:
-                progress("finishing", done, total)
+                progress("finishing", min(done, total), total)
         with self._write() as conn:
             # The deck's question index is rebuilt when the deck is next studied, from the
             # notes as they now are.
@@ -821,30 +841,15 @@ class Collection:
         """Remove what an incomplete import wrote, in batches. Safe to repeat, or to run
         from another process."""
         n, u, c = schema.notes.c, schema.import_note_updates.c, schema.cards.c
+        batch = select(n.id).where(n.import_id == import_id).order_by(n.id).limit(batch_size)
         while True:
             with self._write() as conn:
-                ids: Sequence[int] = conn.execute(
-                    select(n.id).where(n.import_id == import_id).limit(batch_size)
-                ).scalars().all()
-                if ids:
-                    conn.execute(delete(schema.cards).where(c.note_id.in_(ids)))
-                    conn.execute(delete(schema.notes).where(n.id.in_(ids)))
-            if not ids:
-                break
-        while True:
-            with self._write() as conn:
-                note_ids: Sequence[int] = conn.execute(
-                    select(u.note_id).where(u.import_id == import_id).limit(batch_size)
-                ).scalars().all()
-                if note_ids:
-                    conn.execute(
-                        delete(schema.import_note_updates).where(
-                            u.import_id == import_id, u.note_id.in_(note_ids)
-                        )
-                    )
-            if not note_ids:
+                conn.execute(delete(schema.cards).where(c.note_id.in_(batch)))
+                removed = conn.execute(delete(schema.notes).where(n.id.in_(batch))).rowcount
+            if not removed:
                 break
         with self._write() as conn:
+            conn.execute(delete(schema.import_note_updates).where(u.import_id == import_id))
             conn.execute(delete(schema.decks).where(schema.decks.c.import_id == import_id))
             conn.execute(delete(schema.imports).where(schema.imports.c.id == import_id))
 
@@ -1571,6 +1576,14 @@ class Collection:
                     )
                     repaired += 1
         return CheckReport(len(cards), reviews, tuple(problems), repaired, undone)
+
+
+_NOTE_COLUMNS = (
+    "deck_id", "key", "question", "answer_points", "position", "created_at", "updated_at",
+    "import_id",
+)
+# One encoder for every note's points: json.dumps with options builds a new one per call.
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _clock_ms() -> int:

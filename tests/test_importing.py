@@ -1,0 +1,217 @@
+"""Importing in batches: the same result as one transaction, the write lock free between
+batches, and all or nothing when the import is interrupted, fails or its process dies."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from retain.collection import Collection, CollectionError
+from retain.core.model import DeckDraft, NoteDraft, Rating
+from retain.storage import schema
+from tests.conftest import NOW, make_draft
+
+
+def draft_of(*questions: str, answer: str = "an answer", title: str = "Deck") -> DeckDraft:
+    return DeckDraft(
+        title=title,
+        format="text/questions",
+        notes=tuple(NoteDraft(q, (f"{answer} to {q}",)) for q in questions),
+    )
+
+
+def rows(col: Collection, table: schema.Table) -> int:
+    with col.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_batches_store_what_one_transaction_would(collection: Collection) -> None:
+    # Repeats of a question, within a batch and across batches, are stored once.
+    draft = draft_of("Q1?", "Q2?", "q1?", "Q3?", "Q4?", "q2?", "Q5?")
+    report = collection.import_deck(draft, now=NOW, batch_size=2)
+    assert (report.added, report.updated, report.unchanged) == (5, 0, 0)
+    deck = collection.find_deck("Deck")
+    assert [n.question for n in collection.notes(deck)] == ["Q1?", "Q2?", "Q3?", "Q4?", "Q5?"]
+    assert [c.total for c in collection.deck_counts(NOW)] == [5]
+    assert collection.counts(NOW).new == 5
+    # New cards come in the order of the draft.
+    item = collection.next_card(NOW)
+    assert item is not None and item.note.question == "Q1?"
+    assert rows(collection, schema.imports) == 0
+
+
+def test_a_second_import_in_batches_updates_and_keeps_history(collection: Collection) -> None:
+    collection.import_deck(draft_of("Q1?", "Q2?", "Q3?"), now=NOW)
+    first = collection.next_card(NOW)
+    assert first is not None
+    collection.answer(first.card.id, Rating.GOOD, NOW)
+    again = DeckDraft(
+        title="Deck",
+        format="text/questions",
+        notes=(
+            NoteDraft("Q1?", ("changed",)),
+            NoteDraft("Q2?", ("an answer to Q2?",)),
+            NoteDraft("Q1?", ("changed again",)),  # a repeat: the first one counts
+            NoteDraft("Q4?", ("new",)),
+            NoteDraft("Q2?", ("an answer to Q2?",)),
+        ),
+    )
+    report = collection.import_deck(again, now=NOW, batch_size=2)
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 1)
+    deck = collection.find_deck("Deck")
+    notes = {n.question: n.answer_points for n in collection.notes(deck)}
+    assert notes == {
+        "Q1?": ("changed",), "Q2?": ("an answer to Q2?",), "Q3?": ("an answer to Q3?",),
+        "Q4?": ("new",),
+    }
+    assert [r.rating for r in collection.reviews(first.card.id)] == [Rating.GOOD]
+
+
+def test_an_interrupted_import_stores_nothing(collection: Collection) -> None:
+    collection.import_deck(draft_of("Q1?", "Q2?"), now=NOW)
+    before = {t.name: rows(collection, t) for t in (schema.decks, schema.notes, schema.cards)}
+
+    def interrupt(stage: str, done: int, total: int) -> None:
+        if done >= 4:
+            raise KeyboardInterrupt
+
+    changed = draft_of("Q1?", "Q3?", "Q4?", "Q5?", "Q6?", "Q7?", answer="other")
+    with pytest.raises(KeyboardInterrupt):
+        collection.import_deck(changed, now=NOW, progress=interrupt, batch_size=2)
+    with pytest.raises(KeyboardInterrupt):
+        collection.import_deck(
+            make_draft(10, title="New deck"), now=NOW, progress=interrupt, batch_size=2
+        )
+    after = {t.name: rows(collection, t) for t in (schema.decks, schema.notes, schema.cards)}
+    assert after == before
+    assert rows(collection, schema.imports) == rows(collection, schema.import_note_updates) == 0
+    deck = collection.find_deck("Deck")
+    assert [n.answer_points for n in collection.notes(deck)] == [
+        ("an answer to Q1?",), ("an answer to Q2?",)
+    ]
+    assert [d.name for d in collection.decks()] == ["Deck"]
+
+
+def test_a_failing_import_stores_nothing_and_says_why(collection: Collection) -> None:
+    def fail(stage: str, done: int, total: int) -> None:
+        raise CollectionError("the disk is full")
+
+    with pytest.raises(CollectionError, match="disk is full"):
+        collection.import_deck(make_draft(6), now=NOW, progress=fail, batch_size=2)
+    assert collection.decks() == []
+    assert rows(collection, schema.notes) == rows(collection, schema.cards) == 0
+
+
+def test_between_batches_the_lock_is_free_and_the_import_hidden(
+    store_target: str | Path,
+) -> None:
+    """A studier in another connection answers while the import is half written, and sees
+    nothing of the import until it is complete."""
+    with Collection.open(store_target, tz=UTC) as col, Collection.open(
+        store_target, tz=UTC
+    ) as studier:
+        col.import_deck(make_draft(3, title="Studied"), now=NOW)
+        studied = studier.find_deck("Studied")
+        seen: list[tuple[str, int, list[str], int, int]] = []
+
+        def study_meanwhile(stage: str, done: int, total: int) -> None:
+            item = studier.next_card(NOW, studied)
+            assert item is not None
+            studier.answer(item.card.id, Rating.GOOD, NOW)
+            seen.append(
+                (
+                    stage, done, [d.name for d in studier.decks()],
+                    studier.counts(NOW).new, sum(c.total for c in studier.deck_counts(NOW)),
+                )
+            )
+
+        col.import_deck(make_draft(6, title="Big"), now=NOW, progress=study_meanwhile, batch_size=2)
+        writing = [s for s in seen if s[0] == "writing"]
+        assert [s[1] for s in writing] == [2, 4, 6]
+        # While it is being written, the import is invisible: no deck, no new cards.
+        assert all(names == ["Studied"] and total == 3 for _, _, names, _, total in writing)
+        assert studier.review_count() == len(seen)
+        assert [d.name for d in studier.decks()] == ["Studied", "Big"]
+        assert [c.total for c in studier.deck_counts(NOW)] == [3, 6]
+
+
+def test_a_deck_that_is_being_imported_refuses_a_second_import(
+    store_target: str | Path,
+) -> None:
+    with Collection.open(store_target, tz=UTC) as col, Collection.open(
+        store_target, tz=UTC
+    ) as other:
+        errors: list[str] = []
+
+        def second(stage: str, done: int, total: int) -> None:
+            if not errors:
+                with pytest.raises(CollectionError) as raised:
+                    other.import_deck(make_draft(2), now=NOW)
+                errors.append(str(raised.value))
+
+        col.import_deck(make_draft(4), now=NOW, progress=second, batch_size=2)
+        assert errors and "another retain is importing into “Test deck”" in errors[0]
+        assert [c.total for c in other.deck_counts(NOW)] == [4]
+
+
+def _abandon(col: Collection) -> None:
+    """Make the import under way look abandoned (its process silent for hours)."""
+    with col.engine.begin() as conn:
+        conn.execute(update(schema.imports).values(heartbeat_at=0))
+
+
+def test_an_abandoned_import_is_removed_by_the_next_open(store_target: str | Path) -> None:
+    col = Collection.open(store_target, tz=UTC)
+
+    def die(stage: str, done: int, total: int) -> None:
+        if done >= 4:
+            _abandon(col)
+            raise SystemExit  # as if the process ended here, without cleaning up
+
+    col._discard_import_quietly = lambda import_id: None  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        col.import_deck(make_draft(8), now=NOW, progress=die, batch_size=2)
+    assert rows(col, schema.notes) == 4  # written, but hidden
+    assert col.decks() == [] and col.deck_counts(NOW) == [] and col.next_card(NOW) is None
+    col.close()
+    with Collection.open(store_target, tz=UTC) as again:
+        assert again.decks() == []
+        assert rows(again, schema.notes) == rows(again, schema.cards) == 0
+        assert rows(again, schema.imports) == 0
+        report = again.import_deck(make_draft(8), now=NOW)
+        assert report.added == 8
+
+
+def test_an_import_stopped_while_finishing_is_finished_by_the_next_open(
+    store_target: str | Path,
+) -> None:
+    col = Collection.open(store_target, tz=UTC)
+
+    def die(stage: str, done: int, total: int) -> None:
+        if stage == "finishing":
+            _abandon(col)
+            raise SystemExit
+
+    with pytest.raises(SystemExit):
+        col.import_deck(make_draft(8), now=NOW, progress=die, batch_size=2)
+    col.close()
+    with Collection.open(store_target, tz=UTC) as again:
+        assert [c.total for c in again.deck_counts(NOW)] == [8]
+        assert again.counts(NOW).new == 8
+        assert rows(again, schema.imports) == 0
+        assert again.check().ok
+
+
+def test_an_import_reports_the_control_characters_removed(collection: Collection) -> None:
+    from retain.formats.text import read_text
+
+    draft = read_text("Title\nWhat is \x1b[2Jit?\nA thing\x07\n")
+    report = collection.import_deck(draft, now=NOW)
+    assert report.control_characters_removed == 2
+    deck = collection.find_deck("Title")
+    assert [(n.question, n.answer_points) for n in collection.notes(deck)] == [
+        ("What is [2Jit?", ("A thing",))
+    ]
