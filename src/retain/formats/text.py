@@ -72,6 +72,7 @@ _ROW_RE = re.compile(r"^([^\S\n]*+)(\S[^\n]*)", re.MULTILINE)
 # Control characters, except tab and newline: read from a deck, they could move the cursor,
 # clear the screen or retitle the window of the terminal that shows them.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ASCII_CONTROLS = bytes(range(0x00, 0x09)) + bytes(range(0x0B, 0x20)) + b"\x7f"
 
 _NO_CARDS = (
     "no cards found: retain reads questions ending in '?' with their answer lines below, "
@@ -85,9 +86,27 @@ def read_text(text: str, *, source: str | None = None) -> DeckDraft:
 
     Control characters other than tab and newline are removed; the draft says how many
     (`DeckDraft.control_characters_removed`)."""
-    text, removed = _CONTROL_RE.subn("", normalise_newlines(text.removeprefix("\ufeff")))
-    rows = _rows(text)
-    del text
+    return _read_rows(*_clean_rows(text), source=source)
+
+
+def _clean_rows(text: str) -> tuple[list[_Line], int]:
+    """The rows of `text` once control characters are removed, and how many were. The text
+    itself is not kept: on return, only the rows hold memory."""
+    text = normalise_newlines(text.removeprefix("\ufeff"))
+    removed = 0
+    if _has_controls(text):
+        text, removed = _CONTROL_RE.subn("", text)
+    return _rows(text), removed
+
+
+def _has_controls(text: str) -> bool:
+    if text.isascii():  # the usual case, checked at the speed of bytes
+        data = text.encode("ascii")
+        return len(data.translate(None, _ASCII_CONTROLS)) != len(data)
+    return _CONTROL_RE.search(text) is not None
+
+
+def _read_rows(rows: list[_Line], removed: int, *, source: str | None) -> DeckDraft:
     if not rows:
         raise DeckImportError("the text is empty: there are no cards to read", source=source)
     draft = _detect(rows, source=source)
@@ -110,7 +129,7 @@ def _rows(text: str) -> list[_Line]:
 
 def read_bytes(data: bytes, *, source: str | None = None) -> DeckDraft:
     """Decode saved or pasted bytes (see `decode_bytes`) and read them as `read_text` does."""
-    return read_text(decode_bytes(data, source=source), source=source)
+    return _read_rows(*_clean_rows(decode_bytes(data, source=source)), source=source)
 
 
 def read(data: bytes | str, *, source: str | None = None) -> DeckDraft:
@@ -528,21 +547,21 @@ def _parse_dash(
             blocks.append([])
         blocks[-1].append(line)
     rows = list(lines)
-    if not any(_DASH_RE.search(row.text) for row in rows):
+    if not any(_dashed(row.text) for row in rows):
         raise _NoFit("no 'term - definition' lines")
     if title is None and len(blocks) > 1 and len(blocks[0]) == 1:
-        if not _DASH_RE.search(blocks[0][0].text):
+        if not _dashed(blocks[0][0].text):
             title = blocks[0][0].text
             blocks = blocks[1:]
             rows = rows[1:]
 
     cards = _Cards("term")
-    separated = [row for row in rows if _DASH_RE.search(row.text)]
+    separated = [row for row in rows if _dashed(row.text)]
     if len(blocks) > 1 and len(separated) < len(rows):
         # One card per block: "term - definition", then one point per further line.
         for block in blocks:
             head = block[0]
-            if not _DASH_RE.search(head.text):
+            if not _dashed(head.text):
                 raise _NoFit(
                     f"this card does not start with 'term - definition': {_quote(head.text)}",
                     line=head.number,
@@ -560,11 +579,16 @@ def _parse_dash(
     first = rows.index(separated[0])
     title = _title_from_preamble(rows[:first], title, "'term - definition' line", near=False)
     for row in rows[first:]:
-        if _DASH_RE.search(row.text):
+        if _dashed(row.text):
             _start_dash_card(cards, row)
         else:
             cards.add(row.text)
     return title, cards.done()
+
+
+def _dashed(text: str) -> bool:
+    """Whether the line is "term - definition" (a dash between spaces)."""
+    return ("-" in text or "–" in text or "—" in text) and _DASH_RE.search(text) is not None
 
 
 def _start_dash_card(cards: _Cards, row: _Line) -> None:
