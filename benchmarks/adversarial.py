@@ -5,12 +5,12 @@ characters, and how each grows per 10x. Linear work grows about 10x; the target 
 
     .venv/bin/python benchmarks/adversarial.py [--sizes 10000,100000,1000000] [--only reader]
 
-Times are CPU seconds, the best of several runs. Peak memory is what Python allocated at most during the call (tracemalloc), measured in a
-second run so that tracing does not slow the timed one. A run that takes longer than
-`--cap` seconds (20 by default), or whose next size would take more than ten minutes at the
-growth seen so far, ends its row: the larger sizes are skipped, and the table says so. A
-grader that refuses an answer past a stated limit is timed all the same; the table marks
-the refusal.
+Times are CPU seconds, the best of several runs. Peak memory is what Python allocated at
+most during the call (tracemalloc), measured in a second run so that tracing does not slow
+the timed one. A run that takes longer than `--cap` seconds (20 by default), or whose next
+size would take more than ten minutes at the growth seen so far, ends its row: the larger
+sizes are skipped, and the table says so. A grader that refuses an answer past a stated
+limit is timed all the same; the table marks the refusal.
 """
 
 from __future__ import annotations
