@@ -72,6 +72,9 @@ PENDING_STATE = -1
 # Notes written per transaction by an import: each holds the write lock for a few
 # hundredths of a second, so that an answer recorded meanwhile waits no longer.
 IMPORT_BATCH = 2000
+# How an import shares the write lock on SQLite (see `Collection._import_batch`).
+IMPORT_BUSY_SECONDS = 0.5
+IMPORT_PAUSE_SECONDS = 0.12
 # An import whose process has renewed nothing for this long is taken for abandoned.
 STALE_IMPORT_MS = 10 * 60 * 1000
 # Keys looked up per query (SQLite allows a limited number of parameters).
@@ -560,6 +563,24 @@ class Collection:
             control_characters_removed=draft.control_characters_removed,
         )
 
+    # Seconds of import batches since the last pause (see `_import_batch`).
+    _import_busy = 0.0
+
+    @contextmanager
+    def _import_batch(self) -> Iterator[Connection]:
+        """The transaction of one batch of an import; after each `IMPORT_BUSY_SECONDS` of
+        them, a pause of `IMPORT_PAUSE_SECONDS`. SQLite's busy handler looks for a free
+        lock every 100 ms at most, so a lock that is released and at once taken again by
+        the next batch would never be free when a student's answer looks: the pause gives
+        it its turn, and an answer waits at most about one busy period."""
+        began = time.perf_counter()
+        with self._write() as conn:
+            yield conn
+        self._import_busy += time.perf_counter() - began
+        if self._import_busy >= IMPORT_BUSY_SECONDS and self.engine.dialect.name == "sqlite":
+            time.sleep(IMPORT_PAUSE_SECONDS)
+            self._import_busy = 0.0
+
     def _begin_import(self, name: str, draft: DeckDraft, stamp: int) -> _ImportPlan:
         """Record the import, and find its deck or create it (hidden until the import is
         complete)."""
@@ -626,7 +647,7 @@ class Collection:
             batch: dict[str, NoteDraft] = {}
             for note in notes[start : start + batch_size]:
                 batch.setdefault(question_key(note.question), note)
-            with self._write() as conn:
+            with self._import_batch() as conn:
                 self._renew_import(conn, plan.import_id)
                 existing: dict[str, Row[Any]] = {}
                 changing: set[int] = set()
@@ -778,7 +799,7 @@ class Collection:
         batch = select(n.id).where(n.import_id == import_id).order_by(n.id).limit(batch_size)
         done = 0
         while True:
-            with self._write() as conn:
+            with self._import_batch() as conn:
                 conn.execute(
                     update(schema.cards)
                     .where(c.note_id.in_(batch), c.state == PENDING_STATE)
@@ -802,7 +823,7 @@ class Collection:
             )
         )
         while True:
-            with self._write() as conn:
+            with self._import_batch() as conn:
                 changes = conn.execute(
                     select(u.note_id, u.question, u.answer_points)
                     .where(u.import_id == import_id)
@@ -843,7 +864,7 @@ class Collection:
         n, u, c = schema.notes.c, schema.import_note_updates.c, schema.cards.c
         batch = select(n.id).where(n.import_id == import_id).order_by(n.id).limit(batch_size)
         while True:
-            with self._write() as conn:
+            with self._import_batch() as conn:
                 conn.execute(delete(schema.cards).where(c.note_id.in_(batch)))
                 removed = conn.execute(delete(schema.notes).where(n.id.in_(batch))).rowcount
             if not removed:
