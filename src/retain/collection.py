@@ -73,7 +73,7 @@ PENDING_STATE = -1
 # hundredths of a second, so that an answer recorded meanwhile waits no longer.
 IMPORT_BATCH = 2000
 # How an import shares the write lock on SQLite (see `Collection._import_batch`).
-IMPORT_BUSY_SECONDS = 0.5
+IMPORT_BUSY_SECONDS = 0.3
 IMPORT_PAUSE_SECONDS = 0.12
 # An import whose process has renewed nothing for this long is taken for abandoned.
 STALE_IMPORT_MS = 10 * 60 * 1000
@@ -557,7 +557,10 @@ class Collection:
         except BaseException:
             self._discard_import_quietly(plan.import_id)
             raise
-        self._settle_import(plan.import_id, progress=progress, batch_size=batch_size)
+        self._settle_import(
+            plan.import_id, progress=progress, total=tally.added + tally.updated,
+            batch_size=batch_size,
+        )
         return ImportReport(
             plan.deck, tally.added, tally.updated, tally.unchanged,
             control_characters_removed=draft.control_characters_removed,
@@ -765,10 +768,12 @@ class Collection:
         import_id: int,
         *,
         progress: ImportProgress | None = None,
+        total: int = 0,
         batch_size: int = IMPORT_BATCH,
     ) -> None:
         """Make a complete import visible: its deck, then its notes and cards in batches,
-        then its changes to stored notes. Safe to repeat, or to run from another process."""
+        then its changes to stored notes (`total` of them, for `progress`). Safe to repeat,
+        or to run from another process."""
         n, u, c = schema.notes.c, schema.import_note_updates.c, schema.cards.c
         with self._write() as conn:
             record = conn.execute(
@@ -786,15 +791,6 @@ class Collection:
                 update(schema.decks)
                 .where(schema.decks.c.import_id == import_id)
                 .values(import_id=None)
-            )
-            total = int(
-                conn.execute(select(func.count()).where(n.import_id == import_id)).scalar_one()
-            ) + int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(schema.import_note_updates)
-                    .where(u.import_id == import_id)
-                ).scalar_one()
             )
         batch = select(n.id).where(n.import_id == import_id).order_by(n.id).limit(batch_size)
         done = 0
