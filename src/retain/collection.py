@@ -881,7 +881,11 @@ class Collection:
 
     def _recover_imports(self) -> None:
         """Finish or undo the imports whose process died: one that had written every card
-        is made visible, any other is removed. An import still under way is left alone."""
+        is made visible, any other is removed. An import still under way is left alone,
+        and so is every import when the store is opened to be read only: its rows are
+        hidden, and the next command that writes finishes the work."""
+        if is_read_only(self.engine):
+            return
         try:
             with self._read() as conn:
                 rows = conn.execute(select(schema.imports)).all()
@@ -892,9 +896,9 @@ class Collection:
                     self._settle_import(int(row.id))
                 else:
                     self._discard_import(int(row.id))
-        except OperationalError:
-            # A store that cannot be written now (read-only, or busy): the rows stay hidden,
-            # and a later start finishes the work.
+        except (CollectionError, OperationalError):
+            # A store that cannot be written now (read-only, busy, full): the rows stay
+            # hidden, and a later start finishes the work.
             return
 
     # -- editing, deleting and renaming -------------------------------------------------

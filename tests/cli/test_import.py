@@ -279,9 +279,12 @@ def test_a_killed_import_leaves_no_half_deck_after_the_next_open(
     big_import.kill()
     big_import.wait(timeout=120)
     assert pending_notes(home) > 0  # what it wrote is still there, and hidden
+    # A command that only reads does not show it ...
     result = run_retain(home, "decks", "--json")
     assert result.returncode == 0, result.stderr
     assert '"name": "Studied"' in result.stdout and "big" not in result.stdout
+    # ... and the next that writes removes it.
+    assert run_retain(home, "config", "new_per_day", "30").returncode == 0
     only_the_studied_deck_is_stored(home)
 
 
