@@ -138,7 +138,7 @@ def test_between_batches_the_lock_is_free_and_the_import_hidden(
         assert [c.total for c in studier.deck_counts(NOW)] == [3, 6]
 
 
-def test_a_deck_that_is_being_imported_refuses_a_second_import(
+def test_a_deck_that_is_being_imported_refuses_a_second_import_from_the_same_process(
     store_target: str | Path,
 ) -> None:
     with Collection.open(store_target, tz=UTC) as col, Collection.open(
@@ -153,7 +153,7 @@ def test_a_deck_that_is_being_imported_refuses_a_second_import(
                 errors.append(str(raised.value))
 
         col.import_deck(make_draft(4), now=NOW, progress=second, batch_size=2)
-        assert errors and "another retain is importing into “Test deck”" in errors[0]
+        assert errors and "an import into “Test deck” is already under way" in errors[0]
         assert [c.total for c in other.deck_counts(NOW)] == [4]
 
 

@@ -586,17 +586,31 @@ class Collection:
 
     def _begin_import(self, name: str, draft: DeckDraft, stamp: int) -> _ImportPlan:
         """Record the import, and find its deck or create it (hidden until the import is
-        complete)."""
+        complete). While another process imports into the same deck, wait for it to end
+        (or to be found abandoned), as a write waits for the lock."""
+        while True:
+            plan = self._try_begin_import(name, draft, stamp)
+            if plan is not None:
+                return plan
+            self._recover_imports()
+            time.sleep(IMPORT_PAUSE_SECONDS)
+
+    def _try_begin_import(
+        self, name: str, draft: DeckDraft, stamp: int
+    ) -> _ImportPlan | None:
+        """`_begin_import`, or None while another process imports into the deck."""
         d, n, c = schema.decks.c, schema.notes.c, schema.cards.c
         with self._write() as conn:
             busy = conn.execute(
-                select(schema.imports.c.id).where(schema.imports.c.deck_name == name)
+                select(schema.imports).where(schema.imports.c.deck_name == name)
             ).first()
             if busy is not None:
-                raise CollectionError(
-                    f"another retain is importing into “{name}” right now; "
-                    "try again when it has finished"
-                )
+                if busy.owner_pid == os.getpid() and busy.owner_host == socket.gethostname():
+                    raise CollectionError(
+                        f"an import into “{name}” is already under way; "
+                        "try again when it has finished"
+                    )
+                return None
             import_id: int = conn.execute(
                 insert(schema.imports)
                 .values(

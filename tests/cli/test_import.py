@@ -316,3 +316,24 @@ def test_a_student_studies_while_a_long_import_runs(home: Path, tmp_path: Path) 
     with collection_at(home) as col:
         assert col.review_count() == len(ratings)
         assert [c.total for c in col.deck_counts(NOW)] == [20, 200_000]
+
+
+def test_two_imports_of_one_deck_at_once_both_succeed(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "cards.txt"
+    path.write_bytes(b"Shared deck\n" + tab_lines(20_000))
+    children = [
+        subprocess.Popen(
+            [*retain_command(), "import", str(path)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env(home),
+        )
+        for _ in range(2)
+    ]
+    results = [child.communicate(timeout=300) for child in children]
+    assert [child.returncode for child in children] == [0, 0], results
+    reports = sorted(out.decode() for out, _ in results)
+    assert reports == [
+        "Imported into “Shared deck” (text/tab): 0 added, 0 updated, 20000 unchanged.\n",
+        "Imported into “Shared deck” (text/tab): 20000 added, 0 updated, 0 unchanged.\n",
+    ]
+    with collection_at(home) as col:
+        assert [c.total for c in col.deck_counts(NOW)] == [20_000]
