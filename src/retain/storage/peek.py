@@ -94,12 +94,20 @@ def deck_rows(conn: sqlite3.Connection, now_ms: int) -> list[DeckRow]:
             (now_ms,),
         ).fetchall()
     )
+    # Cards of an import that is not complete (state -1) are counted, but not shown.
+    pending: dict[int, int] = dict(
+        conn.execute(
+            "SELECT deck_id, count(*) FROM cards WHERE state = -1 GROUP BY deck_id"
+        ).fetchall()
+    )
     counts = {
-        deck_id: (total, new, learn, due_by_deck.get(deck_id, 0))
+        deck_id: (total - pending.get(deck_id, 0), new, learn, due_by_deck.get(deck_id, 0))
         for deck_id, (total, new, learn) in kept.items()
     }
     rows = []
-    for deck_id, name in conn.execute("SELECT id, name FROM decks ORDER BY id"):
+    for deck_id, name in conn.execute(
+        "SELECT id, name FROM decks WHERE import_id IS NULL ORDER BY id"
+    ):
         total, new, learn, due = counts.get(deck_id, (0, 0, 0, 0))
         rows.append(DeckRow(deck_id, name, int(new or 0), int(learn or 0), int(due or 0),
                             int(total)))
