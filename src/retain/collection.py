@@ -862,10 +862,9 @@ class Collection:
             if progress is not None:
                 progress("finishing", min(done, total), total)
         with self._write() as conn:
-            # The deck's question index is rebuilt when the deck is next studied, from the
-            # notes as they now are.
+            # The deck's question index is rebuilt from the notes as they now are.
             if deck_id is not None:
-                self.index.drop(conn, int(deck_id))
+                self.index.rebuild(conn, int(deck_id))
             conn.execute(delete(schema.imports).where(schema.imports.c.id == import_id))
 
     def _discard_import(self, import_id: int, *, batch_size: int = IMPORT_BATCH) -> None:
