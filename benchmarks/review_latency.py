@@ -175,7 +175,7 @@ def build_retain(
 
     The states are written straight into the cards table (there is no public way to age a
     collection by two months), with two earlier entries each in the review log."""
-    from retain.collection import Collection, CollectionError
+    from retain.collection import Collection
     from retain.core.model import CardState
     from retain.formats import read_path
 
@@ -183,10 +183,7 @@ def build_retain(
     source = home.parent / "pasted.txt"
     write_pasted_text(source, cards)
     with Collection.open(home / DATABASE_FILE, tz=UTC) as col:
-        try:
-            col.set_setting("new_per_day", 1_000_000)
-        except CollectionError:
-            col.set_setting("new_per_day", 9999)
+        col.set_setting("new_per_day", 9999)  # the same daily limit Anki is given below
         col.import_deck(read_path(source), now=now - timedelta(days=400))
         now_ms = int(now.timestamp() * 1000)
         card_rows: list[tuple[Any, ...]] = []

@@ -134,31 +134,49 @@ _INSERT_POINT = insert(schema.review_points).values(
 
 
 @functools.cache
-def _count_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """Cards due by `now`, new cards up to `cap`, and reviews since `since` (in the deck
-    `deck_id`). Each is a range of an index: the due cards, the day's reviews, and no more
-    new cards than can still be shown today, so none of them reads the whole deck."""
-    c, r = schema.cards.c, schema.reviews.c
+def _count_statements(scoped: bool) -> tuple[Select[Any], Select[Any]]:
+    """Cards due by `now`, and new cards up to `cap` (in the deck `deck_id`). Each is a
+    range of an index, and no more new cards are read than can still be shown today, so
+    neither reads the whole deck. The day's answers are counted by `_day_statements`."""
+    c = schema.cards.c
     due = select(func.count()).where(c.due.is_not(None), c.due <= bindparam("now"))
     new = select(c.id).where(c.state == int(CardState.NEW))
-    done = select(func.count()).select_from(schema.reviews).where(
-        r.reviewed_at >= bindparam("since"), _not_undone()
-    )
     if scoped:
         in_deck = c.deck_id == bindparam("deck_id")
-        due, new, done = due.where(in_deck), new.where(in_deck), done.where(_review_in_deck())
+        due, new = due.where(in_deck), new.where(in_deck)
     capped = new.limit(bindparam("cap", type_=Integer)).subquery()
-    return due, select(func.count()).select_from(capped), done
+    return due, select(func.count()).select_from(capped)
 
 
 @functools.cache
-def _new_today_statement(scoped: bool) -> Select[Any]:
-    """How many new cards were first answered since `since` (in the deck `deck_id`)."""
-    r = schema.reviews.c
-    query = select(func.count()).select_from(schema.reviews).where(
-        r.reviewed_at >= bindparam("since"), r.state_before == int(CardState.NEW), _not_undone()
+def _day_statements(scoped: bool) -> tuple[Any, Any, Select[Any], Select[Any]]:
+    """The day's answers and the new cards they introduced, counted in one pass: over the
+    day's range of the log, and (`after`) over only the answers logged after a given id;
+    then the newest ids of the log and of the undos, which tell whether a count still holds."""
+    r, u = schema.reviews.c, schema.undos.c
+    columns = (
+        func.count(),
+        func.coalesce(func.sum(cast(r.state_before == int(CardState.NEW), Integer)), 0),
     )
-    return query.where(_review_in_deck()) if scoped else query
+    full = select(*columns).where(r.reviewed_at >= bindparam("since"), _not_undone())
+    # `+ 0` keeps the day's index out of it: the newest answers are a range of ids.
+    later = select(*columns).where(
+        r.id > bindparam("after"), r.reviewed_at + 0 >= bindparam("since"), _not_undone()
+    )
+    if scoped:
+        full, later = full.where(_review_in_deck()), later.where(_review_in_deck())
+    newest_review = select(func.coalesce(func.max(r.id), 0))
+    newest_undo = select(func.coalesce(func.max(u.id), 0))
+    return full, later, newest_review, newest_undo
+
+
+@dataclass(frozen=True)
+class _DayCount:
+    since: int
+    newest_review: int
+    newest_undo: int
+    done: int
+    introduced: int
 
 
 def _not_undone() -> Any:
@@ -402,6 +420,11 @@ class Collection:
         self._config = self._scheduler_config()
         # The stored row of the scheduler settings in force, once an answer has needed it.
         self._config_id: int | None = None
+        # The day's counts of answers, per deck (None: all decks), brought up to date from
+        # the answers logged since. Only where writers are serialised (SQLite): on a server
+        # a transaction can commit a lower id after a higher one.
+        self._day_counts: dict[int | None, _DayCount] = {}
+        self._count_incrementally = engine.dialect.name == "sqlite"
         self._recover_imports()
 
     @classmethod
@@ -965,6 +988,7 @@ class Collection:
         """Delete notes with their cards, the cards' review log, undo entries and points.
         Every deletion of stored notes goes through here, so nothing is left pointing at
         them."""
+        self._day_counts.clear()
         c = schema.cards.c
         n = schema.notes.c
         gone: dict[int, list[Note]] = {}
@@ -1212,23 +1236,51 @@ class Collection:
         return start.astimezone(UTC)
 
     def _new_introduced_today(self, db: Driver, now: datetime, deck: Deck | None) -> int:
-        params: dict[str, Any] = {"since": _ms(self.day_start(now))}
+        return self._today(db, now, deck)[1]
+
+    def _today(self, db: Driver, now: datetime, deck: Deck | None) -> tuple[int, int]:
+        """(answers today, new cards introduced today), in `deck` or all decks. A count made
+        earlier today is brought up to date from the answers logged since, so the cost does
+        not grow with the day's answers; an undo or a shorter log counts again."""
+        since = _ms(self.day_start(now))
+        params: dict[str, Any] = {"since": since}
         if deck is not None:
             params["deck_id"] = deck.id
-        return int(db.scalar(_new_today_statement(deck is not None), params))
+        full, later, newest_review, newest_undo = _day_statements(deck is not None)
+        if not self._count_incrementally:
+            row = db.first(full, params)
+            return int(row[0]), int(row[1])
+        key = None if deck is None else int(deck.id)
+        last_review = int(db.scalar(newest_review, {}))
+        last_undo = int(db.scalar(newest_undo, {}))
+        known = self._day_counts.get(key)
+        if (
+            known is not None
+            and known.since == since
+            and known.newest_undo == last_undo
+            and known.newest_review <= last_review
+        ):
+            done, introduced = known.done, known.introduced
+            if known.newest_review < last_review:
+                row = db.first(later, {**params, "after": known.newest_review})
+                done, introduced = done + int(row[0]), introduced + int(row[1])
+        else:
+            row = db.first(full, params)
+            done, introduced = int(row[0]), int(row[1])
+        self._day_counts[key] = _DayCount(since, last_review, last_undo, done, introduced)
+        return done, introduced
 
     def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
         _check_now(now)
-        due, new, done = _count_statements(deck is not None)
+        due, new = _count_statements(deck is not None)
         params: dict[str, Any] = {"now": _ms(now), "since": _ms(self.day_start(now))}
         if deck is not None:
             params["deck_id"] = deck.id
         with self._prepared.transaction(write=False) as db:
             due_count = int(db.scalar(due, params))
-            introduced = self._new_introduced_today(db, now, deck)
+            done_today, introduced = self._today(db, now, deck)
             new_left = max(0, int(self._settings["new_per_day"]) - introduced)
             new_available = int(db.scalar(new, {**params, "cap": new_left})) if new_left else 0
-            done_today = int(db.scalar(done, params))
         return StudyCounts(
             due=due_count, new=min(new_available, new_left), done_today=done_today
         )
