@@ -193,3 +193,22 @@ def test_a_small_deck_asks_the_same_questions_from_the_store(
                 continue
             assert build_question(mode, note, view, random.Random(seed)) == expected
         assert view.related_answers(note, "") == [n.answer_points for n in notes if n != note]
+
+
+def test_an_import_indexes_its_deck_a_batch_at_a_time(collection: Collection) -> None:
+    """The index built batch by batch at the end of an import is the index a rebuild from
+    all the notes gives, and each batch is a write of its own."""
+    people = [
+        NoteDraft("Who found the comet?", ("Ada Berg",)),
+        NoteDraft("What did Berg find?", ("a comet in the west",)),
+        NoteDraft("Who named the valley?", ("the berg family",)),
+    ]
+    notes = [
+        NoteDraft(n.question, n.answer_points) for n in map(synthetic_note, range(40))
+    ] + people
+    stages: list[str] = []
+    report = collection.import_deck(
+        draft(notes), now=NOW, batch_size=4, progress=lambda stage, *_: stages.append(stage)
+    )
+    assert stages.count("indexing") == -(-len(notes) // 4)
+    assert_true_to_its_notes(collection, report.deck.id)

@@ -108,12 +108,12 @@ def test_a_failing_import_stores_nothing_and_says_why(collection: Collection) ->
 def test_between_batches_the_lock_is_free_and_the_import_hidden(
     store_target: str | Path,
 ) -> None:
-    """A studier in another connection answers while the import is half written, and sees
-    nothing of the import until it is complete."""
+    """A studier in another connection answers while the import is half written or being
+    indexed, and sees nothing of the import until it is complete."""
     with Collection.open(store_target, tz=UTC) as col, Collection.open(
         store_target, tz=UTC
     ) as studier:
-        col.import_deck(make_draft(3, title="Studied"), now=NOW)
+        col.import_deck(make_draft(12, title="Studied"), now=NOW)
         studied = studier.find_deck("Studied")
         seen: list[tuple[str, int, list[str], int, int]] = []
 
@@ -132,10 +132,12 @@ def test_between_batches_the_lock_is_free_and_the_import_hidden(
         writing = [s for s in seen if s[0] == "writing"]
         assert [s[1] for s in writing] == [2, 4, 6]
         # While it is being written, the import is invisible: no deck, no new cards.
-        assert all(names == ["Studied"] and total == 3 for _, _, names, _, total in writing)
+        assert all(names == ["Studied"] and total == 12 for _, _, names, _, total in writing)
         assert studier.review_count() == len(seen)
         assert [d.name for d in studier.decks()] == ["Studied", "Big"]
-        assert [c.total for c in studier.deck_counts(NOW)] == [3, 6]
+        assert [c.total for c in studier.deck_counts(NOW)] == [12, 6]
+        # The question index is built a batch at a time, and answers go in between.
+        assert [s[1] for s in seen if s[0] == "indexing"] == [2, 4, 6]
 
 
 def test_a_deck_that_is_being_imported_refuses_a_second_import_from_the_same_process(

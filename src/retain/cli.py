@@ -304,7 +304,10 @@ class _ImportProgress:
             return
         if stage != self._stage:
             self._stage = stage
-            words = {"writing": "Writing cards", "finishing": "Finishing"}
+            words = {
+                "writing": "Writing cards", "finishing": "Finishing",
+                "indexing": "Indexing questions",
+            }
             if self._task is not None:
                 self._bar.remove_task(self._task)
             self._task = self._bar.add_task(words.get(stage, stage), total=total)

@@ -262,9 +262,9 @@ class ImportReport:
 
 ImportProgress = Callable[[str, int, int], None]
 """Called as an import goes: (stage, done, total), the stage "writing" (notes read from the
-draft) and then "finishing" (notes made visible). Once "finishing" is reported, every card
-is written and the import completes, even if the process is stopped (the next retain to open
-the store finishes it)."""
+draft), then "finishing" (notes made visible), then "indexing" (the deck's question index
+built again). Once "finishing" is reported, every card is written and the import completes,
+even if the process is stopped (the next retain to open the store finishes it)."""
 
 
 @dataclass(frozen=True)
@@ -884,11 +884,42 @@ class Collection:
             done += len(changes)
             if progress is not None:
                 progress("finishing", min(done, total), total)
+        if deck_id is not None:
+            self._reindex(int(deck_id), progress=progress, batch_size=batch_size)
         with self._write() as conn:
-            # The deck's question index is rebuilt from the notes as they now are.
-            if deck_id is not None:
-                self.index.rebuild(conn, int(deck_id))
             conn.execute(delete(schema.imports).where(schema.imports.c.id == import_id))
+
+    def _reindex(
+        self, deck_id: int, *, progress: ImportProgress | None, batch_size: int
+    ) -> None:
+        """Build a deck's question index again from its notes as they now are, a batch of
+        notes at a time, so that the write lock is never held for long ("indexing" for
+        `progress`). Until the last batch, questions draw on the notes indexed so far; a
+        stopped import is finished by the next retain to open the store, index included."""
+        n = schema.notes.c
+        with self._import_batch() as conn:
+            self.index.rebuild(conn, deck_id, notes=())
+            total = int(
+                conn.execute(
+                    select(func.count()).select_from(schema.notes).where(n.deck_id == deck_id)
+                ).scalar_one()
+            )
+        last, done = -1, 0
+        while True:
+            with self._import_batch() as conn:
+                rows = conn.execute(
+                    select(schema.notes)
+                    .where(n.deck_id == deck_id, n.id > last)
+                    .order_by(n.id)
+                    .limit(batch_size)
+                ).all()
+                if rows:
+                    self.index.notes_changed(conn, deck_id, [_note(r) for r in rows])
+            if not rows:
+                break
+            last, done = int(rows[-1].id), done + len(rows)
+            if progress is not None:
+                progress("indexing", min(done, total), total)
 
     def _discard_import(self, import_id: int, *, batch_size: int = IMPORT_BATCH) -> None:
         """Remove what an incomplete import wrote, in batches. Safe to repeat, or to run

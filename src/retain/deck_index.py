@@ -242,19 +242,28 @@ class DeckIndex:
         ):
             conn.execute(delete(table).where(table.c.deck_id == deck_id))
 
-    def rebuild(self, conn: Connection, deck_id: int) -> None:
-        """Throw away a deck's index and build it again from its notes."""
+    def rebuild(
+        self, conn: Connection, deck_id: int, *, notes: Sequence[Note] | None = None
+    ) -> None:
+        """Throw away a deck's index and build it again: from all its notes, or from
+        `notes` only (an empty index that `notes_changed` then fills a batch at a time)."""
         self.drop(conn, deck_id)
-        self._build(conn, deck_id)
+        self._build(conn, deck_id, notes)
 
-    def _build(self, conn: Connection, deck_id: int) -> None:
+    def _build(
+        self, conn: Connection, deck_id: int, notes: Sequence[Note] | None = None
+    ) -> None:
         conn.execute(insert(schema.index_decks).values(deck_id=deck_id, notes=0))
-        n = schema.notes.c
-        notes = [
-            _note_row(r)
-            for r in conn.execute(select(schema.notes).where(n.deck_id == deck_id).order_by(n.id))
-        ]
-        self._apply(conn, deck_id, notes, [])
+        if notes is None:
+            n = schema.notes.c
+            notes = [
+                _note_row(r)
+                for r in conn.execute(
+                    select(schema.notes).where(n.deck_id == deck_id).order_by(n.id)
+                )
+            ]
+        if notes:
+            self._apply(conn, deck_id, list(notes), [])
 
     def _apply(
         self, conn: Connection, deck_id: int, added: list[Note], removed: list[Note]
