@@ -196,23 +196,25 @@ def _review_in_deck() -> Any:
     )
 
 
+def _cards_with_notes() -> Select[Any]:
+    """Cards, each with its note's text (read back by `_card` and `_joined_note`)."""
+    c, n = schema.cards.c, schema.notes.c
+    return select(
+        schema.cards,
+        n.question.label("note_question"),
+        n.answer_points.label("note_answer_points"),
+        n.deck_id.label("note_deck_id"),
+    ).join(schema.notes, n.id == c.note_id)
+
+
 @functools.cache
 def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
     """The due, new and learn-ahead queries of `next_cards`, each card with its note's text,
     for the whole collection or (`scoped`) for the deck in the `deck_id` parameter."""
-    c, n = schema.cards.c, schema.notes.c
+    c = schema.cards.c
 
     def cards(*where: Any) -> Select[Any]:
-        query = (
-            select(
-                schema.cards,
-                n.question.label("note_question"),
-                n.answer_points.label("note_answer_points"),
-                n.deck_id.label("note_deck_id"),
-            )
-            .join(schema.notes, n.id == c.note_id)
-            .where(*where)
-        )
+        query = _cards_with_notes().where(*where)
         return query.where(c.deck_id == bindparam("deck_id")) if scoped else query
 
     limit = bindparam("limit", type_=Integer)
@@ -230,19 +232,10 @@ def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
 def _ahead_statements(scoped: bool) -> tuple[Select[Any], Select[Any]]:
     """When the next card falls due after `now`, and the cards that fall due after `now` and
     by `until`, soonest first (in the deck `deck_id`): both read the due index in order."""
-    c, n = schema.cards.c, schema.notes.c
+    c = schema.cards.c
     later = and_(c.due.is_not(None), c.due > bindparam("now"))
     next_due = select(c.due).where(later)
-    cards = (
-        select(
-            schema.cards,
-            n.question.label("note_question"),
-            n.answer_points.label("note_answer_points"),
-            n.deck_id.label("note_deck_id"),
-        )
-        .join(schema.notes, n.id == c.note_id)
-        .where(later, c.due <= bindparam("until"))
-    )
+    cards = _cards_with_notes().where(later, c.due <= bindparam("until"))
     if scoped:
         in_deck = c.deck_id == bindparam("deck_id")
         next_due, cards = next_due.where(in_deck), cards.where(in_deck)
