@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -382,3 +383,18 @@ def write_pasted_lines(path: Path, line_count: int, seed: int) -> int:
             lines += 1 + len(points)
             cards += 1
     return cards
+
+
+def anki_add_cards(col: Any, deck_id: int, cards: Iterable[tuple[str, Sequence[str]]]) -> None:
+    """Add cards to an Anki collection in one batch, as Basic notes whose back is the
+    answer points one per line."""
+    from anki.collection import AddNoteRequest
+
+    basic = col.models.by_name("Basic")
+    requests = []
+    for question, points in cards:
+        note = col.new_note(basic)
+        note["Front"] = question
+        note["Back"] = "<br>".join(points)
+        requests.append(AddNoteRequest(note=note, deck_id=deck_id))
+    col.add_notes(requests)

@@ -41,6 +41,7 @@ from typing import Any
 
 from _common import (
     ANKI_MISSING,
+    anki_add_cards,
     anki_available,
     generate_cards,
     no_anki_reason,
@@ -96,8 +97,8 @@ def _retain_in_process(source: Path, target: Path) -> tuple[float, str]:
 
 
 def _anki_import(kind: str, source: Path, target: Path) -> tuple[float, str]:
-    from anki.collection import AddNoteRequest, ImportCsvRequest
     from anki.collection import Collection as AnkiCollection
+    from anki.collection import ImportCsvRequest
 
     target.parent.mkdir(parents=True, exist_ok=True)
     col: Any = AnkiCollection(str(target))
@@ -109,15 +110,7 @@ def _anki_import(kind: str, source: Path, target: Path) -> tuple[float, str]:
     else:
         cards = json.loads(source.read_text(encoding="utf-8"))
         with stopwatch() as spent:
-            deck_id = col.decks.id(DECK_NAME)
-            basic = col.models.by_name("Basic")
-            requests = []
-            for question, points in cards:
-                anki_note = col.new_note(basic)
-                anki_note["Front"] = question
-                anki_note["Back"] = "<br>".join(points)
-                requests.append(AddNoteRequest(note=anki_note, deck_id=deck_id))
-            col.add_notes(requests)
+            anki_add_cards(col, col.decks.id(DECK_NAME), cards)
         note = f"{col.card_count()} cards"
     col.close()
     return spent[0], note

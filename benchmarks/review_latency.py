@@ -65,6 +65,7 @@ from typing import IO, Any
 
 from _common import (
     ANKI_MISSING,
+    anki_add_cards,
     anki_available,
     generate_cards,
     median,
@@ -375,7 +376,6 @@ def build_anki(
     path: Path, cards: Sequence[tuple[str, tuple[str, ...]]], plans: Sequence[PlannedState]
 ) -> None:
     """Write an Anki collection with the same cards and states, and close it."""
-    from anki.collection import AddNoteRequest
     from anki.collection import Collection as AnkiCollection
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -388,14 +388,7 @@ def build_anki(
     config["rev"]["perDay"] = 9999
     config["newMix"] = 1  # new cards after the reviews, as retain shows them
     col.decks.update_config(config)
-    basic = col.models.by_name("Basic")
-    requests = []
-    for question, points in cards:
-        note = col.new_note(basic)
-        note["Front"] = question
-        note["Back"] = "<br>".join(points)
-        requests.append(AddNoteRequest(note=note, deck_id=deck_id))
-    col.add_notes(requests)
+    anki_add_cards(col, deck_id, cards)
 
     today = col.sched.today
     now_s = int(time.time())
