@@ -1,0 +1,464 @@
+"""The exam planner: what to study each day so that as much as possible is recalled at the exam.
+
+**Objective.** Maximise the expected share of a deck's cards recalled at the exam, the mean
+over the cards of FSRS's predicted recall at the exam time, within a daily time budget
+(minutes, with days off). A card never seen counts as not recalled.
+
+**Method.** A greedy allocation of the marginal gain in exam-day recall per second, day by
+day over FSRS-6's forgetting curve, in expectation:
+
+* For each study day from today to the day before the exam, every card gets a *gain*: how
+  much reviewing it that day raises its expected recall at the exam, assuming it is not
+  reviewed again, and a *cost*: the expected seconds the review takes (the learner's
+  measured cost of a first sight, of a recalled review, and of a forgotten one with its
+  relearning step, weighted by the predicted recall that day). A card seen for the first
+  time gains its whole recall at the exam. The day's budget is filled with the cards of
+  highest gain per second; cards whose gain is negligible (`MIN_GAIN`) are left out, so a
+  day's work can be less than the budget.
+* The chosen reviews are applied in expectation: the card's recall at the exam becomes the
+  mixture of the recalled branch (rated Good) and the forgotten branch (Again, then Good at
+  the relearning step), and its stability becomes the one that gives that recall at the
+  exam; its difficulty the mixture of the two. The next day is planned from there.
+* Only today's choice is followed: the plan is made again each day from the real state,
+  so what the learner actually recalled and forgot (and the days they skipped) counts.
+
+New cards have a high gain per second (from nothing to their whole recall), so when the
+budget allows it every card is seen before the exam; when it does not, `ExamPlan.warning`
+says so. After the exam the planner has nothing to say, and cards follow ordinary FSRS.
+
+Everything is vectorised with numpy over the cards: a day costs a few passes over arrays
+of the deck's size, so planning 100,000 cards to an exam months away takes seconds (see
+``benchmarks/exam_sim.py``). Pure: the time is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection as AbstractCollection
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+
+from retain.core.model import CardState, Rating, SchedulingState
+from retain.core.scheduling import (
+    DEFAULT_CONFIG,
+    SchedulerConfig,
+    calendar_days_between,
+    learner_day,
+    replay,
+)
+
+__all__ = [
+    "DEFAULT_COSTS",
+    "MIN_GAIN",
+    "DayPlan",
+    "ExamPlan",
+    "PlanInput",
+    "ReviewCosts",
+    "StudyBudget",
+    "budget_for_target",
+    "plan_exam",
+    "readiness",
+    "skipped_day_cost",
+    "study_days",
+]
+
+Floats = npt.NDArray[np.float64]
+
+MIN_GAIN = 0.002
+"""A review that raises a card's expected recall at the exam by less than this is not worth
+planning (0.2 percentage points of one card)."""
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class ReviewCosts:
+    """Seconds the learner spends on a card: seen for the first time (with its learning
+    steps that day), reviewed and recalled, reviewed and forgotten (with the relearning
+    step)."""
+
+    first_sight: float = 40.0
+    recalled: float = 12.0
+    forgotten: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("first_sight", "recalled", "forgotten"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive seconds, got {getattr(self, name)}")
+
+
+DEFAULT_COSTS = ReviewCosts()
+
+
+@dataclass(frozen=True)
+class StudyBudget:
+    """Minutes a day to study, and the weekdays off (0 Monday ... 6 Sunday) or dates off."""
+
+    minutes_per_day: float
+    weekdays_off: frozenset[int] = frozenset()
+    dates_off: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.minutes_per_day < 0:
+            raise ValueError(f"minutes per day must be 0 or more, got {self.minutes_per_day}")
+        bad = [d for d in self.weekdays_off if not 0 <= d <= 6]
+        if bad:
+            raise ValueError(f"weekdays off are 0 (Monday) to 6 (Sunday), got {bad}")
+
+    def seconds_on(self, day: date) -> float:
+        if day.weekday() in self.weekdays_off or day in self.dates_off:
+            return 0.0
+        return self.minutes_per_day * 60.0
+
+    @staticmethod
+    def parse_days_off(text: str) -> frozenset[int]:
+        """Weekdays off from "sat,sun" (names or their first three letters, any case)."""
+        days: set[int] = set()
+        for part in text.split(","):
+            name = part.strip().lower()[:3]
+            if not name:
+                continue
+            if name not in WEEKDAYS:
+                raise ValueError(f"not a weekday: {part.strip()!r} (use mon,tue,...,sun)")
+            days.add(WEEKDAYS.index(name))
+        return frozenset(days)
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """A card as the planner sees it: an id of the caller's and its FSRS state."""
+
+    card_id: int
+    state: SchedulingState
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """One study day of the plan: the cards to study (the first day's are real card ids in
+    the order to study them; later days are the plan's expectation), and the expected time."""
+
+    day: date
+    new: int
+    reviews: int
+    seconds: float
+    budget_seconds: float
+    card_ids: tuple[int, ...] = ()
+
+    @property
+    def minutes(self) -> float:
+        return self.seconds / 60.0
+
+
+@dataclass(frozen=True)
+class ExamPlan:
+    """The plan from `now` to the exam, and what it is expected to give."""
+
+    exam: datetime
+    days: tuple[DayPlan, ...]
+    cards: int
+    readiness_now: float
+    """Mean predicted recall of the deck's cards now (never seen: 0)."""
+    expected_at_exam: float
+    """Mean expected recall at the exam if the plan is followed."""
+    without_study: float
+    """Mean recall at the exam if nothing more is studied."""
+    unseen_at_exam: int
+    """Cards the plan does not reach before the exam."""
+
+    @property
+    def today(self) -> DayPlan | None:
+        return self.days[0] if self.days else None
+
+    @property
+    def warning(self) -> str | None:
+        """Why the budget cannot cover the deck, or None when it can."""
+        if self.unseen_at_exam:
+            return (
+                f"the budget cannot cover the deck: {self.unseen_at_exam} of {self.cards} cards "
+                "would not be seen before the exam"
+            )
+        return None
+
+
+# --- FSRS-6 over arrays (the formulas of retain.core.scheduling) ------------------------
+
+
+class _Fsrs:
+    def __init__(self, config: SchedulerConfig) -> None:
+        self.w = np.asarray(config.parameters, dtype=np.float64)
+        self.decay = config.decay
+        self.factor = config.factor
+
+    def recall(self, elapsed: Floats, stability: Floats) -> Floats:
+        out: Floats = (1.0 + self.factor * np.maximum(elapsed, 0.0) / stability) ** self.decay
+        return out
+
+    def stability_for(self, recall: Floats, elapsed: Floats) -> Floats:
+        """The stability whose recall after `elapsed` days is `recall`."""
+        r = np.clip(recall, 1e-6, 1.0 - 1e-9)
+        out: Floats = self.factor * np.maximum(elapsed, 1.0) / (r ** (1.0 / self.decay) - 1.0)
+        return np.maximum(out, 0.001)
+
+    def _init_difficulty(self, rating: int) -> float:
+        w = self.w
+        return float(w[4] - np.exp(w[5] * (rating - 1)) + 1)
+
+    def next_difficulty(self, difficulty: Floats, rating: int) -> Floats:
+        w = self.w
+        delta = -(w[6] * (rating - 3))
+        damped = difficulty + (10.0 - difficulty) * delta / 9.0
+        out: Floats = w[7] * self._init_difficulty(int(Rating.EASY)) + (1 - w[7]) * damped
+        return np.clip(out, 1.0, 10.0)
+
+    def short_term(self, stability: Floats, rating: int) -> Floats:
+        w = self.w
+        increase = np.exp(w[17] * (rating - 3 + w[18])) * stability ** -w[19]
+        if rating != Rating.AGAIN:
+            increase = np.maximum(increase, 1.0)
+        out: Floats = np.maximum(stability * increase, 0.001)
+        return out
+
+    def recalled(self, difficulty: Floats, stability: Floats, recall: Floats) -> Floats:
+        w = self.w
+        grown = stability * (
+            1
+            + np.exp(w[8])
+            * (11 - difficulty)
+            * stability ** -w[9]
+            * (np.exp((1 - recall) * w[10]) - 1)
+        )
+        out: Floats = np.maximum(grown, 0.001)
+        return out
+
+    def forgotten(self, difficulty: Floats, stability: Floats, recall: Floats) -> Floats:
+        w = self.w
+        long_term = (
+            w[11]
+            * difficulty ** -w[12]
+            * ((stability + 1) ** w[13] - 1)
+            * np.exp((1 - recall) * w[14])
+        )
+        short = stability / np.exp(w[17] * w[18])
+        out: Floats = np.maximum(np.minimum(long_term, short), 0.001)
+        return out
+
+
+def _first_day_state(now: datetime, config: SchedulerConfig) -> SchedulingState:
+    """A new card learned on its first day: Good at each learning step."""
+    steps = [now]
+    for step in config.learning_steps:
+        steps.append(steps[-1] + step)
+    return replay([(Rating.GOOD, at) for at in steps], replace(config, fuzz=False))
+
+
+# --- planning ---------------------------------------------------------------------------
+
+
+def study_days(
+    now: datetime, exam: datetime, config: SchedulerConfig = DEFAULT_CONFIG
+) -> list[date]:
+    """The learner's days from today to the day before the exam's day."""
+    today, exam_day = learner_day(now, config), learner_day(exam, config)
+    return [today + timedelta(days=k) for k in range((exam_day - today).days)]
+
+
+@dataclass
+class _Arrays:
+    ids: npt.NDArray[np.int64]
+    seen: npt.NDArray[np.bool_]
+    stability: Floats
+    difficulty: Floats
+    last: Floats  # learner day of the last review, counted from today (<= 0)
+
+    def copy(self) -> _Arrays:
+        return _Arrays(
+            self.ids.copy(),
+            self.seen.copy(),
+            self.stability.copy(),
+            self.difficulty.copy(),
+            self.last.copy(),
+        )
+
+
+def _arrays(cards: Sequence[PlanInput], now: datetime, config: SchedulerConfig) -> _Arrays:
+    n = len(cards)
+    ids = np.fromiter((c.card_id for c in cards), dtype=np.int64, count=n)
+    seen = np.zeros(n, dtype=np.bool_)
+    stability = np.ones(n, dtype=np.float64)
+    difficulty = np.full(n, 5.0, dtype=np.float64)
+    last = np.zeros(n, dtype=np.float64)
+    for k, card in enumerate(cards):
+        s = card.state
+        if s.state == CardState.NEW or s.stability is None or s.last_review is None:
+            continue
+        seen[k] = True
+        stability[k] = s.stability
+        difficulty[k] = s.difficulty if s.difficulty is not None else 5.0
+        last[k] = -calendar_days_between(s.last_review, now, config)
+    return _Arrays(ids, seen, stability, difficulty, last)
+
+
+def readiness(
+    cards: Sequence[PlanInput], at: datetime, config: SchedulerConfig = DEFAULT_CONFIG
+) -> float:
+    """Mean predicted recall of the cards at `at` (a card never seen counts 0)."""
+    if not cards:
+        return 0.0
+    fsrs = _Fsrs(config)
+    a = _arrays(cards, at, config)
+    r = np.where(a.seen, fsrs.recall(-a.last, a.stability), 0.0)
+    return float(r.mean())
+
+
+def plan_exam(
+    cards: Sequence[PlanInput],
+    now: datetime,
+    exam: datetime,
+    budget: StudyBudget,
+    costs: ReviewCosts = DEFAULT_COSTS,
+    config: SchedulerConfig = DEFAULT_CONFIG,
+    *,
+    done_today: AbstractCollection[int] = (),
+    spent_today: float = 0.0,
+    keep_ids: int = 0,
+) -> ExamPlan:
+    """The plan from `now` (UTC) to `exam` (UTC) for `cards`.
+
+    `done_today`: ids of cards already studied today (they are not planned again today);
+    `spent_today`: seconds already studied today, taken from today's budget. The first day's
+    `card_ids` list the cards to study today, highest gain per second first, followed by up
+    to `keep_ids` more (what studying ahead takes next); later days carry only counts.
+    """
+    if exam <= now:
+        raise ValueError("the exam must be after now")
+    fsrs = _Fsrs(config)
+    days = study_days(now, exam, config)
+    exam_index = float(len(days))  # the exam's learner day, counted from today
+    a = _arrays(cards, now, config)
+    n = len(cards)
+    first = _first_day_state(now, config)
+    first_stability = float(first.stability or 1.0)
+    first_difficulty = float(first.difficulty or 5.0)
+    at_exam = np.where(a.seen, fsrs.recall(exam_index - a.last, a.stability), 0.0)
+    readiness_now = (
+        float(np.where(a.seen, fsrs.recall(-a.last, a.stability), 0.0).mean()) if n else 0.0
+    )
+    without_study = float(at_exam.mean()) if n else 0.0
+    done = np.isin(a.ids, np.fromiter(done_today, dtype=np.int64)) if done_today else None
+    # Within a day, cards keep the order of the input (their position) among equals.
+    order_bias = -np.arange(n, dtype=np.float64) * 1e-12
+
+    plans: list[DayPlan] = []
+    for index, day in enumerate(days):
+        budget_seconds = budget.seconds_on(day)
+        available = budget_seconds - (spent_today if index == 0 else 0.0)
+        t_exam = exam_index - index
+        elapsed = index - a.last
+        r = np.where(a.seen, fsrs.recall(elapsed, a.stability), 0.0)
+        stab_ok = fsrs.recalled(a.difficulty, a.stability, r)
+        stab_bad = fsrs.short_term(fsrs.forgotten(a.difficulty, a.stability, r), int(Rating.GOOD))
+        exam_ok = fsrs.recall(np.full(n, t_exam), stab_ok)
+        exam_bad = fsrs.recall(np.full(n, t_exam), stab_bad)
+        reviewed = r * exam_ok + (1 - r) * exam_bad
+        new_exam = float(fsrs.recall(np.array([t_exam]), np.array([first_stability]))[0])
+        after = np.where(a.seen, reviewed, new_exam)
+        gain = after - at_exam
+        cost = np.where(a.seen, r * costs.recalled + (1 - r) * costs.forgotten, costs.first_sight)
+        eligible = (gain >= MIN_GAIN) & (~a.seen | (elapsed >= 1))
+        if index == 0 and done is not None:
+            eligible &= ~done
+        value = np.where(eligible, gain / cost + order_bias, -np.inf)
+        candidates = int(eligible.sum())
+        ranked = np.argsort(-value, kind="stable")[:candidates]
+        spend = np.cumsum(cost[ranked])
+        take = int(np.searchsorted(spend, available, side="right")) if available > 0 else 0
+        chosen = ranked[:take]
+        ids: tuple[int, ...] = ()
+        if index == 0:
+            ids = tuple(int(i) for i in a.ids[ranked[: take + keep_ids]])
+        new_mask = ~a.seen[chosen]
+        plans.append(
+            DayPlan(
+                day=day,
+                new=int(new_mask.sum()),
+                reviews=int(take - new_mask.sum()),
+                seconds=float(spend[take - 1]) if take else 0.0,
+                budget_seconds=budget_seconds,
+                card_ids=ids,
+            )
+        )
+        if take:
+            seen = a.seen[chosen]
+            rr = r[chosen]
+            at_exam[chosen] = after[chosen]
+            a.stability[chosen] = np.where(
+                seen, fsrs.stability_for(after[chosen], np.full(take, t_exam)), first_stability
+            )
+            d_ok = fsrs.next_difficulty(a.difficulty[chosen], int(Rating.GOOD))
+            d_bad = fsrs.next_difficulty(
+                fsrs.next_difficulty(a.difficulty[chosen], int(Rating.AGAIN)), int(Rating.GOOD)
+            )
+            a.difficulty[chosen] = np.where(seen, rr * d_ok + (1 - rr) * d_bad, first_difficulty)
+            a.last[chosen] = index
+            a.seen[chosen] = True
+    return ExamPlan(
+        exam=exam,
+        days=tuple(plans),
+        cards=n,
+        readiness_now=readiness_now,
+        expected_at_exam=float(at_exam.mean()) if n else 0.0,
+        without_study=without_study,
+        unseen_at_exam=int((~a.seen).sum()),
+    )
+
+
+def skipped_day_cost(
+    cards: Sequence[PlanInput],
+    now: datetime,
+    exam: datetime,
+    budget: StudyBudget,
+    costs: ReviewCosts = DEFAULT_COSTS,
+    config: SchedulerConfig = DEFAULT_CONFIG,
+) -> float:
+    """How much expected recall at the exam (a share, 0-1) is lost by not studying today."""
+    full = plan_exam(cards, now, exam, budget, costs, config)
+    today = learner_day(now, config)
+    skipped = replace(budget, dates_off=budget.dates_off | {today})
+    return (
+        full.expected_at_exam - plan_exam(cards, now, exam, skipped, costs, config).expected_at_exam
+    )
+
+
+def budget_for_target(
+    cards: Sequence[PlanInput],
+    now: datetime,
+    exam: datetime,
+    budget: StudyBudget,
+    target: float = 0.9,
+    costs: ReviewCosts = DEFAULT_COSTS,
+    config: SchedulerConfig = DEFAULT_CONFIG,
+    *,
+    most_minutes: float = 600.0,
+) -> float | None:
+    """The fewest minutes a day (to the minute, same days off) whose plan is expected to
+    reach `target` recall at the exam; None when even `most_minutes` a day does not."""
+
+    def reaches(minutes: float) -> bool:
+        trial = replace(budget, minutes_per_day=minutes)
+        return plan_exam(cards, now, exam, trial, costs, config).expected_at_exam >= target
+
+    if not reaches(most_minutes):
+        return None
+    low, high = 0.0, most_minutes
+    if reaches(low):
+        return 0.0
+    while high - low > 1.0:
+        middle = (low + high) / 2
+        if reaches(middle):
+            high = middle
+        else:
+            low = middle
+    return float(np.ceil(high))

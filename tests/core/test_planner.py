@@ -1,0 +1,142 @@
+"""The exam planner on small cases whose best plan is known; time is passed in."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from retain.core.model import Rating, SchedulingState
+from retain.core.planner import (
+    PlanInput,
+    ReviewCosts,
+    StudyBudget,
+    budget_for_target,
+    plan_exam,
+    readiness,
+    skipped_day_cost,
+    study_days,
+)
+from retain.core.scheduling import SchedulerConfig, replay
+
+NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)  # a Tuesday
+CONFIG = SchedulerConfig(fuzz=False)
+COSTS = ReviewCosts(first_sight=60.0, recalled=10.0, forgotten=30.0)
+
+
+def new_cards(count: int, start: int = 0) -> list[PlanInput]:
+    return [PlanInput(start + k, SchedulingState()) for k in range(count)]
+
+
+def reviewed(card_id: int, days_ago: int, ratings: int = 1) -> PlanInput:
+    """A card answered Good `ratings` times, a day apart, the last `days_ago` days ago."""
+    first = NOW - timedelta(days=days_ago + ratings - 1)
+    state = replay([(Rating.GOOD, first + timedelta(days=k)) for k in range(ratings)], CONFIG)
+    return PlanInput(card_id, state)
+
+
+def test_study_days_run_to_the_day_before_the_exam() -> None:
+    days = study_days(NOW, datetime(2027, 6, 4, 9, 0, tzinfo=UTC), CONFIG)
+    assert days == [date(2027, 6, 1), date(2027, 6, 2), date(2027, 6, 3)]
+
+
+def test_every_new_card_is_seen_when_the_budget_allows_it() -> None:
+    # 2 first sights a day (120 s), 5 days: 10 cards, all seen, in their order, 2 a day.
+    plan = plan_exam(new_cards(10), NOW, NOW + timedelta(days=5), StudyBudget(2.0), COSTS, CONFIG)
+    assert [d.new for d in plan.days] == [2, 2, 2, 2, 2]
+    assert plan.today is not None and plan.today.card_ids == (0, 1)
+    assert plan.unseen_at_exam == 0 and plan.warning is None
+
+
+def test_a_budget_too_small_for_the_deck_is_warned_about() -> None:
+    plan = plan_exam(new_cards(10), NOW, NOW + timedelta(days=3), StudyBudget(2.0), COSTS, CONFIG)
+    assert plan.unseen_at_exam == 4
+    assert plan.warning is not None and "4 of 10 cards" in plan.warning
+
+
+def test_days_off_get_no_study() -> None:
+    # 1 June 2027 is a Tuesday; Wednesday off.
+    budget = StudyBudget(2.0, weekdays_off=StudyBudget.parse_days_off("wed"))
+    plan = plan_exam(new_cards(10), NOW, NOW + timedelta(days=5), budget, COSTS, CONFIG)
+    assert [d.new for d in plan.days] == [2, 0, 2, 2, 2]
+    assert plan.days[1].budget_seconds == 0
+
+
+def test_the_card_closest_to_being_forgotten_is_reviewed_first() -> None:
+    # One review fits today; the exam is tomorrow. The card last seen 20 days ago gains most.
+    cards = [reviewed(1, days_ago=2), reviewed(2, days_ago=20), reviewed(3, days_ago=5)]
+    plan = plan_exam(cards, NOW, NOW + timedelta(days=1), StudyBudget(0.3), COSTS, CONFIG)
+    assert plan.today is not None and plan.today.card_ids == (2,)
+    assert plan.expected_at_exam > plan.without_study
+
+
+def test_a_new_card_is_worth_more_than_a_review_of_a_known_card() -> None:
+    cards = [reviewed(1, days_ago=3), *new_cards(1, start=2)]
+    budget = StudyBudget(1.0)  # one first sight (60 s), not both
+    plan = plan_exam(cards, NOW, NOW + timedelta(days=1), budget, COSTS, CONFIG)
+    assert plan.today is not None and plan.today.card_ids == (2,)
+
+
+def test_with_time_for_everything_the_last_day_reviews_every_card() -> None:
+    cards = [reviewed(k, days_ago=k, ratings=2) for k in range(1, 6)]
+    plan = plan_exam(cards, NOW, NOW + timedelta(days=4), StudyBudget(30.0), COSTS, CONFIG)
+    assert plan.days[-1].reviews == 5
+    assert plan.expected_at_exam > 0.95
+
+
+def test_cards_studied_today_are_not_planned_again_today() -> None:
+    cards = new_cards(4)
+    plan = plan_exam(
+        cards,
+        NOW,
+        NOW + timedelta(days=2),
+        StudyBudget(2.0),
+        COSTS,
+        CONFIG,
+        done_today={0},
+        spent_today=60.0,
+    )
+    assert plan.today is not None and plan.today.card_ids == (1,)
+
+
+def test_nothing_studied_means_the_recall_the_cards_already_have() -> None:
+    cards = [reviewed(1, days_ago=1), *new_cards(3, start=2)]
+    plan = plan_exam(cards, NOW, NOW + timedelta(days=10), StudyBudget(0.0), COSTS, CONFIG)
+    assert plan.expected_at_exam == pytest.approx(plan.without_study)
+    assert 0 < plan.without_study < 0.25
+    assert plan.unseen_at_exam == 3
+
+
+def test_readiness_counts_unseen_cards_as_not_recalled() -> None:
+    cards = [reviewed(1, days_ago=0), *new_cards(1, start=2)]
+    assert readiness(cards, NOW, CONFIG) == pytest.approx(0.5)
+
+
+def test_a_skipped_day_costs_recall_and_more_minutes_reach_a_target() -> None:
+    cards = new_cards(20)
+    exam = NOW + timedelta(days=4)
+    assert skipped_day_cost(cards, NOW, exam, StudyBudget(5.0), COSTS, CONFIG) > 0
+    minutes = budget_for_target(cards, NOW, exam, StudyBudget(5.0), 0.9, COSTS, CONFIG)
+    assert minutes is not None
+    enough = plan_exam(cards, NOW, exam, StudyBudget(minutes), COSTS, CONFIG)
+    short = plan_exam(cards, NOW, exam, StudyBudget(minutes - 1), COSTS, CONFIG)
+    assert enough.expected_at_exam >= 0.9 > short.expected_at_exam
+
+
+def test_a_target_out_of_reach_is_none() -> None:
+    cards = new_cards(2000)
+    exam = NOW + timedelta(days=1)
+    assert (
+        budget_for_target(cards, NOW, exam, StudyBudget(5.0), 0.99, COSTS, CONFIG, most_minutes=60)
+        is None
+    )
+
+
+def test_the_exam_must_be_ahead() -> None:
+    with pytest.raises(ValueError, match="after now"):
+        plan_exam(new_cards(1), NOW, NOW, StudyBudget(5.0))
+
+
+def test_unknown_days_off_are_refused() -> None:
+    with pytest.raises(ValueError, match="not a weekday"):
+        StudyBudget.parse_days_off("sat,funday")
