@@ -19,6 +19,7 @@ from retain.terminal import replace_unencodable_std, safe_text
 
 if TYPE_CHECKING:
     import sqlite3
+    import threading
     from collections.abc import Iterator, Sequence
 
     from retain.collection import Collection, ImportReport
@@ -64,16 +65,18 @@ class Context:
 
         self.home = data_home(home)
         self._collection: Collection | None = None
+        self._backup: threading.Thread | None = None
+        self._backup_problem: str | None = None
 
     def target(self) -> str | Path:
         from retain.paths import database_target
 
         return database_target(self.home)
 
-    def collection(self, *, read_only: bool = False) -> Collection:
+    def collection(self, *, read_only: bool = False, backup_beside: bool = False) -> Collection:
         """The collection, opened once. A command that only reads passes `read_only`: the
         store is then opened read-only. A command that writes makes the day's backup first
-        (see storage/backup.py)."""
+        (see storage/backup.py), or, with `backup_beside`, while it runs."""
         if self._collection is None:
             from sqlalchemy.exc import SQLAlchemyError
 
@@ -91,7 +94,9 @@ class Context:
                 where = target if isinstance(target, Path) else "the database server"
                 fail(f"cannot open the store at {where}: {str(reason).splitlines()[0]}")
             if not read_only and isinstance(target, Path):
-                self._daily_backup(target)
+                self._start_daily_backup(target)
+                if not backup_beside:
+                    self._finish_daily_backup()
         return self._collection
 
     def peek(self) -> sqlite3.Connection | None:
@@ -105,16 +110,34 @@ class Context:
 
         return open_store(target)
 
-    @staticmethod
-    def _daily_backup(store: Path) -> None:
+    def _start_daily_backup(self, store: Path) -> None:
+        """Make the day's backup beside the command, in a thread of its own: SQLite copies
+        the pages without holding Python's lock, so a big store's copy (about a second at
+        100,000 cards) delays neither the first question nor the answers. `close` waits for
+        it; an unfinished copy leaves no file (see `backup_to`)."""
+        import sqlite3
+        import threading
+
         from retain.storage.backup import daily_backup
 
-        try:
-            daily_backup(store, now_utc())
-        except (CollectionError, OSError) as error:  # the store itself is still usable
-            echo(f"retain: no backup made today: {error}", err=True)
+        def run() -> None:
+            try:
+                daily_backup(store, now_utc())
+            except (CollectionError, OSError, sqlite3.Error) as error:
+                self._backup_problem = str(error)  # the store itself is still usable
+
+        self._backup = threading.Thread(target=run, name="daily-backup", daemon=True)
+        self._backup.start()
+
+    def _finish_daily_backup(self) -> None:
+        if self._backup is not None:
+            self._backup.join()
+            self._backup = None
+            if self._backup_problem is not None:
+                echo(f"retain: no backup made today: {self._backup_problem}", err=True)
 
     def close(self) -> None:
+        self._finish_daily_backup()
         if self._collection is not None:
             collection, self._collection = self._collection, None
             try:
@@ -387,7 +410,7 @@ def study(
         # The full screen needs a terminal; in a pipe or a script, plain lines do the job.
         echo("retain: not a terminal, so studying with plain lines (--plain)", err=True)
         plain = True
-    col = ctx.collection()
+    col = ctx.collection(backup_beside=True)
     sample = ensure_sample_deck(col)
     notice = None
     if sample is not None and plain:

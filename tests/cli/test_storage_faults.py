@@ -333,6 +333,33 @@ def test_a_writing_command_makes_the_days_backup_and_restore_puts_one_back(
     assert retain(home, "check").exit_code == 0
 
 
+def test_study_makes_the_days_backup_beside_the_session(tmp_path: Path) -> None:
+    home = make_home(tmp_path)
+    assert retain(home, "import", str(SAMPLE)).exit_code == 0
+    for old in (home / "backups").glob("retain-*.sqlite3"):
+        old.unlink()
+    done = retain(home, "study", "--plain", "--mode", "flip", input="q\n")
+    assert done.exit_code == 0, done.output
+    made = list((home / "backups").glob("retain-*.sqlite3"))
+    assert len(made) == 1  # finished before the command ended
+    assert not list((home / "backups").glob("*.partial"))
+
+
+def test_the_days_backup_reads_the_whole_store_and_refuses_to_copy_a_damaged_one(
+    tmp_path: Path,
+) -> None:
+    from retain.storage.backup import daily_backup
+    from retain.storage.errors import StoreCorrupt
+    from tests.conftest import NOW
+    from tests.storage.test_faults import damaged_store
+
+    path, _ = damaged_store(tmp_path, "notes")
+    with pytest.raises(StoreCorrupt) as caught:
+        daily_backup(path, NOW)
+    assert "retain check --repair" in str(caught.value)
+    assert not list((path.parent / "backups").glob("retain-*.sqlite3"))
+
+
 def test_restore_refuses_a_file_that_is_not_a_store(tmp_path: Path) -> None:
     home = make_home(tmp_path)
     assert retain(home, "import", str(SAMPLE)).exit_code == 0

@@ -86,13 +86,22 @@ def backup_now(store: Path, now: datetime, *, keep: int = KEEP) -> Path:
 
 def daily_backup(store: Path, now: datetime, *, keep: int = KEEP) -> Path | None:
     """Back the store up if it exists and its newest backup is older than a day; the
-    backup made, or None."""
+    backup made, or None. The store is read whole by `PRAGMA quick_check` first: a damaged
+    store is reported (`StoreCorrupt`) and not copied over a sound backup."""
     if not store.exists() or store.stat().st_size == 0:
         return None
     existing = backups(store)
     newest = _stamp_of(existing[0]) if existing else None
     if newest is not None and now - newest < EVERY:
         return None
+    with storage_errors(store):
+        db = connect_read_only(store)
+        try:
+            result = db.execute("PRAGMA quick_check(3)").fetchall()
+        finally:
+            db.close()
+    if result != [("ok",)]:
+        raise corrupt(store, "; ".join(str(r[0]) for r in result))
     return backup_now(store, now, keep=keep)
 
 

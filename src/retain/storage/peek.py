@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
-QUICK_CHECK_LIMIT = 128 * 1024 * 1024
+QUICK_CHECK_LIMIT = 16 * 1024 * 1024
 """As storage/opening.py: a store up to this size is read whole by `PRAGMA quick_check`."""
 
 T = TypeVar("T")
