@@ -67,6 +67,8 @@ GRADING_SAMPLE = 12
 answer (at most `GRADING_RELATED`) and one fixed sample of `GRADING_SAMPLE` notes."""
 
 _CHUNK = 500
+IMPORT_NOTES_PER_APPLY = 2000
+"""Notes an import gives one update at most (the Collection's import batch)."""
 _COUNT_FIELDS = ("lower", "capital_mid", "possessive", "who", "last", "first")
 _RAND_LIMIT = 1 << 31
 _NO_COUNTS = WordCounts()
@@ -465,7 +467,10 @@ class DeckIndex:
         return StoredDeck(self.engine, deck_id, self._prepared)
 
 
+@functools.lru_cache(maxsize=2 * IMPORT_NOTES_PER_APPLY)
 def _evidence(note: Note) -> WordEvidence:
+    """What a note says about its words. One update asks it up to three times of each note
+    (its counts, its names' runs, its name rows): it is worked out once."""
     return word_evidence(note_texts(note), _who_answers(note))
 
 
