@@ -1,4 +1,5 @@
-"""How well the typed-answer grader grades: the labelled dev answers and SemEval-2013.
+"""How well the typed-answer grader grades: the labelled dev answers, six more subjects and
+SemEval-2013.
 
 Run: ``.venv/bin/python benchmarks/grading.py [--data DIR]`` (DIR defaults to
 ``../shared/data`` next to the repository, or ``$RETAIN_DATA``).
@@ -6,8 +7,14 @@ Run: ``.venv/bin/python benchmarks/grading.py [--data DIR]`` (DIR defaults to
 It prints, for retain's grader and two baselines (Anki-style exact match, and a rapidfuzz
 ``token_set_ratio`` threshold chosen on the training data):
 
-* dev answers: verdict accuracy, point precision/recall/F1, contradiction recall, and the
-  p50/p99 time per grade;
+* dev answers to the sample deck, and to the six subject decks in ``decks/`` (chemistry,
+  French vocabulary, physics, Macbeth, economics, WW1; per deck and overall): verdict
+  accuracy, point precision/recall/F1, contradiction recall and precision, the share of
+  fully correct answers flagged as contradictions, and the p50/p99 time per grade (each
+  card analysed once beforehand, each answer timed from cold). On the six subjects the
+  token_set threshold is chosen leave-one-deck-out: the figure for each deck comes from a
+  threshold chosen on the other five. A last line checks that ``retain grade --jsonl``
+  gives the grades the figures were computed from;
 * SemEval-2013 Task 7, 2-way: accuracy and macro-F1 on each test split. Each student
   answer is graded against each reference answer (Beetle lists several alternatives) and
   the best score counts; "correct" is a score at or above a threshold chosen on the
@@ -25,12 +32,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +48,8 @@ from rapidfuzz import fuzz
 from _common import read_semeval
 from retain import answer_encoder
 from retain.core.answer_model import answer_correct_probability
-from retain.core.grading import grade_typed_answer
+from retain.core.grading import Judge, grade_typed_answer
+from retain.formats import read_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEMEVAL_TESTS = [
@@ -119,97 +129,279 @@ def accuracy_f1(pred: Sequence[bool], gold: Sequence[bool]) -> tuple[float, floa
 
 # --- dev answers --------------------------------------------------------------------
 
+Row = dict[str, Any]
+#: A grade as the benchmark reads it: the covered points, the contradiction flag, the verdict.
+Graded = tuple[set[int], bool, str]
+#: A grader for the dev answers: (row, the answer points of the deck's other cards) -> grade.
+RowGrader = Callable[[Row, list[list[str]]], Graded]
+#: Makes a `RowGrader` from the rows it may learn from (those of the other decks).
+Fitter = Callable[[list[Row]], RowGrader]
 
-def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
-    deck = json.loads((data / "seed/unit1-stalin-flashcards.expected.json").read_text())["cards"]
-    rows = [json.loads(line) for line in (data / "grading/dev_answers.jsonl").open()]
-    print(f"\n== dev answers ({len(rows)} typed answers to the sample deck) ==")
-    print(
-        f"{'grader':<22}{'verdict acc':>12}{'point P':>9}{'point R':>9}{'point F1':>9}"
-        f"{'contra rec':>11}{'p50 ms':>8}{'p99 ms':>8}"
-    )
+SUBJECT_DECKS = (
+    "chemistry_bonding.txt",
+    "economics_supply_demand.txt",
+    "french_vocab.txt",
+    "macbeth.txt",
+    "physics_forces.txt",
+    "ww1_causes.txt",
+)
 
-    def run(
-        name: str, grade: Callable[[dict[str, Any], list[list[str]]], tuple[set[int], bool, str]]
-    ) -> None:
-        ok = tp = fp = fn = c_hit = c_n = 0
-        times: list[float] = []
-        for row in rows:
-            others = [
-                c["answer_points"] for c in deck if c["answer_points"] != row["answer_points"]
-            ]
-            t0 = time.perf_counter()
-            covered, contra, verdict = grade(row, others)
-            times.append((time.perf_counter() - t0) * 1000)
-            gold = set(row["covered"])
-            tp += len(gold & covered)
-            fp += len(covered - gold)
-            fn += len(gold - covered)
-            ok += verdict == row["verdict"]
-            if row["contradiction"]:
-                c_n += 1
-                c_hit += contra
-        p = tp / (tp + fp) if tp + fp else 0.0
-        r = tp / (tp + fn) if tp + fn else 0.0
+HEADER = (
+    f"{'grader':<26}{'n':>5}{'verdict':>9}{'pt P':>7}{'pt R':>7}{'pt F1':>7}"
+    f"{'con R':>7}{'con P':>7}{'ok->con':>8}{'p50 ms':>8}{'p99 ms':>8}"
+)
+
+
+@dataclass
+class Tally:
+    """The counts behind the figures of one grader on one set of answers."""
+
+    n: int = 0
+    verdict_ok: int = 0
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    contra_gold: int = 0
+    contra_hit: int = 0
+    contra_flagged: int = 0
+    fully_correct: int = 0
+    fully_correct_flagged: int = 0
+    times: list[float] = field(default_factory=list)
+
+    def add(self, row: Row, graded: Graded, ms: float) -> None:
+        covered, contra, verdict = graded
+        gold = set(row["covered"])
+        self.n += 1
+        self.tp += len(gold & covered)
+        self.fp += len(covered - gold)
+        self.fn += len(gold - covered)
+        self.verdict_ok += verdict == row["verdict"]
+        self.contra_gold += bool(row["contradiction"])
+        self.contra_hit += bool(row["contradiction"]) and contra
+        self.contra_flagged += contra
+        if row["verdict"] == "correct":
+            self.fully_correct += 1
+            self.fully_correct_flagged += contra
+        self.times.append(ms)
+
+    def merge(self, other: Tally) -> None:
+        for name in (
+            "n", "verdict_ok", "tp", "fp", "fn", "contra_gold", "contra_hit",
+            "contra_flagged", "fully_correct", "fully_correct_flagged",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.times.extend(other.times)
+
+    def line(self, name: str) -> str:
+        def ratio(a: int, b: int) -> str:
+            return f"{a / b:.3f}" if b else "-"
+
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
-        times.sort()
-        p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
-        print(
-            f"{name:<22}{ok / len(rows):>12.3f}{p:>9.3f}{r:>9.3f}{f1:>9.3f}"
-            f"{c_hit / c_n:>11.3f}{statistics.median(times):>8.2f}{p99:>8.2f}"
+        times = sorted(self.times)
+        p99 = times[min(len(times) - 1, int(0.99 * len(times)))] if times else math.nan
+        return (
+            f"{name:<26}{self.n:>5}{ratio(self.verdict_ok, self.n):>9}{p:>7.3f}{r:>7.3f}"
+            f"{f1:>7.3f}{ratio(self.contra_hit, self.contra_gold):>7}"
+            f"{ratio(self.contra_hit, self.contra_flagged):>7}"
+            f"{ratio(self.fully_correct_flagged, self.fully_correct):>8}"
+            f"{statistics.median(times) if times else math.nan:>8.2f}{p99:>8.2f}"
         )
 
-    def retain(row: dict[str, Any], others: list[list[str]]) -> tuple[set[int], bool, str]:
+
+def score_rows(rows: Sequence[Row], decks: dict[str, list[list[str]]], grade: RowGrader) -> Tally:
+    tally = Tally()
+    for row in rows:
+        deck = decks[row["deck"]]
+        others = [points for points in deck if points != list(row["answer_points"])]
+        t0 = time.perf_counter()
+        graded = grade(row, others)
+        tally.add(row, graded, (time.perf_counter() - t0) * 1000)
+    return tally
+
+
+def verdict_of(covered: set[int], n: int) -> str:
+    return "correct" if len(covered) == n else ("incorrect" if not covered else "partial")
+
+
+def retain_grader(judge: Judge | None = None) -> RowGrader:
+    def grade(row: Row, others: list[list[str]]) -> Graded:
         g = grade_typed_answer(
             str(row["question"]),
             list(row["answer_points"]),
             str(row["typed"]),
             other_answers=others,
+            judge=judge,
         )
         return set(g.covered), g.contradiction, g.verdict
 
-    def verdict_of(covered: set[int], n: int) -> str:
-        return "correct" if len(covered) == n else ("incorrect" if not covered else "partial")
+    return grade
 
-    def exact(row: dict[str, Any], others: list[list[str]]) -> tuple[set[int], bool, str]:
-        points = list(row["answer_points"])
-        full = "\n".join(points)
-        typed = str(row["typed"])
-        covered = set(range(len(points))) if typed.strip() == full.strip() else set()
-        return covered, False, verdict_of(covered, len(points))
 
-    def fuzzy(row: dict[str, Any], others: list[list[str]]) -> tuple[set[int], bool, str]:
+def exact_grader(row: Row, others: list[list[str]]) -> Graded:
+    points = list(row["answer_points"])
+    typed = str(row["typed"]).strip()
+    if typed == "\n".join(points).strip():
+        covered = set(range(len(points)))
+    else:
+        covered = {i for i, p in enumerate(points) if len(points) == 1 and typed == p.strip()}
+    return covered, False, verdict_of(covered, len(points))
+
+
+def fuzzy_grader(threshold: float) -> RowGrader:
+    def grade(row: Row, others: list[list[str]]) -> Graded:
         points = list(row["answer_points"])
         typed = str(row["typed"])
         covered = {
-            i
-            for i, p in enumerate(points)
-            if fuzz.token_set_ratio(typed, p) / 100 >= fuzzy_threshold
+            i for i, p in enumerate(points) if fuzz.token_set_ratio(typed, p) / 100 >= threshold
         }
         return covered, False, verdict_of(covered, len(points))
 
-    # warm the caches the way a study session does (the deck is analysed once)
-    for row in rows[:1]:
-        retain(row, [c["answer_points"] for c in deck])
-    run("retain", retain)
+    return grade
+
+
+def fit_fuzzy(rows: list[Row]) -> RowGrader:
+    """The token_set_ratio threshold that gets the most points right on `rows`."""
+    scores: list[float] = []
+    gold: list[bool] = []
+    for row in rows:
+        covered = set(row["covered"])
+        for i, p in enumerate(row["answer_points"]):
+            scores.append(fuzz.token_set_ratio(str(row["typed"]), p) / 100)
+            gold.append(i in covered)
+    return fuzzy_grader(best_threshold(scores, gold))
+
+
+def leave_one_deck_out(
+    rows: Sequence[Row], decks: dict[str, list[list[str]]], fit: Fitter
+) -> dict[str, Tally]:
+    """Each deck scored by a grader fitted on the rows of the other decks only."""
+    out: dict[str, Tally] = {}
+    for name in decks:
+        held_out = [r for r in rows if r["deck"] == name]
+        train = [r for r in rows if r["deck"] != name]
+        out[name] = score_rows(held_out, decks, fit(train))
+    return out
+
+
+def per_deck(
+    rows: Sequence[Row], decks: dict[str, list[list[str]]], grade: RowGrader
+) -> dict[str, Tally]:
+    return {
+        name: score_rows([r for r in rows if r["deck"] == name], decks, grade) for name in decks
+    }
+
+
+def print_by_deck(title: str, name: str, tallies: dict[str, Tally]) -> Tally:
+    total = Tally()
+    print(f"-- {title}")
+    for deck, tally in tallies.items():
+        print(tally.line(f"  {deck.removesuffix('.txt')}"))
+        total.merge(tally)
+    print(total.line(f"{name} (all)"))
+    return total
+
+
+def read_decks(folder: Path) -> dict[str, list[list[str]]]:
+    return {
+        name: [list(note.answer_points) for note in read_path(folder / name).notes]
+        for name in SUBJECT_DECKS
+        if (folder / name).exists()
+    }
+
+
+def via_cli(rows: Sequence[Row], decks: dict[str, list[list[str]]]) -> list[Graded]:
+    """The rows graded by `retain grade --jsonl --no-semantic`, in one process."""
+    lines = []
+    for row in rows:
+        others = [p for p in decks[row["deck"]] if p != list(row["answer_points"])]
+        request = {
+            "question": row["question"],
+            "answer_points": row["answer_points"],
+            "typed": row["typed"],
+            "other_answers": others,
+        }
+        lines.append(json.dumps(request, ensure_ascii=False))
+    exe = Path(sys.executable).with_name("retain")
+    done = subprocess.run(
+        [str(exe), "grade", "--jsonl", "--no-semantic"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out: list[Graded] = []
+    for line in done.stdout.splitlines():
+        result = json.loads(line)
+        out.append((set(result["covered"]), bool(result["contradiction"]), result["verdict"]))
+    return out
+
+
+def warm_cards(rows: Sequence[Row], decks: dict[str, list[list[str]]]) -> None:
+    """Analyse each card once, as a study session does, with an answer that is not one of
+    the rows: the rows' own answers are timed from cold."""
+    for row in rows:
+        others = [p for p in decks[row["deck"]] if p != list(row["answer_points"])]
+        grade_typed_answer(
+            str(row["question"]), list(row["answer_points"]), "-", other_answers=others
+        )
+
+
+def subjects_benchmark(data: Path) -> None:
+    folder = data / "decks"
+    path = data / "grading/dev_multi_answers.jsonl"
+    if not path.exists() or not folder.exists():
+        print("\n(the six subjects' answers were not found: skipped)")
+        return
+    decks = read_decks(folder)
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    print(f"\n== six subjects ({len(rows)} typed answers to the decks in {folder.name}/) ==")
+    print("retain's grader is fitted on none of these answers; the token_set threshold is")
+    print("chosen leave-one-deck-out: each deck's figure comes from a threshold chosen on the")
+    print("other five decks. 'ok->con': share of fully correct answers flagged as contradictions.")
+    print(HEADER)
+    warm_cards(rows, decks)
+    print_by_deck("retain (default install)", "retain", per_deck(rows, decks, retain_grader()))
     if answer_encoder.available():
         judge = answer_encoder.shared().point_probabilities
+        print_by_deck(
+            "retain + encoder (semantic extra)",
+            "retain + encoder",
+            per_deck(rows, decks, retain_grader(judge)),
+        )
+    else:
+        print("-- retain + encoder: the semantic extra is not installed (skipped)")
+    print_by_deck("exact match (Anki)", "exact match", per_deck(rows, decks, exact_grader))
+    print_by_deck(
+        "token_set_ratio, threshold leave-one-deck-out",
+        "token_set (LODO)",
+        leave_one_deck_out(rows, decks, fit_fuzzy),
+    )
+    cli = via_cli(rows, decks)
+    direct = [retain_grader()(r, [p for p in decks[r["deck"]] if p != list(r["answer_points"])])
+              for r in rows]
+    differ = sum(a != b for a, b in zip(cli, direct, strict=True))
+    print(f"`retain grade --jsonl` gives the same grades as the figures above: "
+          f"{'yes' if not differ else f'no, {differ} differ'}")
 
-        def retain_encoder(
-            row: dict[str, Any], others: list[list[str]]
-        ) -> tuple[set[int], bool, str]:
-            g = grade_typed_answer(
-                str(row["question"]),
-                list(row["answer_points"]),
-                str(row["typed"]),
-                other_answers=others,
-                judge=judge,
-            )
-            return set(g.covered), g.contradiction, g.verdict
 
-        run("retain + encoder", retain_encoder)
-    run("exact match (Anki)", exact)
-    run(f"token_set>={fuzzy_threshold:.2f}", fuzzy)
+def dev_benchmark(data: Path, fuzzy_threshold: float) -> None:
+    deck = json.loads((data / "seed/unit1-stalin-flashcards.expected.json").read_text())["cards"]
+    rows = [json.loads(line) for line in (data / "grading/dev_answers.jsonl").open()]
+    for row in rows:
+        row["deck"] = "sample"
+    decks = {"sample": [list(c["answer_points"]) for c in deck]}
+    print(f"\n== dev answers ({len(rows)} typed answers to the sample deck) ==")
+    print(HEADER)
+    warm_cards(rows, decks)
+    print(score_rows(rows, decks, retain_grader()).line("retain"))
+    if answer_encoder.available():
+        judge = answer_encoder.shared().point_probabilities
+        print(score_rows(rows, decks, retain_grader(judge)).line("retain + encoder"))
+    print(score_rows(rows, decks, exact_grader).line("exact match (Anki)"))
+    print(score_rows(rows, decks, fuzzy_grader(fuzzy_threshold)).line(
+        f"token_set>={fuzzy_threshold:.2f}"))
 
 
 def semeval_benchmark(data: Path) -> None:
@@ -268,6 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = Path(args.data)
     thr = fuzzy_dev_threshold(data)
     dev_benchmark(data, thr)
+    subjects_benchmark(data)
     if not args.skip_semeval:
         semeval_benchmark(data)
     return 0
