@@ -55,7 +55,9 @@ from retain.core.model import (
     Rating,
     ReviewLog,
     SchedulingState,
+    parse_tags,
     question_key,
+    tags_text,
 )
 from retain.deck_index import DeckIndex, StoredDeck
 from retain.errors import CollectionError as CollectionError
@@ -690,7 +692,9 @@ class Collection:
                     keys = list(batch)
                     for i in range(0, len(keys), _KEYS_PER_QUERY):
                         for row in conn.execute(
-                            select(n.id, n.key, n.question, n.answer_points, n.import_id).where(
+                            select(
+                                n.id, n.key, n.question, n.answer_points, n.tags, n.import_id
+                            ).where(
                                 n.deck_id == plan.deck.id, n.key.in_(keys[i : i + _KEYS_PER_QUERY])
                             )
                         ):
@@ -709,6 +713,7 @@ class Collection:
                 changes: list[dict[str, Any]] = []
                 for key, note in batch.items():
                     points = _json(list(note.answer_points))
+                    tags = tags_text(note.tags)
                     old = existing.get(key)
                     if old is None:
                         new_notes.append(
@@ -716,13 +721,17 @@ class Collection:
                                 "deck_id": plan.deck.id, "key": key, "question": note.question,
                                 "answer_points": points, "position": position,
                                 "created_at": plan.stamp, "updated_at": plan.stamp,
-                                "import_id": plan.import_id,
+                                "tags": tags, "import_id": plan.import_id,
                             }
                         )
                         position += 1
                     elif old.import_id is not None or old.id in changing:
                         continue  # a repeat of a question earlier in the draft
-                    elif old.answer_points == points and old.question == note.question:
+                    elif (
+                        old.answer_points == points
+                        and old.question == note.question
+                        and (old.tags == tags or not note.tags)
+                    ):
                         if old.id not in unchanged_ids:
                             unchanged_ids.add(old.id)
                             tally.unchanged += 1
@@ -731,6 +740,7 @@ class Collection:
                             {
                                 "import_id": plan.import_id, "note_id": old.id,
                                 "question": note.question, "answer_points": points,
+                                "tags": tags if note.tags else old.tags,
                             }
                         )
                 if new_notes:
@@ -845,13 +855,14 @@ class Collection:
             .values(
                 question=bindparam("b_question"),
                 answer_points=bindparam("b_answer_points"),
+                tags=bindparam("b_tags"),
                 updated_at=started,
             )
         )
         while True:
             with self._import_batch() as conn:
                 changes = conn.execute(
-                    select(u.note_id, u.question, u.answer_points)
+                    select(u.note_id, u.question, u.answer_points, u.tags)
                     .where(u.import_id == import_id)
                     .order_by(u.note_id)
                     .limit(batch_size)
@@ -862,7 +873,7 @@ class Collection:
                         [
                             {
                                 "b_note_id": row.note_id, "b_question": row.question,
-                                "b_answer_points": row.answer_points,
+                                "b_answer_points": row.answer_points, "b_tags": row.tags,
                             }
                             for row in changes
                         ],
@@ -1690,7 +1701,7 @@ class Collection:
 
 _NOTE_COLUMNS = (
     "deck_id", "key", "question", "answer_points", "position", "created_at", "updated_at",
-    "import_id",
+    "tags", "import_id",
 )
 # One encoder for every note's points: json.dumps with options builds a new one per call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
@@ -1743,7 +1754,9 @@ def _card(row: Row[Any]) -> Card:
 
 def _note(row: Row[Any]) -> Note:
     points: Sequence[str] = json.loads(row.answer_points)
-    return Note(NoteId(row.id), DeckId(row.deck_id), row.question, tuple(points))
+    return Note(
+        NoteId(row.id), DeckId(row.deck_id), row.question, tuple(points), parse_tags(row.tags)
+    )
 
 
 def _joined_note(row: Row[Any]) -> Note:

@@ -104,8 +104,10 @@ def test_format_modules_follow_the_reader_protocol() -> None:
     for name in formats.FORMAT_MODULES:
         module = importlib.import_module(name)
         assert isinstance(module.NAME, str)
-        assert 0 <= module.sniff(b"What is it?\nA thing\n", None) <= 1
-        assert module.read(b"What is it?\nA thing\n", source=None).notes
+        score = module.sniff(b"What is it?\nA thing\n", None)
+        assert 0 <= score <= 1
+        if score > 0:
+            assert module.read(b"What is it?\nA thing\n", source=None).notes
 
 
 def test_importing_formats_is_light() -> None:

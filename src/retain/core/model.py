@@ -53,10 +53,13 @@ class CardState(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class NoteDraft:
-    """One question and its answer points, as read from outside, before it is stored."""
+    """One question and its answer points, as read from outside, before it is stored.
+
+    `tags` are the note's tags (words without spaces, as Anki keeps them), in order."""
 
     question: str
     answer_points: tuple[str, ...]
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,9 @@ class DeckDraft:
             "title": self.title,
             "format": self.format,
             "cards": [
-                {"question": n.question, "answer_points": list(n.answer_points)} for n in self.notes
+                {"question": n.question, "answer_points": list(n.answer_points)}
+                | ({"tags": list(n.tags)} if n.tags else {})
+                for n in self.notes
             ],
         }
 
@@ -97,6 +102,19 @@ class Note:
     deck_id: DeckId
     question: str
     answer_points: tuple[str, ...]
+    tags: tuple[str, ...] = ()
+
+
+def tags_text(tags: tuple[str, ...]) -> str | None:
+    """Tags as they are stored: separated by spaces, None when there are none."""
+    return " ".join(tags) if tags else None
+
+
+def parse_tags(text: str | None) -> tuple[str, ...]:
+    """Tags from stored or exported text: separated by spaces, each kept once, in order."""
+    if not text:
+        return ()
+    return tuple(dict.fromkeys(text.split()))
 
 
 @dataclass(frozen=True)

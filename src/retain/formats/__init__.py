@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 # The format modules, most specific first; pasted text is the fallback for anything.
-FORMAT_MODULES: tuple[str, ...] = ("retain.formats.text",)
+FORMAT_MODULES: tuple[str, ...] = ("retain.formats.delimited", "retain.formats.text")
 
 # Far larger than any real deck; refusing more keeps a wrong file, a device or an endless
 # pipe from filling memory.

@@ -1,6 +1,6 @@
 """Read flashcards pasted as plain text, in whatever shape the student typed them.
 
-There are no settings: the reader finds the structure itself. It knows six, named in
+There are no settings: the reader finds the structure itself. It knows these, named in
 `DeckDraft.format`:
 
 - ``text/questions``: a title line (optional), then questions that end in "?", each
@@ -14,6 +14,14 @@ There are no settings: the reader finds the structure itself. It knows six, name
   a single top ``# Title`` above deeper headings is the deck's title.
 - ``text/numbered``: numbered prompts (``1.``, ``1)``, ``Q1.``), which need not end in "?",
   with their answer lines below.
+- ``text/colon``: ``term: definition``, one card per line (a line without a colon continues
+  the card above).
+- The flashcard syntaxes of note apps, read card by card, so that a deck may mix them:
+  ``text/inline`` (``Q :: A`` or ``Q >> A`` on one line, as RemNote, Logseq and Obsidian
+  write them), ``text/separated`` (the question, a line with only ``?``, then the answer
+  lines, as Obsidian writes a card of several lines), ``text/mochi`` (the question, a line
+  with only ``---``, then the answer, as Mochi writes a card's sides), and ``text/notes``
+  for a deck that mixes them (``term: definition`` lines among them are cards too).
 
 Characters are kept as written. Only the whitespace around a line, the bullet or number
 marker in front of it, and control characters (other than tab and newline, which can move
@@ -76,8 +84,10 @@ _ASCII_CONTROLS = bytes(range(0x00, 0x09)) + bytes(range(0x0B, 0x20)) + b"\x7f"
 
 _NO_CARDS = (
     "no cards found: retain reads questions ending in '?' with their answer lines below, "
-    "'term<TAB>definition' lines, 'term - definition' lines, Q:/A: blocks, "
-    "Markdown headings with bullets below, or numbered questions with answers below"
+    "'term<TAB>definition' lines, 'term - definition' lines, 'term: definition' lines, "
+    "Q:/A: blocks, 'Q :: A' or 'Q >> A' lines, a question over a line with only '?' or "
+    "'---' and its answer, Markdown headings with bullets below, or numbered questions "
+    "with answers below"
 )
 
 
@@ -248,28 +258,34 @@ def _first_fit(
                 raise DeckImportError(failure.message, source=source, line=failure.line) from None
             failures.append(failure)
             continue
+        if isinstance(notes, _Notes):
+            name = notes.format
         if name == "text/questions":
-            # "term - definition" cards where a definition happens to end in "?" also read
-            # as questions, but as fewer cards: a clean dash layout with more cards wins.
-            try:
-                dash_title, dash_notes = _parse_dash(lines, title, strict=True)
-            except _NoFit:
-                pass
-            else:
-                if len(dash_notes) > len(notes):
-                    name, found_title, notes = "text/dash", dash_title, dash_notes
+            # "term - definition" (or "term: definition") cards where a definition happens
+            # to end in "?" also read as questions, but as fewer cards: a clean layout of
+            # one card a line with more cards wins.
+            for other, strict in (("text/dash", _parse_dash_strict), ("text/colon", _colon_strict)):
+                try:
+                    other_title, other_notes = strict(lines, title)
+                except _NoFit:
+                    continue
+                if len(other_notes) > len(notes):
+                    name, found_title, notes = other, other_title, other_notes
+                    break
         return DeckDraft(title=found_title, format=name, notes=tuple(notes))
     return None
 
 
 # Structures whose markers leave no doubt: when text has them but breaks them, saying where
 # helps more than reading it as some other structure.
-_UNMISTAKABLE = frozenset({"text/qa", "text/markdown"})
+_UNMISTAKABLE = frozenset({"text/qa", "text/markdown", "text/notes"})
 
 
 def _unmistakable(name: str, rows: Sequence[_Line]) -> bool:
     if name == "text/qa":
         return True  # it has Q: and A: lines, or it would not be near
+    if name == "text/notes":
+        return any(_inline_split(row.text) for row in rows)
     headings = [row for row in rows if _heading(row)]
     return len(headings) >= 2 and _heading(rows[0]) is not None
 
@@ -586,6 +602,12 @@ def _parse_dash(
     return title, cards.done()
 
 
+def _parse_dash_strict(
+    lines: Sequence[_Line], title: str | None
+) -> tuple[str | None, list[NoteDraft]]:
+    return _parse_dash(lines, title, strict=True)
+
+
 def _dashed(text: str) -> bool:
     """Whether the line is "term - definition" (a dash between spaces)."""
     return ("-" in text or "–" in text or "—" in text) and _DASH_RE.search(text) is not None
@@ -597,11 +619,224 @@ def _start_dash_card(cards: _Cards, row: _Line) -> None:
     cards.add(definition)
 
 
+# --- note-app syntaxes ------------------------------------------------------------------
+
+# "term: definition": a colon followed by a space, after a term of a few words.
+_MAX_TERM_LENGTH = 80
+_QA_LABEL_RE = re.compile(r"^(?:q|question|a|ans|answer)\s*+\d{0,3}+$", re.IGNORECASE)
+_COLONS = (": ", "： ", "：")
+
+
+def _colon_split(text: str) -> tuple[str, str] | None:
+    """("term", "definition") for a "term: definition" line, else None."""
+    for colon in _COLONS:
+        at = text.find(colon)
+        if at > 0:
+            break
+    else:
+        return None
+    term, definition = text[:at].strip(), text[at + len(colon) :].strip()
+    if (
+        not term
+        or not definition
+        or len(term) > _MAX_TERM_LENGTH
+        or _QA_LABEL_RE.match(term)
+        or term.endswith(("http", "https"))
+        or _MARKER_RE.match(text)
+    ):
+        return None
+    return term, definition
+
+
+def _inline_split(text: str) -> tuple[str, str] | None:
+    """("question", "answer") for a "Q :: A" or "Q >> A" line (also ":::" and without
+    spaces), else None. A cloze ("{{c1::...}}") is not a card of this kind."""
+    if "{{" in text:
+        return None
+    for mark in ("::", ">>"):
+        at = text.find(mark)
+        if at < 0:
+            continue
+        end = at + len(mark)
+        while end < len(text) and text[end] == mark[0]:
+            end += 1  # ":::" (a card both ways) or ">>>"
+        question, answer = text[:at].strip(), text[end:].strip()
+        if not question or not answer or question[-1] in ":>":
+            continue
+        if text[at - 1].isalnum() and text[end : end + 1].isalnum() and answer.endswith("?"):
+            continue  # "What does std::move do?" is a question, not a card
+        return question, answer
+    return None
+
+
+def _is_separator(row: _Line, *, rules: bool) -> bool:
+    text = row.text
+    return text in ("?", "？") or (rules and text == "---")
+
+
+def _parse_notes(rows: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
+    """The note-app syntaxes, card by card (see the module's docstring).
+
+    A card starts at a "Q :: A", "Q >> A" or "term: definition" line, or at the run of
+    lines (after a blank line) just above a separator line (``?``, or ``---`` when the text
+    has no Markdown headings). The lines after a card's start, up to the next card, are its
+    points; a heading between cards is a section title and is skipped. The deck fits only
+    when a line has ``::``, ``>>`` or a separator, and nothing is left over but a title."""
+    start = 0
+    if rows and rows[0].text == "---":  # front matter, as note apps keep it
+        for i in range(1, len(rows)):
+            if rows[i].text == "---":
+                start = i + 1
+                break
+    rows = rows[start:]
+    if not any(
+        "::" in row.text or ">>" in row.text or row.text in ("?", "？", "---") for row in rows
+    ):
+        raise _NoFit("no note-app flashcards")
+    rules = not any(_heading(row) for row in rows)
+    separators = [_is_separator(row, rules=rules) for row in rows]
+    inline = [
+        None if sep else _inline_split(row.text)
+        for row, sep in zip(rows, separators, strict=True)
+    ]
+    if not any(separators) and not any(inline):
+        raise _NoFit("no note-app flashcards")
+    # The lines of the question above each separator: back from it to the blank line before
+    # (or to the start, or to the card above); only the line just above it when the run
+    # meets the answer of a card above it without a blank line.
+    asks = [False] * len(rows)
+    sep_rows = [i for i, sep in enumerate(separators) if sep]
+    previous_end = -1
+    for i in sep_rows:
+        j = i - 1
+        while (
+            j > previous_end
+            and not separators[j]
+            and inline[j] is None
+            and _heading(rows[j]) is None
+            and not rows[j + 1].after_blank
+        ):
+            j -= 1
+        first = j + 1
+        if first <= previous_end or first >= i:
+            first = i  # no question above it: the separator of a further side
+        elif not (rows[first].after_blank or first == 0 or inline[first - 1] is not None):
+            if rows[i].text == "---":
+                first = i  # a further side of a Mochi card
+            else:
+                first = i - 1
+        for k in range(first, i):
+            asks[k] = True
+        previous_end = i
+    kinds: set[str] = set()
+    cards = _Cards("question")
+    preamble: list[_Line] = []
+    question: list[str] = []
+    question_line = 0
+    in_card = False
+    after_separator = False
+    for i, row in enumerate(rows):
+        if row.after_blank:
+            after_separator = False
+        if asks[i]:
+            if not question:
+                cards.finish()
+                in_card = False
+                question_line = row.number
+            question.append(row.text)
+            continue
+        if separators[i]:
+            if question:
+                cards.start(" ".join(question), question_line)
+                question = []
+                in_card = True
+                after_separator = True
+                kinds.add("text/mochi" if row.text == "---" else "text/separated")
+            elif not in_card or row.after_blank:
+                raise _NoFit(
+                    f"the {row.text!r} on this line has no question above it",
+                    line=row.number, near=True, cards=len(cards.notes),
+                )
+            continue
+        pair = inline[i]
+        colon = None
+        if pair is None and not (in_card and after_separator):
+            colon = _colon_split(row.text)
+        if pair is not None or colon is not None:
+            q, a = pair if pair is not None else colon  # type: ignore[misc]
+            kinds.add("text/inline" if pair is not None else "text/colon")
+            cards.start(q, row.number)
+            cards.add(a)
+            in_card, after_separator = True, False
+            continue
+        heading = _heading(row)
+        if heading is not None and (i + 1 == len(rows) or not in_card or row.after_blank):
+            cards.finish()
+            if not cards.notes and not preamble and title is None:
+                title = heading[1]
+            in_card = False
+            continue
+        if in_card:
+            cards.add(row.text)
+        elif not cards.notes:
+            preamble.append(row)
+        else:
+            raise _NoFit(
+                f"this line is not part of any card: {_quote(row.text)}",
+                line=row.number, near=True, cards=len(cards.notes),
+            )
+    title = _title_from_preamble(preamble, title, "card", near=False)
+    notes = cards.done()
+    strong = kinds - {"text/colon"}
+    if not strong:
+        raise _NoFit("no note-app flashcards")
+    return title, _Notes(notes, next(iter(kinds)) if len(kinds) == 1 else "text/notes")
+
+
+class _Notes(list[NoteDraft]):
+    """Notes read by a parser that names the structure it found itself."""
+
+    def __init__(self, notes: list[NoteDraft], format: str) -> None:
+        super().__init__(notes)
+        self.format = format
+
+
+def _parse_colon(rows: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
+    """"term: definition" lines, one card each; a line without one continues the card."""
+    pairs = [_colon_split(row.text) for row in rows]
+    starts = sum(1 for pair in pairs if pair is not None)
+    if not starts or starts * 2 < len(rows):
+        raise _NoFit("no 'term: definition' lines")
+    first = next(i for i, pair in enumerate(pairs) if pair is not None)
+    title = _title_from_preamble(rows[:first], title, "'term: definition' line", near=False)
+    cards = _Cards("term")
+    for row, pair in zip(rows[first:], pairs[first:], strict=True):
+        if pair is not None:
+            cards.start(pair[0], row.number)
+            cards.add(pair[1])
+        else:
+            cards.add(row.text)
+    return title, cards.done()
+
+
+def _colon_strict(rows: Sequence[_Line], title: str | None) -> tuple[str | None, list[NoteDraft]]:
+    """`_parse_colon` when every line but a title is "term: definition"."""
+    misses = 0
+    for row in rows:
+        if _colon_split(row.text) is None:
+            misses += 1
+            if misses > 1:
+                raise _NoFit("not every line is 'term: definition'")
+    return _parse_colon(rows, title)
+
+
 _PARSERS: tuple[tuple[str, _Parser], ...] = (
+    ("text/notes", _parse_notes),
     ("text/qa", _parse_qa),
     ("text/markdown", _parse_markdown),
     ("text/tab", _parse_tab),
     ("text/numbered", _parse_numbered),
     ("text/questions", _parse_questions),
+    ("text/colon", _parse_colon),
     ("text/dash", _parse_dash),
 )

@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 metadata = MetaData()
 
@@ -63,6 +63,8 @@ notes = Table(
     Column("position", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # The note's tags, separated by spaces (see migration 0007); NULL when it has none.
+    Column("tags", Text),
     # Set while the import that adds the note is not complete: the note is not shown.
     Column("import_id", Integer),
     UniqueConstraint("deck_id", "key", name="uq_notes_deck_key"),
@@ -265,4 +267,5 @@ import_note_updates = Table(
     Column("note_id", Integer, ForeignKey("notes.id", ondelete="CASCADE"), primary_key=True),
     Column("question", Text, nullable=False),
     Column("answer_points", Text, nullable=False),
+    Column("tags", Text),
 )
