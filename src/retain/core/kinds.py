@@ -48,11 +48,15 @@ Key = tuple[str, str]
 
 # ---------------------------------------------------------------------------- normalising
 
+_CACHED = 16384
+"""Texts whose analysis each cache keeps: an import batch's (2,000 notes, three passes), or
+a study session's recent cards. Bounded, so that an import of any size stays within its memory."""
+
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
 _NON_WORD = re.compile(r"[^\w%]+")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=_CACHED)
 def fold(text: str) -> str:
     """Lower case, straight quotes and dashes, no accents, punctuation as single spaces."""
     text = text.translate(_QUOTES)
@@ -82,13 +86,13 @@ def stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=_CACHED)
 def content_words(text: str) -> frozenset[str]:
     """The stems of the words that carry meaning: no stop words, no single letters."""
     return frozenset(stem(w) for w in fold(text).split() if w not in STOPWORDS and len(w) > 1)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=_CACHED)
 def restates(a: str, b: str) -> bool:
     """True when one text is a near-copy or a restatement of the other.
 
@@ -285,7 +289,7 @@ def _starts_sentence(text: str, start: int) -> bool:
     return False
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=_CACHED)
 def _tokens(text: str) -> tuple[_Token, ...]:
     out: list[_Token] = []
     for m in _WORD_RE.finditer(text):
@@ -615,7 +619,7 @@ def _name_keys(text: str) -> frozenset[Key]:
     )
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=_CACHED)
 def key_terms(text: str, lexicon: Lexicon) -> tuple[KeyTerm, ...]:
     """The dates, numbers and names in `text`, in order, never overlapping."""
     found: list[KeyTerm] = []
@@ -676,7 +680,7 @@ def _whole(term: KeyTerm, text: str) -> bool:
     return _LEADING_PREPOSITION.sub("", rest + " ").strip() == "" or rest == ""
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=_CACHED)
 def asks(question: str) -> str:
     """What a question asks for: ``who``, ``when``, ``where``, ``how many``, ``why``, ``how``,
     ``what`` or ``""`` (statements and vocabulary prompts)."""
