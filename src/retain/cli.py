@@ -230,26 +230,62 @@ def import_command(
         echo("retain: every card was written when Ctrl+C came; the import is kept", err=True)
     removed = report.control_characters_removed
     if as_json:
-        echo_json(
-            {
-                "deck": report.deck.name,
-                "format": draft.format,
-                "added": report.added,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "control_characters_removed": removed,
-            }
-        )
+        shape: dict[str, Any] = {
+            "deck": report.deck.name,
+            "format": draft.format,
+            "added": report.added,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "control_characters_removed": removed,
+        }
+        if draft.format == "apkg":
+            shape.update(reviews=report.reviews, media=report.media)
+            if draft.scheduler is not None:
+                shape["scheduler"] = draft.to_json_dict()["scheduler"]
+        echo_json(shape)
     else:
         echo(
             f"Imported into “{report.deck.name}” ({draft.format}): {report.added} added, "
             f"{report.updated} updated, {report.unchanged} unchanged."
         )
+        if report.reviews or report.media:
+            echo(
+                f"Brought in {plural(report.reviews, 'answer')} of review history "
+                f"and {plural(report.media, 'media file')}."
+            )
+        if report.media_skipped:
+            echo(
+                f"{plural(report.media_skipped, 'media file')} not kept: a server store "
+                "keeps no media."
+            )
+        _offer_scheduler(draft, ctx)
         if removed:
             echo(
                 f"Removed {removed} control character{'s' if removed != 1 else ''} "
                 "(such as terminal escape codes) from the text."
             )
+
+
+def _offer_scheduler(draft: DeckDraft, ctx: Context) -> None:
+    """Show the scheduler settings that came with the deck, and how to use them."""
+    found = draft.scheduler
+    if found is None:
+        return
+    if found.desired_retention is not None:
+        ours = ctx.collection().settings["desired_retention"]
+        if abs(float(ours) - found.desired_retention) > 1e-9:
+            echo(
+                f"Anki's desired retention for these cards is {found.desired_retention:g} "
+                f"(retain's is {float(ours):g}); to use it: "
+                f"retain config desired_retention {found.desired_retention:g}"
+            )
+    if found.parameters is not None:
+        echo(
+            "Anki's FSRS parameters for these cards: "
+            + ", ".join(f"{p:.4g}" for p in found.parameters)
+            + " (retain schedules with FSRS-6's defaults; the history is kept, so "
+            "parameters fitted to it can be used once retain learns them)."
+        )
 
 
 def _print_dry_run(draft: DeckDraft, as_json: bool) -> None:
@@ -652,6 +688,55 @@ def _deck(col: Collection, name: str) -> Deck:
         return col.find_deck(name)
     except CollectionError as error:
         fail(str(error))
+
+
+@cli.command("export", short_help="Write a deck to a file (an Anki package).")
+@click.argument("deck")
+@click.option(
+    "--format", "fmt", type=click.Choice(["apkg"]), default="apkg", show_default=True,
+    help="The format to write.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="The file to write.")
+@click.option("--type-in", is_flag=True, help="Anki asks for the answer to be typed (apkg).")
+@pass_context
+def export_command(ctx: Context, deck: str, fmt: str, out: str | None, type_in: bool) -> None:
+    """Write DECK to a file: an Anki package (.apkg) whose cards are Anki's Basic notes,
+    the answer points one a line on the back (with --type-in, Basic (type in the answer)).
+    The deck's media files go into the package."""
+    from retain.core.model import DeckDraft, NoteDraft
+    from retain.formats import apkg_write
+
+    col = ctx.collection(read_only=True)
+    chosen = _deck(col, deck)
+    notes = tuple(NoteDraft(n.question, n.answer_points, tags=n.tags) for n in col.notes(chosen))
+    draft = DeckDraft(chosen.title or chosen.name, fmt, notes)
+    data = apkg_write.write(draft, type_in=type_in, media=col.media_files(chosen))
+    if out is None or out == "-":
+        if sys.stdout.isatty():
+            fail("an Anki package is binary: give --out FILE (or redirect standard output)")
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    _write_file(Path(out), data)
+    echo(f"Exported “{chosen.name}” ({plural(len(notes), 'card')}) to {out}.")
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a temporary file renamed into place)."""
+    import os
+    import tempfile
+
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror or error}")
 
 
 @cli.command()

@@ -53,6 +53,7 @@ from retain.core.model import (
     NoteDraft,
     NoteId,
     Rating,
+    ReviewDraft,
     ReviewLog,
     SchedulingState,
     parse_tags,
@@ -253,6 +254,12 @@ class ImportReport:
     unchanged: int
     control_characters_removed: int = 0
     """Control characters the reader took out of the text (see `DeckDraft`)."""
+    reviews: int = 0
+    """Answers brought in with the new cards' review history."""
+    media: int = 0
+    """Media files stored for the deck."""
+    media_skipped: int = 0
+    """Media files not stored: the store has no media folder (a server store)."""
 
 
 ImportProgress = Callable[[str, int, int], None]
@@ -285,6 +292,7 @@ class _ImportTally:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    reviews: int = 0
 
 
 @dataclass(frozen=True)
@@ -401,9 +409,15 @@ def _local_timezone() -> tzinfo:
 class Collection:
     """A student's (or a class's) decks, cards and review log in one store."""
 
-    def __init__(self, engine: Engine, *, tz: tzinfo | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, tz: tzinfo | None = None, media_dir: Path | None = None
+    ) -> None:
         self.engine = engine
         self.location = store_location(engine)
+        # Imported images and sounds: `media/` beside a SQLite store, unless given.
+        if media_dir is None and isinstance(self.location, Path):
+            media_dir = self.location.parent / "media"
+        self.media_dir = media_dir
         if is_read_only(engine):
             check_revision(engine)
         else:
@@ -424,14 +438,21 @@ class Collection:
 
     @classmethod
     def open(
-        cls, target: str | Path, *, tz: tzinfo | None = None, read_only: bool = False
+        cls,
+        target: str | Path,
+        *,
+        tz: tzinfo | None = None,
+        read_only: bool = False,
+        media_dir: Path | None = None,
     ) -> Collection:
         """Open (and create or upgrade) the store at a SQLite path or a database URL, once
         a cheap check has found it sound. `read_only`: the caller only reads, so a SQLite
-        store is opened read-only (and works in a folder that cannot be written)."""
+        store is opened read-only (and works in a folder that cannot be written).
+        `media_dir`: where imported media are kept (default: ``media`` beside a SQLite
+        store; a server store keeps none unless it is given)."""
         engine = open_store(target, read_only=read_only)
         try:
-            return cls(engine, tz=tz)
+            return cls(engine, tz=tz, media_dir=media_dir)
         except BaseException:
             engine.dispose()
             raise
@@ -565,6 +586,7 @@ class Collection:
             raise ValueError("batch_size must be 1 or more")
         self._recover_imports()
         stamp = _ms(now)
+        media = self._store_media_files(draft)
         plan = self._begin_import(name, draft, stamp)
         try:
             tally = self._write_import(
@@ -579,10 +601,50 @@ class Collection:
             plan.import_id, progress=progress, total=tally.added + tally.updated,
             batch_size=batch_size,
         )
+        if media:
+            with self._write() as conn:
+                _record_media(conn, plan.deck.id, media)
         return ImportReport(
             plan.deck, tally.added, tally.updated, tally.unchanged,
             control_characters_removed=draft.control_characters_removed,
+            reviews=tally.reviews, media=len(media),
+            media_skipped=len(draft.media) if self.media_dir is None else 0,
         )
+
+    def _store_media_files(self, draft: DeckDraft) -> list[tuple[str, str, int]]:
+        """Write the draft's media files into the media folder, one at a time, before any
+        row of the import is written (so that a damaged file stops the import with nothing
+        stored); returns (name, stored file, size) of each."""
+        if not draft.media or self.media_dir is None:
+            return []
+        from retain.formats.errors import DeckImportError
+        from retain.media import MediaFolder
+
+        folder = MediaFolder(self.media_dir)
+        stored: list[tuple[str, str, int]] = []
+        for item in draft.media:
+            try:
+                data = item.load()
+                stored.append((item.name, folder.store(item.name, data), len(data)))
+            except DeckImportError as error:
+                raise CollectionError(str(error)) from None
+            except OSError as error:
+                raise CollectionError(
+                    f"cannot write the media file {item.name!r} into {self.media_dir}: "
+                    f"{error.strerror or error}"
+                ) from None
+        return stored
+
+    def media_files(self, deck: Deck) -> list[tuple[str, Path]]:
+        """The media files of a deck: (the name its cards use, where the file is)."""
+        if self.media_dir is None:
+            return []
+        m = schema.media.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(m.name, m.file).where(m.deck_id == deck.id).order_by(m.name)
+            ).all()
+        return [(row.name, self.media_dir / row.file) for row in rows]
 
     # Seconds of import batches since the last pause (see `_import_batch`).
     _import_busy = 0.0
@@ -711,6 +773,7 @@ class Collection:
                         )
                 new_notes: list[dict[str, Any]] = []
                 changes: list[dict[str, Any]] = []
+                histories: dict[str, tuple[ReviewDraft, ...]] = {}
                 for key, note in batch.items():
                     points = _json(list(note.answer_points))
                     tags = tags_text(note.tags)
@@ -725,6 +788,8 @@ class Collection:
                             }
                         )
                         position += 1
+                        if note.history:
+                            histories[key] = note.history
                     elif old.import_id is not None or old.id in changing:
                         continue  # a repeat of a question earlier in the draft
                     elif (
@@ -745,6 +810,8 @@ class Collection:
                         )
                 if new_notes:
                     tally.added += len(self._insert_notes(conn, plan, new_notes))
+                if histories:
+                    tally.reviews += self._log_history(conn, plan, histories)
                 if changes:
                     conn.execute(insert(schema.import_note_updates), changes)
                     tally.updated += len(changes)
@@ -784,6 +851,89 @@ class Collection:
         )
         ids: Sequence[int] = conn.execute(select(n.id).where(ours).order_by(n.id)).scalars().all()
         return [NoteId(note_id) for note_id in ids]
+
+    def _log_history(
+        self, conn: Connection, plan: _ImportPlan, histories: Mapping[str, Sequence[ReviewDraft]]
+    ) -> int:
+        """Log the answers that new notes' cards were given elsewhere (`histories`, by
+        question key), in the batch that inserts them; returns how many. Each is logged as
+        an answer made under the settings in force now, with the state before it, and the
+        card's state is the replay of its log (set when the import is made visible)."""
+        n, c = schema.notes.c, schema.cards.c
+        config_id = self._config_id_in(conn, plan.stamp)
+        keys = list(histories)
+        rows: list[dict[str, Any]] = []
+        for i in range(0, len(keys), _KEYS_PER_QUERY):
+            found: Sequence[Any] = conn.execute(
+                select(c.id, n.key)
+                .join(schema.notes, n.id == c.note_id)
+                .where(
+                    n.deck_id == plan.deck.id,
+                    n.import_id == plan.import_id,
+                    n.key.in_(keys[i : i + _KEYS_PER_QUERY]),
+                )
+            ).all()
+            for card_id, key in ((int(r[0]), str(r[1])) for r in found):
+                state = SchedulingState()
+                for review in histories[key]:
+                    rows.append(
+                        {
+                            "card_id": card_id, "rating": int(review.rating),
+                            "reviewed_at": _ms(review.reviewed_at),
+                            "duration_ms": review.duration_ms, "mode": "anki",
+                            "state_before": int(state.state),
+                            "detail": None
+                            if review.detail is None
+                            else _json(dict(review.detail)),
+                            "config_id": config_id, "before": _json(_state_values(state)),
+                        }
+                    )
+                    state = scheduling.review(
+                        state, review.rating, review.reviewed_at,
+                        scheduling.fuzz_rng(card_id, state.reps), self._config,
+                    )
+        if rows:
+            conn.execute(insert(schema.reviews), rows)
+        return len(rows)
+
+    def _config_id_in(self, conn: Connection, stamp: int) -> int:
+        """The stored row of the scheduler settings in force, in `conn`'s transaction."""
+        wanted = _config_values(self._config, self.tz)
+        for row in reversed(conn.execute(_CONFIGS).all()):
+            if all(getattr(row, name) == value for name, value in wanted.items()):
+                return int(row.id)
+        values = {f"v_{name}": value for name, value in wanted.items()}
+        return int(conn.execute(_INSERT_CONFIG, {**values, "v_created_at": stamp}).scalar_one())
+
+    def _replay_pending(self, conn: Connection, note_ids: Any) -> None:
+        """Give the cards of these notes that have a logged history (brought in by an
+        import) the state that replaying it gives, as `check` replays it."""
+        c, r = schema.cards.c, schema.reviews.c
+        card_ids: list[int] = list(
+            conn.execute(
+                select(c.id).where(
+                    c.note_id.in_(note_ids),
+                    select(r.id).where(r.card_id == c.id).exists(),
+                )
+            ).scalars()
+        )
+        states: list[dict[str, Any]] = []
+        for i in range(0, len(card_ids), _KEYS_PER_QUERY):
+            chunk = card_ids[i : i + _KEYS_PER_QUERY]
+            for card_id, events in self._logged_reviews(conn, card_ids=chunk).items():
+                state = scheduling.replay(
+                    [e for e, _ in events], self._config,
+                    functools.partial(scheduling.fuzz_rng, card_id),
+                )
+                values = _state_values(state)
+                states.append({"b_id": card_id, **{f"b_{k}": v for k, v in values.items()}})
+        if states:
+            conn.execute(
+                update(schema.cards)
+                .where(c.id == bindparam("b_id"))
+                .values({name: bindparam(f"b_{name}") for name in _STATE_COLUMNS}),
+                states,
+            )
 
     def _renew_import(self, conn: Connection, import_id: int, *, state: str | None = None) -> None:
         """Show that the import is alive (and move it to `state`), or raise CollectionError
@@ -841,6 +991,7 @@ class Collection:
                     .where(c.note_id.in_(batch), c.state == PENDING_STATE)
                     .values(state=int(CardState.NEW))
                 )
+                self._replay_pending(conn, batch)
                 settled = conn.execute(
                     update(schema.notes).where(n.id.in_(batch)).values(import_id=None)
                 ).rowcount
@@ -1614,10 +1765,15 @@ class Collection:
         return UndoResult(card, int(row.id), Rating(row.rating))
 
     def _logged_reviews(
-        self, conn: Connection, *, card_id: int | None = None
+        self,
+        conn: Connection,
+        *,
+        card_id: int | None = None,
+        card_ids: Sequence[int] | None = None,
     ) -> dict[int, list[tuple[scheduling.LoggedReview, int]]]:
-        """Each card's log (of one card, or of all), oldest first, as replay reads it, with
-        the id of each review: with the settings it was made under, and undone or not."""
+        """Each card's log (of one card, of `card_ids`, or of all), oldest first, as replay
+        reads it, with the id of each review: with the settings it was made under, and
+        undone or not."""
         configs = {
             row.id: _config_from_row(row, self.tz)
             for row in conn.execute(select(schema.scheduler_configs))
@@ -1628,6 +1784,9 @@ class Collection:
         if card_id is not None:
             undone_query = undone_query.where(u.card_id == card_id)
             query = query.where(r.card_id == card_id)
+        if card_ids is not None:
+            undone_query = undone_query.where(u.card_id.in_(card_ids))
+            query = query.where(r.card_id.in_(card_ids))
         undone: set[int] = set(conn.execute(undone_query).scalars())
         history: dict[int, list[tuple[scheduling.LoggedReview, int]]] = {}
         for row in conn.execute(query.order_by(r.card_id, r.id)):
@@ -1775,6 +1934,22 @@ def _state_values(state: SchedulingState) -> dict[str, Any]:
         "reps": state.reps,
         "lapses": state.lapses,
     }
+
+
+def _record_media(conn: Connection, deck_id: int, media: Sequence[tuple[str, str, int]]) -> None:
+    """Name the deck's media files (a name already there now means the new file)."""
+    m = schema.media.c
+    names = [name for name, _, _ in media]
+    for i in range(0, len(names), _KEYS_PER_QUERY):
+        conn.execute(
+            delete(schema.media).where(
+                m.deck_id == deck_id, m.name.in_(names[i : i + _KEYS_PER_QUERY])
+            )
+        )
+    conn.execute(
+        insert(schema.media),
+        [{"deck_id": deck_id, "name": n, "file": f, "size": size} for n, f, size in media],
+    )
 
 
 def _reworded(old: Note, new: NoteDraft) -> bool:

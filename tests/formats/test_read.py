@@ -108,6 +108,9 @@ def test_format_modules_follow_the_reader_protocol() -> None:
         assert 0 <= score <= 1
         if score > 0:
             assert module.read(b"What is it?\nA thing\n", source=None).notes
+        else:  # a format that is not text refuses it with a message
+            with pytest.raises(formats.DeckImportError):
+                module.read(b"What is it?\nA thing\n", source=None)
 
 
 def test_importing_formats_is_light() -> None:

@@ -7,7 +7,7 @@ dataclass; the Collection writes them, nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -52,14 +52,51 @@ class CardState(IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewDraft:
+    """One answer from another program's review history, brought in with its card.
+
+    `detail` keeps what the other program recorded beyond the rating (for Anki: the
+    interval it gave and the kind of review), stored with the answer in the review log."""
+
+    rating: Rating
+    reviewed_at: datetime
+    duration_ms: int | None = None
+    detail: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NoteDraft:
     """One question and its answer points, as read from outside, before it is stored.
 
-    `tags` are the note's tags (words without spaces, as Anki keeps them), in order."""
+    `tags` are the note's tags (words without spaces, as Anki keeps them), in order.
+    `history` holds the answers given to the card elsewhere, oldest first: importing a new
+    card logs them, and its scheduling state is the replay of that log."""
 
     question: str
     answer_points: tuple[str, ...]
     tags: tuple[str, ...] = ()
+    history: tuple[ReviewDraft, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MediaDraft:
+    """A media file (an image, a sound) that the cards refer to by `name`.
+
+    `load()` returns its bytes, read only when it is stored, so that a deck's media are
+    never all in memory at once; `size` is its length in bytes."""
+
+    name: str
+    size: int
+    load: Callable[[], bytes] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerDraft:
+    """Scheduler settings that came with a deck (Anki's FSRS parameters and desired
+    retention), offered to the learner; None where the source had none."""
+
+    desired_retention: float | None = None
+    parameters: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,18 +112,34 @@ class DeckDraft:
     format: str
     notes: tuple[NoteDraft, ...]
     control_characters_removed: int = 0
+    media: tuple[MediaDraft, ...] = ()
+    scheduler: SchedulerDraft | None = None
 
     def to_json_dict(self) -> dict[str, object]:
-        """The stable JSON shape printed by ``retain import --dry-run --json``."""
-        return {
-            "title": self.title,
-            "format": self.format,
-            "cards": [
-                {"question": n.question, "answer_points": list(n.answer_points)}
-                | ({"tags": list(n.tags)} if n.tags else {})
-                for n in self.notes
-            ],
-        }
+        """The stable JSON shape printed by ``retain import --dry-run --json``. A card with
+        a review history also has ``"reviews"`` (how many answers); a deck with media has
+        ``"media"`` (their names), and one with scheduler settings ``"scheduler"``."""
+        cards: list[dict[str, object]] = []
+        for n in self.notes:
+            card: dict[str, object] = {
+                "question": n.question, "answer_points": list(n.answer_points)
+            }
+            if n.tags:
+                card["tags"] = list(n.tags)
+            if n.history:
+                card["reviews"] = len(n.history)
+            cards.append(card)
+        shape: dict[str, object] = {"title": self.title, "format": self.format, "cards": cards}
+        if self.media:
+            shape["media"] = [m.name for m in self.media]
+        if self.scheduler is not None:
+            shape["scheduler"] = {
+                "desired_retention": self.scheduler.desired_retention,
+                "parameters": None
+                if self.scheduler.parameters is None
+                else list(self.scheduler.parameters),
+            }
+        return shape
 
 
 @dataclass(frozen=True)

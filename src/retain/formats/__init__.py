@@ -37,7 +37,9 @@ __all__ = [
 ]
 
 # The format modules, most specific first; pasted text is the fallback for anything.
-FORMAT_MODULES: tuple[str, ...] = ("retain.formats.delimited", "retain.formats.text")
+FORMAT_MODULES: tuple[str, ...] = (
+    "retain.formats.apkg", "retain.formats.delimited", "retain.formats.text"
+)
 
 # Far larger than any real deck; refusing more keeps a wrong file, a device or an endless
 # pipe from filling memory.
@@ -45,6 +47,7 @@ MAX_INPUT_BYTES = 200 * 1024 * 1024
 MAX_CARDS = 1_000_000
 
 _CHUNK = 1024 * 1024
+_ARCHIVE_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 class FormatReader(Protocol):
@@ -103,7 +106,8 @@ def read_stream(
         chunk = stream.read(_CHUNK)
         if not chunk:
             break
-        if not chunks:
+        if not chunks and not chunk.startswith(_ARCHIVE_MAGICS):
+            # An archive (an Anki package) is for the format readers to recognise.
             refuse_binary_start(chunk, source=source)
         size += len(chunk)
         if limit and size > MAX_INPUT_BYTES:

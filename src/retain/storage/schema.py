@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 metadata = MetaData()
 
@@ -268,4 +268,18 @@ import_note_updates = Table(
     Column("question", Text, nullable=False),
     Column("answer_points", Text, nullable=False),
     Column("tags", Text),
+)
+
+
+# Media files that imported cards refer to (see migration 0008): each row names one file of
+# a deck; the file is kept under its hash (`file`) in the data directory's media folder.
+media = Table(
+    "media",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("file", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    UniqueConstraint("deck_id", "name", name="uq_media_deck_name"),
 )
