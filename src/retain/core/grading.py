@@ -55,10 +55,18 @@ from functools import lru_cache
 from importlib import resources
 from typing import Generic, Literal, TypeVar
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from retain.core.model import Rating
-from retain.core.textnorm import fold, tokenize
+from retain.core.textnorm import (
+    detect_language,
+    fold,
+    is_word,
+    snowball,
+    strip_accents,
+    tokenize,
+)
 
 __all__ = [
     "JUDGE_THRESHOLD",
@@ -261,13 +269,13 @@ class _Tok:
     sentence: int = 0  # a new sentence after . ; ! ?
 
 
-def _analyse(text: str) -> tuple[_Tok, ...]:
-    return _analyse_cached(text)
+def _analyse(text: str, lang: str = "en") -> tuple[_Tok, ...]:
+    return _analyse_cached(text, lang)
 
 
 @lru_cache(maxsize=8192)
-def _analyse_cached(text: str) -> tuple[_Tok, ...]:
-    toks = tokenize(text)
+def _analyse_cached(text: str, lang: str) -> tuple[_Tok, ...]:
+    toks = tokenize(text, lang)
     single, phrases, longest = _synonyms()
     out: list[_Tok] = []
     folded = fold(text)
@@ -483,6 +491,7 @@ class _Term:
     head: bool
     pos: int
     parts: tuple[str, ...] = ()
+    strict: bool = False  # of a short point: a real word is no misspelling of another
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,13 +559,15 @@ def _analyse_card(
     question: str, points: tuple[str, ...], others: tuple[tuple[str, ...], ...]
 ) -> _Card:
     generic = _generic()
+    lang = detect_language(" ".join(points))
     qtoks = _analyse(question)
     topic = _topic(qtoks)
     qkeys = frozenset(t.key for t in qtoks if not t.stop)
     qfacts: set[str] = {t.key for t in qtoks if t.fact}
     _expand_years(qfacts, qtoks)
     other_keys = [
-        frozenset(t.key for p in card for t in _analyse(p) if not t.stop) for card in others
+        frozenset(t.key for p in card for t in _analyse(p, _side_language(card)) if not t.stop)
+        for card in others
     ]
     df: dict[str, int] = {}
     for ks in other_keys:
@@ -566,7 +577,7 @@ def _analyse_card(
     card_facts: set[str] = set(qfacts)
     card_keys: set[str] = set(qkeys)
     for text in points:
-        toks = _analyse(text)
+        toks = _analyse(text, lang)
         head_end = _split_head(text)
         folded = fold(text)
         # map token positions back to head/tail by character offset of their text
@@ -575,6 +586,7 @@ def _analyse_card(
         head_content = sum(1 for t in head_toks if not t.stop and not t.fact)
         head_all = sum(1 for t in head_toks if not t.stop)
         whole_is_head = head_all < 2
+        short = sum(1 for t in toks if not t.stop) <= _SHORT
         terms: list[_Term] = []
         for t, off in zip(toks, offsets, strict=True):
             if t.stop:
@@ -590,7 +602,18 @@ def _analyse_card(
             if not head:
                 w *= _TAIL_FACTOR
             terms.append(
-                _Term(t.key, t.text, w, t.fact, t.cap or t.group, t.negated, head, t.pos, t.parts)
+                _Term(
+                    t.key,
+                    t.text,
+                    w,
+                    t.fact,
+                    t.cap or t.group,
+                    t.negated,
+                    head,
+                    t.pos,
+                    t.parts,
+                    short,
+                )
             )
         terms = _relative_first_names(terms, toks)
         facts: set[str] = {t.key for t in toks if t.fact and not t.weak}
@@ -610,13 +633,18 @@ def _analyse_card(
         )
     analysed_points = _share_within_card(analysed_points)
     other_names: list[frozenset[str]] = [
-        frozenset(t.key for p in card for t in _analyse(p) if t.cap and not t.stop and not t.group)
+        frozenset(
+            t.key
+            for p in card
+            for t in _analyse(p, _side_language(card))
+            if t.cap and not t.stop and not t.group
+        )
         for card in others
     ]
     card_names = frozenset(
         t.key
         for p in points
-        for t in _analyse(p)
+        for t in _analyse(p, lang)
         if t.cap and not t.stop and not t.group and t.key not in qkeys and df.get(t.key, 0) < 3
     )
     return _Card(
@@ -632,7 +660,12 @@ def _analyse_card(
         _actors(qtoks),
         _asks_when(question),
         _index_card(analysed_points, frozenset(card_facts)),
+        lang,
     )
+
+
+def _side_language(points: Sequence[str]) -> str:
+    return detect_language(" ".join(points))
 
 
 def _share_within_card(points: list[_Point]) -> list[_Point]:
@@ -710,6 +743,7 @@ class _Card:
     actors: frozenset[str] = frozenset()  # the names the question has act
     asks_when: bool = False  # the question asks for a date: its facts are the point
     index: _CardIndex = field(default=None, compare=False, hash=False)  # type: ignore[assignment]
+    lang: str = "en"  # the language of the answer side (see `detect_language`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -827,29 +861,61 @@ def suggest_rating(grade: Grade, duration_ms: int | None = None) -> Rating:
 
 
 @lru_cache(maxsize=65536)
-def _fuzzy(point_key: str, point_text: str, typed_key: str, typed_text: str) -> float:
-    """How well a typed word matches a point word that it is not equal to (0 = not)."""
+def _fuzzy(
+    point_key: str,
+    point_text: str,
+    typed_key: str,
+    typed_text: str,
+    lang: str = "en",
+    strict: bool = False,
+) -> float:
+    """How well a typed word matches a point word that it is not equal to (0 = not).
+
+    A missing accent or a small typo is accepted, unless the typed word is another real
+    word of the point's language ("ou" for "où"; and, when `strict` (a short point, where
+    one word is the whole fact), "sensible" for "sensitive")."""
     if point_key.startswith("=") or typed_key.startswith("="):
         return 0.0
     a, b = point_text.lower(), typed_text.lower()
+    bare_a, bare_b = strip_accents(a), strip_accents(b)
+    if bare_a == bare_b:
+        return 0.0 if is_word(b, lang) else 0.95
+    words = a, b
+    a, b = bare_a, bare_b
     la, lb = len(a), len(b)
     if la >= 4 and lb >= 4:
         limit = 1 if min(la, lb) <= 6 else 2
         if abs(la - lb) <= limit and Levenshtein.distance(a, b, score_cutoff=limit) <= limit:
-            return 0.9
+            return 0.0 if strict and _other_word(*words, lang) else 0.9
         ka, kb = point_key, typed_key
         if len(ka) >= 5 and len(kb) >= 5 and (ka.startswith(kb) or kb.startswith(ka)):
             return 0.85
         if min(len(ka), len(kb)) >= 6:
             lim = 1 if min(len(ka), len(kb)) <= 7 else 2
             if Levenshtein.distance(ka, kb, score_cutoff=lim) <= lim:
-                return 0.85
+                return 0.0 if strict and _other_word(*words, lang) else 0.85
     # abbreviation: "gen" for general, "pos" for positive, "dept" for department
     if 3 <= lb <= 4 and la >= 6 and a.startswith(b) and b.isalpha():
         return 0.75
     if 3 <= la <= 4 and lb >= 6 and b.startswith(a) and a.isalpha():
         return 0.75
     return 0.0
+
+
+def _other_word(point_word: str, typed_word: str, lang: str) -> bool:
+    """Is the typed word another real word than the point's, not a misspelling of it? Both
+    are words of the language, neither holds the other, and their Snowball stems differ
+    ("sensible" for "sensitive", but not "asleep" for "sleep", nor "vibrating" for
+    "vibration")."""
+    return (
+        typed_word.isalpha()
+        and point_word.isalpha()
+        and typed_word not in point_word
+        and point_word not in typed_word
+        and snowball(typed_word, lang) != snowball(point_word, lang)
+        and is_word(typed_word, lang)
+        and is_word(point_word, lang)
+    )
 
 
 def _fact_match(point_key: str, typed_key: str) -> bool:
@@ -943,10 +1009,12 @@ class _WordIndex:
         keys_by_len: set[int] = set()
         self._by_key: dict[str, list[int]] = {}
         self._short: dict[str, list[int]] = {}
+        self._bare: dict[str, list[int]] = {}
         sorted_keys: list[tuple[str, int]] = []
         sorted_texts: list[tuple[str, int]] = []
         for w, tok in enumerate(words):
-            text = tok.text.lower()
+            text = strip_accents(tok.text.lower())
+            self._bare.setdefault(text, []).append(w)
             key = tok.key
             self._by_key.setdefault(key, []).append(w)
             if len(text) >= 4:
@@ -1012,7 +1080,8 @@ class _WordIndex:
         """The words (indices) that `_fuzzy` or the last word of a synonym phrase could
         pair with `term`: a superset of those that score above nothing."""
         out: set[int] = set()
-        text, key = term.text.lower(), term.key
+        text, key = strip_accents(term.text.lower()), term.key
+        out.update(self._bare.get(text, ()))
         if term.parts and len(term.parts) > 1:
             out.update(self._by_key.get(term.parts[-1], ()))
         if key.startswith("="):
@@ -1074,8 +1143,9 @@ class _Answer:
     facts: _FactIndex[_Tok]  # the content facts
     strong_facts: tuple[_Tok, ...]  # the facts that are not weak
     roles_of_clause: dict[int, frozenset[_Role]] = field(default_factory=dict)
+    lang: str = "en"
     index: _WordIndex | None = None
-    best_of_shape: dict[tuple[str, str, str | None], tuple[float, _Tok | None]] = field(
+    best_of_shape: dict[tuple[str, str, str | None, bool], tuple[float, _Tok | None]] = field(
         default_factory=dict
     )
 
@@ -1098,7 +1168,7 @@ class _Answer:
         """The best-scoring word for a term that no word matches on its key: the first of
         the best, as a scan of the answer in order would find it."""
         multi = len(term.parts) > 1
-        shape = (term.key, term.text, term.parts[-1] if multi else None)
+        shape = (term.key, term.text, term.parts[-1] if multi else None, term.strict)
         found = self.best_of_shape.get(shape)
         if found is None:
             found = self._best_word(term, multi)
@@ -1111,7 +1181,7 @@ class _Answer:
         found = self.fuzzy_candidates(term)
         for w in found if isinstance(found, range) else sorted(found):
             t = self.words[w]
-            s = _fuzzy(term.key, term.text, t.key, t.text)
+            s = _fuzzy(term.key, term.text, t.key, t.text, self.lang, term.strict)
             if multi and t.key == term.parts[-1]:
                 s = max(s, 0.6)
             if s > best:
@@ -1124,18 +1194,18 @@ class _Answer:
         for term in terms:
             for w in self.fuzzy_candidates(term):
                 t = self.words[w]
-                if _fuzzy(term.key, term.text, t.key, t.text):
+                if _fuzzy(term.key, term.text, t.key, t.text, self.lang, term.strict):
                     out.add((t.key, t.text))
         return out
 
 
-def _answer(text: str) -> _Answer:
-    return _answer_cached(text)
+def _answer(text: str, lang: str = "en") -> _Answer:
+    return _answer_cached(text, lang)
 
 
 @lru_cache(maxsize=16)
-def _answer_cached(text: str) -> _Answer:
-    toks = _analyse(text)
+def _answer_cached(text: str, lang: str) -> _Answer:
+    toks = _analyse(text, lang)
     by_key: dict[str, list[_Tok]] = {}
     positions: dict[str, list[int]] = {}
     clauses: dict[int, list[_Tok]] = {}
@@ -1159,6 +1229,7 @@ def _answer_cached(text: str) -> _Answer:
         tuple(words.values()),
         _FactIndex((t.key, t) for t in toks if t.fact and not t.stop),
         tuple(t for t in toks if t.fact and not t.weak),
+        lang=lang,
     )
 
 
@@ -1727,6 +1798,11 @@ def _grade_words(
     points = tuple(answer_points)
     others = tuple(tuple(o) for o in other_answers)
     alternatives = _alternatives(points)
+    lang = _side_language(points)
+    if len(points) == 1:
+        hedged = _hedged(question, points, typed, others, lang)
+        if hedged is not None:
+            return hedged
     if alternatives is not None:
         best: Grade | None = None
         for alt in alternatives:
@@ -1734,6 +1810,8 @@ def _grade_words(
             if best is None or (g.score, -g.contradiction) > (best.score, -best.contradiction):
                 best = g
         assert best is not None
+        if _wrong_short_answer(question, alternatives, typed, best, lang, others):
+            best = _contradicted(best)
         only = best.points[0]
         return Grade(
             best.covered,
@@ -1747,14 +1825,179 @@ def _grade_words(
                 ),
             ),
         )
-    return _grade(question, points, typed, others)
+    grade = _grade(question, points, typed, others)
+    if len(points) == 1 and _wrong_short_answer(question, points, typed, grade, lang, others):
+        grade = _contradicted(grade)
+    return grade
+
+
+def _contradicted(grade: Grade) -> Grade:
+    """`grade` with every point not covered and contradicted."""
+    results = tuple(replace(p, covered=False, contradicted=True, score=0.0) for p in grade.points)
+    out = Grade((), True, 0.0, "incorrect", Rating.AGAIN, results)
+    return replace(out, rating=suggest_rating(out))
+
+
+_HEDGE = re.compile(r"\s+(?:or|/)\s+|\s*/\s*")
+
+
+def _hedged(
+    question: str,
+    points: tuple[str, ...],
+    typed: str,
+    others: tuple[tuple[str, ...], ...],
+    lang: str,
+) -> Grade | None:
+    """A one-fact card answered with several guesses ("sensitive or sensible"), one of
+    them wrong: the answer hedges, and the wrong guess contradicts the card."""
+    guesses = [g.strip() for g in _HEDGE.split(typed) if g.strip()]
+    if len(guesses) < 2 or len(guesses) > 5:
+        return None
+    alternatives = _alternatives(points) or list(points)
+    if not _short_points(alternatives, lang):
+        return None
+    right = wrong = 0
+    for guess in guesses:
+        g = _grade_words(question, points, guess, others)
+        if g.covered:
+            right += 1
+        elif g.contradiction:
+            wrong += 1
+    if right and wrong:
+        base = _grade_words(question, points, guesses[0], others)
+        return _contradicted(base)
+    return None
+
+
+# --- answers to another question --------------------------------------------------------
+
+_NO_ANSWER = frozenset(
+    {"idk", "dunno", "don't know", "dont know", "no idea", "not sure", "no clue", "pass", "?"}
+)
+_SHORT = 4  # the most content words of a short answer
+
+
+def _says_nothing(typed: str) -> bool:
+    """An answer that gives none: blank, "idk", "I don't know", "no idea", "?"."""
+    text = " ".join(fold(typed).lower().replace("i ", " ").split()).strip(" .!")
+    return not text or text in _NO_ANSWER or all(c in "?.!-" for c in text)
+
+
+def _content_toks(text: str, lang: str) -> list[_Tok]:
+    return [t for t in _analyse(text, lang) if not t.stop]
+
+
+def _short_points(points: Sequence[str], lang: str) -> bool:
+    return all(0 < len(_content_toks(p, lang)) <= _SHORT for p in points)
+
+
+def _wrong_short_answer(
+    question: str,
+    alternatives: Sequence[str],
+    typed: str,
+    grade: Grade,
+    lang: str,
+    others: Sequence[Sequence[str]],
+) -> bool:
+    """On a card whose answer is one short fact, a short answer that shares nothing with
+    it and is not the question copied back states another fact: it contradicts the card
+    ("library" for "bookshop", "Malcolm" for "Macduff")."""
+    if grade.covered or grade.contradiction or _says_nothing(typed):
+        return False
+    if not _short_points(alternatives, lang):
+        return False
+    words = _content_toks(typed, lang)
+    if not words or len(words) > _SHORT:
+        return False
+    question_keys = {t.key for t in _analyse(question) if not t.stop}
+    if len(words) > 1 and all(t.key in question_keys for t in words):
+        return False  # the question copied back
+    if any(p.matched_terms for p in grade.points):
+        return False  # a piece of the answer: incomplete, not wrong
+    return (
+        _false_friend(question, words)
+        or _near_miss(alternatives, words, lang)
+        or _another_cards_answer(words, alternatives, others, lang)
+        or (_asks_who(question) and _names_someone(words, others))
+    )
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_QUOTED = re.compile(r'"([^"]{1,80})"')
+
+
+def _false_friend(question: str, words: Sequence[_Tok]) -> bool:
+    """A typed word that looks like the term the question quotes, but is not the answer
+    ("library" for "librairie", "actually" for "actuellement", "coin" for "le coin")."""
+    terms = [w for q in _QUOTED.findall(fold(question)) for w in _LETTERS.findall(q)]
+    for t in words:
+        typed = strip_accents(t.text.lower())
+        if len(typed) < 3:
+            continue
+        for term in terms:
+            term = strip_accents(term.lower())
+            if len(term) < 4:
+                continue
+            prefix = 0
+            for x, y in zip(typed, term, strict=False):
+                if x != y:
+                    break
+                prefix += 1
+            if typed == term or prefix >= 5 or (prefix >= 3 and fuzz.ratio(typed, term) >= 65):
+                return True
+    return False
+
+
+def _near_miss(alternatives: Sequence[str], words: Sequence[_Tok], lang: str) -> bool:
+    """The answer with an accent or a letter changed that makes another real word of its
+    language ("ou" for "où")."""
+    for alt in alternatives:
+        for p in _content_toks(alt, lang):
+            for t in words:
+                a, b = p.text.lower(), t.text.lower()
+                if a == b or not is_word(b, lang):
+                    continue
+                if strip_accents(a) == strip_accents(b) or (
+                    min(len(a), len(b)) >= 4 and Levenshtein.distance(a, b, score_cutoff=1) <= 1
+                ):
+                    return True
+    return False
+
+
+def _another_cards_answer(
+    words: Sequence[_Tok], alternatives: Sequence[str], others: Sequence[Sequence[str]], lang: str
+) -> bool:
+    """The answer of another card of the deck, given to this one."""
+    typed = {t.key for t in words}
+    own = {t.key for a in alternatives for t in _content_toks(a, lang)}
+    if typed & own:
+        return False
+    for card in others:
+        lang_of_card = _side_language(card)
+        for point in card:
+            keys = {t.key for t in _content_toks(point, lang_of_card)}
+            if typed <= keys and 3 * len(typed) >= 2 * len(keys):
+                return True
+    return False
+
+
+def _asks_who(question: str) -> bool:
+    return fold(question).lower().lstrip().startswith(("who ", "whom ", "whose "))
+
+
+def _names_someone(words: Sequence[_Tok], others: Sequence[Sequence[str]]) -> bool:
+    """A typed word is a name that the deck gives (capitalised in another card)."""
+    names = {
+        t.key for card in others for p in card for t in _analyse(p) if t.cap and not t.stop
+    }
+    return any(t.key in names for t in words)
 
 
 def _grade(
     question: str, points: tuple[str, ...], typed_text: str, others: tuple[tuple[str, ...], ...]
 ) -> Grade:
     card = _analyse_card(question, points, others)
-    ans = _answer(typed_text)
+    ans = _answer(typed_text, card.lang)
     bare = ans.bare
     matches = [_match_point(p, ans, bare) for p in card.points]
     fact_contradicted, fact_conflict = _fact_conflicts(card, ans)

@@ -17,13 +17,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+
+import Stemmer
 
 __all__ = [
+    "LANGUAGES",
     "STOPWORDS",
     "Token",
+    "detect_language",
     "fold",
+    "is_word",
+    "snowball",
     "stem",
+    "strip_accents",
     "tokenize",
 ]
 
@@ -72,6 +79,80 @@ STOPWORDS: frozenset[str] = frozenset(
     """.split()
 )
 """Function words: they carry no fact on their own."""
+
+#: The languages whose sides of a card are told apart, English first (it wins a tie).
+LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "de")
+
+_ARTICLES: dict[str, frozenset[str]] = {
+    "fr": frozenset("le la les l un une des du de d au aux à".split()),
+    "es": frozenset("el la los las lo un una unos unas al del".split()),
+    "de": frozenset("der die das den dem des ein eine einen einem einer eines".split()),
+}
+"""The articles of the other languages: a vocabulary answer may leave them out."""
+
+
+def function_words(lang: str) -> frozenset[str]:
+    """The words of `lang` that carry no fact on their own."""
+    return _ARTICLES.get(lang, STOPWORDS)
+
+
+@cache
+def _lexicon(lang: str) -> frozenset[str]:
+    """The words of a language, from the word lists that pyspellchecker ships."""
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language=lang, distance=1).word_frequency.dictionary)
+
+
+_SNOWBALL = {"en": "english", "fr": "french", "es": "spanish", "de": "german"}
+
+
+@cache
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_SNOWBALL.get(lang, "english"))
+
+
+@lru_cache(maxsize=65536)
+def snowball(word: str, lang: str = "en") -> str:
+    """The Snowball stem of a word of `lang` ("vibrating", "vibration" -> "vibrat")."""
+    return str(_stemmer(lang).stemWord(word.lower()))
+
+
+def is_word(word: str, lang: str) -> bool:
+    """Is `word` (any case) a word of the language `lang`?"""
+    return word.lower() in _lexicon(lang)
+
+
+def strip_accents(text: str) -> str:
+    """`text` without its accents and cedillas ("garçon" -> "garcon")."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=4096)
+def detect_language(text: str) -> str:
+    """The language one side of a card is written in: the one of `LANGUAGES` whose word
+    list knows most of its words; English when it knows them all, or on a tie."""
+    words = [w.lower() for w in _LETTERS.findall(fold(text))][:64]
+    if not words:
+        return "en"
+    english = _lexicon("en")
+    known_en = sum(w in english for w in words)
+    if known_en == len(words) and text.isascii():
+        return "en"
+    best, best_known = "en", known_en
+    for lang in LANGUAGES[1:]:
+        lexicon = _lexicon(lang)
+        known = sum(w in lexicon for w in words)
+        if known > best_known:
+            best, best_known = lang, known
+    return best
+
 
 NEGATORS: frozenset[str] = frozenset(
     {"no", "not", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
@@ -257,7 +338,7 @@ _WORD_RE = re.compile(
     r"|\d+(?:\.\d+)?[kK](?![A-Za-z])"  # 26k, 1.5k
     r"|\d+(?:\.\d+)?(?:st|nd|rd|th|s)?(?=[^\w]|$|[A-Za-z])"  # 1934, 1st, 1920s
     r"|\d+"
-    r"|[A-Za-z]+(?:'[A-Za-z]+)*"
+    r"|[^\W\d_]+(?:'[^\W\d_]+)*"
     r"|%"
 )
 
@@ -340,14 +421,16 @@ def _is_sentence_start(text: str, start: int) -> bool:
     return i == 0 or text[i - 1] in ".!?:;-\n•*"
 
 
-def tokenize(text: str) -> tuple[Token, ...]:
-    """Split `text` into word and fact tokens (see the module docstring)."""
-    return _tokenize_cached(text)
+def tokenize(text: str, lang: str = "en") -> tuple[Token, ...]:
+    """Split `text` into word and fact tokens (see the module docstring); `lang` is the
+    language it is written in (see `detect_language`)."""
+    return _tokenize_cached(text, lang)
 
 
 @lru_cache(maxsize=8192)
-def _tokenize_cached(text: str) -> tuple[Token, ...]:
+def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
     text = fold(text)
+    stopwords = function_words(lang)
     raws = _raw_words(text)
     out: list[Token] = []
     i = 0
@@ -485,7 +568,7 @@ def _tokenize_cached(text: str) -> tuple[Token, ...]:
                 i += 1
                 continue
         cap = r.text[0].isupper() and not _is_sentence_start(text, r.start)
-        if low in STOPWORDS or low.endswith("n't"):
+        if low in stopwords or low.endswith("n't"):
             add(r.text, low, r.start, r.end, stop=True)
         else:
             add(

@@ -1,0 +1,89 @@
+"""The grader on subjects of every kind: a table per kind of failure, on small decks written
+for these tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from retain.core.grading import Grade, grade_typed_answer
+from retain.core.textnorm import detect_language
+
+Card = tuple[str, tuple[str, ...]]
+
+VOCAB: tuple[Card, ...] = (
+    ("What does “embarazada” mean?", ("pregnant",)),
+    ("What does “la carpeta” mean?", ("the folder / the file",)),
+    ("What does “éventuellement” mean?", ("possibly / perhaps",)),
+    ("How do you say “the tree” in Spanish?", ("el árbol",)),
+    ("How do you say “yes” in Spanish?", ("sí",)),
+    ("How do you say “the key” in German?", ("der Schlüssel",)),
+    ("How do you say “the window” in French?", ("la fenêtre",)),
+)
+
+
+def grade_in(deck: Sequence[Card], index: int, typed: str) -> Grade:
+    question, points = deck[index]
+    others = [list(p) for i, (_, p) in enumerate(deck) if i != index]
+    return grade_typed_answer(question, list(points), typed, other_answers=others)
+
+
+@pytest.mark.parametrize(
+    ("side", "lang"),
+    [
+        ("the folder / the file", "en"),
+        ("el árbol", "es"),
+        ("der Schlüssel", "de"),
+        ("la fenêtre", "fr"),
+        ("sí", "es"),
+    ],
+)
+def test_the_language_of_a_side_is_told(side: str, lang: str) -> None:
+    assert detect_language(side) == lang
+
+
+@pytest.mark.parametrize(
+    ("index", "typed"),
+    [
+        (3, "arbol"),  # a missing accent
+        (3, "árbol"),  # no article
+        (5, "Schlussel"),  # no umlaut, no article
+        (6, "la fenetre"),
+        (6, "fenêtre"),
+        (0, "pregant"),  # a letter missing
+        (1, "a folder"),  # one alternative, another article
+    ],
+)
+def test_an_accent_or_a_typo_that_makes_no_other_word_is_accepted(index: int, typed: str) -> None:
+    grade = grade_in(VOCAB, index, typed)
+    assert grade.verdict == "correct"
+    assert not grade.contradiction
+
+
+@pytest.mark.parametrize(
+    ("index", "typed"),
+    [
+        (0, "embarrassed"),  # false friends
+        (1, "carpet"),
+        (2, "eventually"),
+        (4, "si"),  # without its accent, another word ("if")
+    ],
+)
+def test_a_false_friend_or_another_real_word_contradicts(index: int, typed: str) -> None:
+    grade = grade_in(VOCAB, index, typed)
+    assert grade.verdict == "incorrect"
+    assert grade.contradiction
+
+
+def test_a_hedge_with_a_false_friend_is_not_the_answer() -> None:
+    grade = grade_in(VOCAB, 0, "pregnant or embarrassed")
+    assert grade.verdict == "incorrect"
+    assert grade.contradiction
+
+
+@pytest.mark.parametrize("typed", ["I don't know", "idk", "?", "no idea"])
+def test_no_answer_is_no_contradiction(typed: str) -> None:
+    grade = grade_in(VOCAB, 6, typed)
+    assert grade.verdict == "incorrect"
+    assert not grade.contradiction
