@@ -184,15 +184,34 @@ def now_utc() -> datetime:
     is_flag=True,
     help="Read input larger than 200 MB or with more than 1,000,000 cards.",
 )
+@click.option(
+    "--term-separator",
+    help="Read Quizlet's text with this between term and definition (tab, comma, or any "
+    "string).",
+)
+@click.option(
+    "--card-separator",
+    help="Read Quizlet's text with this between cards (newline, semicolon, or any string).",
+)
 @pass_context
 def import_command(
-    ctx: Context, file: str, deck_name: str | None, dry_run: bool, as_json: bool, no_limit: bool
+    ctx: Context,
+    file: str,
+    deck_name: str | None,
+    dry_run: bool,
+    as_json: bool,
+    no_limit: bool,
+    term_separator: str | None,
+    card_separator: str | None,
 ) -> None:
     """Import cards from FILE (pasted text, or '-' to read standard input).
 
-    The structure of the text is detected: a question per line ending in '?' followed by
-    answer lines, term<TAB>definition, 'term - definition', Q:/A: blocks, Markdown headings
-    with bullets, or numbered questions. Importing the same cards again adds no duplicates.
+    The format is detected from the content: pasted text (a question per line ending in
+    '?' followed by answer lines, term<TAB>definition, 'term - definition',
+    'term: definition', Q:/A: blocks, 'Q :: A' and 'Q >> A', a question over a line with
+    only '?' or '---', Markdown headings with bullets, numbered questions), CSV and TSV
+    (with or without a header row), Anki's text export, Quizlet's text, and a JSON backup
+    made by `retain export --json`. Importing the same cards again adds no duplicates.
     Ctrl+C stores nothing of the import.
     """
     from retain.collection import CollectionError
@@ -200,10 +219,13 @@ def import_command(
     from retain.formats.errors import DeckImportError, DeckTooLargeError
 
     source = "standard input" if file == "-" else file
+    quizlet = term_separator is not None or card_separator is not None
     with _ImportProgress(enabled=sys.stderr.isatty() and not dry_run) as progress:
         try:
             progress.reading(source)
-            if file == "-":
+            if quizlet:
+                draft = _read_quizlet(file, source, term_separator, card_separator, no_limit)
+            elif file == "-":
                 draft = read_stream(sys.stdin.buffer, source=source, limit=not no_limit)
             else:
                 draft = read_path(Path(file), limit=not no_limit)
@@ -286,6 +308,39 @@ def _offer_scheduler(draft: DeckDraft, ctx: Context) -> None:
             + " (retain schedules with FSRS-6's defaults; the history is kept, so "
             "parameters fitted to it can be used once retain learns them)."
         )
+
+
+def _read_quizlet(
+    file: str,
+    source: str,
+    term_separator: str | None,
+    card_separator: str | None,
+    no_limit: bool,
+) -> DeckDraft:
+    """Read Quizlet's text with the separators given (tab and new line by default)."""
+    from retain.formats import MAX_INPUT_BYTES, read_data
+    from retain.formats import quizlet as quizlet_format
+    from retain.formats.errors import DeckImportError
+
+    try:
+        term = quizlet_format.separator(term_separator or "tab")
+        card = quizlet_format.separator(card_separator or "newline")
+    except ValueError as error:
+        raise DeckImportError(str(error), source=source) from None
+    most = -1 if no_limit else MAX_INPUT_BYTES + 1
+    if file == "-":
+        data = sys.stdin.buffer.read(most)
+    else:
+        try:
+            with open(file, "rb") as stream:
+                data = stream.read(most)
+        except OSError as error:
+            raise DeckImportError(
+                f"the file cannot be read: {error.strerror or error}", source=source
+            ) from None
+    if not no_limit and len(data) > MAX_INPUT_BYTES:
+        read_data(data, source=source)  # refused with the size limit's message
+    return quizlet_format.read(data, source=source, term_separator=term, card_separator=card)
 
 
 def _print_dry_run(draft: DeckDraft, as_json: bool) -> None:
@@ -690,35 +745,105 @@ def _deck(col: Collection, name: str) -> Deck:
         fail(str(error))
 
 
-@cli.command("export", short_help="Write a deck to a file (an Anki package).")
-@click.argument("deck")
+@cli.command("export", short_help="Write a deck out: Anki, CSV, TSV, Quizlet, Markdown or JSON.")
+@click.argument("deck", required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["apkg"]), default="apkg", show_default=True,
-    help="The format to write.",
+    "--format",
+    "fmt",
+    type=click.Choice(["apkg", "csv", "tsv", "quizlet", "markdown", "json"], case_sensitive=False),
+    help="What to write (default: from the name given to --out, else csv).",
 )
-@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="The file to write.")
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="The file to write (default: standard output, for the text formats).",
+)
+@click.option(
+    "--term-separator",
+    default="tab",
+    show_default=True,
+    help="Quizlet: between term and definition (tab, comma, or any string).",
+)
+@click.option(
+    "--card-separator",
+    default="newline",
+    show_default=True,
+    help="Quizlet: between cards (newline, semicolon, or any string).",
+)
 @click.option("--type-in", is_flag=True, help="Anki asks for the answer to be typed (apkg).")
 @pass_context
-def export_command(ctx: Context, deck: str, fmt: str, out: str | None, type_in: bool) -> None:
-    """Write DECK to a file: an Anki package (.apkg) whose cards are Anki's Basic notes,
-    the answer points one a line on the back (with --type-in, Basic (type in the answer)).
-    The deck's media files go into the package."""
-    from retain.core.model import DeckDraft, NoteDraft
-    from retain.formats import apkg_write
+def export_command(
+    ctx: Context,
+    deck: str | None,
+    fmt: str | None,
+    as_json: bool,
+    out: str | None,
+    term_separator: str,
+    card_separator: str,
+    type_in: bool,
+) -> None:
+    """Write DECK out in a format another tool reads, or back everything up as JSON.
 
+    apkg is an Anki package of Basic notes, the answer points one a line on the back (with
+    --type-in, Basic (type in the answer)), with the deck's media files; csv and tsv are
+    rows of front, back and tags (tsv as Anki's text export, which Anki imports as it is);
+    quizlet is Quizlet's import text with the separators you choose; markdown is a heading
+    per question and a bullet per point. json is the full backup of the store (every deck,
+    or DECK only, with its review history): `retain import` reads it back into an empty
+    store exactly.
+    """"""
+    from retain.exporting import BINARY_FORMATS, export_deck
+    from retain.formats.quizlet import separator
+
+    fmt = "json" if as_json else (fmt or _format_from_name(out) or "csv").lower()
+    if fmt == "json":
+        _export_json(ctx, deck, out)
+        return
+    if deck is None:
+        fail(f"name the deck to export as {fmt} (see `retain decks`)")
+    try:
+        term_sep, card_sep = separator(term_separator), separator(card_separator)
+    except ValueError as error:
+        fail(str(error))
     col = ctx.collection(read_only=True)
     chosen = _deck(col, deck)
-    notes = tuple(NoteDraft(n.question, n.answer_points, tags=n.tags) for n in col.notes(chosen))
-    draft = DeckDraft(chosen.title or chosen.name, fmt, notes)
-    data = apkg_write.write(draft, type_in=type_in, media=col.media_files(chosen))
+    if fmt in BINARY_FORMATS and (out is None or out == "-") and sys.stdout.isatty():
+        fail("an Anki package is binary: give --out FILE (or redirect standard output)")
+    data = export_deck(
+        col, chosen, fmt, term_separator=term_sep, card_separator=card_sep, type_in=type_in
+    )
+    _write_out(data, out)
+    if out not in (None, "-"):
+        cards = plural(len(col.notes(chosen)), "card")
+        echo(f"Exported “{chosen.name}” ({cards}) as {fmt} to {out}.")
+
+
+_SUFFIX_FORMATS = {
+    ".apkg": "apkg", ".csv": "csv", ".tsv": "tsv", ".md": "markdown", ".markdown": "markdown",
+    ".json": "json",
+}
+
+
+def _format_from_name(out: str | None) -> str | None:
+    return None if out is None else _SUFFIX_FORMATS.get(Path(out).suffix.lower())
+
+
+def _write_out(data: str | bytes, out: str | None) -> None:
+    """Write an export to the file `out`, or to standard output (None or '-')."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     if out is None or out == "-":
-        if sys.stdout.isatty():
-            fail("an Anki package is binary: give --out FILE (or redirect standard output)")
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        if isinstance(data, str) and sys.stdout.isatty():
+            echo(data, nl=False)  # a terminal sees no control characters
+        else:
+            sys.stdout.buffer.write(raw)
+            sys.stdout.buffer.flush()
         return
-    _write_file(Path(out), data)
-    echo(f"Exported “{chosen.name}” ({plural(len(notes), 'card')}) to {out}.")
+    _write_file(Path(out), raw)
+
+
+def _export_json(ctx: Context, deck: str | None, out: str | None) -> None:
+    fail("the JSON backup is not available in this version")
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -38,7 +38,10 @@ __all__ = [
 
 # The format modules, most specific first; pasted text is the fallback for anything.
 FORMAT_MODULES: tuple[str, ...] = (
-    "retain.formats.apkg", "retain.formats.delimited", "retain.formats.text"
+    "retain.formats.apkg",
+    "retain.formats.delimited",
+    "retain.formats.quizlet",
+    "retain.formats.text",
 )
 
 # Far larger than any real deck; refusing more keeps a wrong file, a device or an endless

@@ -770,7 +770,15 @@ def _parse_notes(rows: Sequence[_Line], title: str | None) -> tuple[str | None, 
             in_card, after_separator = True, False
             continue
         heading = _heading(row)
-        if heading is not None and (i + 1 == len(rows) or not in_card or row.after_blank):
+        if heading is not None:
+            after = i + 1
+            if after < len(rows) and not (
+                inline[after] is not None
+                or asks[after]
+                or _heading(rows[after]) is not None
+                or _colon_split(rows[after].text) is not None
+            ):
+                raise _NoFit("Markdown headings with points below them")
             cards.finish()
             if not cards.notes and not preamble and title is None:
                 title = heading[1]
