@@ -49,9 +49,11 @@ def sniff(data: bytes, source: str | None = None) -> float:
     head = data[:_SAMPLE].decode("utf-8", errors="ignore")
     if "\t" not in head or ";" not in head:
         return 0.0
-    chunks = [chunk for chunk in head.split(";")[:-1] if chunk.strip()]
-    if len(chunks) >= 2 and all(chunk.count("\t") == 1 for chunk in chunks):
-        return 0.7
+    chunks = [chunk.strip() for chunk in head.split(";")[:-1] if chunk.strip()]
+    if len(chunks) >= 2 and all(
+        chunk.count("\t") == 1 and "\n" not in chunk.partition("\t")[0] for chunk in chunks
+    ):
+        return 0.5
     return 0.0
 
 

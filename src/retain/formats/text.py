@@ -224,7 +224,8 @@ def _detect(rows: Sequence[_Line], *, source: str | None) -> DeckDraft:
     heading = _heading(rows[0])
     if heading is not None and not any(_heading(row) for row in rows[1:]):
         rest = rows[1:]
-        if rest:
+        # Only bullets below it: a Markdown card, not a title.
+        if rest and not all(_MARKER_RE.match(row.text) for row in rest):
             found = _first_fit(rest, heading[1], failures, source=source, skip="text/markdown")
             if found is not None:
                 return found
