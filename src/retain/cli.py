@@ -792,7 +792,7 @@ def export_command(
     per question and a bullet per point. json is the full backup of the store (every deck,
     or DECK only, with its review history): `retain import` reads it back into an empty
     store exactly.
-    """"""
+    """
     from retain.exporting import BINARY_FORMATS, export_deck
     from retain.formats.quizlet import separator
 
