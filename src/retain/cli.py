@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, NoReturn
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from retain.collection import Collection, ImportReport
     from retain.core.grading import Judge
     from retain.core.model import Deck, DeckDraft
+    from retain.plans import PlanReport
 
 # DEL and the C1 controls, which JSON leaves as they are, written as escapes.
 _JSON_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
@@ -561,9 +562,34 @@ def decks(ctx: Context, as_json: bool) -> None:
         echo("No decks yet. Import cards with: retain import FILE")
         return
     width = max(len(c.name) for c in counts)
+    exams = _exam_lines(ctx, now)
     echo(f"{'deck':<{width}}  {'new':>5} {'learn':>5} {'due':>5} {'total':>6}")
     for c in counts:
-        echo(f"{c.name:<{width}}  {c.new:>5} {c.learning:>5} {c.due:>5} {c.total:>6}")
+        line = f"{c.name:<{width}}  {c.new:>5} {c.learning:>5} {c.due:>5} {c.total:>6}"
+        echo(f"{line}  {exams[c.id]}" if c.id in exams else line)
+
+
+def _exam_lines(ctx: Context, now: datetime) -> dict[int, str]:
+    """For each deck with an exam: when it is and how ready the student is."""
+    from retain.storage.peek import read
+
+    def has_exams(conn: sqlite3.Connection) -> bool:
+        return bool(conn.execute("SELECT count(*) FROM deck_exams").fetchone()[0] > 0)
+
+    if read(ctx.peek(), has_exams) is False:
+        return {}
+    col = ctx.collection(read_only=True)
+    lines = {}
+    for deck_id, exam in col.plans.exams().items():
+        when = exam.exam_at.astimezone(col.tz)
+        ready, expected = col.plans.outlook(deck_id, now)
+        text = f"exam {when:%a} {when.day} {when:%b %Y %H:%M}: ready {ready:.0%} now"
+        if expected is None:
+            text += " (the exam is past)"
+        else:
+            text += f", {expected:.0%} expected at the exam"
+        lines[int(deck_id)] = text
+    return lines
 
 
 @cli.command(short_help="Verify the store against the review log; --repair recovers it.")
@@ -723,6 +749,104 @@ def config_command(ctx: Context, key: str | None, value: str | None) -> None:
     except CollectionError as error:
         fail(str(error))
     echo(f"{key} = {col.settings[key]}")
+
+
+@cli.command(short_help="Plan a deck's study to its exam date; --clear removes the exam.")
+@click.argument("deck")
+@click.option("--exam", "exam_text", help="The exam's date and time, e.g. 2027-06-15T09:00.")
+@click.option("--minutes", type=float, help="Minutes a day to study.")
+@click.option("--off", "days_off", default="", help="Weekdays off, e.g. sat,sun.")
+@click.option("--target", type=float, default=0.9, show_default=True,
+              help="The recall at the exam to find the daily minutes for.")
+@click.option("--clear", is_flag=True, help="Remove the exam: the deck follows FSRS again.")
+@pass_context
+def plan(
+    ctx: Context, deck: str, exam_text: str | None, minutes: float | None, days_off: str,
+    target: float, clear: bool,
+) -> None:
+    """Set DECK's exam and daily study time, and show the plan day by day.
+
+    Studying the deck then follows the plan: each day's session serves the day's planned
+    cards, new ones included, and ends when they are done (study ahead goes on). Without
+    --exam, the plan of the exam already set is shown."""
+    from retain.core.planner import StudyBudget
+    from retain.plans import parse_exam_time
+
+    col = ctx.collection()
+    chosen = _deck(col, deck)
+    now = now_utc()
+    if clear:
+        if col.plans.clear_exam(chosen):
+            echo(f"Exam removed from {chosen.name}: it is scheduled by FSRS again.")
+        else:
+            echo(f"{chosen.name} has no exam.")
+        return
+    if not 0 < target < 1:
+        fail("--target must be between 0 and 1, e.g. 0.9")
+    existing = col.plans.exam(chosen)
+    if exam_text is None and existing is None:
+        fail(f"{chosen.name} has no exam yet: give one with --exam 2027-06-15T09:00 --minutes 25")
+    try:
+        off = StudyBudget.parse_days_off(days_off)
+    except ValueError as error:
+        fail(str(error))
+    if exam_text is not None or minutes is not None or days_off:
+        if exam_text is not None:
+            exam_at = parse_exam_time(exam_text, col.tz)
+        else:
+            assert existing is not None
+            exam_at = existing.exam_at
+        per_day = minutes
+        if per_day is None:
+            per_day = existing.minutes_per_day if existing is not None else 20.0
+        if not days_off and existing is not None and exam_text is None:
+            off = existing.weekdays_off
+        if len(off) == 7:
+            fail("--off leaves no day to study")
+        col.plans.set_exam(chosen, exam_at, per_day, off, now)
+    report = col.plans.report(chosen, now, target=target)
+    for line in plan_lines(report, col.tz):
+        echo(line)
+
+
+def plan_lines(report: PlanReport, tz: tzinfo) -> list[str]:
+    """The plan as `retain plan` prints it: the exam, a table day by day, and readiness."""
+    plan, exam = report.plan, report.exam
+    when = exam.exam_at.astimezone(tz)
+    off = f", days off: {exam.days_off_text()}" if exam.weekdays_off else ""
+    lines = [
+        f"{report.deck.name}: exam on {when:%a} {when.day} {when:%b %Y at %H:%M}, "
+        f"{exam.minutes_per_day:g} minutes a day{off}.",
+        f"Costs per card: first sight {report.costs.first_sight:.0f} s, recalled "
+        f"{report.costs.recalled:.0f} s, forgotten {report.costs.forgotten:.0f} s.",
+        "",
+        f"{'day':<15} {'new':>5} {'reviews':>8} {'minutes':>8}",
+    ]
+    for day in plan.days:
+        label = f"{day.day:%a} {day.day.day} {day.day:%b}"
+        if day.budget_seconds == 0:
+            lines.append(f"{label:<15} {'day off':>23}")
+            continue
+        lines.append(f"{label:<15} {day.new:>5} {day.reviews:>8} {day.minutes:>8.0f}")
+    total = sum(d.seconds for d in plan.days) / 60
+    lines += [
+        f"{'total':<15} {sum(d.new for d in plan.days):>5} "
+        f"{sum(d.reviews for d in plan.days):>8} {total:>8.0f}",
+        "",
+        f"Readiness now: {plan.readiness_now:.0%} of {plural(plan.cards, 'card')} recalled.",
+        f"At the exam: {plan.expected_at_exam:.0%} expected if the plan is followed "
+        f"({plan.without_study:.0%} with no more study).",
+    ]
+    if report.minutes_for_target is None:
+        lines.append(f"{report.target:.0%} at the exam is out of reach even at 10 hours a day.")
+    else:
+        lines.append(
+            f"{report.target:.0%} at the exam needs {report.minutes_for_target:.0f} minutes a day."
+        )
+    lines.append(f"Skipping today would cost {report.skipped_day_cost:.1%} at the exam.")
+    if plan.warning:
+        lines.append(f"Warning: {plan.warning}.")
+    return lines
 
 
 def _confirmed(question: str, yes: bool) -> bool:

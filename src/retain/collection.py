@@ -62,6 +62,7 @@ from retain.core.model import (
 )
 from retain.deck_index import DeckIndex, StoredDeck
 from retain.errors import CollectionError as CollectionError
+from retain.plans import Plans
 from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.settings import DEFAULT_SETTINGS
 from retain.storage import schema
@@ -434,6 +435,7 @@ class Collection:
         # a transaction can commit a lower id after a higher one.
         self._day_counts: dict[int | None, _DayCount] = {}
         self._count_incrementally = engine.dialect.name == "sqlite"
+        self.plans = Plans(self)
         self._recover_imports()
 
     @classmethod
@@ -1462,7 +1464,13 @@ class Collection:
         params: dict[str, Any] = {"now": _ms(now), "since": _ms(self.day_start(now))}
         if deck is not None:
             params["deck_id"] = deck.id
+        self.plans.ensure_today(now, deck)
         with self._prepared.transaction(write=False) as db:
+            exams = self.plans.active(db, now)
+            if deck is not None and deck.id in exams:
+                planned_due, planned_new = self.plans.counts(db, now, [deck.id])
+                done_today = self._today(db, now, deck)[0]
+                return StudyCounts(due=planned_due, new=planned_new, done_today=done_today)
             due_count = int(db.scalar(due, params))
             done_today, introduced = self._today(db, now, deck)
             new_left = max(0, int(self._settings["new_per_day"]) - introduced)
@@ -1483,10 +1491,32 @@ class Collection:
         """Up to `limit` distinct cards to study now, in the order `next_card` gives them
         (for modes that ask about several cards at once, such as matching)."""
         _check_now(now)
+        self.plans.ensure_today(now, deck)
         with self._prepared.transaction(write=False) as db:
             return self._queue(db, now, deck, limit)
 
     def _queue(self, db: Driver, now: datetime, deck: Deck | None, limit: int) -> list[StudyItem]:
+        """A deck with an exam ahead is studied by its plan (see `retain.plans`), the other
+        decks by FSRS's due dates."""
+        exams = self.plans.active(db, now)
+        if deck is not None and deck.id not in exams or not exams:
+            return self._fsrs_queue(db, now, deck, limit)
+        scope = exams if deck is None else [deck.id]
+        rows = self.plans.queue(db, now, scope, limit, ahead=LEARN_AHEAD)
+        items = [StudyItem(_card(r), _joined_note(r)) for r in rows]
+        wanted = limit - len(items)
+        while deck is None and wanted > 0:  # the decks without an exam, by their due dates
+            fetched = self._fsrs_queue(db, now, None, wanted + len(items) + 16)
+            others = [i for i in fetched if i.card.deck_id not in exams]
+            items += others[:wanted]
+            if len(fetched) < wanted + 16 or len(others) >= wanted:
+                break
+            wanted = limit - len(items)
+        return items[:limit]
+
+    def _fsrs_queue(
+        self, db: Driver, now: datetime, deck: Deck | None, limit: int
+    ) -> list[StudyItem]:
         due, new, ahead = _queue_statements(deck is not None)
         params: dict[str, Any] = {"now": _ms(now), "ahead": _ms(now + LEARN_AHEAD)}
         if deck is not None:
@@ -1526,7 +1556,13 @@ class Collection:
             params["deck_id"] = deck.id
         _, statement = _ahead_statements(deck is not None)
         with self._prepared.transaction(write=False) as db:
-            rows = db.all(statement, params)
+            exams = self.plans.active(db, now)
+            scope = [d for d in exams if deck is None or d == deck.id]
+            rows = self.plans.ahead(db, now, scope, limit) if scope else []
+            if len(rows) < limit:
+                known = {r.id for r in rows}
+                more = db.all(statement, {**params, "limit": limit})
+                rows += [r for r in more if r.id not in known][: limit - len(rows)]
         return [StudyItem(_card(r), _joined_note(r)) for r in rows]
 
     def card(self, card_id: CardId) -> StudyItem:

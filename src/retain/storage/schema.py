@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 
 metadata = MetaData()
 
@@ -282,4 +282,42 @@ media = Table(
     Column("file", String(100), nullable=False),
     Column("size", BigInteger, nullable=False),
     UniqueConstraint("deck_id", "name", name="uq_media_deck_name"),
+)
+
+
+# Exams (see migration 0009): a deck's exam and budget, the cards planned for the day the
+# deck was last planned, and one row of readiness per day planned.
+deck_exams = Table(
+    "deck_exams",
+    metadata,
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True),
+    Column("exam_at", BigInteger, nullable=False),
+    Column("minutes_per_day", Float, nullable=False),
+    # Weekdays off, as digits 0 (Monday) to 6 (Sunday): "56" is Saturday and Sunday.
+    Column("weekdays_off", String(20), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+plan_days = Table(
+    "plan_days",
+    metadata,
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("exam_at", BigInteger, nullable=False),
+    Column("readiness", Float, nullable=False),
+    Column("expected_at_exam", Float, nullable=False),
+    Column("planned_seconds", Float, nullable=False),
+    Column("new", Integer, nullable=False),
+    Column("reviews", Integer, nullable=False),
+)
+
+plan_cards = Table(
+    "plan_cards",
+    metadata,
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("day", String(10), nullable=False),
+    Column("card_id", Integer, ForeignKey("cards.id", ondelete="CASCADE"), nullable=False),
+    Column("extra", Boolean, nullable=False),
+    Index("ix_plan_cards_card", "card_id"),
 )

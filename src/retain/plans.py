@@ -1,0 +1,503 @@
+"""Exam plans: a deck's exam, the day's plan that study follows, and the readiness it gives.
+
+A deck with an exam ahead is studied by plan (`retain.core.planner`) instead of by FSRS's
+due dates. The plan is made once a day, the first time the deck is studied (or shown) that
+day, from the real state of its cards: the cards chosen for the day are kept in
+`plan_cards`, in the order to study them, so that picking the next card costs the same at
+any deck size. A day's study ends when the day's planned cards have been answered and their
+learning steps are done; studying ahead takes the next cards the planner would choose. Once
+the exam is past, the deck is scheduled by FSRS again. Answers are recorded and scheduled
+exactly as always, so the review log replays the same with or without an exam.
+
+`Plans` is the Collection's manager for all this (`Collection.plans`).
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Integer, bindparam, delete, func, insert, or_, select
+
+from retain.core import planner
+from retain.core.model import CardState, Deck, DeckId, SchedulingState
+from retain.core.planner import ExamPlan, PlanInput, ReviewCosts, StudyBudget
+from retain.core.scheduling import learner_day, next_day_start
+from retain.errors import CollectionError
+from retain.storage import schema
+from retain.storage.engine import is_read_only
+from retain.storage.prepared import Driver
+
+if TYPE_CHECKING:
+    from retain.collection import Collection
+
+PLAN_AHEAD = 200
+"""How many cards beyond the day's budget are kept for studying ahead."""
+COST_SAMPLE = 5000
+"""The newest answers the learner's costs per review are measured from."""
+MIN_COST_SAMPLES = 30
+"""Fewer timed answers than this of a kind: the default cost of that kind is used."""
+
+
+@dataclass(frozen=True)
+class Exam:
+    deck_id: DeckId
+    exam_at: datetime
+    minutes_per_day: float
+    weekdays_off: frozenset[int]
+
+    @property
+    def budget(self) -> StudyBudget:
+        return StudyBudget(self.minutes_per_day, self.weekdays_off)
+
+    def days_off_text(self) -> str:
+        return ",".join(planner.WEEKDAYS[d] for d in sorted(self.weekdays_off))
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    """What `retain plan` shows: the plan, and what it would take to do better."""
+
+    deck: Deck
+    exam: Exam
+    plan: ExamPlan
+    costs: ReviewCosts
+    target: float
+    minutes_for_target: float | None
+    skipped_day_cost: float
+
+
+@dataclass(frozen=True)
+class ReadinessDay:
+    """One day planned: the readiness that day and the recall then expected at the exam."""
+
+    day: date
+    readiness: float
+    expected_at_exam: float
+    planned_seconds: float
+
+
+def _ms(moment: datetime) -> int:
+    return int(round(moment.timestamp() * 1000))
+
+
+def _utc(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _cards_with_notes() -> Any:
+    """Cards with their notes' text, as `Collection` reads them back into a `StudyItem`."""
+    c, n = schema.cards.c, schema.notes.c
+    return select(
+        schema.cards,
+        n.question.label("note_question"),
+        n.answer_points.label("note_answer_points"),
+        n.deck_id.label("note_deck_id"),
+    ).join(schema.notes, n.id == c.note_id)
+
+
+@functools.cache
+def _statements() -> dict[str, Any]:
+    c, e, p, d = schema.cards.c, schema.deck_exams.c, schema.plan_cards.c, schema.plan_days.c
+    limit = bindparam("limit", type_=Integer)
+    in_deck = c.deck_id == bindparam("deck_id")
+    learning = or_(c.state == int(CardState.LEARNING), c.state == int(CardState.RELEARNING))
+    not_done = or_(c.last_review.is_(None), c.last_review < bindparam("since"))
+
+    def planned(extra: bool) -> Any:
+        return (
+            _cards_with_notes()
+            .join(schema.plan_cards, p.card_id == c.id)
+            .where(
+                p.deck_id == bindparam("deck_id"),
+                p.day == bindparam("day"),
+                p.extra == extra,
+                not_done,
+            )
+            .order_by(p.position)
+            .limit(limit)
+        )
+
+    def counted(extra: bool, *where: Any) -> Any:
+        return (
+            select(func.count())
+            .select_from(schema.plan_cards.join(schema.cards, p.card_id == c.id))
+            .where(
+                p.deck_id == bindparam("deck_id"),
+                p.day == bindparam("day"),
+                p.extra == extra,
+                not_done,
+                *where,
+            )
+        )
+
+    return {
+        "active": select(e.deck_id, e.exam_at)
+        .where(e.exam_at > bindparam("now"))
+        .order_by(e.exam_at, e.deck_id),
+        "planned_day": select(d.day).where(
+            d.deck_id == bindparam("deck_id"), d.day == bindparam("day")
+        ),
+        "learning_due": _cards_with_notes()
+        .where(in_deck, learning, c.due <= bindparam("now"))
+        .order_by(c.due, c.id)
+        .limit(limit),
+        "learning_ahead": _cards_with_notes()
+        .where(in_deck, learning, c.due > bindparam("now"), c.due <= bindparam("ahead"))
+        .order_by(c.due, c.id)
+        .limit(limit),
+        "planned": planned(False),
+        "extra": planned(True),
+        "count_learning": select(func.count()).where(in_deck, learning, c.due <= bindparam("now")),
+        "count_new": counted(False, c.state == int(CardState.NEW)),
+        "count_reviews": counted(False, c.state != int(CardState.NEW)),
+    }
+
+
+class Plans:
+    """Exams and their plans, for the Collection (`col.plans`)."""
+
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+
+    # -- exams --------------------------------------------------------------------------
+
+    def exams(self) -> dict[DeckId, Exam]:
+        """Every deck's exam, past ones included."""
+        with self._col._read() as conn:
+            rows = conn.execute(select(schema.deck_exams)).all()
+        return {
+            DeckId(r.deck_id): Exam(
+                DeckId(r.deck_id),
+                _utc(int(r.exam_at)),
+                float(r.minutes_per_day),
+                frozenset(int(ch) for ch in r.weekdays_off),
+            )
+            for r in rows
+        }
+
+    def exam(self, deck: Deck) -> Exam | None:
+        return self.exams().get(deck.id)
+
+    def set_exam(
+        self,
+        deck: Deck,
+        exam_at: datetime,
+        minutes_per_day: float,
+        weekdays_off: frozenset[int],
+        now: datetime,
+    ) -> Exam:
+        """Store the deck's exam (replacing one already set) and plan today afresh."""
+        if exam_at.tzinfo is None:
+            raise CollectionError("the exam time needs a time zone")
+        if exam_at <= now:
+            raise CollectionError("the exam must be in the future")
+        if not 0 <= minutes_per_day <= 24 * 60:
+            raise CollectionError("minutes a day must be between 0 and 1440")
+        exam = Exam(deck.id, exam_at.astimezone(UTC), float(minutes_per_day), weekdays_off)
+        with self._col._write() as conn:
+            conn.execute(delete(schema.deck_exams).where(schema.deck_exams.c.deck_id == deck.id))
+            conn.execute(
+                insert(schema.deck_exams).values(
+                    deck_id=deck.id,
+                    exam_at=_ms(exam.exam_at),
+                    minutes_per_day=exam.minutes_per_day,
+                    weekdays_off="".join(str(d) for d in sorted(weekdays_off)),
+                    created_at=_ms(now),
+                )
+            )
+            self._plan_day(conn, exam, now)
+        return exam
+
+    def clear_exam(self, deck: Deck) -> bool:
+        """Remove the deck's exam and its plan (the readiness history stays); False when it
+        had none. The deck is scheduled by FSRS again."""
+        with self._col._write() as conn:
+            gone = conn.execute(
+                delete(schema.deck_exams).where(schema.deck_exams.c.deck_id == deck.id)
+            ).rowcount
+            conn.execute(delete(schema.plan_cards).where(schema.plan_cards.c.deck_id == deck.id))
+        return bool(gone)
+
+    # -- the learner's costs and the deck's cards ---------------------------------------
+
+    def costs(self) -> ReviewCosts:
+        """Seconds per first sight (with its learning steps), recalled and forgotten review,
+        measured from the learner's newest answers; the defaults where too few are timed."""
+        r = schema.reviews.c
+        with self._col._read() as conn:
+            rows = conn.execute(
+                select(r.state_before, r.rating, r.duration_ms)
+                .where(r.duration_ms.is_not(None), r.duration_ms > 0)
+                .order_by(r.id.desc())
+                .limit(COST_SAMPLE)
+            ).all()
+        kinds: dict[str, list[float]] = {"new": [], "step": [], "ok": [], "bad": [], "relearn": []}
+        for row in rows:
+            seconds = min(float(row.duration_ms) / 1000, 600.0)
+            if row.state_before == CardState.NEW:
+                kinds["new"].append(seconds)
+            elif row.state_before == CardState.LEARNING:
+                kinds["step"].append(seconds)
+            elif row.state_before == CardState.RELEARNING:
+                kinds["relearn"].append(seconds)
+            elif row.rating == 1:
+                kinds["bad"].append(seconds)
+            else:
+                kinds["ok"].append(seconds)
+        default = planner.DEFAULT_COSTS
+
+        def median(kind: str) -> float | None:
+            values = kinds[kind]
+            return statistics.median(values) if len(values) >= MIN_COST_SAMPLES else None
+
+        steps = len(self._col._config.learning_steps)
+        new, step, ok, bad, relearn = (median(k) for k in ("new", "step", "ok", "bad", "relearn"))
+        first = default.first_sight if new is None else new + steps * (step or new)
+        recalled = default.recalled if ok is None else ok
+        forgotten = default.forgotten if bad is None else bad + (relearn or bad)
+        return ReviewCosts(first_sight=first, recalled=recalled, forgotten=forgotten)
+
+    def _inputs(self, conn: Any, deck_id: int) -> list[PlanInput]:
+        c = schema.cards.c
+        rows = conn.execute(
+            select(c.id, c.state, c.stability, c.difficulty, c.last_review)
+            .where(c.deck_id == deck_id, c.state >= 0)
+            .order_by(c.position, c.id)
+        ).all()
+        return [
+            PlanInput(
+                int(row.id),
+                SchedulingState(
+                    state=CardState(row.state),
+                    stability=row.stability,
+                    difficulty=row.difficulty,
+                    last_review=None if row.last_review is None else _utc(int(row.last_review)),
+                ),
+            )
+            for row in rows
+        ]
+
+    # -- planning -----------------------------------------------------------------------
+
+    def _today(self, now: datetime) -> tuple[str, int]:
+        config = self._col._config
+        start = next_day_start(now, config) - timedelta(days=1)
+        return learner_day(now, config).isoformat(), _ms(start)
+
+    def _plan(self, conn: Any, exam: Exam, now: datetime, *, keep: int = 0) -> ExamPlan:
+        config = self._col._config
+        cards = self._inputs(conn, exam.deck_id)
+        _, since = self._today(now)
+        done = {
+            card.card_id
+            for card in cards
+            if card.state.last_review is not None and _ms(card.state.last_review) >= since
+        }
+        r, c = schema.reviews.c, schema.cards.c
+        spent_ms = conn.execute(
+            select(func.coalesce(func.sum(r.duration_ms), 0))
+            .select_from(schema.reviews.join(schema.cards, c.id == r.card_id))
+            .where(c.deck_id == exam.deck_id, r.reviewed_at >= since)
+        ).scalar_one()
+        return planner.plan_exam(
+            cards,
+            now,
+            exam.exam_at,
+            exam.budget,
+            self.costs(),
+            config,
+            done_today=done,
+            spent_today=float(spent_ms) / 1000,
+            keep_ids=keep,
+        )
+
+    def _plan_day(self, conn: Any, exam: Exam, now: datetime) -> ExamPlan:
+        """Plan the deck's day and keep the day's cards and readiness."""
+        plan = self._plan(conn, exam, now, keep=PLAN_AHEAD)
+        day, _ = self._today(now)
+        today = plan.today
+        ids = today.card_ids if today is not None else ()
+        counted = (today.new + today.reviews) if today is not None else 0
+        p, d = schema.plan_cards, schema.plan_days
+        conn.execute(delete(p).where(p.c.deck_id == exam.deck_id))
+        if ids:
+            conn.execute(
+                insert(p),
+                [
+                    {
+                        "deck_id": exam.deck_id,
+                        "position": k,
+                        "day": day,
+                        "card_id": card_id,
+                        "extra": k >= counted,
+                    }
+                    for k, card_id in enumerate(ids)
+                ],
+            )
+        conn.execute(delete(d).where(d.c.deck_id == exam.deck_id, d.c.day == day))
+        conn.execute(
+            insert(d).values(
+                deck_id=exam.deck_id,
+                day=day,
+                exam_at=_ms(exam.exam_at),
+                readiness=plan.readiness_now,
+                expected_at_exam=plan.expected_at_exam,
+                planned_seconds=today.seconds if today is not None else 0.0,
+                new=today.new if today is not None else 0,
+                reviews=today.reviews if today is not None else 0,
+            )
+        )
+        return plan
+
+    def report(self, deck: Deck, now: datetime, *, target: float = 0.9) -> PlanReport:
+        """The deck's plan to its exam, with the budget a target needs and what skipping
+        today would cost."""
+        exam = self.exam(deck)
+        if exam is None or exam.exam_at <= now:
+            raise CollectionError(f"deck {deck.name!r} has no exam ahead")
+        config = self._col._config
+        costs = self.costs()
+        with self._col._read() as conn:
+            plan = self._plan(conn, exam, now)
+            cards = self._inputs(conn, exam.deck_id)
+        minutes = planner.budget_for_target(
+            cards, now, exam.exam_at, exam.budget, target, costs, config
+        )
+        skipped = planner.skipped_day_cost(cards, now, exam.exam_at, exam.budget, costs, config)
+        return PlanReport(deck, exam, plan, costs, target, minutes, skipped)
+
+    def outlook(self, deck_id: DeckId, now: datetime) -> tuple[float, float | None]:
+        """(readiness now, recall expected at the exam if the plan is followed; None when
+        the deck has no exam ahead)."""
+        exam = self.exams().get(deck_id)
+        with self._col._read() as conn:
+            if exam is None or exam.exam_at <= now:
+                cards = self._inputs(conn, deck_id)
+                return planner.readiness(cards, now, self._col._config), None
+            plan = self._plan(conn, exam, now)
+        return plan.readiness_now, plan.expected_at_exam
+
+    def readiness(self, deck_id: DeckId, now: datetime) -> float:
+        """The deck's readiness now: its cards' mean predicted recall (unseen: 0)."""
+        with self._col._read() as conn:
+            cards = self._inputs(conn, deck_id)
+        return planner.readiness(cards, now, self._col._config)
+
+    def history(self, deck_id: DeckId) -> list[ReadinessDay]:
+        """The deck's readiness on each day it was planned, and the recall then expected."""
+        d = schema.plan_days.c
+        with self._col._read() as conn:
+            rows = conn.execute(
+                select(schema.plan_days).where(d.deck_id == deck_id).order_by(d.day)
+            ).all()
+        return [
+            ReadinessDay(
+                date.fromisoformat(r.day),
+                float(r.readiness),
+                float(r.expected_at_exam),
+                float(r.planned_seconds),
+            )
+            for r in rows
+        ]
+
+    # -- the study path -----------------------------------------------------------------
+
+    def active(self, db: Driver, now: datetime) -> list[int]:
+        """The decks with an exam ahead, the soonest exam first."""
+        return [int(r.deck_id) for r in db.all(_statements()["active"], {"now": _ms(now)})]
+
+    def ensure_today(self, now: datetime, deck: Deck | None) -> None:
+        """Plan today for the decks with an exam ahead (in `deck`, or all) not yet planned
+        today: the first study of the day does it, the rest of the day reads the plan."""
+        statements = _statements()
+        day, _ = self._today(now)
+        with self._col._prepared.transaction(write=False) as db:
+            active = self.active(db, now)
+            if deck is not None:
+                active = [d for d in active if d == deck.id]
+            wanted = [
+                d
+                for d in active
+                if db.first(statements["planned_day"], {"deck_id": d, "day": day}) is None
+            ]
+        if not wanted or is_read_only(self._col.engine):
+            return
+        exams = self.exams()
+        with self._col._write() as conn:
+            for deck_id in wanted:
+                self._plan_day(conn, exams[DeckId(deck_id)], now)
+
+    def queue(
+        self,
+        db: Driver,
+        now: datetime,
+        deck_ids: Sequence[int],
+        limit: int,
+        *,
+        ahead: timedelta,
+    ) -> list[Any]:
+        """Up to `limit` rows of cards to study now in decks `deck_ids` (each with an exam
+        ahead): learning steps that are due, then the day's planned cards not yet studied
+        today, then learning steps due within `ahead`."""
+        statements = _statements()
+        day, since = self._today(now)
+        rows: list[Any] = []
+        seen: set[int] = set()
+        base = {"now": _ms(now), "ahead": _ms(now + ahead), "day": day, "since": since}
+        for name in ("learning_due", "planned", "learning_ahead"):
+            for deck_id in deck_ids:
+                if len(rows) >= limit:
+                    return rows
+                wanted = limit - len(rows)
+                for row in db.all(statements[name], {**base, "deck_id": deck_id, "limit": wanted}):
+                    if row.id not in seen:
+                        seen.add(row.id)
+                        rows.append(row)
+        return rows[:limit]
+
+    def ahead(self, db: Driver, now: datetime, deck_ids: Sequence[int], limit: int) -> list[Any]:
+        """Rows of the cards the plan takes next once the day's work is done."""
+        statements = _statements()
+        day, since = self._today(now)
+        rows: list[Any] = []
+        for deck_id in deck_ids:
+            if len(rows) >= limit:
+                break
+            rows += db.all(
+                statements["extra"],
+                {"deck_id": deck_id, "day": day, "since": since, "limit": limit - len(rows)},
+            )
+        return rows
+
+    def counts(self, db: Driver, now: datetime, deck_ids: Sequence[int]) -> tuple[int, int]:
+        """(reviews and learning steps left today, new cards left today) in `deck_ids`."""
+        statements = _statements()
+        day, since = self._today(now)
+        due = new = 0
+        for deck_id in deck_ids:
+            params = {"deck_id": deck_id, "day": day, "since": since, "now": _ms(now)}
+            due += int(db.scalar(statements["count_learning"], params))
+            due += int(db.scalar(statements["count_reviews"], params))
+            new += int(db.scalar(statements["count_new"], params))
+        return due, new
+
+
+def parse_exam_time(text: str, tz: Any) -> datetime:
+    """An exam time as `retain plan --exam` takes it ("2027-06-15T09:00", "2027-06-15 09:00",
+    or a date alone, 09:00), in the learner's time zone unless it names one; in UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as error:
+        raise CollectionError(
+            f"not an exam time: {text!r} (write it as 2027-06-15T09:00)"
+        ) from error
+    if len(text.strip()) <= 10:
+        moment = moment.replace(hour=9)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(UTC)
