@@ -22,6 +22,19 @@ the process's high-water mark. The ratios are retain over Anki's text importer.
 
 Then a file of about a million lines goes through ``retain import``, for its peak memory
 (target: under 300 MB).
+
+Anki packages (``--no-packages`` skips them): for each size, Anki's engine makes a deck of
+the same cards (Basic notes, each with a review history of three answers over two weeks,
+written into its review log) and exports it as an ``.apkg``. Then, each in a process of its
+own and timed inside it:
+
+* import: retain's ``read_path`` + ``Collection.import_deck`` (history logged and replayed)
+  against Anki's ``col.import_anki_package`` into an empty collection;
+* export: retain's ``formats.apkg_write.write`` of the imported deck against Anki's
+  ``col.export_anki_package`` of its imported deck;
+
+and ``retain import FILE.apkg`` / ``retain export DECK --format apkg --out FILE`` as the
+commands a student runs, for the whole process. The ratios are retain over Anki.
 """
 
 from __future__ import annotations
@@ -81,6 +94,8 @@ def worker(kind: str, source: Path, target: Path) -> int:
     sys.stdout = sys.stderr
     if kind == "retain":
         spent, note = _retain_in_process(source, target)
+    elif kind in PACKAGE_WORKERS:
+        spent, note = PACKAGE_WORKERS[kind](source, target)
     else:
         spent, note = _anki_import(kind, source, target)
     out.write(json.dumps({"import_s": spent, "peak_mb": peak_mb(), "note": note}) + "\n")
@@ -182,6 +197,182 @@ def export_rows(tmpdir: Path, sizes: Sequence[int]) -> tuple[list[Row], str]:
     return [], "Export: `retain export` exists but is not timed yet."
 
 
+# -- Anki packages ---------------------------------------------------------------------------
+
+HISTORY_DAYS = (0, 3, 14)
+
+
+def make_anki_package(cards: Sequence[tuple[str, tuple[str, ...]]], path: Path) -> None:
+    """An .apkg of the cards exported by Anki's engine, each card with three answers."""
+    from anki.collection import Collection as AnkiCollection
+    from anki.import_export_pb2 import ExportAnkiPackageOptions, ExportLimit
+
+    folder = path.parent / f"make-{path.stem}"
+    folder.mkdir(parents=True, exist_ok=True)
+    col: Any = AnkiCollection(str(folder / "collection.anki2"))
+    deck_id = col.decks.id(DECK_NAME)
+    anki_add_cards(col, deck_id, cards)
+    start = int(datetime(2026, 1, 5, 9, 0, tzinfo=UTC).timestamp() * 1000)
+    rows = []
+    for number, card_id in enumerate(sorted(col.find_cards(""))):
+        for k, day in enumerate(HISTORY_DAYS):
+            ease = 1 if (number + k) % 7 == 0 else 3
+            rows.append(
+                (start + day * 86_400_000 + number * 10 + k, card_id, ease, day or -600, 2500,
+                 4000, 0 if k == 0 else 1)
+            )
+    col.db.executemany(
+        "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
+        "VALUES (?, ?, -1, ?, ?, 0, ?, ?, ?)",
+        rows,
+    )
+    col.export_anki_package(
+        out_path=str(path),
+        options=ExportAnkiPackageOptions(
+            with_scheduling=True, with_deck_configs=True, with_media=True, legacy=False
+        ),
+        limit=ExportLimit(deck_id=deck_id),
+    )
+    col.close()
+
+
+def _retain_export(source: Path, target: Path) -> tuple[float, str]:
+    """Import the package (untimed), then time writing the deck as a package."""
+    from retain.collection import Collection
+    from retain.core.model import DeckDraft, NoteDraft
+    from retain.formats import apkg_write, read_path
+
+    with Collection.open(target, tz=UTC) as col:
+        report = col.import_deck(read_path(source), now=datetime.now(UTC))
+        with stopwatch() as spent:
+            notes = tuple(NoteDraft(n.question, n.answer_points) for n in col.notes(report.deck))
+            data = apkg_write.write(
+                DeckDraft(report.deck.name, "apkg", notes), media=col.media_files(report.deck)
+            )
+            target.with_suffix(".apkg").write_bytes(data)
+    return spent[0], f"{len(notes)} cards, {len(data) / 1e6:.1f} MB"
+
+
+def _anki_package(kind: str, source: Path, target: Path) -> tuple[float, str]:
+    from anki.collection import Collection as AnkiCollection
+    from anki.import_export_pb2 import (
+        ExportAnkiPackageOptions,
+        ExportLimit,
+        ImportAnkiPackageOptions,
+        ImportAnkiPackageRequest,
+    )
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    col: Any = AnkiCollection(str(target))
+    request = ImportAnkiPackageRequest(
+        package_path=str(source),
+        options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True),
+    )
+    with stopwatch() as spent:
+        log = col.import_anki_package(request)
+    note = f"{len(log.log.new)} added, {col.db.scalar('SELECT count() FROM revlog')} reviews"
+    if kind == "anki-apkg-export":
+        deck_id = col.decks.id_for_name(DECK_NAME)
+        out = target.with_suffix(".apkg")
+        with stopwatch() as spent:
+            col.export_anki_package(
+                out_path=str(out),
+                options=ExportAnkiPackageOptions(
+                    with_scheduling=False, with_deck_configs=False, with_media=True,
+                    legacy=False,
+                ),
+                limit=ExportLimit(deck_id=deck_id),
+            )
+        note = f"{col.card_count()} cards, {out.stat().st_size / 1e6:.1f} MB"
+    col.close()
+    return spent[0], note
+
+
+PACKAGE_WORKERS = {
+    "retain-apkg-export": _retain_export,
+    "anki-apkg-import": lambda source, target: _anki_package("anki-apkg-import", source, target),
+    "anki-apkg-export": lambda source, target: _anki_package("anki-apkg-export", source, target),
+}
+
+
+def retain_export(home: Path, out: Path) -> Row:
+    """`retain export DECK --format apkg --out FILE` from the store in `home`, as a process."""
+    peak_file = home.parent / f"peak-export-{home.name}.txt"
+    command = [*retain_command(), "export", DECK_NAME, "--format", "apkg", "--out", str(out)]
+    started = time.perf_counter()
+    result = subprocess.run(
+        with_peak_memory(command, peak_file), capture_output=True, text=True,
+        env=retain_env(home), check=False,
+    )
+    row = Row(0, "retain export --format apkg", process_s=time.perf_counter() - started,
+              peak_mb=read_peak_mb(peak_file))
+    if result.returncode != 0:
+        lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        row.note, row.process_s = "failed: " + (lines[-1] if lines else "?"), None
+    else:
+        row.note = f"{out.stat().st_size / 1e6:.1f} MB"
+    return row
+
+
+def package_rows(tmpdir: Path, sizes: Sequence[int]) -> list[Row]:
+    """Import and export of Anki packages, retain against Anki's engine."""
+    rows: list[Row] = []
+    for size in sizes:
+        cards = list(generate_cards(size, seed=size))
+        package = tmpdir / f"anki-{size}.apkg"
+        progress(f"{size:,} cards: Anki makes the package")
+        make_anki_package(cards, package)
+        del cards
+        progress(f"{size:,} cards: retain import FILE.apkg")
+        home = tmpdir / f"apkg-home-{size}"
+        row = retain_import(package, home, import_flags())
+        row.size, row.what = size, "retain import FILE.apkg"
+        rows.append(row)
+        progress(f"{size:,} cards: retain export --format apkg")
+        exported = retain_export(home, tmpdir / f"exported-{size}.apkg")
+        exported.size = size
+        rows.append(exported)
+        for kind, what, target in (
+            ("retain", "retain import (in-process)", f"apkg-in-{size}.sqlite3"),
+            ("retain-apkg-export", "retain export (in-process)", f"apkg-out-{size}.sqlite3"),
+            ("anki-apkg-import", "Anki import_anki_package", f"anki-in-{size}/c.anki2"),
+            ("anki-apkg-export", "Anki export_anki_package", f"anki-out-{size}/c.anki2"),
+        ):
+            progress(f"{size:,} cards: {what}")
+            try:
+                elapsed, data = run_worker(kind, package, tmpdir / target)
+                rows.append(Row(size, what, elapsed, data["import_s"], data["peak_mb"],
+                                data["note"]))
+            except RuntimeError as error:
+                rows.append(Row(size, what, note=f"failed: {error}"))
+    return rows
+
+
+def print_package_rows(rows: Sequence[Row], sizes: Sequence[int]) -> None:
+    print()
+    print("Anki packages: import and export (s, MB; \"timed s\" is the import or the export alone)")
+    print(f"{'cards':>9}  {'how':<33}{'process s':>10} {'timed s':>9} {'peak MB':>8}  result")
+    for row in rows:
+        print(f"{row.size:>9,}  {row.what:<33}{_fmt(row.process_s, '.2f'):>10} "
+              f"{_fmt(row.import_s, '.2f'):>9} {_fmt(row.peak_mb, '.0f'):>8}  {row.note}")
+    print()
+    print("retain / Anki's engine, Anki packages (target: no slower than Anki):")
+    for size in sizes:
+        by = {row.what: row for row in rows if row.size == size}
+        parts = []
+        for label, ours, theirs in (
+            ("import", "retain import (in-process)", "Anki import_anki_package"),
+            ("export", "retain export (in-process)", "Anki export_anki_package"),
+        ):
+            a, b = by.get(ours), by.get(theirs)
+            if a and b and a.import_s and b.import_s:
+                ratio = a.import_s / b.import_s
+                parts.append(f"{label} {ratio:.2f} ({'yes' if ratio <= 1 else 'NO'})")
+                if a.peak_mb and b.peak_mb:
+                    parts.append(f"{label} peak memory {a.peak_mb / b.peak_mb:.2f}")
+        print(f"{size:>9,} cards: " + (", ".join(parts) or "-"))
+
+
 # -- main -----------------------------------------------------------------------------------
 
 
@@ -198,6 +389,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true",
                         help="1,000 cards and a 20,000-line file: checks that the script runs")
     parser.add_argument("--no-anki", action="store_true", help="time retain only")
+    parser.add_argument("--no-packages", action="store_true",
+                        help="skip the Anki packages (they need Anki's engine to be made)")
     parser.add_argument("--dir", type=Path, help="where to write the files (a temp dir)")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -258,6 +451,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             large.what = f"retain import, {args.lines:,} lines ({mb:.0f} MB)"
         exported, export_note = export_rows(tmpdir, sizes)
         rows.extend(exported)
+        packages: list[Row] = []
+        if with_anki and not args.no_packages:
+            packages = package_rows(tmpdir, sizes)
 
     print("Import of pasted cards into an empty store (s, MB)")
     print(f"{'cards':>9}  {'how':<33}{'process s':>10} {'import s':>9} {'peak MB':>8}  "
@@ -296,6 +492,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             verdict = "yes" if large.peak_mb < TARGET_PEAK_MB else "NO"
         print(f"  {large.what}, {large.size:,} cards: {_fmt(large.process_s, '.1f')} s, "
               f"{_fmt(large.peak_mb, '.0f')} MB ({verdict}) — {large.note}")
+    if packages:
+        print_package_rows(packages, sizes)
+    elif not args.no_packages:
+        print("\nAnki packages: not measured (they are made with Anki's engine: "
+              f"{no_anki_reason(args.no_anki)})")
     print()
     if not exported:
         print(export_note)

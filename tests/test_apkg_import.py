@@ -158,3 +158,27 @@ def test_the_dry_run_shape_counts_reviews_and_names_media() -> None:
     assert shape["format"] == "apkg"
     assert [c.get("reviews", 0) for c in shape["cards"]] == [4, 0, 4, 0]
     assert shape["media"] == ["a.png"]
+
+
+def test_an_import_finished_by_another_process_replays_the_log(
+    store_target: str | Path, tmp_path: Path
+) -> None:
+    """The process that wrote every card died before making them visible: the next one to
+    open the store finishes the import, and the states are the replay of the logged
+    history."""
+    draft = read_data(package(collection(REVIEWED)))
+    with Collection.open(store_target, tz=UTC, media_dir=tmp_path / "m") as first:
+        plan = first._begin_import("Biology", draft, 0)
+        first._write_import(plan, draft.notes, progress=None, batch_size=2)
+        with first.engine.begin() as conn:
+            conn.execute(schema.imports.update().values(state="settling", heartbeat_at=0))
+    with Collection.open(store_target, tz=UTC, media_dir=tmp_path / "m") as second:
+        deck = second.find_deck("Biology")
+        states = {
+            n.question: second.card_for_note(n.id).card.schedule.state for n in second.notes(deck)
+        }
+        assert states["What is a cell?"] == CardState.REVIEW
+        assert states["dog"] == CardState.RELEARNING
+        assert states["Never studied?"] == CardState.NEW
+        check = second.check()
+        assert check.ok and check.reviews == 8, check.problems

@@ -18,7 +18,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -294,6 +294,8 @@ class _ImportTally:
     updated: int = 0
     unchanged: int = 0
     reviews: int = 0
+    # The state each card with a logged history replays to, by card.
+    states: dict[int, SchedulingState] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -601,7 +603,7 @@ class Collection:
             raise
         self._settle_import(
             plan.import_id, progress=progress, total=tally.added + tally.updated,
-            batch_size=batch_size,
+            batch_size=batch_size, states=tally.states,
         )
         if media:
             with self._write() as conn:
@@ -813,7 +815,7 @@ class Collection:
                 if new_notes:
                     tally.added += len(self._insert_notes(conn, plan, new_notes))
                 if histories:
-                    tally.reviews += self._log_history(conn, plan, histories)
+                    tally.reviews += self._log_history(conn, plan, histories, tally.states)
                 if changes:
                     conn.execute(insert(schema.import_note_updates), changes)
                     tally.updated += len(changes)
@@ -855,7 +857,11 @@ class Collection:
         return [NoteId(note_id) for note_id in ids]
 
     def _log_history(
-        self, conn: Connection, plan: _ImportPlan, histories: Mapping[str, Sequence[ReviewDraft]]
+        self,
+        conn: Connection,
+        plan: _ImportPlan,
+        histories: Mapping[str, Sequence[ReviewDraft]],
+        states: dict[int, SchedulingState],
     ) -> int:
         """Log the answers that new notes' cards were given elsewhere (`histories`, by
         question key), in the batch that inserts them; returns how many. Each is logged as
@@ -894,6 +900,7 @@ class Collection:
                         state, review.rating, review.reviewed_at,
                         scheduling.fuzz_rng(card_id, state.reps), self._config,
                     )
+                states[card_id] = state
         if rows:
             conn.execute(insert(schema.reviews), rows)
         return len(rows)
@@ -907,19 +914,40 @@ class Collection:
         values = {f"v_{name}": value for name, value in wanted.items()}
         return int(conn.execute(_INSERT_CONFIG, {**values, "v_created_at": stamp}).scalar_one())
 
-    def _replay_pending(self, conn: Connection, note_ids: Any) -> None:
+    def _replay_pending(
+        self,
+        conn: Connection,
+        note_ids: Any,
+        known: Mapping[int, SchedulingState] | None = None,
+    ) -> None:
         """Give the cards of these notes that have a logged history (brought in by an
-        import) the state that replaying it gives, as `check` replays it."""
+        import) the state that replaying it gives, as `check` replays it. `known`: the
+        states the import worked out as it logged the history (the same replay), by card;
+        without it (an import finished by another process) the log is read and replayed."""
         c, r = schema.cards.c, schema.reviews.c
-        card_ids: list[int] = list(
-            conn.execute(
-                select(c.id).where(
-                    c.note_id.in_(note_ids),
-                    select(r.id).where(r.card_id == c.id).exists(),
-                )
-            ).scalars()
-        )
         states: list[dict[str, Any]] = []
+        card_ids: list[int] = []
+        if known is not None:
+            if known:
+                found: Sequence[int] = (
+                    conn.execute(select(c.id).where(c.note_id.in_(note_ids))).scalars().all()
+                )
+                for card_id in found:
+                    state = known.get(int(card_id))
+                    if state is not None:
+                        values = _state_values(state)
+                        states.append(
+                            {"b_id": card_id, **{f"b_{k}": v for k, v in values.items()}}
+                        )
+        else:
+            card_ids = list(
+                conn.execute(
+                    select(c.id).where(
+                        c.note_id.in_(note_ids),
+                        select(r.id).where(r.card_id == c.id).exists(),
+                    )
+                ).scalars()
+            )
         for i in range(0, len(card_ids), _KEYS_PER_QUERY):
             chunk = card_ids[i : i + _KEYS_PER_QUERY]
             for card_id, events in self._logged_reviews(conn, card_ids=chunk).items():
@@ -962,10 +990,12 @@ class Collection:
         progress: ImportProgress | None = None,
         total: int = 0,
         batch_size: int = IMPORT_BATCH,
+        states: Mapping[int, SchedulingState] | None = None,
     ) -> None:
-        """Make a complete import visible: its deck, then its notes and cards in batches,
-        then its changes to stored notes (`total` of them, for `progress`). Safe to repeat,
-        or to run from another process."""
+        """Make a complete import visible: its deck, then its notes and cards in batches
+        (a card with a review history gets the replay of its log: `states`, when the caller
+        has it), then its changes to stored notes (`total` of them, for `progress`). Safe
+        to repeat, or to run from another process."""
         n, u, c = schema.notes.c, schema.import_note_updates.c, schema.cards.c
         with self._write() as conn:
             record = conn.execute(
@@ -993,7 +1023,7 @@ class Collection:
                     .where(c.note_id.in_(batch), c.state == PENDING_STATE)
                     .values(state=int(CardState.NEW))
                 )
-                self._replay_pending(conn, batch)
+                self._replay_pending(conn, batch, states)
                 settled = conn.execute(
                     update(schema.notes).where(n.id.in_(batch)).values(import_id=None)
                 ).rowcount

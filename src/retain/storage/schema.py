@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 
 metadata = MetaData()
 
@@ -123,6 +123,7 @@ reviews = Table(
     Column("config_id", Integer, ForeignKey("scheduler_configs.id")),
     Column("before", Text),
     Index("ix_reviews_day", "reviewed_at", "state_before"),
+    Index("ix_reviews_card", "card_id", "id"),
 )
 
 undos = Table(
