@@ -221,6 +221,13 @@ def import_command(
 
     source = "standard input" if file == "-" else file
     quizlet = term_separator is not None or card_separator is not None
+    from retain.archive import is_backup
+
+    if not quizlet and is_backup(_backup_head(file)):
+        if deck_name:
+            fail("a backup restores its own decks; --deck does not apply to it")
+        _import_backup(ctx, file, source, dry_run, as_json, no_limit)
+        return
     with _ImportProgress(enabled=sys.stderr.isatty() and not dry_run) as progress:
         try:
             progress.reading(source)
@@ -967,7 +974,81 @@ def _write_out(data: str | bytes, out: str | None) -> None:
 
 
 def _export_json(ctx: Context, deck: str | None, out: str | None) -> None:
-    fail("the JSON backup is not available in this version")
+    """The JSON backup of the store (or of one deck) to `out` or standard output."""
+    import io
+    import os
+    import tempfile
+
+    from retain.archive import write_backup
+
+    col = ctx.collection(read_only=True)
+    chosen = _deck(col, deck) if deck else None
+    if out is None or out == "-":
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+        write_backup(col, stream, deck=chosen)
+        stream.flush()
+        stream.detach()
+        return
+    path = Path(out)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+                write_backup(col, file, deck=chosen)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        fail(f"cannot write {out}: {error.strerror or error}")
+    what = f"“{chosen.name}”" if chosen else "the whole store"
+    echo(f"Backed up {what} as JSON to {out}.")
+
+
+def _backup_head(file: str) -> bytes:
+    """The first bytes of the input, read without consuming standard input."""
+    if file == "-":
+        peek = getattr(sys.stdin.buffer, "peek", None)
+        return peek(256)[:256] if peek is not None else b""
+    try:
+        with open(file, "rb") as stream:
+            return stream.read(256)
+    except OSError:
+        return b""  # the reader says what is wrong with it
+
+
+def _import_backup(
+    ctx: Context, file: str, source: str, dry_run: bool, as_json: bool, no_limit: bool
+) -> None:
+    """Restore a JSON backup (see retain/archive.py) into an empty store."""
+    from retain.archive import read_backup, restore_backup, summary
+    from retain.formats import MAX_INPUT_BYTES
+
+    most = -1 if no_limit else MAX_INPUT_BYTES + 1
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read(most)
+        else:
+            with open(file, "rb") as stream:
+                data = stream.read(most)
+    except OSError as error:
+        fail(f"{source}: the file cannot be read: {error.strerror or error}")
+    if not no_limit and len(data) > MAX_INPUT_BYTES:
+        fail(f"{source}: it is larger than 200 MB, the limit; --no-limit imports it anyway")
+    backup = read_backup(data, source=source)
+    del data
+    found = summary(backup) if dry_run else restore_backup(ctx.collection(), backup)
+    if as_json:
+        echo_json(found.to_json_dict())
+    else:
+        cards = sum(count for _, count in found.decks)
+        verb = "Would restore" if dry_run else "Restored"
+        echo(
+            f"{verb} a backup: {plural(len(found.decks), 'deck')}, {plural(cards, 'card')}, "
+            f"{plural(found.rows.get('reviews', 0), 'review')}."
+        )
+        if dry_run:
+            echo("Dry run: nothing was stored.")
 
 
 def _write_file(path: Path, data: bytes) -> None:
