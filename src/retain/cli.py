@@ -1309,5 +1309,30 @@ def _grading_request(line: bytes | None, *, first: bool = False) -> _GradingRequ
     return _GradingRequest(question, points, typed, others, duration)
 
 
+@cli.command(short_help="Study in the browser: the web app, on this computer.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8400, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; local mode listens on this computer only.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@SEMANTIC_OPTION
+@pass_context
+def serve(ctx: Context, port: int, host: str, no_browser: bool, semantic: bool | None) -> None:
+    """Start the web app on 127.0.0.1, print its address and open it in a browser."""
+    from retain.web.serve import LocalOnly, serve_local
+
+    ctx.collection()  # a store that cannot be opened is reported before the app starts
+    ctx.close()
+    try:
+        serve_local(
+            ctx.target(), host=host, port=port, open_browser=not no_browser,
+            judge=_judge(semantic), announce=echo,
+        )
+    except LocalOnly as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+
+
 def main() -> None:
     cli()

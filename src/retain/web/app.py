@@ -1,0 +1,69 @@
+"""The app factory: `create_app(settings)` builds one app, with nothing made at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from retain.web import errors
+from retain.web.config import WebSettings
+from retain.web.deps import CollectionHolder, local_account
+from retain.web.routes import cards, decks, imports, meta, stats, study
+from retain.web.security import GuardMiddleware
+from retain.web.views import make_templates
+
+HERE = Path(__file__).parent
+
+ROUTE_MODULES = (meta, decks, cards, imports, study, stats)
+"""Each has a `pages` router (HTML) and an `api` router (JSON under /api/)."""
+
+
+def _version() -> str:
+    try:
+        return version("retain")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    holder = CollectionHolder(settings.target)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            holder.close()
+
+    app = FastAPI(
+        title="retain",
+        summary="Flashcards for real revision decks: import, study with FSRS, typed answers "
+        "graded point by point.",
+        version=_version(),
+        docs_url=None,  # the interactive docs load scripts from elsewhere; the schema stays
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.collections = holder
+    app.state.account_resolver = local_account
+    app.state.templates = make_templates(HERE / "templates")
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in ROUTE_MODULES:
+        app.include_router(module.pages)
+        app.include_router(module.api)
+    app.add_middleware(
+        GuardMiddleware,
+        max_request_bytes=settings.max_request_bytes,
+        secure_cookies=settings.secure_cookies,
+    )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
+    return app

@@ -1,0 +1,101 @@
+"""Errors a route raises, and how each reaches the client: a JSON body `{"detail": ...}`
+under /api/, a page that says what is wrong everywhere else. Never a traceback."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from retain.core.drafts import DraftEditError
+from retain.errors import CollectionError
+from retain.formats import DeckImportError
+from retain.storage.errors import StorageError
+
+
+class WebError(Exception):
+    """A request that cannot be carried out; `status` is its HTTP status."""
+
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(WebError):
+    status = 404
+
+
+class Conflict(WebError):
+    status = 409
+
+
+def _status_of(error: CollectionError) -> int:
+    if isinstance(error, StorageError):
+        return 503
+    text = str(error)
+    if text.startswith("no ") and " with id " in text or text.startswith("no deck called"):
+        return 404
+    return 400
+
+
+def _respond(request: Request, status: int, detail: object) -> Response:
+    if request.url.path.startswith("/api/") or not isinstance(detail, str):
+        return JSONResponse({"detail": detail}, status_code=status)
+    templates = request.app.state.templates
+    name = "_error.html" if request.headers.get("hx-request") == "true" else "error.html"
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, name, {"status": status, "detail": detail}, status_code=status
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(WebError)
+    async def web_error(request: Request, error: WebError) -> Response:
+        return _respond(request, error.status, error.detail)
+
+    @app.exception_handler(CollectionError)
+    async def collection_error(request: Request, error: CollectionError) -> Response:
+        return _respond(request, _status_of(error), str(error))
+
+    @app.exception_handler(DeckImportError)
+    async def import_error(request: Request, error: DeckImportError) -> Response:
+        return _respond(request, 400, str(error))
+
+    @app.exception_handler(DraftEditError)
+    async def draft_error(request: Request, error: DraftEditError) -> Response:
+        return _respond(request, 400, str(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        detail = error.detail if error.status_code != 404 else "there is no such page"
+        return _respond(request, error.status_code, detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": _clean(error.errors())}, status_code=422)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}"
+            for e in error.errors()
+        )
+        return _respond(request, 422, f"the form is not complete: {problems}")
+
+
+def _clean(errors: object) -> list[dict[str, object]]:
+    """Validation errors as FastAPI reports them, without the input echoed back (it may be
+    large) or objects that are not JSON."""
+    out: list[dict[str, object]] = []
+    if isinstance(errors, list | tuple):
+        for e in errors:
+            if isinstance(e, dict):
+                out.append(
+                    {
+                        "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+                        "msg": str(e.get("msg", "")),
+                        "type": str(e.get("type", "")),
+                    }
+                )
+    return out

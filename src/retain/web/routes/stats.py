@@ -1,0 +1,59 @@
+"""Statistics: what the collection counts, per deck and in all."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from retain.collection import Collection
+from retain.web.deps import ClockDep, CollectionDep
+from retain.web.models import DeckStatsOut, StatsOut
+from retain.web.routes.decks import all_decks
+from retain.web.routes.study import counts_out
+from retain.web.studying import Clock, when
+from retain.web.views import render
+
+pages = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["stats"])
+
+
+def collect(col: Collection, clock: Clock) -> StatsOut:
+    now = clock()
+    decks = all_decks(col, clock)
+    by_id = {int(d.id): d for d in col.decks()}
+    settings = {
+        k: v for k, v in col.settings.items() if isinstance(v, int | float | str) or v is None
+    }
+    return StatsOut(
+        decks=decks,
+        reviews=col.review_count(),
+        today=counts_out(col.counts(now)),
+        settings=settings,
+        per_deck=[
+            DeckStatsOut(deck=d, today=counts_out(col.counts(now, by_id[d.id]))) for d in decks
+        ],
+        next_due=col.next_due(now),
+    )
+
+
+@pages.get("/stats", response_class=HTMLResponse)
+def stats_page(request: Request, col: CollectionDep, clock: ClockDep) -> HTMLResponse:
+    stats = collect(col, clock)
+    total = sum(d.total for d in stats.decks)
+    known = sum(d.total - d.new - d.learning for d in stats.decks)
+    return render(
+        request,
+        "stats.html",
+        {
+            "stats": stats,
+            "page": "stats",
+            "total": total,
+            "known": known,
+            "next_due": when(col, clock, stats.next_due) if stats.next_due else None,
+        },
+    )
+
+
+@api.get("/stats", response_model=StatsOut, summary="Counts per deck and in all")
+def stats(col: CollectionDep, clock: ClockDep) -> StatsOut:
+    return collect(col, clock)

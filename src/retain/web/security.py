@@ -1,0 +1,224 @@
+"""Protections every request passes through, whatever route it reaches.
+
+* Security headers on every response: a Content-Security-Policy that allows no inline
+  script or style, `nosniff`, `frame-ancestors 'none'`, a referrer policy.
+* A request body larger than `max_request_bytes` is refused with 413 before a route reads
+  it.
+* CSRF: every state-changing request (anything but GET, HEAD and OPTIONS) must carry the
+  token of its CSRF cookie, in the `X-CSRF-Token` header (htmx and API clients) or in a
+  `csrf_token` form field (plain forms); one whose `Origin` is another site is refused too.
+  The token is a random value kept in an HttpOnly cookie (double submit), so no process
+  keeps state for it. `GET /api/csrf` hands an API client its token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+)
+
+
+def csrf_cookie_name(secure: bool) -> str:
+    """`__Host-` cookies must be Secure, so the prefix is used only behind HTTPS."""
+    return "__Host-retain_csrf" if secure else "retain_csrf"
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token of this request's client (the one its pages must send back)."""
+    token: str = request.scope["state"]["csrf_token"]
+    return token
+
+
+class GuardMiddleware:
+    """Size limits, CSRF and security headers, as one ASGI middleware."""
+
+    def __init__(self, app: ASGIApp, *, max_request_bytes: int, secure_cookies: bool) -> None:
+        self.app = app
+        self.max_request_bytes = max_request_bytes
+        self.secure = secure_cookies
+        self.cookie = csrf_cookie_name(secure_cookies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        sent_token = request.cookies.get(self.cookie, "")
+        fresh = not _well_formed(sent_token)
+        token = secrets.token_urlsafe(32) if fresh else sent_token
+        scope.setdefault("state", {})["csrf_token"] = token
+        api = scope["path"].startswith("/api/")
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in names]
+                if not static and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                if fresh:
+                    headers.append((b"set-cookie", self._cookie(token).encode("latin-1")))
+                message["headers"] = headers
+            await send(message)
+
+        declared = request.headers.get("content-length")
+        if declared is not None and (
+            not declared.isdigit() or int(declared) > self.max_request_bytes
+        ):
+            await _refuse(send_with_headers, 413, self._too_large(), api)
+            return
+        if scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send_with_headers)
+            return
+        body = await _read_body(receive, self.max_request_bytes)
+        if body is None:
+            await _refuse(send_with_headers, 413, self._too_large(), api)
+            return
+        replay = _replay(body, receive)
+        problem = _origin_problem(request)
+        if problem is None:
+            problem = await self._token_problem(scope, replay, sent_token)
+        if problem is not None:
+            await _refuse(send_with_headers, 403, problem, api)
+            return
+        await self.app(scope, _replay(body, receive), send_with_headers)
+
+    async def _token_problem(self, scope: Scope, receive: Receive, sent: str) -> str | None:
+        if not _well_formed(sent):
+            return (
+                "this request has no CSRF cookie: load a page (or GET /api/csrf) first, "
+                "then send its token"
+            )
+        request = Request(scope, receive)
+        given = request.headers.get(CSRF_HEADER)
+        if given is None:
+            content_type = request.headers.get("content-type", "")
+            if content_type.startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            ):
+                try:
+                    form = await request.form()
+                except Exception:  # a malformed body: the route reports it
+                    form = None
+                value = None if form is None else form.get(CSRF_FIELD)
+                given = value if isinstance(value, str) else None
+                if form is not None:
+                    await form.close()
+        if given is None:
+            return "the CSRF token is missing: send it in the X-CSRF-Token header"
+        if not hmac.compare_digest(given.encode(), sent.encode()):
+            return "the CSRF token does not match: reload the page and try again"
+        return None
+
+    def _cookie(self, token: str) -> str:
+        parts = [f"{self.cookie}={token}", "Path=/", "HttpOnly", "SameSite=Strict"]
+        if self.secure:
+            parts.append("Secure")
+        return "; ".join(parts)
+
+    def _too_large(self) -> str:
+        return f"the request is larger than {self.max_request_bytes:,} bytes, the limit"
+
+
+def _well_formed(token: str) -> bool:
+    return 20 <= len(token) <= 100 and all(c.isalnum() or c in "-_" for c in token)
+
+
+def _origin_problem(request: Request) -> str | None:
+    origin = request.headers.get("origin")
+    if origin is None:
+        return None
+    host = request.headers.get("host", "")
+    if origin.split("://", 1)[-1] != host:
+        return f"a request from another site ({origin}) cannot change anything here"
+    return None
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    done = False
+
+    async def replay() -> Message:
+        nonlocal done
+        if done:
+            return await receive()
+        done = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+async def _refuse(
+    send: Callable[[Message], Awaitable[None]], status: int, detail: str, api: bool
+) -> None:
+    if api:
+        body = json.dumps({"detail": detail}).encode()
+        content_type = b"application/json"
+    else:
+        body = _error_page(status, detail).encode()
+        content_type = b"text/html; charset=utf-8"
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _error_page(status: int, detail: str) -> str:
+    from html import escape
+
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>retain: request refused</title>"
+        '<link rel="stylesheet" href="/static/app.css"></head><body><main class="page">'
+        f"<h1>Request refused ({status})</h1><p>{escape(detail)}</p>"
+        '<p><a href="/">Back to your decks</a></p></main></body></html>'
+    )

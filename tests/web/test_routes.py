@@ -1,0 +1,76 @@
+"""Every route the app has is listed here with the test that covers it: a new route fails
+this test until it is added (and tested)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from retain.web.app import ROUTE_MODULES
+
+COVERED = {
+    ("GET", "/"): "test_pages.test_decks_page_shows_counts",
+    ("GET", "/healthz"): "test_routes.test_health",
+    ("GET", "/import"): "test_pages.test_pages_render_with_no_decks",
+    ("POST", "/import/preview"): "test_pages.test_import_paste_preview_fix_save",
+    ("POST", "/import/draft"): "test_pages.test_import_paste_preview_fix_save",
+    ("POST", "/import/save"): "test_pages.test_import_paste_preview_fix_save",
+    ("GET", "/decks/{deck_id}"): "test_pages.test_deck_editor_search_add_edit_delete",
+    ("POST", "/decks/{deck_id}/rename"): "test_pages.test_deck_editor_search_add_edit_delete",
+    ("POST", "/decks/{deck_id}/delete"): "test_pages.test_deck_editor_search_add_edit_delete",
+    ("POST", "/decks/{deck_id}/cards"): "test_pages.test_deck_editor_search_add_edit_delete",
+    ("POST", "/cards/{note_id}"): "test_pages.test_deck_editor_search_add_edit_delete",
+    ("POST", "/cards/{note_id}/delete"): "test_pages.test_deck_editor_search_add_edit_delete",
+    ("GET", "/study"): "test_pages.test_study_page_in_every_mode",
+    ("POST", "/study/answer"): "test_pages.test_study_a_typed_answer_then_undo",
+    ("POST", "/study/grade"): "test_pages.test_study_a_typed_answer_then_undo",
+    ("POST", "/study/undo"): "test_pages.test_study_a_typed_answer_then_undo",
+    ("POST", "/study/match"): "test_pages.test_study_page_in_every_mode",
+    ("GET", "/stats"): "test_pages.test_stats_page",
+    ("GET", "/api/csrf"): "test_security.test_state_changes_need_the_csrf_token",
+    ("GET", "/api/decks"): "test_api.test_decks_are_listed_with_their_counts",
+    ("GET", "/api/decks/{deck_id}"): "test_api.test_decks_are_listed_with_their_counts",
+    ("PATCH", "/api/decks/{deck_id}"): "test_api.test_rename_and_delete_a_deck",
+    ("DELETE", "/api/decks/{deck_id}"): "test_api.test_rename_and_delete_a_deck",
+    ("GET", "/api/decks/{deck_id}/cards"): "test_api.test_cards_add_edit_search_delete",
+    ("POST", "/api/decks/{deck_id}/cards"): "test_api.test_cards_add_edit_search_delete",
+    ("GET", "/api/cards/{note_id}"): "test_api.test_unknown_ids_are_404_with_a_message",
+    ("PUT", "/api/cards/{note_id}"): "test_api.test_cards_add_edit_search_delete",
+    ("DELETE", "/api/cards/{note_id}"): "test_api.test_cards_add_edit_search_delete",
+    ("POST", "/api/import/preview"): "test_api.test_preview_then_import",
+    ("POST", "/api/import/preview/file"): "test_api.test_uploaded_file_is_previewed",
+    ("POST", "/api/import/draft"): "test_api.test_draft_edits",
+    ("POST", "/api/import"): "test_api.test_preview_then_import",
+    ("GET", "/api/study/next"): "test_api.test_every_mode_asks_checks_and_records",
+    ("POST", "/api/study/answer"): "test_api.test_typed_answer_graded_then_recorded",
+    ("POST", "/api/study/grade"): "test_api.test_typed_answer_graded_then_recorded",
+    ("POST", "/api/study/match"): "test_api.test_a_match_round_is_recorded_as_a_whole",
+    ("POST", "/api/study/undo"): "test_api.test_overruling_and_undo",
+    ("GET", "/api/stats"): "test_api.test_stats",
+}
+
+
+def _routes(app: FastAPI) -> set[tuple[str, str]]:
+    found = set()
+    routers: list[tuple[str, list[object]]] = [("", list(app.routes))]
+    for module in ROUTE_MODULES:
+        routers += [(r.prefix, list(r.routes)) for r in (module.pages, module.api)]
+    for _prefix, routes in routers:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                for method in route.methods - {"HEAD"}:
+                    found.add((method, route.path))
+    return found
+
+
+def test_every_route_is_covered(app: FastAPI) -> None:
+    routes = _routes(app)
+    assert routes - COVERED.keys() == set(), "routes with no row in COVERED"
+    assert COVERED.keys() - routes == set(), "rows in COVERED for routes that are gone"
+
+
+def test_health(client: object) -> None:
+    from fastapi.testclient import TestClient
+
+    assert isinstance(client, TestClient)
+    assert client.get("/healthz").json() == {"status": "ok"}
