@@ -475,6 +475,14 @@ def _judge(semantic: bool | None, *, preload: bool = False) -> Judge | None:
     return judge
 
 
+TYPES_OPTION = click.option(
+    "--types",
+    default="written,choice,truefalse,match",
+    show_default=True,
+    help="The kinds of question, taking turns: written, choice, truefalse, match.",
+)
+
+
 @cli.command(short_help="Study the cards that are due now.")
 @click.argument("deck", required=False)
 @click.option(
@@ -495,11 +503,38 @@ def _judge(semantic: bool | None, *, preload: bool = False) -> Judge | None:
 )
 @click.option("--seed", type=int, help="Seed for the questions, to repeat a session exactly.")
 @SEMANTIC_OPTION
+@click.option(
+    "--test", "as_test", is_flag=True,
+    help="Take a practice test of DECK and see the score (what `retain test` prints; "
+    "nothing is recorded).",
+)
+@click.option("--questions", type=click.IntRange(min=1), default=20, show_default=True,
+              help="With --test: how many questions.")
+@TYPES_OPTION
 @pass_context
 def study(
-    ctx: Context, deck: str | None, plain: bool, mode: str, seed: int | None, semantic: bool | None
+    ctx: Context,
+    deck: str | None,
+    plain: bool,
+    mode: str,
+    seed: int | None,
+    semantic: bool | None,
+    as_test: bool,
+    questions: int,
+    types: str,
 ) -> None:
-    """Study the cards that are due now (all decks, or DECK by name or part of it)."""
+    """Study the cards that are due now (all decks, or DECK by name or part of it).
+
+    With --test, take a practice test of DECK instead: the questions `retain test` prints
+    for the same options and seed, each graded as you answer, and the score at the end."""
+    if as_test:
+        from retain.practice import run_plain_test
+
+        if deck is None:
+            fail("name the deck to be tested on: retain study DECK --test")
+        test = _practice_test(ctx.collection(read_only=True), deck, questions, types, seed)
+        run_plain_test(test, sys.stdin, sys.stdout)
+        return
     import random
 
     from retain.collection import CollectionError
@@ -538,6 +573,55 @@ def study(
         echo(line)
     if app.failure is not None:
         fail(app.failure)
+
+
+def _practice_test(
+    col: Collection, deck: str, questions: int, types: str, seed: int | None
+) -> Any:
+    from retain.practice import test_for_deck
+
+    chosen = _deck(col, deck)
+    try:
+        return test_for_deck(
+            col, chosen, questions=questions,
+            types=[t.strip().lower() for t in types.split(",") if t.strip()],
+            seed=0 if seed is None else seed,
+        )
+    except ValueError as error:
+        fail(str(error))
+
+
+@cli.command("test", short_help="Print a practice test of a deck (HTML or PDF).")
+@click.argument("deck")
+@click.option("--questions", type=click.IntRange(min=1), default=20, show_default=True)
+@TYPES_OPTION
+@click.option("--seed", type=int, help="Seed: the same seed gives the same test (default 0).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="The file to write: FILE.html or FILE.pdf.",
+)
+@pass_context
+def test_command(
+    ctx: Context, deck: str, questions: int, types: str, seed: int | None, out: str
+) -> None:
+    """Write a practice test of DECK to print: numbered questions built from its cards,
+    with lines to write on, options to circle and columns to match, and the answer key on
+    pages of its own. `retain study DECK --test` with the same options and seed takes the
+    same test on screen."""
+    from retain.printing import render_html, render_pdf
+
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf"):
+        fail("--out must name an .html or a .pdf file")
+    test = _practice_test(ctx.collection(read_only=True), deck, questions, types, seed)
+    data = render_pdf(test) if suffix == ".pdf" else render_html(test).encode("utf-8")
+    _write_file(Path(out), data)
+    echo(
+        f"Wrote a practice test of {plural(len(test.items), 'question')} on “{test.title}” "
+        f"to {out} (seed {test.seed}); the answer key is on its last pages."
+    )
 
 
 @cli.command()
