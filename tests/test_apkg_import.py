@@ -182,3 +182,54 @@ def test_an_import_finished_by_another_process_replays_the_log(
         assert states["Never studied?"] == CardState.NEW
         check = second.check()
         assert check.ok and check.reviews == 8, check.problems
+
+
+ANKI_PARAMETERS = [
+    0.3, 1.1, 3.2, 12.5, 6.0, 0.9, 2.5, 0.01, 1.6, 0.2, 0.9,
+    1.4835, 0.0614, 0.2629, 1.6483, 0.6014, 1.8729, 0.5425, 0.0912, 0.0658, 0.1542,
+]
+
+
+def test_ankis_settings_can_be_used_and_the_history_is_replayed_with_them(
+    col: Collection,
+) -> None:
+    dconf = {"1": {"id": 1, "fsrsParams6": ANKI_PARAMETERS, "desiredRetention": 0.85}}
+    draft = read_data(package(collection(REVIEWED, dconf=dconf)))
+    assert draft.scheduler is not None
+    assert col.use_scheduler(draft.scheduler) == [
+        "desired_retention = 0.85",
+        "fsrs_parameters = the deck's 21 values",
+    ]
+    assert col._config.parameters == tuple(ANKI_PARAMETERS)
+    assert col._config.desired_retention == 0.85
+    report = col.import_deck(draft, now=NOW)
+    note = next(n for n in col.notes(report.deck) if n.question == "What is a cell?")
+    item = col.card_for_note(note.id)
+    history = next(n.history for n in draft.notes if n.question == "What is a cell?")
+    with_anki = scheduling.replay(
+        [(r.rating, r.reviewed_at) for r in history],
+        col._config,
+        functools.partial(scheduling.fuzz_rng, item.card.id),
+    )
+    assert item.card.schedule == with_anki
+    assert (
+        item.card.schedule.stability
+        != scheduling.replay(
+            [(r.rating, r.reviewed_at) for r in history],
+            scheduling.SchedulerConfig(tz=UTC),
+            functools.partial(scheduling.fuzz_rng, item.card.id),
+        ).stability
+    )
+    assert col.check().ok
+
+
+def test_fsrs_parameters_setting(col: Collection) -> None:
+    col.set_setting("fsrs_parameters", ",".join(str(p) for p in ANKI_PARAMETERS))
+    assert col.settings["fsrs_parameters"] == ANKI_PARAMETERS
+    with pytest.raises(CollectionError, match="fsrs_parameters"):
+        col.set_setting("fsrs_parameters", "1, 2, 3")
+    with pytest.raises(CollectionError, match="outside"):
+        col.set_setting("fsrs_parameters", [500.0] + ANKI_PARAMETERS[1:])
+    col.set_setting("fsrs_parameters", "default")
+    assert col.settings["fsrs_parameters"] == []
+    assert col._config.parameters == scheduling.DEFAULT_CONFIG.parameters

@@ -194,6 +194,11 @@ def now_utc() -> datetime:
     "--card-separator",
     help="Read Quizlet's text with this between cards (newline, semicolon, or any string).",
 )
+@click.option(
+    "--anki-settings",
+    is_flag=True,
+    help="Use an Anki package's desired retention and FSRS parameters as retain's.",
+)
 @pass_context
 def import_command(
     ctx: Context,
@@ -204,6 +209,7 @@ def import_command(
     no_limit: bool,
     term_separator: str | None,
     card_separator: str | None,
+    anki_settings: bool,
 ) -> None:
     """Import cards from FILE (pasted text, or '-' to read standard input).
 
@@ -212,7 +218,8 @@ def import_command(
     'term: definition', Q:/A: blocks, 'Q :: A' and 'Q >> A', a question over a line with
     only '?' or '---', Markdown headings with bullets, numbered questions), CSV and TSV
     (with or without a header row), Anki's text export, Quizlet's text, and a JSON backup
-    made by `retain export --json`. Importing the same cards again adds no duplicates.
+    made by `retain export --json`, and Anki packages (.apkg, .colpkg) with their review
+    history and media. Importing the same cards again adds no duplicates.
     Ctrl+C stores nothing of the import.
     """
     from retain.collection import CollectionError
@@ -248,6 +255,10 @@ def import_command(
             return
         if not deck_name and not draft.title:
             deck_name = "Pasted cards" if file == "-" else Path(file).stem
+        applied: list[str] = []
+        if anki_settings and draft.scheduler is not None:
+            # Before the import, so that the history is replayed with them.
+            applied = ctx.collection().use_scheduler(draft.scheduler)
         try:
             report = ctx.collection().import_deck(
                 draft, now=now_utc(), deck_name=deck_name, progress=progress.update
@@ -272,6 +283,8 @@ def import_command(
             shape.update(reviews=report.reviews, media=report.media)
             if draft.scheduler is not None:
                 shape["scheduler"] = draft.to_json_dict()["scheduler"]
+            if anki_settings:
+                shape["settings_used"] = applied
         echo_json(shape)
     else:
         echo(
@@ -288,7 +301,11 @@ def import_command(
                 f"{plural(report.media_skipped, 'media file')} not kept: a server store "
                 "keeps no media."
             )
-        _offer_scheduler(draft, ctx)
+        if anki_settings:
+            for line in applied or ["the package has no scheduler settings to use"]:
+                echo(f"Anki's settings: {line}")
+        else:
+            _offer_scheduler(draft, ctx)
         if removed:
             echo(
                 f"Removed {removed} control character{'s' if removed != 1 else ''} "
@@ -301,20 +318,30 @@ def _offer_scheduler(draft: DeckDraft, ctx: Context) -> None:
     found = draft.scheduler
     if found is None:
         return
+    settings = ctx.collection().settings
+    differ = False
     if found.desired_retention is not None:
-        ours = ctx.collection().settings["desired_retention"]
-        if abs(float(ours) - found.desired_retention) > 1e-9:
+        ours = float(settings["desired_retention"])
+        if abs(ours - found.desired_retention) > 1e-9:
+            differ = True
             echo(
                 f"Anki's desired retention for these cards is {found.desired_retention:g} "
-                f"(retain's is {float(ours):g}); to use it: "
-                f"retain config desired_retention {found.desired_retention:g}"
+                f"(retain's is {ours:g})."
             )
-    if found.parameters is not None:
+    if found.parameters is not None and list(found.parameters) != list(
+        settings.get("fsrs_parameters") or []
+    ):
+        differ = True
         echo(
             "Anki's FSRS parameters for these cards: "
             + ", ".join(f"{p:.4g}" for p in found.parameters)
-            + " (retain schedules with FSRS-6's defaults; the history is kept, so "
-            "parameters fitted to it can be used once retain learns them)."
+            + "."
+        )
+    if differ:
+        echo(
+            "To schedule with them, import into a new deck with --anki-settings (the history "
+            "is replayed with them), or set them for the answers to come: "
+            "retain config desired_retention / fsrs_parameters."
         )
 
 
@@ -813,7 +840,8 @@ def config_command(ctx: Context, key: str | None, value: str | None) -> None:
     """Show the settings, or set KEY to VALUE (e.g. `retain config new_per_day 30`).
 
     The settings: new_per_day (new cards a day, 0 or more), desired_retention (0.7 to
-    0.99) and day_start_hour (0 to 23, when a study day starts)."""
+    0.99), day_start_hour (0 to 23, when a study day starts) and fsrs_parameters (21
+    numbers separated by commas, or "default")."""
     if key is None or value is None:  # only reading: without the database layer if it can
         from retain.settings import DEFAULT_SETTINGS
         from retain.storage.peek import read, stored_settings

@@ -55,6 +55,7 @@ from retain.core.model import (
     Rating,
     ReviewDraft,
     ReviewLog,
+    SchedulerDraft,
     SchedulingState,
     parse_tags,
     question_key,
@@ -127,7 +128,7 @@ _INSERT_CONFIG = (
     )
     .returning(schema.scheduler_configs.c.id)
 )
-_SCHEDULING_SETTINGS = frozenset({"desired_retention", "day_start_hour"})
+_SCHEDULING_SETTINGS = frozenset({"desired_retention", "day_start_hour", "fsrs_parameters"})
 """The settings that change how answers are scheduled: each answer records those in force."""
 _INSERT_POINT = insert(schema.review_points).values(
     {
@@ -497,7 +498,9 @@ class Collection:
         return values
 
     def _scheduler_config(self) -> scheduling.SchedulerConfig:
+        parameters = tuple(float(p) for p in self._settings.get("fsrs_parameters") or ())
         return scheduling.SchedulerConfig(
+            parameters=parameters or scheduling.DEFAULT_CONFIG.parameters,
             desired_retention=float(self._settings["desired_retention"]),
             day_start_hour=int(self._settings["day_start_hour"]),
             tz=self.tz,
@@ -513,8 +516,10 @@ class Collection:
             raise CollectionError(f"unknown setting {key!r} (known: {known})")
         kind = type(DEFAULT_SETTINGS[key])
         try:
-            value = kind(value)
+            value = _parameters(value) if key == "fsrs_parameters" else kind(value)
         except (TypeError, ValueError) as error:
+            if key == "fsrs_parameters":
+                raise CollectionError(f"fsrs_parameters: {error}") from error
             wanted = "a whole number" if kind is int else "a number"
             raise CollectionError(f"{key} must be {wanted}, not {value!r}") from error
         if key == "new_per_day" and value < 0:
@@ -530,6 +535,26 @@ class Collection:
         self._config = self._scheduler_config()
         if key in _SCHEDULING_SETTINGS:
             self._config_id = None
+
+    def use_scheduler(self, found: SchedulerDraft) -> list[str]:
+        """Take the scheduler settings that came with a deck (Anki's desired retention and
+        FSRS parameters) as this collection's; returns what was set, or why not, a line
+        each. Answers already logged keep the settings they were made under."""
+        done: list[str] = []
+        changes: list[tuple[str, Any]] = []
+        if found.desired_retention is not None:
+            changes.append(("desired_retention", round(found.desired_retention, 4)))
+        if found.parameters is not None:
+            changes.append(("fsrs_parameters", list(found.parameters)))
+        for key, value in changes:
+            try:
+                self.set_setting(key, value)
+            except CollectionError as error:
+                done.append(f"not used: {error}")
+            else:
+                shown = f"{value:g}" if key == "desired_retention" else "the deck's 21 values"
+                done.append(f"{key} = {shown}")
+        return done
 
     # -- decks and import ---------------------------------------------------------------
 
@@ -2000,6 +2025,20 @@ def _state_values(state: SchedulingState) -> dict[str, Any]:
         "reps": state.reps,
         "lapses": state.lapses,
     }
+
+
+def _parameters(value: Any) -> list[float]:
+    """FSRS-6 parameters from a list or text ("default" or nothing: FSRS-6's defaults),
+    checked against FSRS's bounds."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() in ("", "default", "[]"):
+            return []
+        value = text.strip("[]").replace(",", " ").split()
+    numbers = [float(v) for v in value]
+    if numbers:
+        scheduling.SchedulerConfig(parameters=tuple(numbers))  # raises ValueError when wrong
+    return numbers
 
 
 def _record_media(conn: Connection, deck_id: int, media: Sequence[tuple[str, str, int]]) -> None:

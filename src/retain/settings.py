@@ -9,4 +9,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "new_per_day": DEFAULT_NEW_PER_DAY,
     "desired_retention": 0.9,
     "day_start_hour": 4,
+    # The 21 FSRS-6 parameters; empty: FSRS-6's defaults.
+    "fsrs_parameters": [],
 }

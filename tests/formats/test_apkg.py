@@ -144,6 +144,14 @@ def test_anki_scheduler_settings_are_offered() -> None:
     assert draft.scheduler.parameters == tuple(params)
 
 
+def test_fsrs5_parameters_are_offered_as_fsrs6_ones() -> None:
+    params = [round(0.1 * i + 0.2, 4) for i in range(19)]
+    draft = apkg.read(package(collection(NOTES, dconf={"1": {"fsrsParams5": params}})))
+    assert draft.scheduler is not None
+    assert draft.scheduler.parameters == (*params, 0.0, 0.5)
+    assert draft.scheduler.desired_retention is None
+
+
 # -- writing -----------------------------------------------------------------------------------
 
 _piece = st.text(

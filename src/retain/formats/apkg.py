@@ -24,7 +24,8 @@ The review log comes too: each answer (rating 1-4, its time and how long it took
 `ReviewDraft`, with the interval Anki gave and the kind of review kept in its detail. A
 "Forget" (reset to new) in the log starts the history again; reschedulings that were not
 answers are left out. Anki's FSRS parameters and desired retention, where the package has
-them, come as `DeckDraft.scheduler`.
+them, come as `DeckDraft.scheduler` (FSRS-4.5 and FSRS-5 parameters as the FSRS-6 ones
+that schedule the same way).
 
 A package is hostile input until proven otherwise: members, sizes and compression ratios
 are checked from the zip's directory before anything is decompressed (`MAX_ENTRIES`,
@@ -660,7 +661,10 @@ def _scheduler(retention: float | None, params: tuple[float, ...]) -> SchedulerD
         retention = None
     if retention is not None:
         retention = round(retention, 4)
-    parameters = tuple(round(p, 6) for p in params) if len(params) in (17, 19, 21) else None
+    # FSRS-4.5 (17) and FSRS-5 (19) parameters are FSRS-6 ones with no stability-dependent
+    # same-day term and the fixed decay of 0.5.
+    padding = {17: (0.0, 0.0, 0.0, 0.5), 19: (0.0, 0.5), 21: ()}.get(len(params))
+    parameters = None if padding is None else tuple(round(p, 6) for p in params) + padding
     if retention is None and parameters is None:
         return None
     return SchedulerDraft(retention, parameters)
