@@ -87,3 +87,58 @@ def test_no_answer_is_no_contradiction(typed: str) -> None:
     grade = grade_in(VOCAB, 6, typed)
     assert grade.verdict == "incorrect"
     assert not grade.contradiction
+
+
+SCIENCE: tuple[Card, ...] = (
+    ("What are the capitals of Spain and Italy?", ("Spain – Madrid", "Italy – Rome")),
+    (
+        "What happens to the volume of a gas when it is heated at constant pressure?",
+        ("The volume increases", "Because the particles move faster and spread out"),
+    ),
+    ("What are the primary colours of light?", ("Red", "Green", "Blue")),
+    ("What colour do red and green light make together?", ("Yellow",)),
+    (
+        "What happens to the current when the resistance of a circuit rises?",
+        ("The current falls", "Current = voltage ÷ resistance"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed"),
+    [
+        (0, "spain rome italy madrid"),  # values swapped between subjects
+        (0, "Spain – Rome, Italy – Madrid"),
+        (1, "the volume decreases"),  # direction reversed
+        (1, "the gas takes up less space, its volume goes down"),
+        (4, "the current rises"),
+        (2, "red, green and yellow"),  # an item from outside the list
+    ],
+)
+def test_a_swap_a_reversal_or_an_item_outside_the_list_contradicts(
+    index: int, typed: str
+) -> None:
+    grade = grade_in(SCIENCE, index, typed)
+    assert grade.contradiction
+    assert grade.verdict != "correct"
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "verdict"),
+    [
+        (0, "spain madrid, italy rome", "correct"),
+        (0, "Madrid for Spain and Rome for Italy", "correct"),
+        (1, "the volume increases", "partial"),
+        (1, "its volume increases as the particles move faster and spread out", "correct"),
+        (2, "red, green, blue", "correct"),
+        (2, "blue and red and green", "correct"),
+        (2, "red and green", "partial"),  # a strict subset of a closed list
+        (4, "the current falls", "partial"),
+    ],
+)
+def test_the_same_facts_said_the_right_way_round_do_not_contradict(
+    index: int, typed: str, verdict: str
+) -> None:
+    grade = grade_in(SCIENCE, index, typed)
+    assert not grade.contradiction
+    assert grade.verdict == verdict

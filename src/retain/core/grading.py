@@ -1144,6 +1144,7 @@ class _Answer:
     strong_facts: tuple[_Tok, ...]  # the facts that are not weak
     roles_of_clause: dict[int, frozenset[_Role]] = field(default_factory=dict)
     lang: str = "en"
+    text: str = ""
     index: _WordIndex | None = None
     best_of_shape: dict[tuple[str, str, str | None, bool], tuple[float, _Tok | None]] = field(
         default_factory=dict
@@ -1230,6 +1231,7 @@ def _answer_cached(text: str, lang: str) -> _Answer:
         _FactIndex((t.key, t) for t in toks if t.fact and not t.stop),
         tuple(t for t in toks if t.fact and not t.weak),
         lang=lang,
+        text=fold(text),
     )
 
 
@@ -1732,6 +1734,216 @@ def _alternatives(points: Sequence[str]) -> list[str] | None:
 _ALTERNATIVE_SPLIT = re.compile(r"(?<!\s)\s+/\s+|;\s*|(?<!\s)\s+\bor\b\s+")
 
 
+# --- swapped slots, reversed directions, items outside a list ---------------------------
+
+
+def _distinctive(card: _Card) -> list[frozenset[str]]:
+    """Per point, the keys of its content words found in no other point of the card."""
+    count: dict[str, int] = {}
+    for p in card.points:
+        for k in {t.key for t in p.terms if not t.fact or not t.key.startswith("n")} | {
+            t.key for t in p.terms if t.fact
+        }:
+            count[k] = count.get(k, 0) + 1
+    generic = _generic()
+    return [
+        frozenset(t.key for t in p.terms if count[t.key] == 1 and t.key not in generic)
+        for p in card.points
+    ]
+
+
+def _labels(card: _Card) -> list[str | None]:
+    """Per point, the word it is about: the first content word of its text, when no other
+    point starts with the same word ("Diamond – 4", "Mass is ... kg")."""
+    firsts: list[str | None] = []
+    for p in card.points:
+        first = next((t.key for t in p.terms if not t.fact), None)
+        firsts.append(first)
+    return [f if f is not None and firsts.count(f) == 1 else None for f in firsts]
+
+
+def _swapped_slots(card: _Card, ans: _Answer) -> set[int]:
+    """Points whose subject the answer gives with another point's value and none of its
+    own ("diamond 3 graphite 4" against "Diamond – 4" and "Graphite – 3"; "weight in kg,
+    mass in newtons").
+
+    A clause that names one point's subject gives it all its values; in a clause that
+    names several, the words after each subject, up to the next, are its values. A point
+    is contradicted when it is given another point's value, and that point its own."""
+    if len(card.points) < 2:
+        return set()
+    labels = _labels(card)
+    if sum(label is not None for label in labels) < 2:
+        return set()
+    label_of = {label: i for i, label in enumerate(labels) if label is not None}
+    distinctive = _distinctive(card)
+    values = [d - set(label_of) for d in distinctive]
+    own: dict[int, int] = {}
+    other: dict[int, set[int]] = {}  # point -> the points whose values it was given
+
+    def give(i: int, t: _Tok) -> None:
+        if t.key in values[i]:
+            own[i] = own.get(i, 0) + 1
+            return
+        for j in range(len(values)):
+            if j != i and t.key in values[j]:
+                other.setdefault(i, set()).add(j)
+
+    for clause in _dash_joined(ans):
+        words = [t for t in clause if not t.stop]
+        named = {label_of[t.key] for t in words if t.key in label_of}
+        if len(named) == 1:  # "Madrid is in Spain": the clause is about one subject
+            (only,) = named
+            for t in words:
+                if t.key not in label_of:
+                    give(only, t)
+            continue
+        current: int | None = None
+        for t in words:
+            found = label_of.get(t.key)
+            if found is not None:
+                current = found
+            elif current is not None:
+                give(current, t)
+    out: set[int] = set()
+    for i, givers in other.items():
+        if own.get(i):
+            continue
+        for j in givers:
+            if i in other.get(j, ()) and not own.get(j):
+                out.add(i)  # a swap: j was given i's value in turn
+    return out
+
+
+def _dash_joined(ans: _Answer) -> list[list[_Tok]]:
+    """The clauses of an answer, a clause that ends in a dash joined to the next
+    ("Spain - Madrid, Italy - Rome")."""
+    out: list[list[_Tok]] = []
+    joined = False
+    for clause in ans.clauses.values():
+        if joined and out:
+            out[-1].extend(clause)
+        else:
+            out.append(list(clause))
+        last = clause[-1]
+        gap = ans.text[last.end : last.end + 4].lstrip(" ")
+        joined = gap.startswith("-") or gap.startswith(":")
+    return out
+
+
+_DIRECTIONS: dict[str, tuple[str, int]] = {}
+for _words, _axis, _sign in (
+    ("rise rises rising rose risen increase increases increasing increased up higher "
+     "grow grows growing grew more gain gains gained", "amount", 1),
+    ("fall falls falling fell fallen decrease decreases decreasing decreased down lower "
+     "shrink shrinks shrank drop drops dropped dropping less lose loses lost losing",
+     "amount", -1),
+    ("left", "side", -1),
+    ("right", "side", 1),
+):
+    for _w in _words.split():
+        _DIRECTIONS[_w] = (_axis, _sign)
+
+
+_Claim = tuple[frozenset[str], frozenset[str], str, int, int]
+
+
+def _direction_claims(toks: Sequence[_Tok]) -> list[_Claim]:
+    """(what moves, its numbers, axis, sign, clause) for each word of direction: what
+    moves is the nearest two content words before it in its clause, back to the previous
+    word of direction; its numbers tell one group from another ("group 1 atoms")."""
+    generic = _generic()
+    out: list[_Claim] = []
+    for k, t in enumerate(toks):
+        direction = _DIRECTIONS.get(t.text.lower())
+        if direction is None:
+            continue
+        subject: list[str] = []
+        numbers: set[str] = set()
+        for j in range(k - 1, -1, -1):
+            u = toks[j]
+            if u.clause != t.clause or u.text.lower() in _DIRECTIONS:
+                break
+            if u.fact:
+                numbers.add(u.key)
+                continue
+            if u.stop or u.key in generic:
+                continue
+            subject.append(u.key)
+            if len(subject) == 2:
+                break
+        if subject:
+            axis, sign = direction
+            claim = (frozenset(subject), frozenset(numbers), axis, sign, t.clause)
+            out.append(claim if not t.negated else (*claim[:3], -sign, t.clause))
+    return out
+
+
+def _reversed_directions(card: _Card, ans: _Answer) -> set[int]:
+    """Points that the answer turns round: what the point says rises, the answer says
+    falls ("demand rises when price rises"; "shifts the supply curve to the left")."""
+    typed = _direction_claims(ans.toks)
+    if not typed:
+        return set()
+    labels = _labels(card)
+    out: set[int] = set()
+    for i, p in enumerate(card.points):
+        claims = _direction_claims(_analyse(p.text, card.lang))
+        others = {lb for j, lb in enumerate(labels) if j != i and lb is not None}
+        for subject, numbers, axis, sign, _ in claims:
+            agree = disagree = False
+            for t_subject, t_numbers, t_axis, t_sign, t_clause in typed:
+                if t_axis != axis or not (subject & t_subject):
+                    continue
+                if numbers and t_numbers and not numbers & t_numbers:
+                    continue  # another group's
+                clause = {u.key for u in ans.clauses[t_clause]}
+                if clause & others and labels[i] not in clause:
+                    continue  # said of another point's subject
+                if t_sign == sign:
+                    agree = True
+                else:
+                    disagree = True
+            if disagree and not agree:
+                out.add(i)
+    return out
+
+
+_ITEM_SPLIT = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b)\s*")
+
+
+def _outside_the_list(card: _Card, ans: _Answer) -> bool:
+    """On a card whose answer is a closed list (three or more short items), an item the
+    answer adds that is none of them, but a thing the deck speaks of elsewhere ("Britain,
+    France and Germany" when another card names Germany). An item the deck does not know
+    may be one of the list's in other words, and is left alone."""
+    points = card.points
+    if len(points) < 3 or any(len([t for t in p.terms if not t.fact]) > 3 for p in points):
+        return False
+    question = set(card.question_keys)
+    elsewhere = frozenset().union(*card.other_keys) if card.other_keys else frozenset()
+    named: set[int] = set()
+    unmatched = 0
+    for item in _ITEM_SPLIT.split(ans.text):
+        words = [t for t in _analyse(item, card.lang) if not t.stop and not t.fact]
+        if not words:
+            continue
+        found = True
+        names_one = False  # a word of the item names one item of the list
+        for w in words:
+            hits = {
+                i
+                for i, p in enumerate(points)
+                for t in p.terms
+                if t.key == w.key or _fuzzy(t.key, t.text, w.key, w.text, card.lang, True)
+            }
+            named |= hits
+            names_one = names_one or len(hits) == 1
+            found = found and (bool(hits) or w.key in question or w.key not in elsewhere)
+        unmatched += not found and not names_one
+    return 0 < unmatched <= len(named) - 1
+
+
 # --- the grader ---------------------------------------------------------------------
 
 
@@ -2002,7 +2214,9 @@ def _grade(
     matches = [_match_point(p, ans, bare) for p in card.points]
     fact_contradicted, fact_conflict = _fact_conflicts(card, ans)
     fact_contradicted |= _misplaced_facts(card, ans)
-    contradiction = fact_conflict
+    swapped = _swapped_slots(card, ans) | _reversed_directions(card, ans)
+    fact_contradicted |= swapped
+    contradiction = fact_conflict or bool(swapped)
     shares: list[float] = []
     conflicts: list[bool] = []
     first: set[int] = set()
@@ -2044,7 +2258,7 @@ def _grade(
         for i, (point, m) in enumerate(zip(card.points, matches, strict=True))
     ]
     scores = [1.0 if r.covered else r.score for r in results]
-    if _other_card_conflict(card, ans):
+    if _other_card_conflict(card, ans) or _outside_the_list(card, ans):
         contradiction = True
     covered_idx = tuple(r.index for r in results if r.covered)
     score = sum(scores) / len(scores) if scores else 0.0

@@ -243,7 +243,7 @@ class Token:
 
 _BRIT = [
     (re.compile(r"isation(s?)$"), r"ization\1"),
-    (re.compile(r"is(e|ed|es|ing|er|ers)$"), r"iz\1"),
+    (re.compile(r"(?<=\w{4})is(e|ed|es|ing|er|ers)$"), r"iz\1"),
     (re.compile(r"ys(e|ed|es|ing)$"), r"yz\1"),
     (re.compile(r"([^aeiou])re$"), r"\1er"),
     (re.compile(r"([^aeiou])res$"), r"\1ers"),
@@ -286,7 +286,22 @@ _DOUBLE = re.compile(r"([bdfgklmnprtz])\1$")
 
 
 @lru_cache(maxsize=65536)
-def stem(word: str) -> str:
+def stem(word: str, lang: str = "en") -> str:
+    """The key of a word of `lang`: for English the light stemmer below (both sides of a
+    comparison pass through it, so it only has to make variants meet); for the other
+    languages the Snowball stem (PyStemmer), keeping a word's accents when the stem
+    would drop them ("sí" and "si" are two words)."""
+    if lang == "en":
+        return _english_stem(word)
+    w = word.lower().strip("'")
+    if not w.isalpha():
+        return w
+    key = snowball(w, lang)
+    return w if key.isascii() and not w.isascii() else key
+
+
+@lru_cache(maxsize=65536)
+def _english_stem(word: str) -> str:
     """A light stemmer: lower case, British -> American, common suffixes stripped.
 
     "leaders", "leading", "leader" -> "lead"; "organisation"/"organization" meet;
@@ -327,6 +342,8 @@ def stem(word: str) -> str:
     if m and len(w) > 4:
         w = w[:-1]
     return w
+
+
 
 
 # --- number words ---------------------------------------------------------------------
@@ -572,7 +589,11 @@ def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
             add(r.text, low, r.start, r.end, stop=True)
         else:
             add(
-                r.text, stem(low), r.start, r.end, cap=cap or (r.text.isupper() and len(r.text) > 1)
+                r.text,
+                stem(low, lang),
+                r.start,
+                r.end,
+                cap=cap or (r.text.isupper() and len(r.text) > 1),
             )
         i += 1
     _names_at_sentence_start(out, text)
