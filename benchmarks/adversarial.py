@@ -42,6 +42,15 @@ READER_INPUTS: dict[str, Callable[[int], str]] = {
     "a deck of small cards": lambda n: "".join(
         f"Question {i}?\nanswer {i}\n" for i in range(n // 24 + 1)
     )[:n],
+    "colons": lambda n: "a" + ":" * n + " b",
+    "'::' and '>>' runs": lambda n: "a " + ":: >> " * (n // 6) + "b",
+    "'?' lines": lambda n: "?\n" * (n // 2),
+    "'---' lines": lambda n: "q\n" + "---\n" * (n // 4),
+    "an unclosed quote (CSV)": lambda n: 'front,back\nq,"' + "x," * (n // 2),
+    "quoted commas (CSV)": lambda n: "front,back\n" + '"a,b","c,d"\n' * (n // 12),
+    "HTML tags never closed": lambda n: "#separator:tab\n#html:true\nq\t" + "<br<b" * (n // 5),
+    "HTML scripts never closed": lambda n: "#separator:tab\n#html:true\nq\t"
+    + "<script>" * (n // 8),
 }
 
 QUESTION = "What did the Treaty of Paris of 1856 settle after the Crimean War?"

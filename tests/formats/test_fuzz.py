@@ -24,7 +24,8 @@ TOKENS = (
     "Q12.", "*", "* ", "•", "• ", "---", "***", "```", "~~~", "_", ":", "：", "Kirchhoff",
     "Ada Lovelace", "1848", "3.14", "12 March 1905", "x", "word", "\ufeff", "é", "日本",
     "\x00", "\x07", "\x1b", "\x1b[2J", "\x1b]0;t\x07", "\x7f", "\x85", "\x9b", "\x0b", "\x0c",
-    "\u2028", "\u200b",
+    "\u2028", "\u200b", "::", ">>", '"', ",", ";", "#separator:tab\n", "#html:true\n",
+    "#tags column:3\n", "<br>", "<script>", "{{c1::",
 )
 DECKS = (
     SAMPLE.read_text(encoding="utf-8"),
@@ -33,6 +34,10 @@ DECKS = (
     "# Deck\n## First?\n- one\n- two\n## Second?\n- three\n",
     "1. Explain the cause\n- a reason\n2. Explain the effect\n- a result\n",
     "term - definition\n\nother term - its definition\nmore\n",
+    'front,back,tags\n"a, b","c\nd",t1 t2\nq2,a2,\n',
+    "#separator:tab\n#html:true\n#tags column:3\nq\ta<br>b\tt\n",
+    "Q :: A\n\nWhy?\n?\nbecause\n\nterm: definition\n",
+    "Front\n---\nBack\n\nFront 2\n---\nBack 2\n",
 )
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "cp1252")
 CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")

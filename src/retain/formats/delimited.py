@@ -91,12 +91,11 @@ _HEADER_KEYS = (
 )
 _BULLET_RE = re.compile(r"^(?:[-*+•·▪◦‣●○■□➢➤►–—]\s+|[•·▪◦‣●○■□➢➤►](?=\S))")
 # HTML in a field: the tags that end a line, then any tag. No pattern can backtrack: a tag
-# is "<", then anything but ">", then ">".
-_HTML_BREAK_RE = re.compile(r"<(?:br|/?div|/?p|/?li|/?ul|/?ol|/?tr)\b[^>]*+>", re.IGNORECASE)
+# is "<", then anything but "<" or ">", then ">", so each character is looked at once.
+_HTML_BREAK_RE = re.compile(r"<(?:br|/?div|/?p|/?li|/?ul|/?ol|/?tr)\b[^<>]*+>", re.IGNORECASE)
 # Control characters but tab, newline and carriage return (see formats/text.py).
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_HTML_TAG_RE = re.compile(r"<[^>]*+>")
-_HTML_SCRIPT_RE = re.compile(r"<(script|style)\b[^>]*+>.*?</\1\s*+>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG_RE = re.compile(r"<[^<>]*+>")
 
 
 class _Layout:
@@ -381,7 +380,7 @@ def _note(row: list[str], layout: _Layout, *, line: int, source: str | None) -> 
 def _lines(value: str, is_html: bool) -> list[str]:
     """A field's points: its lines, each stripped of whitespace and of a bullet."""
     if is_html:
-        value = _HTML_SCRIPT_RE.sub("", value)
+        value = _without_scripts(value)
         value = _HTML_BREAK_RE.sub("\n", value)
         value = html.unescape(_HTML_TAG_RE.sub("", value)).replace("\xa0", " ")
     value = value.replace("\r\n", "\n").replace("\r", "\n")
@@ -391,6 +390,33 @@ def _lines(value: str, is_html: bool) -> list[str]:
         if point:
             points.append(point)
     return points
+
+
+def _without_scripts(value: str) -> str:
+    """The field without its scripts and styles (and what is inside them), in one pass: a
+    script that is never closed takes the rest of the field with it."""
+    lower = value.lower()
+    if "<script" not in lower and "<style" not in lower:
+        return value
+    kept: list[str] = []
+    position = 0
+    while True:
+        starts = [
+            at
+            for at in (lower.find("<script", position), lower.find("<style", position))
+            if at >= 0
+        ]
+        if not starts:
+            kept.append(value[position:])
+            return "".join(kept)
+        start = min(starts)
+        kept.append(value[position:start])
+        name = "</script" if lower.startswith("<script", start) else "</style"
+        close = lower.find(name, start)
+        if close < 0:
+            return "".join(kept)
+        end = lower.find(">", close)
+        position = len(value) if end < 0 else end + 1
 
 
 def _quote(text: str, limit: int = 60) -> str:
