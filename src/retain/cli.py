@@ -968,6 +968,48 @@ def plan_lines(report: PlanReport, tz: tzinfo) -> list[str]:
     return lines
 
 
+@cli.command(short_help="Fit FSRS's parameters to your own reviews.")
+@click.option("--reset", is_flag=True, help="Go back to the default parameters.")
+@pass_context
+def optimize(ctx: Context, reset: bool) -> None:
+    """Fit FSRS's parameters to your reviews (needs the optimizer extra, which brings torch:
+    pip install 'retain[optimizer]').
+
+    The parameters are fitted on your oldest 80% of reviews and judged on the newest 20%;
+    they are used from then on only when they predict those better than the defaults. Each
+    answer records the parameters it was scheduled with, so `retain check` still replays
+    the log exactly."""
+    from retain.core.model import Rating
+    from retain.fitting import TimedReview
+    from retain.fitting import optimize as fit
+
+    col = ctx.collection()
+    if reset:
+        col.set_parameters(None)
+        echo("Scheduling with FSRS's default parameters from now on.")
+        return
+    reviews = [TimedReview(c, Rating(r), t, d) for c, r, t, d in col.review_history()]
+    echo(f"Fitting FSRS to {plural(len(reviews), 'review')} ...", err=True)
+    report = fit(reviews, col.scheduler_config, verbose=sys.stderr.isatty())
+    if report.defaults is None or report.fitted is None:
+        echo(f"Not enough reviews yet: {report.reason}. The default parameters stay.")
+        return
+    echo(
+        f"Fitted on {plural(report.train_reviews, 'review')}, judged on the newest "
+        f"{plural(report.held_out, 'review')} (on a later day than the card's previous one):"
+    )
+    echo(f"{'parameters':<12} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>7}")
+    for name, scores in (("current", report.defaults), ("fitted", report.fitted)):
+        echo(
+            f"{name:<12} {scores.log_loss:>9.4f} {scores.rmse_bins:>11.4f} {scores.auc:>7.4f}"
+        )
+    if report.parameters is None:
+        echo(f"Kept the current parameters: {report.reason}.")
+        return
+    col.set_parameters(report.parameters)
+    echo("Scheduling with the fitted parameters from now on (retain optimize --reset undoes it).")
+
+
 def _confirmed(question: str, yes: bool) -> bool:
     """`--yes`, or the student's answer to `question` (no, at the end of the input)."""
     if yes:

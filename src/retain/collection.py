@@ -129,6 +129,8 @@ _INSERT_CONFIG = (
     .returning(schema.scheduler_configs.c.id)
 )
 _SCHEDULING_SETTINGS = frozenset({"desired_retention", "day_start_hour", "fsrs_parameters"})
+
+_SCHEDULING_SETTINGS = frozenset({"desired_retention", "day_start_hour"})
 """The settings that change how answers are scheduled: each answer records those in force."""
 _INSERT_POINT = insert(schema.review_points).values(
     {
@@ -507,6 +509,11 @@ class Collection:
         )
 
     @property
+    def scheduler_config(self) -> scheduling.SchedulerConfig:
+        """The scheduler settings answers are scheduled with now."""
+        return self._config
+
+    @property
     def settings(self) -> dict[str, Any]:
         return dict(self._settings)
 
@@ -555,6 +562,24 @@ class Collection:
                 shown = f"{value:g}" if key == "desired_retention" else "the deck's 21 values"
                 done.append(f"{key} = {shown}")
         return done
+
+    def set_parameters(self, parameters: Sequence[float] | None) -> None:
+        """Schedule with these FSRS parameters from now on (None: the defaults): the
+        ``fsrs_parameters`` setting. Each answer records the parameters it was made under,
+        so the log still replays exactly."""
+        self.set_setting("fsrs_parameters", [] if parameters is None else list(parameters))
+
+    def review_history(self) -> list[tuple[int, Rating, datetime, int | None]]:
+        """Every answer that stands (undone ones left out), oldest first: card, rating,
+        time and duration in milliseconds."""
+        r = schema.reviews.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(r.card_id, r.rating, r.reviewed_at, r.duration_ms)
+                .where(_not_undone())
+                .order_by(r.reviewed_at, r.id)
+            ).all()
+        return [(int(x[0]), Rating(x[1]), _utc(int(x[2])), x[3]) for x in rows]
 
     # -- decks and import ---------------------------------------------------------------
 

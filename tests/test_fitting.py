@@ -1,0 +1,126 @@
+"""Fitting FSRS to the learner: the split by time, the choice of parameters, exact replay."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import timedelta
+
+from click.testing import CliRunner
+
+from retain.cli import cli
+from retain.collection import Collection
+from retain.core.model import Rating
+from retain.core.scheduling import DEFAULT_CONFIG, SchedulerConfig
+from retain.fitting import MIN_REVIEWS, TimedReview, auc, log_loss, optimize, split_time
+from tests.conftest import NOW, make_draft
+
+CONFIG = SchedulerConfig(fuzz=False)
+
+
+def simulated_log(cards: int, days: int, seed: int = 3) -> list[TimedReview]:
+    """A learner who forgets faster than FSRS's defaults expect: recall halves in 2 days."""
+    rng = random.Random(seed)
+    log = []
+    for card in range(cards):
+        at = NOW + timedelta(minutes=card)
+        log.append(TimedReview(card, Rating.GOOD, at, 8000))
+        gap = 1
+        while True:
+            at += timedelta(days=gap)
+            if at > NOW + timedelta(days=days):
+                break
+            recalled = rng.random() < 0.5 ** (gap / (2.0 + 0.5 * gap))
+            log.append(TimedReview(card, Rating.GOOD if recalled else Rating.AGAIN, at, 9000))
+            gap = gap * 2 if recalled else 1
+    return sorted(log, key=lambda r: r.at)
+
+
+def test_the_split_is_by_time() -> None:
+    log = simulated_log(50, 30)
+    cut = split_time(log)
+    before = [r for r in log if r.at < cut]
+    assert abs(len(before) - 0.8 * len(log)) <= 2
+
+
+def test_metrics_of_perfect_and_useless_predictions() -> None:
+    assert auc([0.9, 0.8, 0.1], [1, 1, 0]) == 1.0
+    assert auc([0.5, 0.5], [1, 0]) == 0.5
+    assert log_loss([0.5, 0.5], [1, 0]) > log_loss([0.9, 0.1], [1, 0])
+
+
+def test_too_few_reviews_are_not_fitted() -> None:
+    def never(
+        reviews: Sequence[TimedReview], verbose: bool, config: SchedulerConfig
+    ) -> tuple[float, ...]:
+        raise AssertionError("no fit with too few reviews")
+
+    report = optimize(simulated_log(10, 10), CONFIG, fit=never)
+    assert report.parameters is None and report.reason is not None
+    assert f"at least {MIN_REVIEWS}" in report.reason
+
+
+def test_parameters_that_predict_better_are_taken_and_worse_ones_are_not() -> None:
+    log = simulated_log(400, 60)
+    faster = list(DEFAULT_CONFIG.parameters)
+    faster[0:4] = [0.3, 0.6, 1.0, 3.0]  # lower initial stabilities: forgets faster
+
+    def fit(
+        reviews: Sequence[TimedReview], verbose: bool, config: SchedulerConfig
+    ) -> tuple[float, ...]:
+        assert max(r.at for r in reviews) < split_time(log)  # fitted on the oldest 80% only
+        return tuple(faster)
+
+    report = optimize(log, CONFIG, fit=fit)
+    assert report.fitted is not None and report.defaults is not None
+    assert report.fitted.log_loss < report.defaults.log_loss
+    assert report.parameters == tuple(faster)
+
+    slower = list(DEFAULT_CONFIG.parameters)
+    slower[0:4] = [20.0, 30.0, 50.0, 90.0]
+    worse = optimize(log, CONFIG, fit=lambda reviews, verbose, config: tuple(slower))
+    assert worse.parameters is None
+
+
+def test_fitted_parameters_are_used_and_the_log_still_replays(collection: Collection) -> None:
+    deck = collection.import_deck(make_draft(3), now=NOW).deck
+    first = collection.next_card(NOW, deck)
+    assert first is not None
+    collection.answer(first.card.id, Rating.GOOD, NOW)
+    fitted = list(DEFAULT_CONFIG.parameters)
+    fitted[2] = 9.0
+    collection.set_parameters(fitted)
+    assert collection.scheduler_config.parameters[2] == 9.0
+    later = NOW + timedelta(days=3)
+    for _ in range(6):
+        item = collection.next_card(later, deck)
+        if item is None:
+            break
+        collection.answer(item.card.id, Rating.GOOD, later)
+        later += timedelta(minutes=11)
+    assert collection.check().ok
+    collection.set_parameters(None)
+    assert collection.scheduler_config.parameters == DEFAULT_CONFIG.parameters
+    assert collection.check().ok
+
+
+def test_retain_optimize_with_few_reviews_keeps_the_defaults(tmp_path: object) -> None:
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "optimize"])
+    assert result.exit_code == 0, result.output
+    assert "Not enough reviews yet" in result.output
+    assert "default parameters stay" in result.output
+
+
+def test_calendar_times_count_the_learners_days() -> None:
+    from datetime import UTC, datetime
+
+    from retain.fitting import calendar_times
+
+    config = SchedulerConfig(day_start_hour=4)
+    at = [
+        datetime(2026, 3, 2, 23, 0, tzinfo=UTC),
+        datetime(2026, 3, 3, 2, 0, tzinfo=UTC),  # before 4:00: the same learner day
+        datetime(2026, 3, 3, 5, 0, tzinfo=UTC),  # the next day, 6 hours later
+    ]
+    times = calendar_times([TimedReview(1, Rating.GOOD, t) for t in at], config)
+    assert [(b - a).days for a, b in zip(times, times[1:], strict=False)] == [0, 1]
