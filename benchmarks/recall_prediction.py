@@ -329,10 +329,14 @@ def held_out(reviews: Sequence[Review], config: SchedulerConfig, fitted_path: Pa
     x, y, index = _features(reviews, fitted)
     times = [reviews[k].at for k in index]
     before = np.asarray([t < cut for t in times])
-    weights = _fit_logistic(x[before], y[before])
-    corrected = _sigmoid(x[~before] @ weights)
+    # Standardised on the oldest 80% alone; a strong L2 penalty keeps the weights small.
+    mean, spread = x[before].mean(axis=0), x[before].std(axis=0)
+    mean[0], spread[spread == 0] = 0.0, 1.0
+    scaled = (x - mean) / spread
+    weights = _fit_logistic(scaled[before], y[before], l2=300.0)
+    corrected = _sigmoid(scaled[~before] @ weights)
 
-    header = f"{'predictor':<44} {'n':>6} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>7}"
+    header = f"{'predictor':<50} {'n':>6} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>7}"
     print(header)
     print("-" * len(header))
     bins = [defaults_scored.bins[k] for k in scored_after]
@@ -345,7 +349,7 @@ def held_out(reviews: Sequence[Review], config: SchedulerConfig, fitted_path: Pa
     ]
     for name, predicted in rows:
         print(
-            f"{name:<44} {len(predicted):>6} {log_loss(predicted, outcomes):>9.4f} "
+            f"{name:<50} {len(predicted):>6} {log_loss(predicted, outcomes):>9.4f} "
             f"{rmse_bins(Scored(list(predicted), outcomes, bins)):>11.4f} "
             f"{auc(predicted, outcomes):>7.4f}"
         )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from retain.core.grading import Judge
     from retain.core.model import Deck, DeckDraft
     from retain.plans import PlanReport
+    from retain.stats import DeckStats
 
 # DEL and the C1 controls, which JSON leaves as they are, written as escapes.
 _JSON_CONTROLS = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
@@ -1008,6 +1009,89 @@ def optimize(ctx: Context, reset: bool) -> None:
         return
     col.set_parameters(report.parameters)
     echo("Scheduling with the fitted parameters from now on (retain optimize --reset undoes it).")
+
+
+@cli.command(short_help="Statistics of all decks or one, in the terminal and as plots.")
+@click.argument("deck", required=False)
+@click.option(
+    "--plot", "plot_dir", type=click.Path(file_okay=False),
+    help="Also write each figure as PNG and SVG into this folder (needs the plots extra).",
+)
+@pass_context
+def stats(ctx: Context, deck: str | None, plot_dir: str | None) -> None:
+    """How well you remember, what is coming up, and what is weakest (all decks, or DECK)."""
+    col = ctx.collection(read_only=plot_dir is None)
+    chosen = _deck(col, deck) if deck else None
+    figures = col.stats.deck_stats(now_utc(), chosen)
+    for line in stats_lines(figures):
+        echo(line)
+    if plot_dir is not None:
+        from retain.plots import write_plots
+
+        written = write_plots(figures, Path(plot_dir))
+        echo("")
+        echo(f"Wrote {len(written)} files into {plot_dir}: "
+             + ", ".join(p.name for p in written if p.suffix == ".png"))
+
+
+def _bar(share: float, width: int = 20) -> str:
+    filled = round(max(0.0, min(1.0, share)) * width)
+    return "█" * filled + "·" * (width - filled)
+
+
+def stats_lines(figures: DeckStats) -> list[str]:
+    """The figures of `retain stats` as lines of text."""
+    where = figures.deck.name if figures.deck is not None else "all decks"
+    lines = [
+        f"{where}: {plural(figures.cards, 'card')}, {figures.new:,} never studied; "
+        f"readiness now {figures.readiness_now:.0%} (the share you would recall now).",
+        "",
+        "True retention by days since the previous review:",
+    ]
+    for bucket in figures.retention:
+        if bucket.rate is None:
+            lines.append(f"  {bucket.label:<7} {'':20}    -  (no reviews)")
+        else:
+            lines.append(
+                f"  {bucket.label:<7} {_bar(bucket.rate)} {bucket.rate:>4.0%}  "
+                f"({plural(bucket.reviews, 'review')})"
+            )
+    week = figures.forecast[:7]
+    lines += ["", "Reviews due in the next days:"]
+    lines.append("  " + "  ".join(f"{d:%a %d} {n:>3}" for d, n in week))
+    lines.append(f"  next 30 days: {sum(n for _, n in figures.forecast):,}")
+    recent = figures.daily[-14:]
+    lines += ["", "Study in the last days (answers, minutes):"]
+    if recent:
+        lines += [f"  {d:%a %d %b}  {n:>4}  {m:>5.1f} min" for d, n, m in recent]
+    else:
+        lines.append("  nothing studied yet")
+    if figures.stabilities:
+        ordered = sorted(figures.stabilities)
+        middle = ordered[len(ordered) // 2]
+        lines += ["", f"Stability: median {middle:.1f} days (from {ordered[0]:.1f} to "
+                  f"{ordered[-1]:.1f}); difficulty: median "
+                  f"{sorted(figures.difficulties)[len(figures.difficulties) // 2]:.1f} of 10."]
+    if figures.weakest_cards:
+        lines += ["", "Weakest cards (predicted recall now, lapses):"]
+        lines += [
+            f"  {c.recall_now:>4.0%}  {c.lapses:>2}  {safe_text(c.question)[:70]}"
+            for c in figures.weakest_cards
+        ]
+    if figures.weakest_points:
+        lines += ["", "Weakest answer points (missed of graded answers):"]
+        lines += [
+            f"  {p.missed:>3}/{p.asked:<3} {safe_text(p.point)[:50]}  "
+            f"({safe_text(p.question)[:30]})"
+            for p in figures.weakest_points
+        ]
+    if figures.readiness_history:
+        lines += ["", "Readiness for the exam, day by day (actual now / expected at the exam):"]
+        lines += [
+            f"  {h.day:%a %d %b}  {h.readiness:>4.0%} / {h.expected_at_exam:>4.0%}"
+            for h in figures.readiness_history[-14:]
+        ]
+    return lines
 
 
 def _confirmed(question: str, yes: bool) -> bool:

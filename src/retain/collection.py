@@ -66,6 +66,7 @@ from retain.errors import CollectionError as CollectionError
 from retain.plans import Plans
 from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.settings import DEFAULT_SETTINGS
+from retain.stats import Statistics
 from retain.storage import schema
 from retain.storage.engine import WRITE, check_revision, is_read_only, migrate, store_location
 from retain.storage.errors import storage_errors
@@ -441,6 +442,7 @@ class Collection:
         self._day_counts: dict[int | None, _DayCount] = {}
         self._count_incrementally = engine.dialect.name == "sqlite"
         self.plans = Plans(self)
+        self.stats = Statistics(self)
         self._recover_imports()
 
     @classmethod
