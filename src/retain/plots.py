@@ -158,8 +158,11 @@ def _weakest(figure: Any, stats: DeckStats) -> None:
     left, right = figure.subplots(1, 2)
     cards = list(reversed(stats.weakest_cards))
     if cards:
-        left.barh([f"{_short(c.question, 30)} #{c.card_id}" for c in cards], [100 * c.recall_now for c in cards],
-                  color="#DD8452")
+        left.barh(
+            [f"{_short(c.question, 30)} #{c.card_id}" for c in cards],
+            [100 * c.recall_now for c in cards],
+            color="#DD8452",
+        )
         left.set_xlim(0, 100)
     else:
         _empty(left, "No card studied yet")
