@@ -130,8 +130,6 @@ _INSERT_CONFIG = (
     .returning(schema.scheduler_configs.c.id)
 )
 _SCHEDULING_SETTINGS = frozenset({"desired_retention", "day_start_hour", "fsrs_parameters"})
-
-_SCHEDULING_SETTINGS = frozenset({"desired_retention", "day_start_hour"})
 """The settings that change how answers are scheduled: each answer records those in force."""
 _INSERT_POINT = insert(schema.review_points).values(
     {
