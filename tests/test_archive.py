@@ -110,6 +110,31 @@ def test_bad_backups_get_a_clear_message(data: bytes, message: str) -> None:
         read_backup(data, source="b.json")
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"format": "retain-backup", "version": 1, "n": ' + b"9" * 5000 + b"}",
+        b'{"format": "retain-backup", "version": 1, "n": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b"\xff\xfe{}",
+    ],
+    ids=["huge-number", "deep-nesting", "not-utf8"],
+)
+def test_hostile_backups_are_refused(data: bytes) -> None:
+    with pytest.raises(CollectionError):
+        read_backup(data, source="b.json")
+
+
+def test_rows_that_do_not_fit_store_nothing(tmp_path: Path) -> None:
+    with Collection.open(tmp_path / "a.sqlite3", tz=UTC) as col:
+        _studied(col)
+        backup = json.loads(_backup(col))
+    backup["tables"]["notes"]["rows"][1][0] = backup["tables"]["notes"]["rows"][0][0]
+    with Collection.open(tmp_path / "b.sqlite3", tz=UTC) as copy:
+        with pytest.raises(CollectionError, match="table notes .* nothing was restored"):
+            restore_backup(copy, read_backup(json.dumps(backup).encode()))
+        assert copy.decks() == []
+
+
 def test_cli_export_json_then_import_into_an_empty_store(tmp_path: Path) -> None:
     home = make_home(tmp_path)
     with Collection.open(home / "retain.sqlite3", tz=UTC) as col:

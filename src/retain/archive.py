@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from retain.errors import CollectionError
 from retain.storage import schema
@@ -143,7 +144,7 @@ def read_backup(data: bytes, *, source: str | None = None) -> _Backup:
     where = f"{source}: " if source else ""
     try:
         value = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except ValueError as error:  # not UTF-8, not JSON, or a number of thousands of digits
         raise CollectionError(f"{where}this backup is not valid JSON ({error})") from None
     except RecursionError:
         raise CollectionError(f"{where}this backup is nested too deeply") from None
@@ -226,8 +227,16 @@ def restore_backup(col: Collection, backup: _Backup) -> BackupSummary:
             for start in range(0, len(rows), _BATCH):
                 chunk = rows[start : start + _BATCH]
                 batch = [dict(zip(columns, row, strict=True)) for row in chunk]
-                if batch:
+                if not batch:
+                    continue
+                try:
                     conn.execute(insert(table), batch)
+                except (IntegrityError, DataError, StatementError) as error:
+                    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+                    raise CollectionError(
+                        f"the rows of the table {table.name} in this backup do not fit the "
+                        f"store ({reason}); nothing was restored"
+                    ) from None
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, _tables())
     return summary(backup)
