@@ -3,6 +3,8 @@ under /api/, a page that says what is wrong everywhere else. Never a traceback."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -41,13 +43,16 @@ def _status_of(error: CollectionError) -> int:
     return 400
 
 
-def _respond(request: Request, status: int, detail: object) -> Response:
+def _respond(
+    request: Request, status: int, detail: object, headers: Mapping[str, str] | None = None
+) -> Response:
     if request.url.path.startswith("/api/") or not isinstance(detail, str):
-        return JSONResponse({"detail": detail}, status_code=status)
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
     templates = request.app.state.templates
     name = "_error.html" if request.headers.get("hx-request") == "true" else "error.html"
     return templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, name, {"status": status, "detail": detail}, status_code=status
+        request, name, {"status": status, "detail": detail}, status_code=status,
+        headers=headers,
     )
 
 
@@ -71,7 +76,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         detail = error.detail if error.status_code != 404 else "there is no such page"
-        return _respond(request, error.status_code, detail)
+        return _respond(request, error.status_code, detail, error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:

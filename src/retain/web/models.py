@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from retain.core.drafts import MAX_DRAFT_CARDS
 
 Text = Field(min_length=1, max_length=2000)
+
+StudyMode = Literal["auto", "flip", "type", "choice", "truefalse", "cloze", "match", "learn"]
+
+
+class Input(BaseModel):
+    """A request body: values of the wrong JSON type are refused, not converted."""
+
+    model_config = ConfigDict(strict=True)
 
 
 class Problem(BaseModel):
@@ -32,7 +40,7 @@ class DeckOut(BaseModel):
     next_due: datetime | None
 
 
-class RenameIn(BaseModel):
+class RenameIn(Input):
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -40,7 +48,7 @@ class DeletedOut(BaseModel):
     deleted: int
 
 
-class CardIn(BaseModel):
+class CardIn(Input):
     question: str = Text
     answer_points: list[str] = Field(default_factory=list, max_length=100)
 
@@ -56,30 +64,30 @@ class CardOut(BaseModel):
     reps: int
 
 
-class DraftCard(BaseModel):
+class DraftCard(Input):
     question: str = Field(max_length=2000)
     answer_points: list[str] = Field(default_factory=list, max_length=100)
 
 
-class DraftModel(BaseModel):
+class DraftModel(Input):
     title: str | None = Field(default=None, max_length=200)
     format: str = Field(default="text/edited", max_length=100)
     cards: list[DraftCard] = Field(default_factory=list, max_length=MAX_DRAFT_CARDS)
     control_characters_removed: int = Field(default=0, ge=0)
 
 
-class PreviewIn(BaseModel):
+class PreviewIn(Input):
     text: str = Field(max_length=2 * 1024 * 1024)
 
 
-class DraftEditIn(BaseModel):
+class DraftEditIn(Input):
     draft: DraftModel
     op: Literal["merge", "split", "move_up", "move_down", "delete"]
     card: int = Field(ge=0, description="0-based index of the card")
     point: int = Field(default=0, ge=0, description="0-based index of the answer point")
 
 
-class ImportIn(BaseModel):
+class ImportIn(Input):
     draft: DraftModel
     deck_name: str | None = Field(default=None, max_length=200)
 
@@ -125,10 +133,10 @@ class NextOut(BaseModel):
     next_due: datetime | None = None
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(Input):
     card_id: int = Field(ge=1, le=2**53)
     reps: int = Field(ge=0, le=2**31)
-    mode: str = Field(default="auto", max_length=20)
+    mode: StudyMode = "auto"
     deck_id: int | None = Field(default=None, ge=1, le=2**53)
     response: str | None = Field(default=None, max_length=20000)
     duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
@@ -169,7 +177,7 @@ class RecordedOut(BaseModel):
     counts: CountsOut
 
 
-class MatchIn(BaseModel):
+class MatchIn(Input):
     card_ids: list[int] = Field(min_length=1, max_length=10)
     chosen: list[int | None] = Field(max_length=10)
     deck_id: int | None = Field(default=None, ge=1, le=2**53)
@@ -182,7 +190,7 @@ class MatchResultOut(BaseModel):
     counts: CountsOut
 
 
-class UndoIn(BaseModel):
+class UndoIn(Input):
     review_id: int | None = Field(default=None, ge=1, le=2**53)
 
 

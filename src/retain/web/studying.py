@@ -25,6 +25,7 @@ from retain.collection import AnswerResult, Collection, StudyCounts, StudyItem, 
 from retain.core.grading import Judge
 from retain.core.model import Card, CardId, Deck, Rating
 from retain.core.questions import Mode, Question
+from retain.core.scheduling import format_interval
 from retain.session import Outcome, StudySession, parse_mode
 from retain.web.errors import Conflict, NotFound, WebError
 
@@ -233,6 +234,17 @@ def answer_match(
 def undo(col: Collection, clock: Clock, review_id: int | None = None) -> UndoResult:
     """Take back the last answer that stands (or the answer `review_id`)."""
     return col.undo(clock(), review_id=review_id)
+
+
+def comes_back(col: Collection, clock: Clock, checked: Checked, result: AnswerResult) -> str:
+    """When an answered card comes back: the interval its button showed (the one saved),
+    and the time on the learner's clock, "in 6m (at 14:05)"."""
+    due = result.card.schedule.due
+    interval = checked.intervals.get(result.rating)
+    described = when(col, clock, due)
+    if interval is None or due is None or " (" not in described:
+        return described
+    return f"in {format_interval(interval)}{described[described.index(' ('):]}"
 
 
 def when(col: Collection, clock: Clock, due: datetime | None) -> str:

@@ -12,7 +12,6 @@ from retain.collection import Collection, StudyCounts
 from retain.core.model import Deck, Rating
 from retain.core.questions import Mode, Question
 from retain.core.scheduling import format_interval
-from retain.session import STUDY_MODES
 from retain.web import studying
 from retain.web.deps import ClockDep, CollectionDep, SettingsDep
 from retain.web.errors import WebError
@@ -29,6 +28,7 @@ from retain.web.models import (
     Problem,
     QuestionOut,
     RecordedOut,
+    StudyMode,
     UndoIn,
     UndoOut,
 )
@@ -248,7 +248,7 @@ def grade_page(
     )
     recorded = {
         "rating": result.rating.label.capitalize(),
-        "comes_back": studying.when(col, clock, result.card.schedule.due),
+        "comes_back": studying.comes_back(col, clock, checked, result),
         "overruled": overruled or None,
         "question": checked.item.note.question,
     }
@@ -343,9 +343,8 @@ def next_question(
     clock: ClockDep,
     settings: SettingsDep,
     deck_id: Annotated[int | None, Query(ge=1, le=2**53)] = None,
-    mode: Annotated[str, Query(max_length=20, description=", ".join(STUDY_MODES))] = "auto",
+    mode: StudyMode = "auto",
 ) -> NextOut:
-    mode = _mode(mode)
     deck = optional_deck(col, deck_id)
     counts = counts_out(col.counts(clock(), deck))
     if mode == "match":
@@ -389,7 +388,7 @@ def answer(
 @api.post("/grade", response_model=RecordedOut, summary="Record the rating of an answer")
 def grade(body: GradeIn, col: CollectionDep, clock: ClockDep, settings: SettingsDep) -> RecordedOut:
     deck = optional_deck(col, body.deck_id)
-    _checked, result = studying.record(
+    checked, result = studying.record(
         col,
         deck,
         _mode(body.mode),
@@ -406,7 +405,7 @@ def grade(body: GradeIn, col: CollectionDep, clock: ClockDep, settings: Settings
         review_id=result.review_id,
         card_id=result.card.id,
         rating=result.rating.label,
-        comes_back=studying.when(col, clock, result.card.schedule.due),
+        comes_back=studying.comes_back(col, clock, checked, result),
         due=result.card.schedule.due,
         counts=counts_out(col.counts(clock(), deck)),
     )

@@ -8,7 +8,7 @@
 
   function focusFirst(root) {
     var target = root && root.querySelector("[autofocus]");
-    if (target) { target.focus({ preventScroll: false }); }
+    if (target) { target.focus({ preventScroll: true }); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {

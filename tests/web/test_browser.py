@@ -1,0 +1,256 @@
+"""End to end in headless Chromium (Debian's `chromium`, driven by Playwright): a student
+pastes the sample deck, fixes nothing, and studies five cards with typed answers, on a
+desktop and on a 375 px phone; and an axe-core scan of every page.
+
+Skipped when chromium or Playwright is not installed. Set RETAIN_SCREENSHOTS=DIR to keep a
+screenshot of each step."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retain.collection import Collection
+from retain.core.model import CardId
+from tests.conftest import SAMPLE
+
+CHROMIUM = os.environ.get("RETAIN_CHROMIUM", "/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (Path(CHROMIUM).exists() or shutil.which("chromium")),
+        reason="chromium is not installed (apt-get install chromium)",
+    ),
+]
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 375, "height": 740},
+}
+
+
+class LiveServer:
+    def __init__(self, store: Path) -> None:
+        import uvicorn
+
+        from retain.web import WebSettings, create_app
+
+        self.store = store
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        config = uvicorn.Config(
+            create_app(WebSettings(target=store)), log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("the server did not start")
+            threading.Event().wait(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.sock.close()
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    with LiveServer(tmp_path / "retain.sqlite3") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_sync.sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            args=["--headless", "--no-sandbox"],
+        )
+        yield launched
+        launched.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    folder = os.environ.get("RETAIN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def _new_page(browser: Any, viewport: str) -> tuple[Any, list[str]]:
+    page = browser.new_page(viewport=VIEWPORTS[viewport])
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return page, problems
+
+
+def _paste_sample_deck(page: Any, live: LiveServer, viewport: str) -> None:
+    page.goto(live.url + "/import")
+    page.fill("#text", SAMPLE.read_text(encoding="utf-8"))
+    page.wait_for_selector(".draft-card")
+    assert page.locator(".draft-card").count() == 15
+    _shot(page, f"{viewport}-import-preview")
+    page.click("#save-deck")
+    page.wait_for_url("**/decks/*")
+    assert "15 added" in page.inner_text("main")
+
+
+def _answer_for(store: Path, card_id: int, how: str) -> str:
+    """What a student types: every point (right), the first half of them (half right), or
+    nothing of them (wrong). The text comes from the store, not from here."""
+    col = Collection.open(store)
+    try:
+        points = list(col.card(CardId(card_id)).note.answer_points)
+    finally:
+        col.close()
+    if how == "right":
+        return "\n".join(points)
+    if how == "half":
+        return "\n".join(points[: max(1, len(points) // 2)])
+    return "I do not remember this one at all"
+
+
+def _points_of(store: Path, card_id: int) -> int:
+    col = Collection.open(store)
+    try:
+        return len(col.card(CardId(card_id)).note.answer_points)
+    finally:
+        col.close()
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_paste_the_sample_deck_and_study_five_typed_answers(
+    browser: Any, live: LiveServer, viewport: str
+) -> None:
+    page, problems = _new_page(browser, viewport)
+    _paste_sample_deck(page, live, viewport)
+    page.goto(live.url + "/study?mode=type")
+    wanted = ["right", "half", "wrong"]
+    verdicts = {"right": "Correct", "half": "Partly right", "wrong": "Not this time"}
+    seen: list[str] = []
+    for answered in range(5):
+        page.wait_for_selector('[data-testid="question"][data-mode="type"]')
+        card_id = int(page.locator('input[name="card_id"]').first.input_value())
+        if "half" in wanted and _points_of(live.store, card_id) >= 2:
+            how = "half"
+        else:
+            how = next((w for w in wanted if w != "half"), "right")
+        if how in wanted:
+            wanted.remove(how)
+        page.fill("#response", _answer_for(live.store, card_id, how))
+        page.press("#response", "Enter")  # Enter checks the answer
+        feedback = page.wait_for_selector('[data-testid="feedback"]')
+        verdict = page.inner_text('[data-testid="verdict"]')
+        assert verdicts[how] in verdict, (how, verdict)
+        graded = page.locator(".graded-points li")
+        covered = page.locator(".graded-points li.covered").count()
+        if how == "right":
+            assert covered == graded.count()
+        elif how == "half":
+            assert 0 < covered < graded.count()
+        else:
+            assert covered == 0
+        suggested = page.locator("[data-suggested] .rating-interval").inner_text()
+        assert suggested
+        seen.append(how)
+        if answered < 3:
+            _shot(page, f"{viewport}-feedback-{how}")
+        assert feedback is not None
+        page.keyboard.press("Space")  # Space takes the suggested rating
+        page.wait_for_selector('[data-testid="recorded"]')
+        assert f"back in {suggested}" in page.inner_text('[data-testid="recorded"]')
+        assert page.inner_text('[data-testid="done-count"]') == str(answered + 1)
+    assert set(seen[:3]) == {"right", "half", "wrong"}
+    assert page.inner_text('[data-testid="new-count"]') == "10 new"
+    _shot(page, f"{viewport}-study-after-five")
+    page.goto(live.url + "/")
+    text = page.inner_text("main")
+    assert "answered 5 cards today" in text
+    _shot(page, f"{viewport}-decks-after")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORTS[viewport]["width"], "the page scrolls sideways"
+    assert problems == []
+
+
+def test_undo_and_overrule_from_the_keyboard(browser: Any, live: LiveServer) -> None:
+    page, problems = _new_page(browser, "desktop")
+    _paste_sample_deck(page, live, "desktop")
+    page.goto(live.url + "/study?mode=type")
+    page.wait_for_selector('[data-testid="question"]')
+    page.fill("#response", "no idea")
+    page.press("#response", "Enter")
+    page.wait_for_selector('[data-testid="feedback"]')
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("r")  # "I was right"
+    page.wait_for_selector('[data-testid="recorded"]')
+    assert "you were right" in page.inner_text('[data-testid="recorded"]')
+    page.evaluate("document.activeElement.blur()")  # out of the next answer's text box
+    page.keyboard.press("u")
+    page.wait_for_selector("text=Took back your answer")
+    assert page.inner_text('[data-testid="done-count"]') == "0"
+    assert problems == []
+
+
+def _axe_pages(page: Any, live: LiveServer) -> Iterator[str]:
+    page.goto(live.url + "/")
+    yield "decks (empty)"
+    _paste_sample_deck(page, live, "axe")
+    yield "deck editor"
+    page.goto(live.url + "/")
+    yield "decks"
+    page.goto(live.url + "/import")
+    page.fill("#text", SAMPLE.read_text(encoding="utf-8"))
+    page.wait_for_selector(".draft-card")
+    yield "import with preview"
+    for mode in ("type", "choice", "flip", "cloze", "truefalse", "match"):
+        page.goto(live.url + f"/study?mode={mode}")
+        yield f"study ({mode})"
+    page.goto(live.url + "/study?mode=type")
+    page.fill("#response", "something")
+    page.press("#response", "Enter")
+    page.wait_for_selector('[data-testid="feedback"]')
+    yield "study feedback"
+    page.goto(live.url + "/stats")
+    yield "stats"
+    page.goto(live.url + "/decks/999")
+    yield "error page"
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_axe_finds_no_serious_or_critical_violation(
+    browser: Any, live: LiveServer, viewport: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page, _problems = _new_page(browser, viewport)
+    found: dict[str, list[str]] = {}
+    for name in _axe_pages(page, live):
+        results = axe.run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+        if bad:
+            found[name] = bad
+    assert found == {}
