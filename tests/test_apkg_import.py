@@ -233,3 +233,10 @@ def test_fsrs_parameters_setting(col: Collection) -> None:
     col.set_setting("fsrs_parameters", "default")
     assert col.settings["fsrs_parameters"] == []
     assert col._config.parameters == scheduling.DEFAULT_CONFIG.parameters
+
+
+def test_undo_does_not_take_back_an_imported_answer(col: Collection) -> None:
+    col.import_deck(read_data(package(collection(REVIEWED))), now=NOW)
+    with pytest.raises(CollectionError, match="no answer to undo"):
+        col.undo(NOW)
+    assert col.check().ok

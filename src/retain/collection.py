@@ -86,6 +86,8 @@ STALE_IMPORT_MS = 10 * 60 * 1000
 # Keys looked up per query (SQLite allows a limited number of parameters).
 _KEYS_PER_QUERY = 500
 LEARN_AHEAD = timedelta(minutes=20)
+# The mode of the answers an import brings with a card's history (from Anki).
+IMPORTED_MODE = "anki"
 
 
 # The statements on the study path (answer, next card, counts) are built once and run as
@@ -938,7 +940,7 @@ class Collection:
                         {
                             "card_id": card_id, "rating": int(review.rating),
                             "reviewed_at": _ms(review.reviewed_at),
-                            "duration_ms": review.duration_ms, "mode": "anki",
+                            "duration_ms": review.duration_ms, "mode": IMPORTED_MODE,
                             "state_before": int(state.state),
                             "detail": None
                             if review.detail is None
@@ -1836,8 +1838,12 @@ class Collection:
         r, u = schema.reviews.c, schema.undos.c
         with self._write() as conn:
             if review_id is None:
+                # An answer brought in with an import's history is not one to take back.
                 row = conn.execute(
-                    select(schema.reviews).where(_not_undone()).order_by(r.id.desc()).limit(1)
+                    select(schema.reviews)
+                    .where(_not_undone(), r.mode != IMPORTED_MODE)
+                    .order_by(r.id.desc())
+                    .limit(1)
                 ).first()
                 if row is None:
                     raise CollectionError("there is no answer to undo")
