@@ -35,11 +35,11 @@ def study_all(col: Collection, now: datetime, deck_name: str) -> list[int]:
 def test_the_day_serves_the_planned_cards_then_ends(collection: Collection) -> None:
     report = collection.import_deck(make_draft(30), now=NOW)
     deck = report.deck
-    # Little time: 40 s per first sight (no timed answers yet), 4 minutes: 6 new cards.
-    collection.plans.set_exam(deck, EXAM, 4.0, frozenset(), NOW)
+    # Little time: 20 s per first sight (no timed answers yet), 2 minutes: 6 new cards.
+    collection.plans.set_exam(deck, EXAM, 2.0, frozenset(), NOW)
     assert collection.counts(NOW, deck).new == 6
     answered = study_all(collection, NOW, deck.name)
-    assert len(set(answered)) == 6  # each new card, with its learning steps
+    assert len(set(answered)) == 6  # each new card, then its learning steps as they fall due
     later = NOW + timedelta(hours=3)
     assert collection.next_card(later, deck) is None
     # Studying ahead takes the next cards of the plan.
@@ -50,7 +50,7 @@ def test_the_day_serves_the_planned_cards_then_ends(collection: Collection) -> N
 
 def test_the_plan_is_made_again_the_next_day(collection: Collection) -> None:
     deck = collection.import_deck(make_draft(12), now=NOW).deck
-    collection.plans.set_exam(deck, EXAM, 4.0, frozenset(), NOW)
+    collection.plans.set_exam(deck, EXAM, 2.0, frozenset(), NOW)
     first = set(study_all(collection, NOW, deck.name))
     second = set(study_all(collection, NOW + timedelta(days=1), deck.name))
     assert second - first  # new cards on the second day
@@ -85,7 +85,7 @@ def test_a_deck_without_an_exam_is_studied_beside_one_with_an_exam(
 ) -> None:
     planned = collection.import_deck(make_draft(10, title="Planned"), now=NOW).deck
     plain = collection.import_deck(make_draft(3, title="Plain"), now=NOW).deck
-    collection.plans.set_exam(planned, EXAM, 2.0, frozenset(), NOW)  # 3 new cards
+    collection.plans.set_exam(planned, EXAM, 1.0, frozenset(), NOW)  # 3 new cards
     decks = []
     clock = NOW
     for _ in range(100):
@@ -101,7 +101,7 @@ def test_a_deck_without_an_exam_is_studied_beside_one_with_an_exam(
 
 def test_clearing_the_exam_returns_to_fsrs(collection: Collection) -> None:
     deck = collection.import_deck(make_draft(30), now=NOW).deck
-    collection.plans.set_exam(deck, EXAM, 1.0, frozenset(), NOW)
+    collection.plans.set_exam(deck, EXAM, 0.4, frozenset(), NOW)
     assert collection.counts(NOW, deck).new == 1
     assert collection.plans.clear_exam(deck)
     assert collection.counts(NOW, deck).new == 20  # the daily limit on new cards
@@ -110,7 +110,7 @@ def test_clearing_the_exam_returns_to_fsrs(collection: Collection) -> None:
 
 def test_the_session_follows_the_plan_and_check_still_replays(collection: Collection) -> None:
     deck = collection.import_deck(make_draft(10), now=NOW).deck
-    collection.plans.set_exam(deck, EXAM, 2.0, frozenset(), NOW)
+    collection.plans.set_exam(deck, EXAM, 1.0, frozenset(), NOW)
     clock = [NOW]
     study = StudySession(
         collection, deck, clock=lambda: clock[0], rng=random.Random(1), mode="flip"

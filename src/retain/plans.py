@@ -4,10 +4,11 @@ A deck with an exam ahead is studied by plan (`retain.core.planner`) instead of 
 due dates. The plan is made once a day, the first time the deck is studied (or shown) that
 day, from the real state of its cards: the cards chosen for the day are kept in
 `plan_cards`, in the order to study them, so that picking the next card costs the same at
-any deck size. A day's study ends when the day's planned cards have been answered and their
-learning steps are done; studying ahead takes the next cards the planner would choose. Once
-the exam is past, the deck is scheduled by FSRS again. Answers are recorded and scheduled
-exactly as always, so the review log replays the same with or without an exam.
+any deck size. A day's study ends when the day's planned cards have been answered and the
+learning steps due by then are done; studying ahead takes the next cards the planner would
+choose. Once the exam is past, the deck is scheduled by FSRS again. Answers are recorded
+and scheduled exactly as always, so the review log replays the same with or without an
+exam.
 
 `Plans` is the Collection's manager for all this (`Collection.plans`).
 """
@@ -226,7 +227,7 @@ class Plans:
     # -- the learner's costs and the deck's cards ---------------------------------------
 
     def costs(self) -> ReviewCosts:
-        """Seconds per first sight (with its learning steps), recalled and forgotten review,
+        """Seconds per first sight, recalled and forgotten review (with its relearning step),
         measured from the learner's newest answers; the defaults where too few are timed."""
         r = schema.reviews.c
         with self._col._read() as conn:
@@ -255,9 +256,8 @@ class Plans:
             values = kinds[kind]
             return statistics.median(values) if len(values) >= MIN_COST_SAMPLES else None
 
-        steps = len(self._col._config.learning_steps)
-        new, step, ok, bad, relearn = (median(k) for k in ("new", "step", "ok", "bad", "relearn"))
-        first = default.first_sight if new is None else new + steps * (step or new)
+        new, ok, bad, relearn = (median(k) for k in ("new", "ok", "bad", "relearn"))
+        first = default.first_sight if new is None else new
         recalled = default.recalled if ok is None else ok
         forgotten = default.forgotten if bad is None else bad + (relearn or bad)
         return ReviewCosts(first_sight=first, recalled=recalled, forgotten=forgotten)
@@ -442,14 +442,17 @@ class Plans:
         ahead: timedelta,
     ) -> list[Any]:
         """Up to `limit` rows of cards to study now in decks `deck_ids` (each with an exam
-        ahead): learning steps that are due, then the day's planned cards not yet studied
-        today, then learning steps due within `ahead`."""
+        ahead): the day's planned cards not yet studied today, then the learning steps that
+        are due. Learning steps are not studied ahead of time: with a budget of minutes, a
+        new card seen once is worth more at the exam than a step repeated minutes later,
+        so the steps take the time that is left."""
         statements = _statements()
         day, since = self._today(now)
         rows: list[Any] = []
         seen: set[int] = set()
         base = {"now": _ms(now), "ahead": _ms(now + ahead), "day": day, "since": since}
-        for name in ("learning_due", "planned", "learning_ahead"):
+        del ahead
+        for name in ("planned", "learning_due"):
             for deck_id in deck_ids:
                 if len(rows) >= limit:
                     return rows

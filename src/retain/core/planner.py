@@ -76,11 +76,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass(frozen=True)
 class ReviewCosts:
-    """Seconds the learner spends on a card: seen for the first time (with its learning
-    steps that day), reviewed and recalled, reviewed and forgotten (with the relearning
-    step)."""
+    """Seconds the learner spends on a card: seen for the first time, reviewed and
+    recalled, reviewed and forgotten (with the relearning step)."""
 
-    first_sight: float = 40.0
+    first_sight: float = 20.0
     recalled: float = 12.0
     forgotten: float = 30.0
 
@@ -247,11 +246,8 @@ class _Fsrs:
 
 
 def _first_day_state(now: datetime, config: SchedulerConfig) -> SchedulingState:
-    """A new card learned on its first day: Good at each learning step."""
-    steps = [now]
-    for step in config.learning_steps:
-        steps.append(steps[-1] + step)
-    return replay([(Rating.GOOD, at) for at in steps], replace(config, fuzz=False))
+    """A new card seen once and answered Good (its learning steps are not counted on)."""
+    return replay([(Rating.GOOD, now)], replace(config, fuzz=False))
 
 
 # --- planning ---------------------------------------------------------------------------
