@@ -82,7 +82,7 @@ def test_media_come_with_both_kinds_of_media_list(version: str) -> None:
         ('<a href="javascript:alert(1)" onclick="steal()">link</a>', ["link"]),
         ("<style>body{display:none}</style><b>bold</b> text", ["bold text"]),
         ('<div onmouseover="x()">text<iframe src="evil"></iframe></div>', ["text"]),
-        ("plain\ntext", ["plain", "text"]),
+        ("plain\ntext", ["plain text"]),  # a new line in HTML is a space
     ],
 )
 def test_html_becomes_clean_lines(html: str, lines: list[str]) -> None:

@@ -840,6 +840,10 @@ _BREAKS = frozenset(
 )
 
 
+_BREAK = re.compile(r"<br\s{0,10}/?>", re.IGNORECASE)
+_ONLY_BREAKS = re.compile(r"(?:[^<]++|<br\s{0,10}/?>)*+", re.IGNORECASE)
+
+
 class _Lines(HTMLParser):
     """Text of sanitized HTML, broken into lines at block elements and line breaks."""
 
@@ -881,8 +885,11 @@ def html_to_lines(field: str) -> list[str]:
     as ``[image: NAME]``."""
     import nh3
 
-    if "<" not in field and "&" not in field:
-        return [" ".join(line.split()) for line in field.split("\n") if line.strip()]
+    if "&" not in field and _ONLY_BREAKS.fullmatch(field):
+        # Text with line breaks only (the common case): nothing to clean.
+        return [
+            " ".join(line.split()) for line in _BREAK.split(field) if line and not line.isspace()
+        ]
     clean = nh3.clean(
         field,
         tags=_KEPT_TAGS,
@@ -910,6 +917,9 @@ _REVLOG_KINDS = {
     4: "manual",
     5: "rescheduled",
 }
+
+
+_RATINGS = {int(rating): rating for rating in Rating}
 
 
 def _history(db: _Database) -> dict[int, tuple[ReviewDraft, ...]]:
@@ -940,7 +950,7 @@ def _history(db: _Database) -> dict[int, tuple[ReviewDraft, ...]]:
         }
         duration = int(taken or 0)
         history.setdefault(card, []).append(
-            ReviewDraft(Rating(ease), moment, duration if 0 < duration < 2**31 else None, detail)
+            ReviewDraft(_RATINGS[ease], moment, duration if 0 < duration < 2**31 else None, detail)
         )
     return {card: tuple(reviews) for card, reviews in history.items()}
 
