@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, bindparam, delete, func, insert, or_, select
+from sqlalchemy import Integer, and_, bindparam, delete, func, insert, or_, select
 
 from retain.core import planner
 from retain.core.model import CardState, Deck, DeckId, SchedulingState
@@ -108,6 +108,11 @@ def _statements() -> dict[str, Any]:
     in_deck = c.deck_id == bindparam("deck_id")
     learning = or_(c.state == int(CardState.LEARNING), c.state == int(CardState.RELEARNING))
     not_done = or_(c.last_review.is_(None), c.last_review < bindparam("since"))
+    # `+ 0` keeps the state index out of it: the due index's range for today is smaller.
+    stepping = or_(c.state + 0 == int(CardState.LEARNING), c.state + 0 == int(CardState.RELEARNING))
+    today_steps = and_(
+        stepping, c.due >= bindparam("since"), c.last_review >= bindparam("since")
+    )
 
     def planned(extra: bool) -> Any:
         return (
@@ -143,8 +148,10 @@ def _statements() -> dict[str, Any]:
         "planned_day": select(d.day).where(
             d.deck_id == bindparam("deck_id"), d.day == bindparam("day")
         ),
+        # Only the steps of cards studied today, and a range of the due index: cards left
+        # in their steps on an earlier day are for the plan to weigh, like any other.
         "learning_due": _cards_with_notes()
-        .where(in_deck, learning, c.due <= bindparam("now"))
+        .where(in_deck, today_steps, c.due <= bindparam("now"))
         .order_by(c.due, c.id)
         .limit(limit),
         "learning_ahead": _cards_with_notes()
@@ -153,7 +160,9 @@ def _statements() -> dict[str, Any]:
         .limit(limit),
         "planned": planned(False),
         "extra": planned(True),
-        "count_learning": select(func.count()).where(in_deck, learning, c.due <= bindparam("now")),
+        "count_learning": select(func.count()).where(
+            in_deck, today_steps, c.due <= bindparam("now")
+        ),
         "count_new": counted(False, c.state == int(CardState.NEW)),
         "count_reviews": counted(False, c.state != int(CardState.NEW)),
     }
