@@ -43,26 +43,49 @@ def _short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _draw(plt: Any, stats: DeckStats, name: str) -> Any:
+    """The figure `name`, drawn (the caller closes it)."""
+    where = stats.deck.name if stats.deck is not None else "all decks"
+    figure = plt.figure(figsize=(9, 5), dpi=110)
+    _DRAWERS[name](figure, stats)
+    figure.suptitle(f"{figure.get_label()} — {_short(where, 60)}", fontsize=13)
+    figure.tight_layout()
+    return figure
+
+
+def available() -> bool:
+    """Whether matplotlib is installed (the plots extra)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def figure_bytes(stats: DeckStats, name: str, form: str = "svg") -> bytes:
+    """One figure as SVG (or PNG) bytes, for the web app."""
+    import io
+
+    if name not in FIGURES:
+        raise CollectionError(f"no figure called {name!r} (there are {', '.join(FIGURES)})")
+    plt = _pyplot()
+    figure = _draw(plt, stats, name)
+    try:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=form)
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
 def write_plots(stats: DeckStats, folder: Path) -> list[Path]:
     """Write every figure into `folder` (made if missing); returns the files written."""
     plt = _pyplot()
     folder.mkdir(parents=True, exist_ok=True)
-    where = stats.deck.name if stats.deck is not None else "all decks"
     written: list[Path] = []
-    drawers: dict[str, Callable[[Any, Any], None]] = {
-        "retention": _retention,
-        "forecast": _forecast,
-        "calendar": _calendar,
-        "memory": _memory,
-        "weakest": _weakest,
-        "readiness": _readiness,
-    }
     for name in FIGURES:
-        figure = plt.figure(figsize=(9, 5), dpi=110)
+        figure = _draw(plt, stats, name)
         try:
-            drawers[name](figure, stats)
-            figure.suptitle(f"{figure.get_label()} — {_short(where, 60)}", fontsize=13)
-            figure.tight_layout()
             for suffix in ("png", "svg"):
                 path = folder / f"{name}.{suffix}"
                 figure.savefig(path, format=suffix)
@@ -199,3 +222,13 @@ def _readiness(figure: Any, stats: DeckStats) -> None:
     axes.set_ylabel("Cards recalled (%)")
     axes.legend(loc="lower right")
     figure.autofmt_xdate()
+
+
+_DRAWERS: dict[str, Callable[[Any, DeckStats], None]] = {
+    "retention": _retention,
+    "forecast": _forecast,
+    "calendar": _calendar,
+    "memory": _memory,
+    "weakest": _weakest,
+    "readiness": _readiness,
+}

@@ -171,3 +171,15 @@ def test_errors_are_pages_that_say_what_is_wrong(client: TestClient) -> None:
         "/study/answer", data={"card_id": "77", "reps": "0", "mode": "type"}, headers=HTMX
     )
     assert stale.status_code == 404 and 'role="alert"' in stale.text
+
+
+def test_the_statistics_page_shows_the_figures(client: TestClient, imported: int) -> None:
+    pytest.importorskip("matplotlib")
+    page = client.get("/stats")
+    assert page.status_code == 200
+    assert '/stats/figures/retention.svg' in page.text
+    figure = client.get("/stats/figures/retention.svg")
+    assert figure.status_code == 200 and figure.headers["content-type"] == "image/svg+xml"
+    assert figure.content.lstrip().startswith(b"<?xml") and b"<svg" in figure.content
+    assert client.get("/stats/figures/nothing.svg").status_code == 404
+    assert client.get("/stats/figures/forecast.svg?deck=999").status_code == 404

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
 
 from retain.collection import Collection
+from retain.plots import FIGURES, available, figure_bytes
 from retain.web.deps import ClockDep, CollectionDep
 from retain.web.models import DeckStatsOut, StatsOut
 from retain.web.routes.decks import all_decks
@@ -50,8 +51,21 @@ def stats_page(request: Request, col: CollectionDep, clock: ClockDep) -> HTMLRes
             "total": total,
             "known": known,
             "next_due": when(col, clock, stats.next_due) if stats.next_due else None,
+            "figures": FIGURES if available() else (),
         },
     )
+
+
+@pages.get("/stats/figures/{name}.svg")
+def figure(name: str, col: CollectionDep, clock: ClockDep, deck: int | None = None) -> Response:
+    """One of the figures of `retain stats --plot`, as SVG (all decks, or `deck`)."""
+    if name not in FIGURES or not available():
+        raise HTTPException(status_code=404, detail="no such figure")
+    chosen = next((d for d in col.decks() if d.id == deck), None) if deck is not None else None
+    if deck is not None and chosen is None:
+        raise HTTPException(status_code=404, detail="no such deck")
+    figures = col.stats.deck_stats(clock(), chosen)
+    return Response(figure_bytes(figures, name), media_type="image/svg+xml")
 
 
 @api.get("/stats", response_model=StatsOut, summary="Counts per deck and in all")
