@@ -52,6 +52,13 @@ SYNTAXES: list[tuple[str, str, str, str | None, Cards]] = [
         (("chat", ("cat",)), ("chien", ("dog",))),
     ),
     (
+        "outliner-bullets",
+        "- Capital of France :: Paris\n- H2O >> water\n",
+        "text/inline",
+        None,
+        (("Capital of France", ("Paris",)), ("H2O", ("water",))),
+    ),
+    (
         "arrows",
         "H2O >> water\nNaCl >> salt\n",
         "text/inline",

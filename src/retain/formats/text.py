@@ -766,7 +766,7 @@ def _parse_notes(rows: Sequence[_Line], title: str | None) -> tuple[str | None, 
         if pair is not None or colon is not None:
             q, a = pair if pair is not None else colon  # type: ignore[misc]
             kinds.add("text/inline" if pair is not None else "text/colon")
-            cards.start(q, row.number)
+            cards.start(_point(q) or q, row.number)  # "- Q :: A", as outliners write it
             cards.add(a)
             in_card, after_separator = True, False
             continue
