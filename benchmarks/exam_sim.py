@@ -206,7 +206,7 @@ def run_retain(
                 NoteDraft(f"Question {k}?", (f"answer {k}",)) for k in range(scenario.cards)
             ),
         )
-        deck = col.import_deck(draft, now=START - timedelta(days=1)).deck
+        deck = col.decks.import_deck(draft, now=START - timedelta(days=1)).deck
         if strategy == "retain planner":
             col.plans.set_exam(deck, scenario.exam, minutes, frozenset(), START)
         elif strategy == "FSRS 20 new/day":

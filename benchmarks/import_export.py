@@ -8,7 +8,7 @@ as pasted text (a title line, then each question followed by its answer points, 
 and imported into an empty store, each way in a process of its own:
 
 * ``retain import FILE``: the command a student runs (stdout a pipe, so no progress bar);
-* retain in-process: ``formats.read_path`` then ``Collection.import_deck``, timed inside the
+* retain in-process: ``formats.read_path`` then ``col.decks.import_deck``, timed inside the
   process;
 * Anki's text importer: the same cards as a tab-separated file (question, then the points
   joined by ``<br>``; Basic notes), read by ``col.get_csv_metadata`` and imported by
@@ -28,7 +28,7 @@ the same cards (Basic notes, each with a review history of three answers over tw
 written into its review log) and exports it as an ``.apkg``. Then, each in a process of its
 own and timed inside it:
 
-* import: retain's ``read_path`` + ``Collection.import_deck`` (history logged and replayed)
+* import: retain's ``read_path`` + ``col.decks.import_deck`` (history logged and replayed)
   against Anki's ``col.import_anki_package`` into an empty collection;
 * export: retain's ``formats.apkg_write.write`` of the imported deck against Anki's
   ``col.export_anki_package`` of its imported deck;
@@ -107,7 +107,7 @@ def _retain_in_process(source: Path, target: Path) -> tuple[float, str]:
     from retain.formats import read_path
 
     with Collection.open(target, tz=UTC) as col, stopwatch() as spent:
-        report = col.import_deck(read_path(source), now=datetime.now(UTC))
+        report = col.decks.import_deck(read_path(source), now=datetime.now(UTC))
     return spent[0], f"{report.added} added"
 
 
@@ -243,11 +243,12 @@ def _retain_export(source: Path, target: Path) -> tuple[float, str]:
     from retain.formats import apkg_write, read_path
 
     with Collection.open(target, tz=UTC) as col:
-        report = col.import_deck(read_path(source), now=datetime.now(UTC))
+        report = col.decks.import_deck(read_path(source), now=datetime.now(UTC))
         with stopwatch() as spent:
-            notes = tuple(NoteDraft(n.question, n.answer_points) for n in col.notes(report.deck))
+            stored = col.decks.notes(report.deck)
+            notes = tuple(NoteDraft(n.question, n.answer_points) for n in stored)
             data = apkg_write.write(
-                DeckDraft(report.deck.name, "apkg", notes), media=col.media_files(report.deck)
+                DeckDraft(report.deck.name, "apkg", notes), media=col.decks.media_files(report.deck)
             )
             target.with_suffix(".apkg").write_bytes(data)
     return spent[0], f"{len(notes)} cards, {len(data) / 1e6:.1f} MB"

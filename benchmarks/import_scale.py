@@ -41,9 +41,9 @@ def main() -> None:
             tuple(NoteDraft(f"Question {i}?", (f"answer {i}",)) for i in range(100_000)),
         )
         with Collection.open(home / DATABASE_FILE, tz=UTC) as col:
-            col.import_deck(studied, now=datetime.now(UTC))
+            col.decks.import_deck(studied, now=datetime.now(UTC))
             col.set_setting("new_per_day", 1_000_000)
-            target = col.find_deck("Studied")
+            target = col.decks.find("Studied")
             start = time.perf_counter()
             child = subprocess.Popen(
                 [sys.executable, "-m", "retain", "--home", str(home), "import", str(deck)],
@@ -51,15 +51,15 @@ def main() -> None:
             )
             waits: list[float] = []
             while child.poll() is None:
-                item = col.next_card(datetime.now(UTC), target)
+                item = col.study.next_card(datetime.now(UTC), target)
                 if item is None:
                     break
                 began = time.perf_counter()
-                col.answer(item.card.id, Rating.GOOD, datetime.now(UTC))
+                col.study.answer(item.card.id, Rating.GOOD, datetime.now(UTC))
                 waits.append(time.perf_counter() - began)
             child.wait()
             took = time.perf_counter() - start
-            total = sum(c.total for c in col.deck_counts(datetime.now(UTC)))
+            total = sum(c.total for c in col.decks.counts(datetime.now(UTC)))
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"retain import of {args.cards:,} cards ({size / 1e6:.0f} MB): {took:.1f} s, "
           f"peak memory {peak:.0f} MB, exit status {child.returncode}, {total:,} cards stored")

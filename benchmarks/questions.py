@@ -36,12 +36,12 @@ QUALITY_MODES = ("choice", "truefalse", "cloze", "match", "type")
 
 
 def import_deck(col: Collection, path: Path, name: str | None = None) -> Deck:
-    return col.import_deck(read_path(path), now=NOW, deck_name=name).deck
+    return col.decks.import_deck(read_path(path), now=NOW, deck_name=name).deck
 
 
 def cards_of(col: Collection, deck: Deck, count: int) -> list[StudyItem]:
     """The deck's cards (all new), in order."""
-    return col.next_cards(NOW, deck, limit=count)
+    return col.study.next_cards(NOW, deck, limit=count)
 
 
 def session(col: Collection, deck: Deck, mode: str, seed: int) -> StudySession:

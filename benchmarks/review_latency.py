@@ -6,7 +6,7 @@
 
 For each size, a deck of generated revision cards (dates, people, numbers, lists and
 explanations of two to four points; see `_common.generate_cards`) is written as pasted text
-and imported through the `Collection` (`formats.read_path`, `Collection.import_deck`); an
+and imported through the `Collection` (`formats.read_path`, `col.decks.import_deck`); an
 Anki collection gets the same cards (Basic notes, the points on the back). Both are then
 given the same mix of states: 45% of the cards have been studied before (most are review
 cards with intervals of 1-60 days and due dates from a week ago to two months ahead, so
@@ -185,7 +185,7 @@ def build_retain(
     write_pasted_text(source, cards)
     with Collection.open(home / DATABASE_FILE, tz=UTC) as col:
         col.set_setting("new_per_day", 9999)  # the same daily limit Anki is given below
-        col.import_deck(read_path(source), now=now - timedelta(days=400))
+        col.decks.import_deck(read_path(source), now=now - timedelta(days=400))
         now_ms = int(now.timestamp() * 1000)
         card_rows: list[tuple[Any, ...]] = []
         review_rows: list[tuple[Any, ...]] = []

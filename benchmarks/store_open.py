@@ -32,7 +32,7 @@ def build(path: Path, size: int) -> None:
         for i in range(size)
     )
     with Collection.open(path, tz=UTC) as col:
-        col.import_deck(DeckDraft("Bench", "text/questions", notes), now=NOW)
+        col.decks.import_deck(DeckDraft("Bench", "text/questions", notes), now=NOW)
     db = sqlite3.connect(path)
     stamp = int(NOW.timestamp() * 1000)
     db.execute(

@@ -65,12 +65,12 @@ def col(store_target: str | Path, tmp_path: Path) -> Iterator[Collection]:
 
 def test_review_history_is_logged_and_states_match_its_replay(col: Collection) -> None:
     draft = read_data(package(collection(REVIEWED, deck="Biology")), source="bio.apkg")
-    report = col.import_deck(draft, now=NOW)
+    report = col.decks.import_deck(draft, now=NOW)
     assert (report.added, report.reviews) == (4, 8)
     histories = {n.question: n.history for n in draft.notes}
     items = {}
-    for note in col.notes(report.deck):
-        item = col.card_for_note(note.id)
+    for note in col.decks.notes(report.deck):
+        item = col.study.card_for_note(note.id)
         items[note.question] = item
         expected = scheduling.replay(
             [(r.rating, r.reviewed_at) for r in histories[note.question]],
@@ -78,7 +78,7 @@ def test_review_history_is_logged_and_states_match_its_replay(col: Collection) -
             functools.partial(scheduling.fuzz_rng, item.card.id),
         )
         assert item.card.schedule == expected
-        logged = col.reviews(item.card.id)
+        logged = col.stats.reviews(item.card.id)
         assert [(r.rating, r.reviewed_at, r.duration_ms, r.mode) for r in logged] == [
             (r.rating, r.reviewed_at, r.duration_ms, "anki") for r in histories[note.question]
         ]
@@ -93,17 +93,17 @@ def test_review_history_is_logged_and_states_match_its_replay(col: Collection) -
 
 def test_importing_the_package_again_adds_no_history(col: Collection) -> None:
     data = package(collection(REVIEWED))
-    col.import_deck(read_data(data), now=NOW)
-    again = col.import_deck(read_data(data), now=NOW)
+    col.decks.import_deck(read_data(data), now=NOW)
+    again = col.decks.import_deck(read_data(data), now=NOW)
     assert (again.added, again.unchanged, again.reviews) == (0, 4, 0)
-    assert col.review_count() == 8
+    assert col.stats.review_count() == 8
     assert col.check().ok
 
 
 def test_the_history_keeps_ankis_intervals(col: Collection) -> None:
-    report = col.import_deck(read_data(package(collection(REVIEWED))), now=NOW)
-    note = next(n for n in col.notes(report.deck) if n.question == "What is a cell?")
-    details = [r.detail for r in col.reviews(col.card_for_note(note.id).card.id)]
+    report = col.decks.import_deck(read_data(package(collection(REVIEWED))), now=NOW)
+    note = next(n for n in col.decks.notes(report.deck) if n.question == "What is a cell?")
+    details = [r.detail for r in col.stats.reviews(col.study.card_for_note(note.id).card.id)]
     assert [d["anki"]["interval"] for d in details if d] == [-600, 1, 4, 12]
 
 
@@ -112,9 +112,9 @@ def test_media_are_kept_in_the_media_folder_under_their_hash(
 ) -> None:
     notes = [Note("basic", ['<img src="eye.png">', "An eye"])]
     data = package(collection(notes), version="anki21b", media={"eye.png": b"\x89PNG eye"})
-    report = col.import_deck(read_data(data), now=NOW)
+    report = col.decks.import_deck(read_data(data), now=NOW)
     assert report.media == 1
-    files = col.media_files(report.deck)
+    files = col.decks.media_files(report.deck)
     assert [name for name, _ in files] == ["eye.png"]
     stored = files[0][1]
     assert stored.parent == tmp_path / "data" / "media"
@@ -133,8 +133,8 @@ def test_a_damaged_media_file_stores_nothing(col: Collection) -> None:
     data[at + 100 : at + 140] = b"\xff" * 40
     draft = read_data(bytes(data))
     with pytest.raises(CollectionError, match="damaged"):
-        col.import_deck(draft, now=NOW)
-    assert col.decks() == []
+        col.decks.import_deck(draft, now=NOW)
+    assert col.decks.all() == []
     with col.engine.connect() as conn:
         for table in (schema.notes, schema.cards, schema.reviews, schema.media):
             assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
@@ -168,14 +168,15 @@ def test_an_import_finished_by_another_process_replays_the_log(
     history."""
     draft = read_data(package(collection(REVIEWED)))
     with Collection.open(store_target, tz=UTC, media_dir=tmp_path / "m") as first:
-        plan = first._begin_import("Biology", draft, 0)
-        first._write_import(plan, draft.notes, progress=None, batch_size=2)
+        plan = first._importer._begin_import("Biology", draft, 0)
+        first._importer._write_import(plan, draft.notes, progress=None, batch_size=2)
         with first.engine.begin() as conn:
             conn.execute(schema.imports.update().values(state="settling", heartbeat_at=0))
     with Collection.open(store_target, tz=UTC, media_dir=tmp_path / "m") as second:
-        deck = second.find_deck("Biology")
+        deck = second.decks.find("Biology")
         states = {
-            n.question: second.card_for_note(n.id).card.schedule.state for n in second.notes(deck)
+            n.question: second.study.card_for_note(n.id).card.schedule.state
+            for n in second.decks.notes(deck)
         }
         assert states["What is a cell?"] == CardState.REVIEW
         assert states["dog"] == CardState.RELEARNING
@@ -202,9 +203,9 @@ def test_ankis_settings_can_be_used_and_the_history_is_replayed_with_them(
     ]
     assert col._config.parameters == tuple(ANKI_PARAMETERS)
     assert col._config.desired_retention == 0.85
-    report = col.import_deck(draft, now=NOW)
-    note = next(n for n in col.notes(report.deck) if n.question == "What is a cell?")
-    item = col.card_for_note(note.id)
+    report = col.decks.import_deck(draft, now=NOW)
+    note = next(n for n in col.decks.notes(report.deck) if n.question == "What is a cell?")
+    item = col.study.card_for_note(note.id)
     history = next(n.history for n in draft.notes if n.question == "What is a cell?")
     with_anki = scheduling.replay(
         [(r.rating, r.reviewed_at) for r in history],
@@ -236,7 +237,7 @@ def test_fsrs_parameters_setting(col: Collection) -> None:
 
 
 def test_undo_does_not_take_back_an_imported_answer(col: Collection) -> None:
-    col.import_deck(read_data(package(collection(REVIEWED))), now=NOW)
+    col.decks.import_deck(read_data(package(collection(REVIEWED))), now=NOW)
     with pytest.raises(CollectionError, match="no answer to undo"):
-        col.undo(NOW)
+        col.study.undo(NOW)
     assert col.check().ok

@@ -19,7 +19,7 @@ from tests.conftest import NOW
 
 
 def _studied(col: Collection) -> None:
-    col.import_deck(
+    col.decks.import_deck(
         DeckDraft(
             "Cells",
             "csv",
@@ -31,16 +31,18 @@ def _studied(col: Collection) -> None:
         ),
         now=NOW,
     )
-    col.import_deck(DeckDraft("Other", "text", (NoteDraft("Q?", ("a",)),)), now=NOW)
+    col.decks.import_deck(DeckDraft("Other", "text", (NoteDraft("Q?", ("a",)),)), now=NOW)
     col.set_setting("desired_retention", 0.85)
     col.set_setting("new_per_day", 12)
     moment = NOW
     for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.HARD):
-        item = col.next_card(moment)
+        item = col.study.next_card(moment)
         assert item is not None
-        col.answer(item.card.id, rating, moment, mode="type", points={0: True}, duration_ms=900)
+        col.study.answer(
+            item.card.id, rating, moment, mode="type", points={0: True}, duration_ms=900
+        )
         moment += timedelta(minutes=3)
-    col.undo(moment)
+    col.study.undo(moment)
 
 
 def _backup(col: Collection, **kwargs: object) -> str:
@@ -63,17 +65,17 @@ def test_backup_restores_the_same_store(store_target: str | Path, tmp_path: Path
         report = copy.check()
         assert report.ok and report.reviews == 4
         assert copy.settings["desired_retention"] == 0.85
-        deck = copy.find_deck("Cells")
-        assert [n.tags for n in copy.notes(deck)] == [("bio",), (), ("bio", "chem")]
+        deck = copy.decks.find("Cells")
+        assert [n.tags for n in copy.decks.notes(deck)] == [("bio",), (), ("bio", "chem")]
         # The restored store goes on: a new import and an answer get fresh ids.
-        copy.import_deck(DeckDraft("New", "text", (NoteDraft("N?", ("n",)),)), now=NOW)
-        assert len(copy.decks()) == 3
+        copy.decks.import_deck(DeckDraft("New", "text", (NoteDraft("N?", ("n",)),)), now=NOW)
+        assert len(copy.decks.all()) == 3
 
 
 def test_one_deck_backup_keeps_its_history_only(tmp_path: Path) -> None:
     with Collection.open(tmp_path / "a.sqlite3", tz=UTC) as col:
         _studied(col)
-        backup = json.loads(_backup(col, deck=col.find_deck("Other")))
+        backup = json.loads(_backup(col, deck=col.decks.find("Other")))
     tables = backup["tables"]
     assert [row[1] for row in tables["decks"]["rows"]] == ["Other"]
     assert len(tables["notes"]["rows"]) == 1
@@ -132,7 +134,7 @@ def test_rows_that_do_not_fit_store_nothing(tmp_path: Path) -> None:
     with Collection.open(tmp_path / "b.sqlite3", tz=UTC) as copy:
         with pytest.raises(CollectionError, match="table notes .* nothing was restored"):
             restore_backup(copy, read_backup(json.dumps(backup).encode()))
-        assert copy.decks() == []
+        assert copy.decks.all() == []
 
 
 def test_cli_export_json_then_import_into_an_empty_store(tmp_path: Path) -> None:

@@ -13,19 +13,19 @@ from tests.conftest import NOW, make_draft
 
 
 def test_import_adds_cards_once(collection: Collection) -> None:
-    first = collection.import_deck(make_draft(3), now=NOW)
+    first = collection.decks.import_deck(make_draft(3), now=NOW)
     assert (first.added, first.updated, first.unchanged) == (3, 0, 0)
-    again = collection.import_deck(make_draft(3), now=NOW)
+    again = collection.decks.import_deck(make_draft(3), now=NOW)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
     assert again.deck == first.deck
-    assert [c.total for c in collection.deck_counts(NOW)] == [3]
+    assert [c.total for c in collection.decks.counts(NOW)] == [3]
 
 
 def test_reimport_updates_changed_answers_and_keeps_history(collection: Collection) -> None:
-    collection.import_deck(make_draft(2), now=NOW)
-    item = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(2), now=NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
-    collection.answer(item.card.id, Rating.GOOD, NOW)
+    collection.study.answer(item.card.id, Rating.GOOD, NOW)
     changed = DeckDraft(
         "Test deck",
         "text/questions",
@@ -35,99 +35,99 @@ def test_reimport_updates_changed_answers_and_keeps_history(collection: Collecti
             NoteDraft("Question 2?", ("brand new",)),
         ),
     )
-    report = collection.import_deck(changed, now=NOW)
+    report = collection.decks.import_deck(changed, now=NOW)
     assert (report.added, report.updated, report.unchanged) == (1, 1, 1)
-    again = collection.card(item.card.id)
+    again = collection.study.card(item.card.id)
     assert again.note.answer_points == ("a new answer",)
     assert again.card.schedule.reps == 1
 
 
 def test_import_needs_a_name(collection: Collection) -> None:
     with pytest.raises(CollectionError, match="name"):
-        collection.import_deck(make_draft(1, title=None), now=NOW)
-    assert collection.decks() == []
+        collection.decks.import_deck(make_draft(1, title=None), now=NOW)
+    assert collection.decks.all() == []
 
 
 def test_import_rejects_naive_time(collection: Collection) -> None:
     with pytest.raises(ValueError, match="UTC"):
-        collection.import_deck(make_draft(1), now=datetime(2026, 1, 1))
+        collection.decks.import_deck(make_draft(1), now=datetime(2026, 1, 1))
 
 
 def test_new_cards_in_order_then_limit(collection: Collection) -> None:
-    collection.import_deck(make_draft(5), now=NOW)
+    collection.decks.import_deck(make_draft(5), now=NOW)
     collection.set_setting("new_per_day", 2)
     seen = []
     now = NOW
     for _ in range(2):
-        item = collection.next_card(now)
+        item = collection.study.next_card(now)
         assert item is not None and item.card.schedule.state is CardState.NEW
         seen.append(item.note.question)
-        collection.answer(item.card.id, Rating.EASY, now)  # straight to review, days away
+        collection.study.answer(item.card.id, Rating.EASY, now)  # straight to review, days away
         now += timedelta(seconds=5)
     assert seen == ["Question 0?", "Question 1?"]
-    assert collection.counts(now).new == 0
-    assert collection.next_card(now) is None
+    assert collection.study.counts(now).new == 0
+    assert collection.study.next_card(now) is None
     tomorrow = now + timedelta(days=1)
-    item = collection.next_card(tomorrow)
+    item = collection.study.next_card(tomorrow)
     assert item is not None and item.note.question == "Question 2?"
 
 
 def test_due_reviews_come_before_new_cards(collection: Collection) -> None:
-    collection.import_deck(make_draft(3), now=NOW)
-    first = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(3), now=NOW)
+    first = collection.study.next_card(NOW)
     assert first is not None
-    collection.answer(first.card.id, Rating.EASY, NOW)
+    collection.study.answer(first.card.id, Rating.EASY, NOW)
     later = NOW + timedelta(days=60)
-    item = collection.next_card(later)
+    item = collection.study.next_card(later)
     assert item is not None and item.card.id == first.card.id
-    assert collection.counts(later).due == 1
+    assert collection.study.counts(later).due == 1
 
 
 def test_learning_card_comes_back_within_learn_ahead(collection: Collection) -> None:
-    collection.import_deck(make_draft(1), now=NOW)
-    item = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(1), now=NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
-    result = collection.answer(item.card.id, Rating.AGAIN, NOW)
+    result = collection.study.answer(item.card.id, Rating.AGAIN, NOW)
     assert result.card.schedule.state is CardState.LEARNING
-    again = collection.next_card(NOW + timedelta(seconds=10))
+    again = collection.study.next_card(NOW + timedelta(seconds=10))
     assert again is not None and again.card.id == item.card.id
 
 
 def test_answer_records_log_and_state_together(collection: Collection) -> None:
-    collection.import_deck(make_draft(1), now=NOW)
-    item = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(1), now=NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
-    collection.answer(item.card.id, Rating.GOOD, NOW, duration_ms=1234)
-    assert collection.review_count() == 1
-    assert [(r.rating, r.reviewed_at) for r in collection.reviews(item.card.id)] == [
+    collection.study.answer(item.card.id, Rating.GOOD, NOW, duration_ms=1234)
+    assert collection.stats.review_count() == 1
+    assert [(r.rating, r.reviewed_at) for r in collection.stats.reviews(item.card.id)] == [
         (Rating.GOOD, NOW)
     ]
-    stored = collection.card(item.card.id).card.schedule
+    stored = collection.study.card(item.card.id).card.schedule
     assert stored.reps == 1 and stored.last_review == NOW
-    assert collection.counts(NOW).done_today == 1
+    assert collection.study.counts(NOW).done_today == 1
 
 
 def test_answer_unknown_card(collection: Collection) -> None:
     from retain.core.model import CardId
 
     with pytest.raises(CollectionError, match="no card"):
-        collection.answer(CardId(999), Rating.GOOD, NOW)
-    assert collection.review_count() == 0
+        collection.study.answer(CardId(999), Rating.GOOD, NOW)
+    assert collection.stats.review_count() == 0
 
 
 def test_check_rebuilds_state_from_log(collection: Collection) -> None:
-    collection.import_deck(make_draft(3), now=NOW)
+    collection.decks.import_deck(make_draft(3), now=NOW)
     now = NOW
     for rating in [Rating.GOOD, Rating.AGAIN, Rating.GOOD, Rating.GOOD, Rating.EASY, Rating.HARD]:
-        item = collection.next_card(now)
+        item = collection.study.next_card(now)
         assert item is not None
-        collection.answer(item.card.id, rating, now)
+        collection.study.answer(item.card.id, rating, now)
         now += timedelta(minutes=11)
     for _ in range(4):  # reviews weeks apart exercise fuzzed intervals
         now += timedelta(days=30)
-        item = collection.next_card(now)
+        item = collection.study.next_card(now)
         assert item is not None
-        collection.answer(item.card.id, Rating.GOOD, now)
+        collection.study.answer(item.card.id, Rating.GOOD, now)
     report = collection.check()
     assert report.ok, report.problems
     assert (report.cards, report.reviews) == (3, 10)
@@ -142,23 +142,23 @@ def test_check_rebuilds_state_from_log(collection: Collection) -> None:
 
 
 def test_deck_counts(collection: Collection) -> None:
-    collection.import_deck(make_draft(4), now=NOW)
-    item = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(4), now=NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
-    collection.answer(item.card.id, Rating.AGAIN, NOW)
-    [counts] = collection.deck_counts(NOW + timedelta(minutes=2))
+    collection.study.answer(item.card.id, Rating.AGAIN, NOW)
+    [counts] = collection.decks.counts(NOW + timedelta(minutes=2))
     assert (counts.new, counts.learning, counts.due, counts.total) == (3, 1, 1, 4)
 
 
 def test_find_deck(collection: Collection) -> None:
-    collection.import_deck(make_draft(1, title="Unit 1: Stalin"), now=NOW)
-    collection.import_deck(make_draft(1, title="Unit 2: Lenin"), now=NOW)
-    assert collection.find_deck("stalin").name == "Unit 1: Stalin"
-    assert collection.find_deck("UNIT 2: lenin").name == "Unit 2: Lenin"
+    collection.decks.import_deck(make_draft(1, title="Unit 1: Stalin"), now=NOW)
+    collection.decks.import_deck(make_draft(1, title="Unit 2: Lenin"), now=NOW)
+    assert collection.decks.find("stalin").name == "Unit 1: Stalin"
+    assert collection.decks.find("UNIT 2: lenin").name == "Unit 2: Lenin"
     with pytest.raises(CollectionError, match="several"):
-        collection.find_deck("unit")
+        collection.decks.find("unit")
     with pytest.raises(CollectionError, match="no deck"):
-        collection.find_deck("chemistry")
+        collection.decks.find("chemistry")
 
 
 @pytest.mark.parametrize(
@@ -187,36 +187,38 @@ def test_settings_persist(store_target: str | Path) -> None:
 
 def test_day_start_uses_the_learners_day(tmp_path: Path) -> None:
     with Collection.open(tmp_path / "c.sqlite3", tz=UTC) as col:
-        assert col.day_start(datetime(2026, 3, 2, 3, 0, tzinfo=UTC)) == datetime(
+        assert col.study.day_start(datetime(2026, 3, 2, 3, 0, tzinfo=UTC)) == datetime(
             2026, 3, 1, 4, 0, tzinfo=UTC
         )
-        assert col.day_start(datetime(2026, 3, 2, 5, 0, tzinfo=UTC)) == datetime(
+        assert col.study.day_start(datetime(2026, 3, 2, 5, 0, tzinfo=UTC)) == datetime(
             2026, 3, 2, 4, 0, tzinfo=UTC
         )
 
 
 def test_graded_answers_keep_per_point_outcomes(collection: Collection) -> None:
-    collection.import_deck(make_draft(1), now=NOW)
-    item = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(1), now=NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
-    collection.answer(
+    collection.study.answer(
         item.card.id, Rating.HARD, NOW, mode="type", detail={"typed": "a"},
         points={0: True, 1: False},
     )
     later = NOW + timedelta(days=3)
-    collection.answer(item.card.id, Rating.AGAIN, later, mode="type", points={0: False, 1: False})
-    stats = collection.point_stats(item.card.id)
+    collection.study.answer(
+        item.card.id, Rating.AGAIN, later, mode="type", points={0: False, 1: False}
+    )
+    stats = collection.stats.point_stats(item.card.id)
     assert [(s.index, s.asked, s.missed) for s in stats] == [(0, 2, 1), (1, 2, 2)]
     assert collection.check().ok
 
 
 def test_next_cards_gives_distinct_cards_in_queue_order(collection: Collection) -> None:
-    collection.import_deck(make_draft(6), now=NOW)
-    first = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(6), now=NOW)
+    first = collection.study.next_card(NOW)
     assert first is not None
-    collection.answer(first.card.id, Rating.EASY, NOW)
+    collection.study.answer(first.card.id, Rating.EASY, NOW)
     later = NOW + timedelta(days=60)
-    items = collection.next_cards(later, limit=4)
+    items = collection.study.next_cards(later, limit=4)
     assert [i.card.id for i in items][0] == first.card.id
     assert len({i.card.id for i in items}) == 4
     assert [i.note.question for i in items[1:]] == ["Question 1?", "Question 2?", "Question 3?"]
@@ -225,22 +227,22 @@ def test_next_cards_gives_distinct_cards_in_queue_order(collection: Collection) 
 def test_an_answer_can_pick_the_next_card_in_the_same_transaction(
     collection: Collection,
 ) -> None:
-    collection.import_deck(make_draft(3), now=NOW)
+    collection.decks.import_deck(make_draft(3), now=NOW)
     collection.set_setting("new_per_day", 2)
     now = NOW
-    item = collection.next_card(now)
+    item = collection.study.next_card(now)
     picked = []
     while item is not None:
-        result = collection.answer(item.card.id, Rating.EASY, now, pick_next=True)
-        expected = collection.next_card(now)
+        result = collection.study.answer(item.card.id, Rating.EASY, now, pick_next=True)
+        expected = collection.study.next_card(now)
         assert (result.next and result.next.card.id) == (expected and expected.card.id)
         picked.append(item.note.question)
         item = result.next
     assert picked == ["Question 0?", "Question 1?"]  # the new-card limit holds
-    other = collection.import_deck(make_draft(1, title="Other"), now=NOW).deck
-    first = collection.next_card(now, other)
+    other = collection.decks.import_deck(make_draft(1, title="Other"), now=NOW).deck
+    first = collection.study.next_card(now, other)
     assert first is not None
-    result = collection.answer(first.card.id, Rating.GOOD, now, pick_next=True, deck=other)
+    result = collection.study.answer(first.card.id, Rating.GOOD, now, pick_next=True, deck=other)
     assert result.next is not None and result.next.card.deck_id == other.id
 
 
@@ -249,21 +251,21 @@ def test_concurrent_answers_to_one_card_keep_state_and_log_in_step(
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    collection.import_deck(make_draft(1), now=NOW)
-    item = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(1), now=NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
 
     def answer(i: int) -> None:
-        collection.answer(item.card.id, Rating.GOOD, NOW + timedelta(minutes=i))
+        collection.study.answer(item.card.id, Rating.GOOD, NOW + timedelta(minutes=i))
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(answer, range(20)))
-    assert collection.card(item.card.id).card.schedule.reps == 20
+    assert collection.study.card(item.card.id).card.schedule.reps == 20
     assert collection.check().ok
 
 
 def test_check_reports_its_progress(collection: Collection) -> None:
-    collection.import_deck(make_draft(2500), now=NOW)
+    collection.decks.import_deck(make_draft(2500), now=NOW)
     seen: list[tuple[int, int]] = []
     assert collection.check(progress=lambda done, total: seen.append((done, total))).ok
     assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
@@ -277,7 +279,7 @@ def test_deck_counts_kept_as_cards_change_equal_a_count_of_the_cards(
     def scanned() -> list[tuple[int, int, int]]:
         c = schema.cards.c
         out = []
-        for deck in collection.decks():
+        for deck in collection.decks.all():
             with collection.engine.connect() as conn:
                 states = [
                     s for (s,) in conn.execute(select(c.state).where(c.deck_id == deck.id))
@@ -286,21 +288,21 @@ def test_deck_counts_kept_as_cards_change_equal_a_count_of_the_cards(
         return out
 
     def kept() -> list[tuple[int, int, int]]:
-        return [(d.total, d.new, d.learning) for d in collection.deck_counts(NOW)]
+        return [(d.total, d.new, d.learning) for d in collection.decks.counts(NOW)]
 
-    collection.import_deck(make_draft(6), now=NOW)
-    other = collection.import_deck(make_draft(4, title="Other deck"), now=NOW)
+    collection.decks.import_deck(make_draft(6), now=NOW)
+    other = collection.decks.import_deck(make_draft(4, title="Other deck"), now=NOW)
     assert kept() == scanned() == [(6, 6, 0), (4, 4, 0)]
     now = NOW
     for rating in (Rating.AGAIN, Rating.GOOD, Rating.EASY, Rating.AGAIN):
-        item = collection.next_card(now)
+        item = collection.study.next_card(now)
         assert item is not None
-        collection.answer(item.card.id, rating, now)
+        collection.study.answer(item.card.id, rating, now)
         now += timedelta(seconds=10)
         assert kept() == scanned()
-    collection.undo(now)
+    collection.study.undo(now)
     assert kept() == scanned()
-    collection.delete_deck(other.deck)
+    collection.decks.delete(other.deck)
     assert kept() == scanned() == [scanned()[0]]
     with collection.engine.connect() as conn:
         assert conn.execute(

@@ -24,17 +24,17 @@ def _walk(col: Collection, seed: int, steps: int) -> tuple[int, int]:
     now = NOW + timedelta(minutes=rng.randrange(600))
     fuzzed = 0
     for _ in range(steps):
-        item = col.next_card(now)
+        item = col.study.next_card(now)
         if item is None:
             now += timedelta(days=rng.randrange(1, 4), minutes=rng.randrange(1000))
             continue
-        shown = col.preview(item.card, now)
+        shown = col.study.preview(item.card, now)
         plain = scheduling.preview(item.card.schedule, now, col._config)
         rating = Rating(rng.randrange(1, 5))
-        result = col.answer(item.card.id, rating, now)
+        result = col.study.answer(item.card.id, rating, now)
         assert result.card.schedule.due is not None
         assert result.card.schedule.due - now == shown[rating]
-        assert col.card(item.card.id).card.schedule.due == now + shown[rating]
+        assert col.study.card(item.card.id).card.schedule.due == now + shown[rating]
         fuzzed += shown[rating] != plain[rating]
         now += timedelta(minutes=rng.randrange(1, 60 * 30))
     return steps, fuzzed
@@ -43,7 +43,7 @@ def _walk(col: Collection, seed: int, steps: int) -> tuple[int, int]:
 @pytest.mark.parametrize("seed", range(4))
 def test_the_interval_shown_is_the_interval_saved(tmp_path: Path, seed: int) -> None:
     with Collection.open(tmp_path / "c.sqlite3", tz=UTC) as col:
-        col.import_deck(make_draft(12), now=NOW)
+        col.decks.import_deck(make_draft(12), now=NOW)
         _, fuzzed = _walk(col, seed, 300)
         assert fuzzed > 0  # the fuzz was really applied, and still shown as saved
         assert col.check().ok
@@ -73,7 +73,7 @@ def test_check_passes_after_the_settings_change_between_reviews(
     store_target: str | Path,
 ) -> None:
     with Collection.open(store_target, tz=UTC) as col:
-        col.import_deck(make_draft(8), now=NOW)
+        col.decks.import_deck(make_draft(8), now=NOW)
         rng = random.Random(3)
         now = NOW
         changes = [
@@ -82,11 +82,11 @@ def test_check_passes_after_the_settings_change_between_reviews(
         ]
         for key, value in changes:
             for _ in range(25):
-                item = col.next_card(now)
+                item = col.study.next_card(now)
                 if item is None:
                     now += timedelta(days=rng.randrange(1, 5), hours=rng.randrange(24))
                     continue
-                col.answer(item.card.id, Rating(rng.randrange(1, 5)), now)
+                col.study.answer(item.card.id, Rating(rng.randrange(1, 5)), now)
                 now += timedelta(hours=rng.randrange(1, 30))
             col.set_setting(key, value)
             report = col.check()
@@ -103,16 +103,16 @@ def test_settings_are_recorded_once_per_change(collection: Collection) -> None:
 
     from retain.storage import schema
 
-    collection.import_deck(make_draft(3), now=NOW)
+    collection.decks.import_deck(make_draft(3), now=NOW)
     for _ in range(3):
-        item = collection.next_card(NOW)
+        item = collection.study.next_card(NOW)
         assert item is not None
-        collection.answer(item.card.id, Rating.GOOD, NOW)
+        collection.study.answer(item.card.id, Rating.GOOD, NOW)
     collection.set_setting("new_per_day", 5)  # not a scheduling setting
     collection.set_setting("desired_retention", 0.85)
-    item = collection.next_card(NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
-    collection.answer(item.card.id, Rating.GOOD, NOW)
+    collection.study.answer(item.card.id, Rating.GOOD, NOW)
     with collection.engine.connect() as conn:
         configs = conn.execute(select(func.count()).select_from(schema.scheduler_configs))
         assert configs.scalar_one() == 2
@@ -122,45 +122,45 @@ def test_settings_are_recorded_once_per_change(collection: Collection) -> None:
 
 
 def test_undo_gives_the_card_back_its_state_and_keeps_the_log(collection: Collection) -> None:
-    collection.import_deck(make_draft(3), now=NOW)
-    item = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(3), now=NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
     before = item.card.schedule
-    collection.answer(item.card.id, Rating.GOOD, NOW, points={0: True, 1: False})
-    assert collection.counts(NOW).done_today == 1
-    undone = collection.undo(NOW + timedelta(seconds=5))
+    collection.study.answer(item.card.id, Rating.GOOD, NOW, points={0: True, 1: False})
+    assert collection.study.counts(NOW).done_today == 1
+    undone = collection.study.undo(NOW + timedelta(seconds=5))
     assert undone.card.schedule == before
-    assert collection.card(item.card.id).card.schedule == before
-    assert collection.counts(NOW).done_today == 0
-    assert collection.counts(NOW).new == 3
-    assert collection.point_stats(item.card.id) == []
-    assert collection.reviews(item.card.id) == []
-    assert collection.review_count() == 0
+    assert collection.study.card(item.card.id).card.schedule == before
+    assert collection.study.counts(NOW).done_today == 0
+    assert collection.study.counts(NOW).new == 3
+    assert collection.stats.point_stats(item.card.id) == []
+    assert collection.stats.reviews(item.card.id) == []
+    assert collection.stats.review_count() == 0
     report = collection.check()
     assert report.ok and report.reviews == 1 and report.undone == 1
     with pytest.raises(CollectionError, match="no answer to undo"):
-        collection.undo(NOW)
+        collection.study.undo(NOW)
 
 
 def test_several_undos_go_back_several_answers(collection: Collection) -> None:
-    collection.import_deck(make_draft(4), now=NOW)
+    collection.decks.import_deck(make_draft(4), now=NOW)
     now = NOW
     states = []
     for rating in (Rating.GOOD, Rating.AGAIN, Rating.EASY, Rating.HARD, Rating.GOOD):
-        item = collection.next_card(now)
+        item = collection.study.next_card(now)
         assert item is not None
         states.append((item.card.id, item.card.schedule))
-        collection.answer(item.card.id, rating, now)
+        collection.study.answer(item.card.id, rating, now)
         now += timedelta(minutes=3)
     for card_id, state in reversed(states[2:]):
-        assert collection.undo(now).card.id == card_id
-        assert collection.card(card_id).card.schedule == state
-    assert collection.counts(now).done_today == 2
+        assert collection.study.undo(now).card.id == card_id
+        assert collection.study.card(card_id).card.schedule == state
+    assert collection.study.counts(now).done_today == 2
     assert collection.check().ok
     # answering again after the undos goes on from the restored states, and replays
-    item = collection.next_card(now)
+    item = collection.study.next_card(now)
     assert item is not None
-    collection.answer(item.card.id, Rating.GOOD, now)
+    collection.study.answer(item.card.id, Rating.GOOD, now)
     report = collection.check()
     assert report.ok and report.undone == 3
 
@@ -168,40 +168,40 @@ def test_several_undos_go_back_several_answers(collection: Collection) -> None:
 def test_an_answer_is_undone_only_after_the_later_answers_to_its_card(
     collection: Collection,
 ) -> None:
-    collection.import_deck(make_draft(1), now=NOW)
-    item = collection.next_card(NOW)
+    collection.decks.import_deck(make_draft(1), now=NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
-    first = collection.answer(item.card.id, Rating.GOOD, NOW)
-    second = collection.answer(item.card.id, Rating.GOOD, NOW + timedelta(minutes=10))
+    first = collection.study.answer(item.card.id, Rating.GOOD, NOW)
+    second = collection.study.answer(item.card.id, Rating.GOOD, NOW + timedelta(minutes=10))
     with pytest.raises(CollectionError, match="answered again"):
-        collection.undo(NOW, review_id=first.review_id)
-    collection.undo(NOW, review_id=second.review_id)
+        collection.study.undo(NOW, review_id=first.review_id)
+    collection.study.undo(NOW, review_id=second.review_id)
     with pytest.raises(CollectionError, match="undone already"):
-        collection.undo(NOW, review_id=second.review_id)
-    collection.undo(NOW, review_id=first.review_id)
-    assert collection.card(item.card.id).card.schedule.state is CardState.NEW
+        collection.study.undo(NOW, review_id=second.review_id)
+    collection.study.undo(NOW, review_id=first.review_id)
+    assert collection.study.card(item.card.id).card.schedule.state is CardState.NEW
     assert collection.check().ok
 
 
 def test_an_undone_new_card_gives_back_its_place_in_the_daily_limit(
     collection: Collection,
 ) -> None:
-    collection.import_deck(make_draft(3), now=NOW)
+    collection.decks.import_deck(make_draft(3), now=NOW)
     collection.set_setting("new_per_day", 1)
-    item = collection.next_card(NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None
-    collection.answer(item.card.id, Rating.EASY, NOW)
-    assert collection.counts(NOW).new == 0
-    collection.undo(NOW)
-    assert collection.counts(NOW).new == 1
-    again = collection.next_card(NOW)
+    collection.study.answer(item.card.id, Rating.EASY, NOW)
+    assert collection.study.counts(NOW).new == 0
+    collection.study.undo(NOW)
+    assert collection.study.counts(NOW).new == 1
+    again = collection.study.next_card(NOW)
     assert again is not None and again.card.id == item.card.id
 
 
 def test_reviews_from_before_the_settings_were_recorded_still_replay(tmp_path: Path) -> None:
     from sqlalchemy import insert
 
-    from retain.collection import _state_values
+    from retain.collection._rows import _state_values
     from retain.storage import schema
     from retain.storage.engine import migrate, open_engine
 
@@ -239,7 +239,7 @@ def test_reviews_from_before_the_settings_were_recorded_still_replay(tmp_path: P
         assert col.check().ok
         col.set_setting("desired_retention", 0.9)
         assert col.check().ok
-        assert col.undo(later).card.schedule == first  # replayed: no state kept with it
+        assert col.study.undo(later).card.schedule == first  # replayed: no state kept with it
         assert col.check().ok
 
 
@@ -251,13 +251,13 @@ def _draft(*cards: tuple[str, tuple[str, ...]], title: str | None = "Test deck")
 
 
 def test_a_deck_edit_keeps_moved_and_reworded_cards(collection: Collection) -> None:
-    report = collection.import_deck(make_draft(4), now=NOW)
+    report = collection.decks.import_deck(make_draft(4), now=NOW)
     deck = report.deck
     for _ in range(4):
-        item = collection.next_card(NOW)
+        item = collection.study.next_card(NOW)
         assert item is not None
-        collection.answer(item.card.id, Rating.GOOD, NOW)
-    before = {n.question: n.id for n in collection.notes(deck)}
+        collection.study.answer(item.card.id, Rating.GOOD, NOW)
+    before = {n.question: n.id for n in collection.decks.notes(deck)}
     edited = _draft(
         ("Question 3?", ("answer 3 point a", "answer 3 point b")),  # moved to the top
         ("Question 0?", ("answer 0 point a", "answer 0 point b")),
@@ -266,35 +266,35 @@ def test_a_deck_edit_keeps_moved_and_reworded_cards(collection: Collection) -> N
         ("Something quite different?", ("new",)),  # where question 2 was: not a rewording
         title="New title",
     )
-    plan = collection.plan_deck_edit(deck, edited)
+    plan = collection.decks.plan_edit(deck, edited)
     assert [n.question for n in plan.removed] == ["Question 2?"]
     assert [d.question for d in plan.added] == ["Something quite different?"]
     assert (plan.updated, plan.unchanged, plan.reordered) == (1, 2, True)
-    result = collection.apply_deck_edit(plan, now=NOW)
+    result = collection.decks.apply_edit(plan, now=NOW)
     assert result.deck.title == "New title"
-    notes = collection.notes(deck)
+    notes = collection.decks.notes(deck)
     assert [n.question for n in notes] == [
         "Question 3?", "Question 0?", "Question one?", "Something quite different?",
     ]
     assert [n.id for n in notes[:3]] == [
         before["Question 3?"], before["Question 0?"], before["Question 1?"],
     ]
-    assert [collection.card_for_note(n.id).card.schedule.reps for n in notes] == [1, 1, 1, 0]
-    assert collection.review_count() == 3
+    assert [collection.study.card_for_note(n.id).card.schedule.reps for n in notes] == [1, 1, 1, 0]
+    assert collection.stats.review_count() == 3
     assert collection.check().ok
-    assert collection.decks()[0].title == "New title"
+    assert collection.decks.all()[0].title == "New title"
 
 
 def test_edit_note_refuses_a_question_the_deck_has(collection: Collection) -> None:
-    collection.import_deck(make_draft(2), now=NOW)
-    first, second = collection.notes(collection.decks()[0])
+    collection.decks.import_deck(make_draft(2), now=NOW)
+    first, second = collection.decks.notes(collection.decks.all()[0])
     with pytest.raises(CollectionError, match="already has"):
-        collection.edit_note(second.id, "QUESTION 0?", ["x"], now=NOW)
+        collection.decks.edit_note(second.id, "QUESTION 0?", ["x"], now=NOW)
     with pytest.raises(CollectionError, match="empty"):
-        collection.edit_note(second.id, " ", ["x"], now=NOW)
+        collection.decks.edit_note(second.id, " ", ["x"], now=NOW)
     with pytest.raises(CollectionError, match="answer point"):
-        collection.edit_note(second.id, "Fine?", [" "], now=NOW)
-    assert collection.notes(collection.decks()[0]) == [first, second]
+        collection.decks.edit_note(second.id, "Fine?", [" "], now=NOW)
+    assert collection.decks.notes(collection.decks.all()[0]) == [first, second]
 
 
 def test_deleting_a_deck_leaves_nothing_behind(store_target: str | Path) -> None:
@@ -303,17 +303,17 @@ def test_deleting_a_deck_leaves_nothing_behind(store_target: str | Path) -> None
     from retain.storage import schema
 
     with Collection.open(store_target, tz=UTC) as col:
-        kept = col.import_deck(make_draft(2, title="Kept"), now=NOW).deck
-        gone = col.import_deck(make_draft(3, title="Gone"), now=NOW).deck
+        kept = col.decks.import_deck(make_draft(2, title="Kept"), now=NOW).deck
+        gone = col.decks.import_deck(make_draft(3, title="Gone"), now=NOW).deck
         for deck in (kept, gone):
-            item = col.next_card(NOW, deck)
+            item = col.study.next_card(NOW, deck)
             assert item is not None
-            col.answer(item.card.id, Rating.GOOD, NOW, points={0: True})
-        col.undo(NOW)
-        item = col.next_card(NOW, gone)
+            col.study.answer(item.card.id, Rating.GOOD, NOW, points={0: True})
+        col.study.undo(NOW)
+        item = col.study.next_card(NOW, gone)
         assert item is not None
-        col.answer(item.card.id, Rating.GOOD, NOW, points={0: False})
-        assert col.delete_deck(gone) == 3
+        col.study.answer(item.card.id, Rating.GOOD, NOW, points={0: False})
+        assert col.decks.delete(gone) == 3
         with col.engine.connect() as conn:
             left = {
                 name: conn.execute(select(func.count()).select_from(table)).scalar_one()
@@ -324,8 +324,8 @@ def test_deleting_a_deck_leaves_nothing_behind(store_target: str | Path) -> None
             "decks": 1, "notes": 2, "cards": 2, "reviews": 1, "review_points": 1, "undos": 0
         }
         assert col.check().ok
-        assert col.rename_deck(kept, " Still here ").name == "Still here"
-        assert [d.name for d in col.decks()] == ["Still here"]
+        assert col.decks.rename(kept, " Still here ").name == "Still here"
+        assert [d.name for d in col.decks.all()] == ["Still here"]
 
 
 def test_check_passes_after_a_change_of_time_zone(tmp_path: Path) -> None:
@@ -336,14 +336,14 @@ def test_check_passes_after_a_change_of_time_zone(tmp_path: Path) -> None:
     now = NOW
     for hours in (2, -5, 1):  # summer time, a journey, winter time
         with Collection.open(path, tz=timezone(timedelta(hours=hours))) as col:
-            if not col.decks():
-                col.import_deck(make_draft(6), now=NOW)
+            if not col.decks.all():
+                col.decks.import_deck(make_draft(6), now=NOW)
             for _ in range(40):
-                item = col.next_card(now)
+                item = col.study.next_card(now)
                 if item is None:
                     now += timedelta(days=1, hours=rng.randrange(24))
                     continue
-                col.answer(item.card.id, Rating(rng.randrange(1, 5)), now)
+                col.study.answer(item.card.id, Rating(rng.randrange(1, 5)), now)
                 now += timedelta(hours=rng.randrange(1, 20))
             assert col.check().ok
     with Collection.open(path, tz=timezone(timedelta(hours=9))) as col:

@@ -48,9 +48,9 @@ def assert_true_to_its_notes(col: Collection, deck_id: DeckId) -> None:
     with col.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         col.index.rebuild(conn, deck_id)
     assert snapshot(col, deck_id) == kept
-    notes = col.notes(next(d for d in col.decks() if d.id == deck_id))
+    notes = col.decks.notes(next(d for d in col.decks.all() if d.id == deck_id))
     memory = MemoryDeck(notes)
-    stored = col.deck_view(deck_id)
+    stored = col.decks.view(deck_id)
     assert stored.size == len(notes)
     assert stored.facts(notes) == memory.facts(notes)
     words = {w for n in notes for w in n.question.casefold().split()}
@@ -58,7 +58,7 @@ def assert_true_to_its_notes(col: Collection, deck_id: DeckId) -> None:
 
 
 def test_the_index_stays_true_through_imports_edits_and_deletes(collection: Collection) -> None:
-    report = collection.import_deck(draft(BASE), now=NOW)
+    report = collection.decks.import_deck(draft(BASE), now=NOW)
     deck_id = report.deck.id
     assert_true_to_its_notes(collection, deck_id)
     # "curie" written in lower case: the name is no longer a name, and the other cards
@@ -69,14 +69,14 @@ def test_the_index_stays_true_through_imports_edits_and_deletes(collection: Coll
         *BASE[3:],
         NoteDraft("Who worked with Pierre Curie?", ("Marie Curie and Gustave Bemont",)),
     ]
-    report = collection.import_deck(draft(edited), now=NOW)
+    report = collection.decks.import_deck(draft(edited), now=NOW)
     assert (report.added, report.updated) == (1, 1)
     assert_true_to_its_notes(collection, deck_id)
-    report = collection.import_deck(draft(BASE), now=NOW)  # and back again
+    report = collection.decks.import_deck(draft(BASE), now=NOW)  # and back again
     assert report.updated == 1
     assert_true_to_its_notes(collection, deck_id)
     # Deleting notes: the index is told in the same transaction.
-    notes = collection.notes(report.deck)
+    notes = collection.decks.notes(report.deck)
     gone = [n for n in notes if "Curie" in n.question]
     with collection.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
         collection.index.notes_changed(conn, deck_id, removed=gone)
@@ -85,7 +85,7 @@ def test_the_index_stays_true_through_imports_edits_and_deletes(collection: Coll
 
 
 def test_a_deck_stored_without_an_index_is_indexed_when_studied(collection: Collection) -> None:
-    report = collection.import_deck(draft(BASE), now=NOW)
+    report = collection.decks.import_deck(draft(BASE), now=NOW)
     kept = snapshot(collection, report.deck.id)
     with collection.engine.begin() as conn:
         for table in (
@@ -93,7 +93,7 @@ def test_a_deck_stored_without_an_index_is_indexed_when_studied(collection: Coll
             schema.index_candidates, schema.index_notes, schema.index_decks,
         ):
             conn.execute(delete(table))
-    assert collection.deck_view(report.deck.id).size == len(BASE)
+    assert collection.decks.view(report.deck.id).size == len(BASE)
     assert snapshot(collection, report.deck.id) == kept
 
 
@@ -102,9 +102,9 @@ def fact_deck(n: int) -> list[NoteDraft]:
 
 
 def test_questions_from_the_stored_index_are_fair(collection: Collection) -> None:
-    report = collection.import_deck(draft(fact_deck(80)), now=NOW)
-    view = collection.deck_view(report.deck.id)
-    notes = collection.notes(report.deck)
+    report = collection.decks.import_deck(draft(fact_deck(80)), now=NOW)
+    view = collection.decks.view(report.deck.id)
+    notes = collection.decks.notes(report.deck)
     memory = MemoryDeck(notes)
     for note in notes[:24]:
         own = {p.casefold() for p in note.answer_points}
@@ -125,9 +125,9 @@ def test_questions_from_the_stored_index_are_fair(collection: Collection) -> Non
 
 
 def test_dates_get_dates_and_people_get_people(collection: Collection) -> None:
-    report = collection.import_deck(draft(fact_deck(40)), now=NOW)
-    view = collection.deck_view(report.deck.id)
-    for note in collection.notes(report.deck)[:8]:
+    report = collection.decks.import_deck(draft(fact_deck(40)), now=NOW)
+    view = collection.decks.view(report.deck.id)
+    for note in collection.decks.notes(report.deck)[:8]:
         q = build_question(Mode.CHOICE, note, view, random.Random(1))
         expected = {0: AnswerKind.DATE, 1: AnswerKind.NUMBER, 2: AnswerKind.PERSON}
         wanted = expected.get((note.id - 1) % 4)
@@ -164,10 +164,10 @@ def test_study_work_does_not_grow_with_the_deck(
     monkeypatch.setattr(deck_index, "STORED_CANDIDATE_SAMPLE", 10)
     monkeypatch.setattr(deck_index, "STORED_NOTE_SAMPLE", 10)
     with Collection.open(tmp_path / "small.sqlite3") as small:
-        small.import_deck(draft(fact_deck(100)), now=NOW)
+        small.decks.import_deck(draft(fact_deck(100)), now=NOW)
         small.set_setting("new_per_day", 1000)
         at_100 = study_work(small, mode)
-    collection.import_deck(draft(fact_deck(1500)), now=NOW)
+    collection.decks.import_deck(draft(fact_deck(1500)), now=NOW)
     collection.set_setting("new_per_day", 1000)
     at_1500 = study_work(collection, mode)
     assert at_1500 <= at_100
@@ -180,9 +180,9 @@ def test_a_small_deck_asks_the_same_questions_from_the_store(
     from retain.formats import read_path
     from tests.conftest import SAMPLE
 
-    report = collection.import_deck(read_path(SAMPLE), now=NOW)
-    notes = collection.notes(report.deck)
-    view = collection.deck_view(report.deck.id)
+    report = collection.decks.import_deck(read_path(SAMPLE), now=NOW)
+    notes = collection.decks.notes(report.deck)
+    view = collection.decks.view(report.deck.id)
     for note in notes:
         for seed in range(3):
             try:
@@ -207,7 +207,7 @@ def test_an_import_indexes_its_deck_a_batch_at_a_time(collection: Collection) ->
         NoteDraft(n.question, n.answer_points) for n in map(synthetic_note, range(40))
     ] + people
     stages: list[str] = []
-    report = collection.import_deck(
+    report = collection.decks.import_deck(
         draft(notes), now=NOW, batch_size=4, progress=lambda stage, *_: stages.append(stage)
     )
     assert stages.count("indexing") == -(-len(notes) // 4)

@@ -83,20 +83,20 @@ def test_parameters_that_predict_better_are_taken_and_worse_ones_are_not() -> No
 
 
 def test_fitted_parameters_are_used_and_the_log_still_replays(collection: Collection) -> None:
-    deck = collection.import_deck(make_draft(3), now=NOW).deck
-    first = collection.next_card(NOW, deck)
+    deck = collection.decks.import_deck(make_draft(3), now=NOW).deck
+    first = collection.study.next_card(NOW, deck)
     assert first is not None
-    collection.answer(first.card.id, Rating.GOOD, NOW)
+    collection.study.answer(first.card.id, Rating.GOOD, NOW)
     fitted = list(DEFAULT_CONFIG.parameters)
     fitted[2] = 9.0
     collection.set_parameters(fitted)
     assert collection.scheduler_config.parameters[2] == 9.0
     later = NOW + timedelta(days=3)
     for _ in range(6):
-        item = collection.next_card(later, deck)
+        item = collection.study.next_card(later, deck)
         if item is None:
             break
-        collection.answer(item.card.id, Rating.GOOD, later)
+        collection.study.answer(item.card.id, Rating.GOOD, later)
         later += timedelta(minutes=11)
     assert collection.check().ok
     collection.set_parameters(None)

@@ -31,23 +31,23 @@ def rows(col: Collection, table: schema.Table) -> int:
 def test_batches_store_what_one_transaction_would(collection: Collection) -> None:
     # Repeats of a question, within a batch and across batches, are stored once.
     draft = draft_of("Q1?", "Q2?", "q1?", "Q3?", "Q4?", "q2?", "Q5?")
-    report = collection.import_deck(draft, now=NOW, batch_size=2)
+    report = collection.decks.import_deck(draft, now=NOW, batch_size=2)
     assert (report.added, report.updated, report.unchanged) == (5, 0, 0)
-    deck = collection.find_deck("Deck")
-    assert [n.question for n in collection.notes(deck)] == ["Q1?", "Q2?", "Q3?", "Q4?", "Q5?"]
-    assert [c.total for c in collection.deck_counts(NOW)] == [5]
-    assert collection.counts(NOW).new == 5
+    deck = collection.decks.find("Deck")
+    assert [n.question for n in collection.decks.notes(deck)] == ["Q1?", "Q2?", "Q3?", "Q4?", "Q5?"]
+    assert [c.total for c in collection.decks.counts(NOW)] == [5]
+    assert collection.study.counts(NOW).new == 5
     # New cards come in the order of the draft.
-    item = collection.next_card(NOW)
+    item = collection.study.next_card(NOW)
     assert item is not None and item.note.question == "Q1?"
     assert rows(collection, schema.imports) == 0
 
 
 def test_a_second_import_in_batches_updates_and_keeps_history(collection: Collection) -> None:
-    collection.import_deck(draft_of("Q1?", "Q2?", "Q3?"), now=NOW)
-    first = collection.next_card(NOW)
+    collection.decks.import_deck(draft_of("Q1?", "Q2?", "Q3?"), now=NOW)
+    first = collection.study.next_card(NOW)
     assert first is not None
-    collection.answer(first.card.id, Rating.GOOD, NOW)
+    collection.study.answer(first.card.id, Rating.GOOD, NOW)
     again = DeckDraft(
         title="Deck",
         format="text/questions",
@@ -59,19 +59,19 @@ def test_a_second_import_in_batches_updates_and_keeps_history(collection: Collec
             NoteDraft("Q2?", ("an answer to Q2?",)),
         ),
     )
-    report = collection.import_deck(again, now=NOW, batch_size=2)
+    report = collection.decks.import_deck(again, now=NOW, batch_size=2)
     assert (report.added, report.updated, report.unchanged) == (1, 1, 1)
-    deck = collection.find_deck("Deck")
-    notes = {n.question: n.answer_points for n in collection.notes(deck)}
+    deck = collection.decks.find("Deck")
+    notes = {n.question: n.answer_points for n in collection.decks.notes(deck)}
     assert notes == {
         "Q1?": ("changed",), "Q2?": ("an answer to Q2?",), "Q3?": ("an answer to Q3?",),
         "Q4?": ("new",),
     }
-    assert [r.rating for r in collection.reviews(first.card.id)] == [Rating.GOOD]
+    assert [r.rating for r in collection.stats.reviews(first.card.id)] == [Rating.GOOD]
 
 
 def test_an_interrupted_import_stores_nothing(collection: Collection) -> None:
-    collection.import_deck(draft_of("Q1?", "Q2?"), now=NOW)
+    collection.decks.import_deck(draft_of("Q1?", "Q2?"), now=NOW)
     before = {t.name: rows(collection, t) for t in (schema.decks, schema.notes, schema.cards)}
 
     def interrupt(stage: str, done: int, total: int) -> None:
@@ -80,19 +80,19 @@ def test_an_interrupted_import_stores_nothing(collection: Collection) -> None:
 
     changed = draft_of("Q1?", "Q3?", "Q4?", "Q5?", "Q6?", "Q7?", answer="other")
     with pytest.raises(KeyboardInterrupt):
-        collection.import_deck(changed, now=NOW, progress=interrupt, batch_size=2)
+        collection.decks.import_deck(changed, now=NOW, progress=interrupt, batch_size=2)
     with pytest.raises(KeyboardInterrupt):
-        collection.import_deck(
+        collection.decks.import_deck(
             make_draft(10, title="New deck"), now=NOW, progress=interrupt, batch_size=2
         )
     after = {t.name: rows(collection, t) for t in (schema.decks, schema.notes, schema.cards)}
     assert after == before
     assert rows(collection, schema.imports) == rows(collection, schema.import_note_updates) == 0
-    deck = collection.find_deck("Deck")
-    assert [n.answer_points for n in collection.notes(deck)] == [
+    deck = collection.decks.find("Deck")
+    assert [n.answer_points for n in collection.decks.notes(deck)] == [
         ("an answer to Q1?",), ("an answer to Q2?",)
     ]
-    assert [d.name for d in collection.decks()] == ["Deck"]
+    assert [d.name for d in collection.decks.all()] == ["Deck"]
 
 
 def test_a_failing_import_stores_nothing_and_says_why(collection: Collection) -> None:
@@ -100,8 +100,8 @@ def test_a_failing_import_stores_nothing_and_says_why(collection: Collection) ->
         raise CollectionError("the disk is full")
 
     with pytest.raises(CollectionError, match="disk is full"):
-        collection.import_deck(make_draft(6), now=NOW, progress=fail, batch_size=2)
-    assert collection.decks() == []
+        collection.decks.import_deck(make_draft(6), now=NOW, progress=fail, batch_size=2)
+    assert collection.decks.all() == []
     assert rows(collection, schema.notes) == rows(collection, schema.cards) == 0
 
 
@@ -113,29 +113,31 @@ def test_between_batches_the_lock_is_free_and_the_import_hidden(
     with Collection.open(store_target, tz=UTC) as col, Collection.open(
         store_target, tz=UTC
     ) as studier:
-        col.import_deck(make_draft(12, title="Studied"), now=NOW)
-        studied = studier.find_deck("Studied")
+        col.decks.import_deck(make_draft(12, title="Studied"), now=NOW)
+        studied = studier.decks.find("Studied")
         seen: list[tuple[str, int, list[str], int, int]] = []
 
         def study_meanwhile(stage: str, done: int, total: int) -> None:
-            item = studier.next_card(NOW, studied)
+            item = studier.study.next_card(NOW, studied)
             assert item is not None
-            studier.answer(item.card.id, Rating.GOOD, NOW)
+            studier.study.answer(item.card.id, Rating.GOOD, NOW)
             seen.append(
                 (
-                    stage, done, [d.name for d in studier.decks()],
-                    studier.counts(NOW).new, sum(c.total for c in studier.deck_counts(NOW)),
+                    stage, done, [d.name for d in studier.decks.all()],
+                    studier.study.counts(NOW).new, sum(c.total for c in studier.decks.counts(NOW)),
                 )
             )
 
-        col.import_deck(make_draft(6, title="Big"), now=NOW, progress=study_meanwhile, batch_size=2)
+        col.decks.import_deck(
+            make_draft(6, title="Big"), now=NOW, progress=study_meanwhile, batch_size=2
+        )
         writing = [s for s in seen if s[0] == "writing"]
         assert [s[1] for s in writing] == [2, 4, 6]
         # While it is being written, the import is invisible: no deck, no new cards.
         assert all(names == ["Studied"] and total == 12 for _, _, names, _, total in writing)
-        assert studier.review_count() == len(seen)
-        assert [d.name for d in studier.decks()] == ["Studied", "Big"]
-        assert [c.total for c in studier.deck_counts(NOW)] == [12, 6]
+        assert studier.stats.review_count() == len(seen)
+        assert [d.name for d in studier.decks.all()] == ["Studied", "Big"]
+        assert [c.total for c in studier.decks.counts(NOW)] == [12, 6]
         # The question index is built a batch at a time, and answers go in between.
         assert [s[1] for s in seen if s[0] == "indexing"] == [2, 4, 6]
 
@@ -151,12 +153,12 @@ def test_a_deck_that_is_being_imported_refuses_a_second_import_from_the_same_pro
         def second(stage: str, done: int, total: int) -> None:
             if not errors:
                 with pytest.raises(CollectionError) as raised:
-                    other.import_deck(make_draft(2), now=NOW)
+                    other.decks.import_deck(make_draft(2), now=NOW)
                 errors.append(str(raised.value))
 
-        col.import_deck(make_draft(4), now=NOW, progress=second, batch_size=2)
+        col.decks.import_deck(make_draft(4), now=NOW, progress=second, batch_size=2)
         assert errors and "an import into “Test deck” is already under way" in errors[0]
-        assert [c.total for c in other.deck_counts(NOW)] == [4]
+        assert [c.total for c in other.decks.counts(NOW)] == [4]
 
 
 def _abandon(col: Collection) -> None:
@@ -173,17 +175,18 @@ def test_an_abandoned_import_is_removed_by_the_next_open(store_target: str | Pat
             _abandon(col)
             raise SystemExit  # as if the process ended here, without cleaning up
 
-    col._discard_import_quietly = lambda import_id: None  # type: ignore[method-assign]
+    col._importer._discard_import_quietly = lambda import_id: None  # type: ignore[method-assign]
     with pytest.raises(SystemExit):
-        col.import_deck(make_draft(8), now=NOW, progress=die, batch_size=2)
+        col.decks.import_deck(make_draft(8), now=NOW, progress=die, batch_size=2)
     assert rows(col, schema.notes) == 4  # written, but hidden
-    assert col.decks() == [] and col.deck_counts(NOW) == [] and col.next_card(NOW) is None
+    assert col.decks.all() == [] and col.decks.counts(NOW) == []
+    assert col.study.next_card(NOW) is None
     col.close()
     with Collection.open(store_target, tz=UTC) as again:
-        assert again.decks() == []
+        assert again.decks.all() == []
         assert rows(again, schema.notes) == rows(again, schema.cards) == 0
         assert rows(again, schema.imports) == 0
-        report = again.import_deck(make_draft(8), now=NOW)
+        report = again.decks.import_deck(make_draft(8), now=NOW)
         assert report.added == 8
 
 
@@ -198,11 +201,11 @@ def test_an_import_stopped_while_finishing_is_finished_by_the_next_open(
             raise SystemExit
 
     with pytest.raises(SystemExit):
-        col.import_deck(make_draft(8), now=NOW, progress=die, batch_size=2)
+        col.decks.import_deck(make_draft(8), now=NOW, progress=die, batch_size=2)
     col.close()
     with Collection.open(store_target, tz=UTC) as again:
-        assert [c.total for c in again.deck_counts(NOW)] == [8]
-        assert again.counts(NOW).new == 8
+        assert [c.total for c in again.decks.counts(NOW)] == [8]
+        assert again.study.counts(NOW).new == 8
         assert rows(again, schema.imports) == 0
         assert again.check().ok
 
@@ -211,9 +214,9 @@ def test_an_import_reports_the_control_characters_removed(collection: Collection
     from retain.formats.text import read_text
 
     draft = read_text("Title\nWhat is \x1b[2Jit?\nA thing\x07\n")
-    report = collection.import_deck(draft, now=NOW)
+    report = collection.decks.import_deck(draft, now=NOW)
     assert report.control_characters_removed == 2
-    deck = collection.find_deck("Title")
-    assert [(n.question, n.answer_points) for n in collection.notes(deck)] == [
+    deck = collection.decks.find("Title")
+    assert [(n.question, n.answer_points) for n in collection.decks.notes(deck)] == [
         ("What is [2Jit?", ("A thing",))
     ]

@@ -19,37 +19,37 @@ EXAM = NOW + timedelta(days=10)
 
 def study_all(col: Collection, now: datetime, deck_name: str) -> list[int]:
     """Answer every card the plan serves at `now` Good (learning steps included)."""
-    deck = col.find_deck(deck_name)
+    deck = col.decks.find(deck_name)
     answered: list[int] = []
     clock = now
     for _ in range(500):
-        item = col.next_card(clock, deck)
+        item = col.study.next_card(clock, deck)
         if item is None:
             break
-        col.answer(item.card.id, Rating.GOOD, clock, duration_ms=10_000)
+        col.study.answer(item.card.id, Rating.GOOD, clock, duration_ms=10_000)
         answered.append(int(item.card.id))
         clock += timedelta(minutes=11)
     return answered
 
 
 def test_the_day_serves_the_planned_cards_then_ends(collection: Collection) -> None:
-    report = collection.import_deck(make_draft(30), now=NOW)
+    report = collection.decks.import_deck(make_draft(30), now=NOW)
     deck = report.deck
     # Little time: 20 s per first sight (no timed answers yet), 2 minutes: 6 new cards.
     collection.plans.set_exam(deck, EXAM, 2.0, frozenset(), NOW)
-    assert collection.counts(NOW, deck).new == 6
+    assert collection.study.counts(NOW, deck).new == 6
     answered = study_all(collection, NOW, deck.name)
     assert len(set(answered)) == 6  # each new card, then its learning steps as they fall due
     later = NOW + timedelta(hours=3)
-    assert collection.next_card(later, deck) is None
+    assert collection.study.next_card(later, deck) is None
     # Studying ahead takes the next cards of the plan.
-    ahead = collection.cards_ahead(later, deck, until=later + timedelta(days=1), limit=3)
+    ahead = collection.study.cards_ahead(later, deck, until=later + timedelta(days=1), limit=3)
     assert len(ahead) == 3 and all(i.card.schedule.state == CardState.NEW for i in ahead)
     assert not {int(i.card.id) for i in ahead} & set(answered)
 
 
 def test_the_plan_is_made_again_the_next_day(collection: Collection) -> None:
-    deck = collection.import_deck(make_draft(12), now=NOW).deck
+    deck = collection.decks.import_deck(make_draft(12), now=NOW).deck
     collection.plans.set_exam(deck, EXAM, 2.0, frozenset(), NOW)
     first = set(study_all(collection, NOW, deck.name))
     second = set(study_all(collection, NOW + timedelta(days=1), deck.name))
@@ -62,7 +62,7 @@ def test_the_plan_is_made_again_the_next_day(collection: Collection) -> None:
 def test_every_card_is_seen_before_the_exam_when_the_budget_allows(
     collection: Collection,
 ) -> None:
-    deck = collection.import_deck(make_draft(20), now=NOW).deck
+    deck = collection.decks.import_deck(make_draft(20), now=NOW).deck
     collection.plans.set_exam(deck, NOW + timedelta(days=5), 10.0, frozenset(), NOW)
     seen: set[int] = set()
     for day in range(5):
@@ -71,11 +71,11 @@ def test_every_card_is_seen_before_the_exam_when_the_budget_allows(
 
 
 def test_after_the_exam_the_deck_follows_fsrs(collection: Collection) -> None:
-    deck = collection.import_deck(make_draft(5), now=NOW).deck
+    deck = collection.decks.import_deck(make_draft(5), now=NOW).deck
     collection.plans.set_exam(deck, NOW + timedelta(days=2), 10.0, frozenset(), NOW)
     study_all(collection, NOW, deck.name)
     after = NOW + timedelta(days=40)
-    item = collection.next_card(after, deck)
+    item = collection.study.next_card(after, deck)
     assert item is not None and item.card.schedule.due is not None
     assert item.card.schedule.due <= after  # due by FSRS, not by a plan
 
@@ -83,33 +83,33 @@ def test_after_the_exam_the_deck_follows_fsrs(collection: Collection) -> None:
 def test_a_deck_without_an_exam_is_studied_beside_one_with_an_exam(
     collection: Collection,
 ) -> None:
-    planned = collection.import_deck(make_draft(10, title="Planned"), now=NOW).deck
-    plain = collection.import_deck(make_draft(3, title="Plain"), now=NOW).deck
+    planned = collection.decks.import_deck(make_draft(10, title="Planned"), now=NOW).deck
+    plain = collection.decks.import_deck(make_draft(3, title="Plain"), now=NOW).deck
     collection.plans.set_exam(planned, EXAM, 1.0, frozenset(), NOW)  # 3 new cards
     decks = []
     clock = NOW
     for _ in range(100):
-        item = collection.next_card(clock)
+        item = collection.study.next_card(clock)
         if item is None:
             break
         decks.append(item.card.deck_id)
-        collection.answer(item.card.id, Rating.GOOD, clock)
+        collection.study.answer(item.card.id, Rating.GOOD, clock)
         clock += timedelta(minutes=11)
     assert decks.count(planned.id) == 3 * 2  # 3 cards, 2 learning steps
     assert decks.count(plain.id) == 3 * 2
 
 
 def test_clearing_the_exam_returns_to_fsrs(collection: Collection) -> None:
-    deck = collection.import_deck(make_draft(30), now=NOW).deck
+    deck = collection.decks.import_deck(make_draft(30), now=NOW).deck
     collection.plans.set_exam(deck, EXAM, 0.4, frozenset(), NOW)
-    assert collection.counts(NOW, deck).new == 1
+    assert collection.study.counts(NOW, deck).new == 1
     assert collection.plans.clear_exam(deck)
-    assert collection.counts(NOW, deck).new == 20  # the daily limit on new cards
+    assert collection.study.counts(NOW, deck).new == 20  # the daily limit on new cards
     assert not collection.plans.clear_exam(deck)
 
 
 def test_the_session_follows_the_plan_and_check_still_replays(collection: Collection) -> None:
-    deck = collection.import_deck(make_draft(10), now=NOW).deck
+    deck = collection.decks.import_deck(make_draft(10), now=NOW).deck
     collection.plans.set_exam(deck, EXAM, 1.0, frozenset(), NOW)
     clock = [NOW]
     study = StudySession(
@@ -125,7 +125,7 @@ def test_the_session_follows_the_plan_and_check_still_replays(collection: Collec
 
 
 def test_an_exam_in_the_past_is_refused(collection: Collection) -> None:
-    deck = collection.import_deck(make_draft(3), now=NOW).deck
+    deck = collection.decks.import_deck(make_draft(3), now=NOW).deck
     with pytest.raises(CollectionError, match="future"):
         collection.plans.set_exam(deck, NOW - timedelta(days=1), 10.0, frozenset(), NOW)
 

@@ -27,7 +27,7 @@ class Clock:
 
 @pytest.fixture
 def sample(collection: Collection) -> Iterator[Collection]:
-    collection.import_deck(read_path(SAMPLE), now=NOW)
+    collection.decks.import_deck(read_path(SAMPLE), now=NOW)
     yield collection
 
 
@@ -63,7 +63,7 @@ def test_each_mode_checks_and_records_with_its_mode(sample: Collection, name: st
         assert outcome.correct is right
         assert outcome.rating is (Rating.GOOD if right else Rating.AGAIN) or name == "type"
         study.answer(item, outcome.rating, outcome=outcome)
-        [log] = sample.reviews(item.card.id)
+        [log] = sample.stats.reviews(item.card.id)
         assert log.mode == expected_mode.value
         assert log.detail is not None and log.detail["correct"] is right
         clock.tick()
@@ -87,10 +87,10 @@ def test_a_typed_answer_is_graded_point_by_point_and_kept_per_point(sample: Coll
     assert not outcome.points[5]
     assert outcome.rating in (Rating.AGAIN, Rating.HARD)
     study.answer(item, outcome.rating, outcome=outcome)
-    stats = sample.point_stats(item.card.id)
+    stats = sample.stats.point_stats(item.card.id)
     assert [(s.index, s.missed) for s in stats][:2] == [(0, 0), (1, 0)]
     assert all(s.missed == 1 for s in stats[2:])
-    detail = sample.reviews(item.card.id)[-1].detail
+    detail = sample.stats.reviews(item.card.id)[-1].detail
     assert detail is not None and detail["grade"]["verdict"] == "partial"
 
 
@@ -124,11 +124,11 @@ def test_overruling_the_grader_is_logged(sample: Collection) -> None:
     question = study.question(item)
     outcome = study.submit(item, question, "the year Lenin died, winter of '24")
     study.answer(item, Rating.GOOD, outcome=outcome, overruled="right")
-    [log] = sample.reviews(item.card.id)
+    [log] = sample.stats.reviews(item.card.id)
     assert log.rating is Rating.GOOD
     assert log.detail is not None and log.detail["overruled"] == "right"
     assert log.detail["suggested"] == outcome.rating.label
-    assert [s.missed for s in sample.point_stats(item.card.id)] == [0]
+    assert [s.missed for s in sample.stats.point_stats(item.card.id)] == [0]
 
 
 def test_auto_mode_asks_new_cards_as_recognition_first(sample: Collection) -> None:
@@ -186,7 +186,7 @@ def test_learn_round_moves_from_recognition_to_recall_and_brings_back_mistakes(
             break
     assert seen_again and typed_wrong
     assert first.card.id in study._learned
-    modes = [log.mode for log in sample.reviews(first.card.id)]
+    modes = [log.mode for log in sample.stats.reviews(first.card.id)]
     assert modes == ["choice", "type", "type"]
     assert sample.check().ok
 
@@ -202,7 +202,7 @@ def test_match_round_rates_each_pair(sample: Collection) -> None:
     chosen[0] = question.answer[1]  # one wrong pair
     results = study.answer_match(question, items, chosen, seconds=12.5)
     assert [r.rating for r in results][:2] == [Rating.AGAIN, Rating.GOOD]
-    assert all(sample.reviews(i.card.id)[-1].mode == "match" for i in items)
+    assert all(sample.stats.reviews(i.card.id)[-1].mode == "match" for i in items)
 
 
 @pytest.mark.parametrize(("given", "mode"), [("true_false", "truefalse"), ("Learn", "learn")])
@@ -226,7 +226,7 @@ def test_a_rating_other_than_the_suggested_one_is_an_overrule(
     outcome = study.submit(item, question, question.answer)
     assert outcome.rating is Rating.GOOD
     study.answer(item, chosen, outcome=outcome)
-    [log] = sample.reviews(item.card.id)
+    [log] = sample.stats.reviews(item.card.id)
     assert log.detail is not None and log.detail["overruled"] == overruled
 
 
@@ -236,5 +236,5 @@ def test_a_flip_card_is_never_an_overrule(sample: Collection) -> None:
     assert item is not None
     outcome = study.reveal(item, study.question(item))
     study.answer(item, Rating.AGAIN, outcome=outcome, overruled="wrong")
-    [log] = sample.reviews(item.card.id)
+    [log] = sample.stats.reviews(item.card.id)
     assert log.mode == "flip" and log.detail is None

@@ -30,7 +30,7 @@ def first_typed(collection: Collection) -> tuple[StudySession, StudyItem, Questi
 def test_an_answer_past_the_limit_is_graded_on_its_first_characters(
     collection: Collection,
 ) -> None:
-    collection.import_deck(deck(("June 1815", "Belgium")), now=NOW)
+    collection.decks.import_deck(deck(("June 1815", "Belgium")), now=NOW)
     study, item, question = first_typed(collection)
     typed = "In June 1815, in Belgium. " + "x" * (2 * MAX_TYPED_CHARS)
     outcome = study.submit(item, question, typed)
@@ -38,7 +38,7 @@ def test_an_answer_past_the_limit_is_graded_on_its_first_characters(
     assert outcome.response == typed
     assert outcome.rating in (Rating.GOOD, Rating.EASY)
     study.answer(item, outcome.rating, outcome=outcome)
-    [log] = collection.reviews(item.card.id)
+    [log] = collection.stats.reviews(item.card.id)
     assert log.detail is not None and log.detail["grade"]["verdict"] == "correct"
 
 
@@ -46,7 +46,7 @@ def test_a_card_past_the_limits_is_graded_on_what_fits(collection: Collection) -
     points = ("June 1815 " + "w" * MAX_POINT_CHARS,) + tuple(
         f"point number {i}" for i in range(MAX_POINTS + 20)
     )
-    collection.import_deck(deck(points), now=NOW)
+    collection.decks.import_deck(deck(points), now=NOW)
     study, item, question = first_typed(collection)
     outcome = study.submit(item, question, "June 1815")
     assert outcome.grade is not None

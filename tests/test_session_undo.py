@@ -18,7 +18,7 @@ from tests.test_session import Clock, right_response, wrong_response
 
 @pytest.fixture
 def sample(collection: Collection) -> Iterator[Collection]:
-    collection.import_deck(read_path(SAMPLE), now=NOW)
+    collection.decks.import_deck(read_path(SAMPLE), now=NOW)
     yield collection
 
 
@@ -93,10 +93,10 @@ def test_undo_takes_back_a_whole_match_round(sample: Collection) -> None:
     assert round_ is not None
     question, items = round_
     study.answer_match(question, items, [None] * len(items), seconds=10)
-    assert sample.review_count() == len(items)
+    assert sample.stats.review_count() == len(items)
     clock.tick()
     assert study.undo() is not None
-    assert sample.review_count() == 0
+    assert sample.stats.review_count() == 0
     assert study.summary.answered == 0
     assert sample.check().ok
 
@@ -109,8 +109,8 @@ def test_edit_changes_the_card_and_keeps_its_history(sample: Collection) -> None
     edited = study.edit(item, "  A better question?  ", ["one point", "", "two points "])
     assert edited.note.question == "A better question?"
     assert edited.note.answer_points == ("one point", "two points")
-    stored = sample.card(item.card.id)
+    stored = sample.study.card(item.card.id)
     assert stored.note == edited.note
     assert stored.card.schedule.reps == 1
-    assert len(sample.reviews(item.card.id)) == 1
+    assert len(sample.stats.reviews(item.card.id)) == 1
     assert sample.check().ok

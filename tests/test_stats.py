@@ -16,16 +16,16 @@ from tests.conftest import NOW, make_draft
 
 
 def studied(col: Collection) -> None:
-    deck = col.import_deck(make_draft(6), now=NOW).deck
+    deck = col.decks.import_deck(make_draft(6), now=NOW).deck
     col.plans.set_exam(deck, NOW + timedelta(days=8), 10.0, frozenset(), NOW)
     for day in range(5):
         at = NOW + timedelta(days=day)
         for _ in range(60):
-            item = col.next_card(at, deck)
+            item = col.study.next_card(at, deck)
             if item is None:
                 break
             wrong = item.card.id % 3 == 0 and day == 2
-            col.answer(
+            col.study.answer(
                 item.card.id, Rating.AGAIN if wrong else Rating.GOOD, at, duration_ms=12_000,
                 mode="type", points={0: True, 1: not wrong and item.card.id % 2 == 0},
             )
@@ -34,7 +34,7 @@ def studied(col: Collection) -> None:
 
 def test_the_figures_of_a_studied_deck(collection: Collection) -> None:
     studied(collection)
-    deck = collection.decks()[0]
+    deck = collection.decks.all()[0]
     figures = collection.stats.deck_stats(NOW + timedelta(days=5), deck)
     assert figures.cards == 6 and figures.new == 0
     by_label = {b.label: b for b in figures.retention}
@@ -56,7 +56,7 @@ def test_the_plots_are_written_as_valid_images(collection: Collection, tmp_path:
     from retain.plots import FIGURES, write_plots
 
     studied(collection)
-    figures = collection.stats.deck_stats(NOW + timedelta(days=5), collection.decks()[0])
+    figures = collection.stats.deck_stats(NOW + timedelta(days=5), collection.decks.all()[0])
     written = write_plots(figures, tmp_path / "plots")
     assert {p.name for p in written} == {
         f"{name}.{suffix}" for name in FIGURES for suffix in ("png", "svg")

@@ -261,7 +261,7 @@ def import_command(
             # Before the import, so that the history is replayed with them.
             applied = ctx.collection().use_scheduler(draft.scheduler)
         try:
-            report = ctx.collection().import_deck(
+            report = ctx.collection().decks.import_deck(
                 draft, now=now_utc(), deck_name=deck_name, progress=progress.update
             )
         except CollectionError as error:
@@ -469,12 +469,12 @@ class _ImportProgress:
 
 def ensure_sample_deck(col: Collection) -> ImportReport | None:
     """With nothing imported yet, import the sample deck that ships with retain."""
-    if col.decks():
+    if col.decks.all():
         return None
     from retain.formats import read_path
     from retain.paths import sample_deck_path
 
-    return col.import_deck(read_path(sample_deck_path()), now=now_utc())
+    return col.decks.import_deck(read_path(sample_deck_path()), now=now_utc())
 
 
 SEMANTIC_OPTION = click.option(
@@ -584,7 +584,7 @@ def study(
     elif sample is not None:  # one line on the screen, under the deck's name
         notice = f"Sample deck imported ({sample.added} cards). Your own: retain import FILE"
     try:
-        chosen = col.find_deck(deck) if deck else None
+        chosen = col.decks.find(deck) if deck else None
     except CollectionError as error:
         fail(str(error))
     judge = _judge(semantic, preload=True)
@@ -664,7 +664,7 @@ def decks(ctx: Context, as_json: bool) -> None:
     if counts is None:
         counts = [
             DeckRow(c.deck.id, c.deck.name, c.new, c.learning, c.due, c.total)
-            for c in ctx.collection(read_only=True).deck_counts(now)
+            for c in ctx.collection(read_only=True).decks.counts(now)
         ]
     if as_json:
         echo_json(
@@ -989,7 +989,7 @@ def optimize(ctx: Context, reset: bool) -> None:
         col.set_parameters(None)
         echo("Scheduling with FSRS's default parameters from now on.")
         return
-    reviews = [TimedReview(c, Rating(r), t, d) for c, r, t, d in col.review_history()]
+    reviews = [TimedReview(c, Rating(r), t, d) for c, r, t, d in col.stats.review_history()]
     echo(f"Fitting FSRS to {plural(len(reviews), 'review')} ...", err=True)
     report = fit(reviews, col.scheduler_config, verbose=sys.stderr.isatty())
     if report.defaults is None or report.fitted is None:
@@ -1109,7 +1109,7 @@ def _deck(col: Collection, name: str) -> Deck:
     from retain.collection import CollectionError
 
     try:
-        return col.find_deck(name)
+        return col.decks.find(name)
     except CollectionError as error:
         fail(str(error))
 
@@ -1184,7 +1184,7 @@ def export_command(
     )
     _write_out(data, out)
     if out not in (None, "-"):
-        cards = plural(len(col.notes(chosen)), "card")
+        cards = plural(len(col.decks.notes(chosen)), "card")
         echo(f"Exported “{chosen.name}” ({cards}) as {fmt} to {out}.")
 
 
@@ -1332,7 +1332,7 @@ def edit(ctx: Context, deck: str, yes: bool) -> None:
 
     col = ctx.collection()
     chosen = _deck(col, deck)
-    notes = tuple(NoteDraft(n.question, n.answer_points) for n in col.notes(chosen))
+    notes = tuple(NoteDraft(n.question, n.answer_points) for n in col.decks.notes(chosen))
     try:
         original = text_format.write(DeckDraft(chosen.title, "text/questions", notes))
     except ValueError as error:
@@ -1354,7 +1354,7 @@ def edit(ctx: Context, deck: str, yes: bool) -> None:
         return
     try:
         draft = text_format.read_text(edited, source=str(path))
-        plan = col.plan_deck_edit(chosen, draft)
+        plan = col.decks.plan_edit(chosen, draft)
     except (DeckImportError, CollectionError) as error:
         fail(f"{error}\nNothing was changed. {kept}")
     if not plan.changes_anything:
@@ -1371,7 +1371,7 @@ def edit(ctx: Context, deck: str, yes: bool) -> None:
             echo(f"Nothing was changed. {kept}")
             sys.exit(1)
     try:
-        report = col.apply_deck_edit(plan, now=now_utc())
+        report = col.decks.apply_edit(plan, now=now_utc())
     except CollectionError as error:
         fail(f"{error}\n{kept}")
     path.unlink(missing_ok=True)
@@ -1389,14 +1389,14 @@ def delete(ctx: Context, deck: str, yes: bool) -> None:
     """Delete DECK with all its cards and their review history."""
     col = ctx.collection()
     chosen = _deck(col, deck)
-    total = next((c.total for c in col.deck_counts(now_utc()) if c.deck.id == chosen.id), 0)
+    total = next((c.total for c in col.decks.counts(now_utc()) if c.deck.id == chosen.id), 0)
     cards = f"{total} card{'s' if total != 1 else ''}"
     if not _confirmed(
         f"Delete the deck “{chosen.name}” with its {cards} and their review history?", yes
     ):
         echo("Nothing was deleted.")
         sys.exit(1)
-    removed = col.delete_deck(chosen)
+    removed = col.decks.delete(chosen)
     echo(f"Deleted “{chosen.name}” and its {removed} card{'s' if removed != 1 else ''}.")
 
 
@@ -1415,7 +1415,7 @@ def rename(ctx: Context, deck: str, new_name: str, yes: bool) -> None:
         echo("Nothing was renamed.")
         sys.exit(1)
     try:
-        renamed = col.rename_deck(chosen, new_name)
+        renamed = col.decks.rename(chosen, new_name)
     except CollectionError as error:
         fail(str(error))
     echo(f"Renamed “{chosen.name}” to “{renamed.name}”.")

@@ -26,7 +26,7 @@ BINARY_FORMATS = frozenset({"apkg"})
 def deck_draft(col: Collection, deck: Deck) -> DeckDraft:
     """The deck's cards as a draft: its title (its name when it has none), its notes in
     order, with their tags."""
-    notes = tuple(NoteDraft(n.question, n.answer_points, n.tags) for n in col.notes(deck))
+    notes = tuple(NoteDraft(n.question, n.answer_points, n.tags) for n in col.decks.notes(deck))
     return DeckDraft(deck.title or deck.name, "retain", notes)
 
 
@@ -65,7 +65,7 @@ def export_deck(
         if fmt == "apkg":
             from retain.formats import apkg_write
 
-            return apkg_write.write(draft, type_in=type_in, media=col.media_files(deck))
+            return apkg_write.write(draft, type_in=type_in, media=col.decks.media_files(deck))
     except ValueError as error:
         raise CollectionError(f"“{deck.name}” cannot be written as {fmt}: {error}") from None
     raise CollectionError(f"unknown export format {fmt!r} (known: {', '.join(DECK_FORMATS)})")

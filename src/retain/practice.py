@@ -122,7 +122,7 @@ def test_for_deck(
 ) -> PracticeTest:
     """`build_test` on a stored deck."""
     return build_test(
-        deck.title or deck.name, col.notes(deck), questions=questions, types=types, seed=seed
+        deck.title or deck.name, col.decks.notes(deck), questions=questions, types=types, seed=seed
     )
 
 

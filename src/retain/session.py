@@ -165,7 +165,7 @@ class StudySession:
         if upcoming is not None and self.clock() - upcoming[0] < PREFETCH_FRESH:
             item = upcoming[1]
         else:
-            item = self.collection.next_card(self.clock(), self.deck)
+            item = self.collection.study.next_card(self.clock(), self.deck)
         if item is None and self.ahead_until is not None:
             ahead = self._ahead(1)
             item = ahead[0] if ahead else None
@@ -173,7 +173,7 @@ class StudySession:
 
     def _cards(self, limit: int) -> list[StudyItem]:
         """Up to `limit` cards to study now, then (while studying ahead) cards due soon."""
-        items = self.collection.next_cards(self.clock(), self.deck, limit=limit)
+        items = self.collection.study.next_cards(self.clock(), self.deck, limit=limit)
         if len(items) < limit and self.ahead_until is not None:
             seen = {i.card.id for i in items}
             items += [i for i in self._ahead(limit) if i.card.id not in seen][: limit - len(items)]
@@ -181,13 +181,13 @@ class StudySession:
 
     def _ahead(self, limit: int) -> list[StudyItem]:
         assert self.ahead_until is not None
-        return self.collection.cards_ahead(
+        return self.collection.study.cards_ahead(
             self.clock(), self.deck, until=self.ahead_until, limit=limit
         )
 
     def next_due(self) -> datetime | None:
         """When the next card that is not due now falls due; None if no card is scheduled."""
-        return self.collection.next_due(self.clock(), self.deck)
+        return self.collection.study.next_due(self.clock(), self.deck)
 
     def describe_due(self, due: datetime) -> str:
         """How long until `due` and when that is on the learner's clock: "in 5h (at 17:04)",
@@ -210,16 +210,16 @@ class StudySession:
         return self.ahead_until
 
     def counts(self) -> StudyCounts:
-        return self.collection.counts(self.clock(), self.deck)
+        return self.collection.study.counts(self.clock(), self.deck)
 
     def preview(self, item: StudyItem) -> dict[Rating, timedelta]:
-        return self.collection.preview(item.card, self.clock())
+        return self.collection.study.preview(item.card, self.clock())
 
     def deck_view(self, deck_id: DeckId) -> DeckView:
         """The rest of a card's deck, as question generation and grading see it: read from
         the deck index a little at a time, never loaded whole."""
         if deck_id not in self._views:
-            self._views[deck_id] = self.collection.deck_view(deck_id)
+            self._views[deck_id] = self.collection.decks.view(deck_id)
         return self._views[deck_id]
 
     def question(self, item: StudyItem) -> Question:
@@ -337,7 +337,7 @@ class StudySession:
             (), item, self.summary.copy(),
             tuple((e.item, e.stage) for e in self._learn), frozenset(self._learned),
         )
-        result = self.collection.answer(
+        result = self.collection.study.answer(
             item.card.id, rating, now, duration_ms=duration_ms, mode=mode, detail=detail,
             points=points, pick_next=prefetch, deck=self.deck,
         )
@@ -374,7 +374,7 @@ class StudySession:
         now = self.clock()
         result: UndoResult | None = None
         for review_id in reversed(step.review_ids):
-            result = self.collection.undo(now, review_id=review_id)
+            result = self.collection.study.undo(now, review_id=review_id)
         assert result is not None
         self.summary = step.summary
         self._upcoming = None
@@ -390,7 +390,7 @@ class StudySession:
     def edit(self, item: StudyItem, question: str, answer_points: Sequence[str]) -> StudyItem:
         """Change the question and answer points of the card's note (its history stays);
         returns the card with its new text."""
-        note = self.collection.edit_note(
+        note = self.collection.decks.edit_note(
             item.note.id, question, answer_points, now=self.clock()
         )
         self._views.pop(item.card.deck_id, None)  # the deck has changed: read it afresh
@@ -431,7 +431,7 @@ class StudySession:
         for note_id in question.pair_note_ids:
             item = by_note.get(note_id)
             if item is None:
-                item = self.collection.card_for_note(note_id)
+                item = self.collection.study.card_for_note(note_id)
             items.append(item)
         return question, items
 
@@ -501,7 +501,7 @@ class StudySession:
         elif right:
             self._learned.add(item.card.id)
             return
-        refreshed = self.collection.card(item.card.id)
+        refreshed = self.collection.study.card(item.card.id)
         entry.item = refreshed
         # A card answered wrong comes back after a couple of others, not straight away.
         self._learn.insert(min(len(self._learn), 2), entry)

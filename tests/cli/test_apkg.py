@@ -65,8 +65,8 @@ def test_import_then_export_then_import_again(home: Path, tmp_path: Path) -> Non
         ("The [...] pumps blood", ("heart",)),
     ]
     with collection_at(home) as col:
-        deck = col.find_deck("Biology")
-        assert [name for name, _ in col.media_files(deck)] == ["a.png"]
+        deck = col.decks.find("Biology")
+        assert [name for name, _ in col.decks.media_files(deck)] == ["a.png"]
 
 
 def test_import_from_standard_input(home: Path) -> None:

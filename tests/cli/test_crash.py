@@ -126,7 +126,7 @@ def add_study_deck(home: Path) -> None:
     """After the first run, a deck large enough that cards never run out, and no new-card
     limit, so that every run has cards to answer."""
     with collection_at(home) as col:
-        col.import_deck(make_draft(300, title="Crash deck"), now=NOW)
+        col.decks.import_deck(make_draft(300, title="Crash deck"), now=NOW)
         col.set_setting("new_per_day", 100_000)
 
 

@@ -27,7 +27,7 @@ DECK = DeckDraft(
 def home(tmp_path: Path) -> Path:
     home = make_home(tmp_path)
     with collection_at(home) as col:
-        col.import_deck(DECK, now=NOW)
+        col.decks.import_deck(DECK, now=NOW)
     return home
 
 

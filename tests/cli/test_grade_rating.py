@@ -24,14 +24,14 @@ def run_grade(requests: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def test_the_batch_and_the_study_screen_agree(collection: Collection) -> None:
-    collection.import_deck(read_path(SAMPLE), now=NOW)
-    deck = collection.decks()[0]
-    notes = collection.notes(deck)
+    collection.decks.import_deck(read_path(SAMPLE), now=NOW)
+    deck = collection.decks.all()[0]
+    notes = collection.decks.notes(deck)
     session = StudySession(collection, clock=lambda: NOW, rng=random.Random(1), mode="type")
     requests: list[dict[str, object]] = []
     expected: list[str] = []
     for note in notes:
-        item = collection.card_for_note(note.id)
+        item = collection.study.card_for_note(note.id)
         question = session.question(item)
         assert question.mode is Mode.TYPE
         answers = ["\n".join(note.answer_points), note.answer_points[0], "no idea at all"]

@@ -63,7 +63,7 @@ def test_standard_input_past_the_limit_is_refused_unless_no_limit(
         "--no-limit imports it anyway\n"
     )
     with collection_at(home) as col:
-        assert col.decks() == []
+        assert col.decks.all() == []
     allowed = retain(home, "import", "-", "--no-limit", input=data)
     assert allowed.exit_code == 0, allowed.output
     assert "100 added" in allowed.stdout
@@ -185,7 +185,7 @@ def test_the_report_counts_the_control_characters_removed(home: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Removed 3 control characters" in result.stdout
     with collection_at(home) as col:
-        notes = col.notes(col.find_deck("Pasted cards"))
+        notes = col.decks.notes(col.decks.find("Pasted cards"))
     assert notes[-1].answer_points == ("]0;owned[2Jcleared",)
 
 
@@ -220,7 +220,7 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen[bytes]) ->
 def start_import(home: Path, tmp_path: Path, cards: int) -> subprocess.Popen[bytes]:
     """A store with a small deck already studied, and an import of `cards` cards started."""
     with collection_at(home) as col:
-        col.import_deck(make_draft(20, title="Studied"), now=NOW)
+        col.decks.import_deck(make_draft(20, title="Studied"), now=NOW)
         col.set_setting("new_per_day", 1000)
     path = tmp_path / "big.txt"
     path.write_bytes(tab_lines(cards))
@@ -245,8 +245,8 @@ def big_import(home: Path, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 def only_the_studied_deck_is_stored(home: Path) -> None:
     with collection_at(home) as col:
-        assert [d.name for d in col.decks()] == ["Studied"]
-        assert [c.total for c in col.deck_counts(NOW)] == [20]
+        assert [d.name for d in col.decks.all()] == ["Studied"]
+        assert [c.total for c in col.decks.counts(NOW)] == [20]
     conn = sqlite3.connect(home / DATABASE_FILE)
     try:
         counts = [
@@ -314,8 +314,8 @@ def test_a_student_studies_while_a_long_import_runs(home: Path, tmp_path: Path) 
     assert importer.returncode == 0, stderr.decode()
     assert b"200000 added" in stdout
     with collection_at(home) as col:
-        assert col.review_count() == len(ratings)
-        assert [c.total for c in col.deck_counts(NOW)] == [20, 200_000]
+        assert col.stats.review_count() == len(ratings)
+        assert [c.total for c in col.decks.counts(NOW)] == [20, 200_000]
 
 
 def test_two_imports_of_one_deck_at_once_both_succeed(home: Path, tmp_path: Path) -> None:
@@ -336,4 +336,4 @@ def test_two_imports_of_one_deck_at_once_both_succeed(home: Path, tmp_path: Path
         "Imported into “Shared deck” (text/tab): 20000 added, 0 updated, 0 unchanged.\n",
     ]
     with collection_at(home) as col:
-        assert [c.total for c in col.deck_counts(NOW)] == [20_000]
+        assert [c.total for c in col.decks.counts(NOW)] == [20_000]

@@ -48,7 +48,7 @@ def test_a_bad_setting_is_refused_with_its_rule(
 
 def test_check_counts_in_the_singular_and_the_plural(home: Path) -> None:
     with collection_at(home) as col:
-        col.answer(CardId(1), Rating.GOOD, datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+        col.study.answer(CardId(1), Rating.GOOD, datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
         with col.engine.begin() as conn:
             conn.execute(update(schema.cards).where(schema.cards.c.id == 1).values(reps=7))
     result = retain(home, "check")
@@ -142,11 +142,11 @@ def test_the_quick_read_gives_what_the_collection_gives(home: Path, tmp_path: Pa
     now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     with collection_at(home) as col:
         for card, rating in ((1, Rating.AGAIN), (2, Rating.GOOD), (16, Rating.EASY)):
-            col.answer(CardId(card), rating, now)
+            col.study.answer(CardId(card), rating, now)
         col.set_setting("new_per_day", 7)
         later = datetime(2026, 3, 30, tzinfo=UTC)
         expected = [(c.deck.id, c.deck.name, c.new, c.learning, c.due, c.total)
-                    for c in col.deck_counts(later)]
+                    for c in col.decks.counts(later)]
         settings = col.settings
     conn = peek.open_store(home / DATABASE_FILE)
     assert conn is not None

@@ -390,7 +390,7 @@ def test_plain_study_says_an_answer_was_not_recorded_and_acknowledges_only_what_
     path = tmp_path / "retain.sqlite3"
     with Collection.open(path, tz=UTC) as col:
         col.set_setting("new_per_day", 1000)
-        col.import_deck(big_draft(300), now=NOW)
+        col.decks.import_deck(big_draft(300), now=NOW)
         limit_pages(col, 2)
         moments = iter(NOW + timedelta(seconds=30 * i) for i in range(10_000))
         session = StudySession(
@@ -405,4 +405,4 @@ def test_plain_study_says_an_answer_was_not_recorded_and_acknowledges_only_what_
         acknowledged = len(RECORDED.findall(shown))
         assert 0 < acknowledged < 40
     with Collection.open(path, tz=UTC) as col:
-        assert col.review_count() == acknowledged
+        assert col.stats.review_count() == acknowledged

@@ -78,10 +78,10 @@ def test_answers_typed_on_stdin_are_recorded(home: Path) -> None:
         (1, Rating.GOOD), (2, Rating.AGAIN), (3, Rating.EASY), (4, Rating.GOOD),
     ]
     with collection_at(home) as col:
-        assert col.review_count() == 4
-        assert col.card(CardId(1)).card.schedule.state is CardState.LEARNING
-        assert col.card(CardId(3)).card.schedule.state is CardState.REVIEW
-        assert col.card(CardId(5)).card.schedule.reps == 0
+        assert col.stats.review_count() == 4
+        assert col.study.card(CardId(1)).card.schedule.state is CardState.LEARNING
+        assert col.study.card(CardId(3)).card.schedule.state is CardState.REVIEW
+        assert col.study.card(CardId(5)).card.schedule.reps == 0
     assert "Answered 4 cards in" in result.stdout
     assert "Ratings: again 1, good 2, easy 1." in result.stdout
 
@@ -113,7 +113,7 @@ def test_q_quits_with_a_summary(home: Path, typed: str, answered: int) -> None:
     result = retain(home, "study", "--plain", "--mode", "flip", input=typed)
     assert result.exit_code == 0, result.output
     with collection_at(home) as col:
-        assert col.review_count() == answered
+        assert col.stats.review_count() == answered
     summary = result.stdout.rstrip().splitlines()
     if answered:
         assert summary[-2].startswith(f"Answered {answered} card")
@@ -140,7 +140,7 @@ def test_end_of_input_ends_cleanly(home: Path, typed: str) -> None:
     assert result.exception is None
     answered = len(recorded(result.stdout))
     with collection_at(home) as col:
-        assert col.review_count() == answered
+        assert col.stats.review_count() == answered
     expected = typed.count("\n") // 2 + (1 if typed.endswith("\n4") else 0)
     assert answered == expected
 
@@ -408,4 +408,4 @@ def test_with_nothing_due_it_says_when_and_studies_ahead(home: Path) -> None:
     assert ahead.stdout.count("No more cards to study now.") == 1
     assert len(recorded(ahead.stdout)) == 1
     with collection_at(home) as col:
-        assert col.review_count() == 16
+        assert col.stats.review_count() == 16

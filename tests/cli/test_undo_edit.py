@@ -58,10 +58,10 @@ def test_plain_undo_takes_back_one_answer_and_then_several(home: Path) -> None:
     assert "Nothing to undo in this session." in result.stdout
     assert "Ratings: again 1." in result.stdout
     with collection_at(home) as col:
-        assert col.review_count() == 1
-        assert [r.rating.label for r in col.reviews(CardId(1))] == ["again"]
-        assert col.card(CardId(2)).card.schedule.state is CardState.NEW
-        assert col.counts(col.day_start(NOW).replace(year=2100)).done_today == 0
+        assert col.stats.review_count() == 1
+        assert [r.rating.label for r in col.stats.reviews(CardId(1))] == ["again"]
+        assert col.study.card(CardId(2)).card.schedule.state is CardState.NEW
+        assert col.study.counts(col.study.day_start(NOW).replace(year=2100)).done_today == 0
     assert rows(home, "reviews") == 4 and rows(home, "undos") == 3  # the log only grows
     checked = retain(home, "check")
     assert checked.exit_code == 0, checked.output
@@ -122,14 +122,14 @@ def test_edit_applies_the_saved_text_and_keeps_history(imported: Path, tmp_path:
     assert "Question 2?" in result.output  # named before it is deleted
     assert "1 added, 2 updated, 1 deleted, 0 unchanged" in result.output
     with collection_at(home) as col:
-        deck = col.find_deck("test")
-        notes = col.notes(deck)
+        deck = col.decks.find("test")
+        notes = col.decks.notes(deck)
         assert [n.question for n in notes] == ["Question zero?", "Question 1?", "What else is new?"]
         assert notes[1].answer_points == ("answer 1 point a, now longer",)
-        assert col.card_for_note(notes[0].id).card.schedule.reps == 1  # reworded, kept
-        assert col.card_for_note(notes[1].id).card.schedule.reps == 1
-        assert col.card_for_note(notes[2].id).card.schedule.reps == 0
-        assert col.review_count() == 2
+        assert col.study.card_for_note(notes[0].id).card.schedule.reps == 1  # reworded, kept
+        assert col.study.card_for_note(notes[1].id).card.schedule.reps == 1
+        assert col.study.card_for_note(notes[2].id).card.schedule.reps == 0
+        assert col.stats.review_count() == 2
         with col.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
     assert rows(home, "cards") == 3 and rows(home, "reviews") == 2
@@ -144,7 +144,7 @@ def test_edit_deletes_nothing_without_confirmation(imported: Path, tmp_path: Pat
     kept = result.output.split("kept in ")[-1].strip()
     assert "Question zero?" in Path(kept).read_text(encoding="utf-8")
     with collection_at(home) as col:
-        notes = col.notes(col.find_deck("test"))
+        notes = col.decks.notes(col.decks.find("test"))
         assert [n.question for n in notes] == ["Question 0?", "Question 1?", "Question 2?"]
     assert rows(home, "reviews") == 3
 
@@ -215,8 +215,8 @@ def test_rename_keeps_the_cards_and_their_history(imported: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Renamed “Test deck” to “Renamed deck”." in result.output
     with collection_at(imported) as col:
-        assert [d.name for d in col.decks()] == ["Renamed deck"]
-        assert col.review_count() == 3
+        assert [d.name for d in col.decks.all()] == ["Renamed deck"]
+        assert col.stats.review_count() == 3
     assert retain(imported, "rename", "renamed", "Again", "--yes").exit_code == 0
 
 

@@ -185,11 +185,11 @@ def test_a_package_exported_by_anki_is_read_with_its_history(
     assert histories == sorted(expected_reviews.values())
 
     with Collection.open(tmp_path / "retain.sqlite3", tz=UTC) as col:
-        report = col.import_deck(draft, now=NOW)
+        report = col.decks.import_deck(draft, now=NOW)
         assert report.added == card_count
         assert report.reviews == sum(len(v) for v in expected_reviews.values())
-        for note in col.notes(report.deck):
-            item = col.card_for_note(note.id)
+        for note in col.decks.notes(report.deck):
+            item = col.study.card_for_note(note.id)
             replayed = scheduling.replay(
                 [(r.rating, r.reviewed_at) for r in by_question[note.question].history],
                 col._config,

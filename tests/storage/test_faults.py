@@ -45,10 +45,10 @@ def answer_until_it_fails(col: Collection, limit: int = 5000) -> tuple[int, Coll
     acknowledged = 0
     moment = NOW
     for _ in range(limit):
-        item = col.next_card(moment)
+        item = col.study.next_card(moment)
         assert item is not None
         try:
-            col.answer(item.card.id, Rating.GOOD, moment, detail={"typed": "x" * 300})
+            col.study.answer(item.card.id, Rating.GOOD, moment, detail={"typed": "x" * 300})
         except CollectionError as error:
             return acknowledged, error
         acknowledged += 1
@@ -62,7 +62,7 @@ def test_a_full_disk_while_answering_is_a_message_and_no_acknowledged_answer_is_
     path = tmp_path / "retain.sqlite3"
     with Collection.open(path, tz=UTC) as col:
         col.set_setting("new_per_day", 100_000)
-        col.import_deck(big_draft(300), now=NOW)
+        col.decks.import_deck(big_draft(300), now=NOW)
         limit_pages(col, 3)
         acknowledged, error = answer_until_it_fails(col)
         assert isinstance(error, StoreFull)
@@ -70,38 +70,38 @@ def test_a_full_disk_while_answering_is_a_message_and_no_acknowledged_answer_is_
         assert "free some space" in str(error)
     assert acknowledged > 0
     with Collection.open(path, tz=UTC) as col:
-        assert col.review_count() == acknowledged
+        assert col.stats.review_count() == acknowledged
         assert col.check().ok
 
 
 def test_a_full_disk_during_an_import_stores_none_of_the_deck(tmp_path: Path) -> None:
     path = tmp_path / "retain.sqlite3"
     with Collection.open(path, tz=UTC) as col:
-        col.import_deck(make_draft(5), now=NOW)
-        item = col.next_card(NOW)
+        col.decks.import_deck(make_draft(5), now=NOW)
+        item = col.study.next_card(NOW)
         assert item is not None
-        col.answer(item.card.id, Rating.GOOD, NOW)
+        col.study.answer(item.card.id, Rating.GOOD, NOW)
         limit_pages(col, 5)
         with pytest.raises(StoreFull, match="disk is full"):
-            col.import_deck(big_draft(2000, title="Too big"), now=NOW)
+            col.decks.import_deck(big_draft(2000, title="Too big"), now=NOW)
     with Collection.open(path, tz=UTC) as col:
-        assert [d.name for d in col.decks()] == ["Test deck"]
-        assert col.review_count() == 1
+        assert [d.name for d in col.decks.all()] == ["Test deck"]
+        assert col.stats.review_count() == 1
 
 
 def test_a_held_write_lock_is_a_message_that_says_to_try_again(tmp_path: Path) -> None:
     path = tmp_path / "retain.sqlite3"
     with Collection.open(path, tz=UTC) as col:
-        col.import_deck(make_draft(3), now=NOW)
-        item = col.next_card(NOW)
+        col.decks.import_deck(make_draft(3), now=NOW)
+        item = col.study.next_card(NOW)
         assert item is not None
         no_busy_wait(col)
         with write_lock_held(path), pytest.raises(StoreLocked) as caught:
-            col.answer(item.card.id, Rating.GOOD, NOW)
+            col.study.answer(item.card.id, Rating.GOOD, NOW)
         assert "another retain is writing" in str(caught.value)
         assert "try again" in str(caught.value)
-        col.answer(item.card.id, Rating.GOOD, NOW)  # once the lock is gone, it goes through
-        assert col.review_count() == 1
+        col.study.answer(item.card.id, Rating.GOOD, NOW)  # once the lock is gone, it goes through
+        assert col.stats.review_count() == 1
 
 
 def test_a_store_opened_read_only_reads_and_refuses_writes_with_a_message(
@@ -109,14 +109,14 @@ def test_a_store_opened_read_only_reads_and_refuses_writes_with_a_message(
 ) -> None:
     path = tmp_path / "retain.sqlite3"
     with Collection.open(path, tz=UTC) as col:
-        col.import_deck(make_draft(3), now=NOW)
+        col.decks.import_deck(make_draft(3), now=NOW)
     with Collection.open(path, tz=UTC, read_only=True) as col:
-        assert [c.total for c in col.deck_counts(NOW)] == [3]
+        assert [c.total for c in col.decks.counts(NOW)] == [3]
         assert col.check().ok
-        item = col.next_card(NOW)
+        item = col.study.next_card(NOW)
         assert item is not None
         with pytest.raises(StoreReadOnly, match="cannot be written"):
-            col.answer(item.card.id, Rating.GOOD, NOW)
+            col.study.answer(item.card.id, Rating.GOOD, NOW)
         with pytest.raises(StoreReadOnly):
             col.set_setting("new_per_day", 5)
 
@@ -125,12 +125,12 @@ def test_a_store_opened_read_only_reads_and_refuses_writes_with_a_message(
 def test_a_read_only_file_is_read_and_a_write_is_a_message(tmp_path: Path) -> None:
     path = tmp_path / "retain.sqlite3"
     with Collection.open(path, tz=UTC) as col:
-        col.import_deck(make_draft(3), now=NOW)
+        col.decks.import_deck(make_draft(3), now=NOW)
     path.chmod(0o444)
     with Collection.open(path, tz=UTC, read_only=True) as col:
-        assert [c.total for c in col.deck_counts(NOW)] == [3]
+        assert [c.total for c in col.decks.counts(NOW)] == [3]
     with Collection.open(path, tz=UTC) as col, pytest.raises(StoreReadOnly):
-        col.import_deck(make_draft(5, title="More"), now=NOW)
+        col.decks.import_deck(make_draft(5, title="More"), now=NOW)
 
 
 def damaged_store(tmp_path: Path, name: str, *, answers: int = 50) -> tuple[Path, int]:
@@ -139,12 +139,12 @@ def damaged_store(tmp_path: Path, name: str, *, answers: int = 50) -> tuple[Path
     path = tmp_path / "retain.sqlite3"
     with Collection.open(path, tz=UTC) as col:
         col.set_setting("new_per_day", 10_000)
-        col.import_deck(big_draft(400), now=NOW)
+        col.decks.import_deck(big_draft(400), now=NOW)
         moment = NOW
         for _ in range(answers):
-            item = col.next_card(moment)
+            item = col.study.next_card(moment)
             assert item is not None
-            col.answer(item.card.id, Rating.GOOD, moment)
+            col.study.answer(item.card.id, Rating.GOOD, moment)
             moment += timedelta(seconds=5)
     checkpoint(path)
     write_garbage(path, page_of(path, name))
@@ -175,8 +175,8 @@ def test_a_damaged_index_is_recovered_with_every_answer(tmp_path: Path) -> None:
     assert recovery.copied["reviews"] == answers and not recovery.left_out
     assert integrity_problems(path) == []
     with Collection.open(path, tz=UTC) as col:
-        assert col.review_count() == answers
-        assert [c.total for c in col.deck_counts(NOW)] == [400]
+        assert col.stats.review_count() == answers
+        assert [c.total for c in col.decks.counts(NOW)] == [400]
         assert col.check().ok
 
 
@@ -192,9 +192,9 @@ def test_a_damaged_table_is_recovered_up_to_the_damage(tmp_path: Path) -> None:
     assert "an unreadable part was skipped" in lines
     with Collection.open(path, tz=UTC) as col:
         # The cards of the lost notes go with them; every other card and answer is there.
-        cards = sum(c.total for c in col.deck_counts(NOW))
+        cards = sum(c.total for c in col.decks.counts(NOW))
         assert cards == 400 - lost_notes
-        assert col.review_count() == answers - recovery.left_out.get("reviews", 0)
+        assert col.stats.review_count() == answers - recovery.left_out.get("reviews", 0)
         report = col.check(repair=True)
         assert col.check().ok, report.problems
 
@@ -215,18 +215,18 @@ def test_postgres_read_only_and_unreachable_are_messages(postgres_url: str) -> N
     from retain.storage.engine import database_url
 
     with Collection.open(postgres_url, tz=UTC) as col:
-        col.import_deck(make_draft(2), now=NOW)
+        col.decks.import_deck(make_draft(2), now=NOW)
     admin = create_engine(database_url(postgres_url), isolation_level="AUTOCOMMIT")
     name = admin.url.database
     with admin.connect() as conn:
         conn.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
     admin.dispose()
     with Collection.open(postgres_url, tz=UTC, read_only=True) as col:
-        assert [c.total for c in col.deck_counts(NOW)] == [2]
-        item = col.next_card(NOW)
+        assert [c.total for c in col.decks.counts(NOW)] == [2]
+        item = col.study.next_card(NOW)
         assert item is not None
         with pytest.raises(StoreReadOnly, match="read-only"):
-            col.answer(item.card.id, Rating.GOOD, NOW)
+            col.study.answer(item.card.id, Rating.GOOD, NOW)
     unreachable = "postgresql://nobody@127.0.0.1:1/none"
     with pytest.raises(CollectionError, match="cannot reach the database server"):
         Collection.open(unreachable)
@@ -275,5 +275,5 @@ def test_an_old_store_that_can_be_written_is_upgraded_by_a_command_that_reads(
     migrate(engine, "0001")
     engine.dispose()
     with Collection.open(path, tz=UTC, read_only=True) as col:
-        assert col.decks() == []
+        assert col.decks.all() == []
         assert current_revision(col.engine) == SCHEMA_REVISION

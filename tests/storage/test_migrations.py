@@ -54,7 +54,7 @@ def test_upgrade_from_the_first_schema_keeps_data(tmp_path: Path) -> None:
         )
     engine.dispose()
     with Collection.open(path, tz=UTC) as col:
-        assert [d.name for d in col.decks()] == ["Old deck"]
+        assert [d.name for d in col.decks.all()] == ["Old deck"]
         assert current_revision(col.engine) == SCHEMA_REVISION
-        col.import_deck(make_draft(2), now=NOW, deck_name="Old deck")
-        assert [c.total for c in col.deck_counts(NOW)] == [2]
+        col.decks.import_deck(make_draft(2), now=NOW, deck_name="Old deck")
+        assert [c.total for c in col.decks.counts(NOW)] == [2]

@@ -39,7 +39,7 @@ class Clock:
 
 @pytest.fixture
 def studied(collection: Collection) -> Iterator[Collection]:
-    collection.import_deck(make_draft(3), now=NOW)
+    collection.decks.import_deck(make_draft(3), now=NOW)
     yield collection
 
 
@@ -79,7 +79,7 @@ async def test_shows_the_first_card_and_progress(studied: Collection) -> None:
 
 
 async def test_shows_the_deck_name_of_the_session(studied: Collection) -> None:
-    deck = studied.find_deck("test")
+    deck = studied.decks.find("test")
     app = StudyApp(StudySession(studied, deck, clock=Clock(NOW)))
     async with app.run_test() as pilot:
         await pilot.pause()
@@ -102,7 +102,7 @@ async def test_reveal_shows_points_and_intervals(studied: Collection, key: str) 
             assert label == (
                 f"{rating.value} {rating.label.capitalize()}  {format_interval(intervals[rating])}"
             )
-        assert studied.review_count() == 0
+        assert studied.stats.review_count() == 0
 
 
 async def test_footer_offers_the_keys_of_each_step(studied: Collection) -> None:
@@ -132,7 +132,7 @@ async def test_rating_keys_do_nothing_before_the_answer_is_shown(studied: Collec
         await pilot.pause()
         assert app.phase is Phase.QUESTION
         assert text(app, "#question") == "Question 0?"
-    assert studied.review_count() == 0
+    assert studied.stats.review_count() == 0
 
 
 @pytest.mark.parametrize(
@@ -158,11 +158,11 @@ async def test_a_rating_is_recorded_then_the_next_card_shown(
         timer.now += 4.25
         await pilot.press(*keys)
         await pilot.pause()
-        assert studied.review_count() == 1
-        stored = studied.card(first)
+        assert studied.stats.review_count() == 1
+        stored = studied.study.card(first)
         assert stored.card.schedule.state is state
         assert stored.card.schedule.reps == 1
-        assert [(r.rating, r.reviewed_at) for r in studied.reviews(first)] == [(rating, NOW)]
+        assert [(r.rating, r.reviewed_at) for r in studied.stats.reviews(first)] == [(rating, NOW)]
         with studied.engine.connect() as conn:
             duration: int | None = conn.execute(select(schema.reviews.c.duration_ms)).scalar_one()
         assert duration == 4250
@@ -186,12 +186,12 @@ async def test_summary_at_the_end_then_enter_closes(studied: Collection) -> None
         assert "Answered 3 cards" in body
         assert "easy 3" in body
         await pilot.press("space", "3")  # no card: nothing happens
-        assert studied.review_count() == 3
+        assert studied.stats.review_count() == 3
         assert app.is_running
         await pilot.press("enter")
         await pilot.pause()
         assert not app.is_running
-    assert studied.review_count() == 3
+    assert studied.stats.review_count() == 3
 
 
 async def test_learning_cards_come_back_within_the_session(studied: Collection) -> None:
@@ -206,8 +206,8 @@ async def test_learning_cards_come_back_within_the_session(studied: Collection) 
         await pilot.press("space", "4")
         await pilot.pause()
         assert app.phase is Phase.DONE
-    assert studied.review_count() == 4
-    assert {r.card.schedule.state for r in map(studied.card, _card_ids(studied))} == {
+    assert studied.stats.review_count() == 4
+    assert {r.card.schedule.state for r in map(studied.study.card, _card_ids(studied))} == {
         CardState.REVIEW
     }
 
@@ -225,7 +225,7 @@ async def test_q_quits_without_recording(studied: Collection, keys: tuple[str, .
         await pilot.press(*keys)
         await pilot.pause()
         assert not app.is_running
-    assert studied.review_count() == 0
+    assert studied.stats.review_count() == 0
     assert session.summary.answered == 0
 
 
@@ -235,7 +235,7 @@ async def test_q_quits_from_the_summary(studied: Collection) -> None:
         await pilot.press("space", "4", "space", "4", "space", "4", "q")
         await pilot.pause()
         assert not app.is_running
-    assert studied.review_count() == 3
+    assert studied.stats.review_count() == 3
 
 
 async def test_nothing_to_study(collection: Collection) -> None:
@@ -255,7 +255,7 @@ async def test_questions_with_markup_characters_are_shown_as_written(
 ) -> None:
     from retain.core.model import DeckDraft, NoteDraft
 
-    collection.import_deck(
+    collection.decks.import_deck(
         DeckDraft("Brackets", "text/questions", (NoteDraft("What is [b]x[/b]?", ("[red]y",)),)),
         now=NOW,
     )

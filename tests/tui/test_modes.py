@@ -24,7 +24,7 @@ PARTIAL = "He became General Secretary in 1922. He gained access to 26,000 perso
 
 @pytest.fixture
 def sample(collection: Collection) -> Iterator[Collection]:
-    collection.import_deck(read_path(SAMPLE), now=NOW)
+    collection.decks.import_deck(read_path(SAMPLE), now=NOW)
     yield collection
 
 
@@ -100,7 +100,7 @@ async def test_a_typed_answer_is_graded_and_its_suggestion_accepted(sample: Coll
         await pilot.press("enter")
         await pilot.pause()
         assert phase(app) is Phase.QUESTION and card_id(app) != first
-    [log] = sample.reviews(first)
+    [log] = sample.stats.reviews(first)
     assert (log.mode, log.rating) == ("type", Rating.GOOD)
     assert log.detail is not None
     assert log.detail["response"] == "January 1924"
@@ -121,7 +121,7 @@ async def test_a_wrong_fact_is_marked_as_a_contradiction(sample: Collection) -> 
         first = card_id(app)
         await pilot.press("enter")
         await pilot.pause()
-    [log] = sample.reviews(first)
+    [log] = sample.stats.reviews(first)
     assert log.rating is Rating.AGAIN
     assert log.detail is not None and log.detail["grade"]["contradiction"] is True
 
@@ -163,7 +163,7 @@ async def test_a_half_right_answer_shows_covered_and_missed_points_and_can_be_ov
         await pilot.press(key)
         await pilot.pause()
         assert phase(app) is Phase.QUESTION and card_id(app) != card
-    [log] = sample.reviews(card)
+    [log] = sample.stats.reviews(card)
     assert log.mode == "type"
     assert log.rating is (rating or suggested)
     assert log.detail is not None and log.detail["grade"]["verdict"] == "partial"
@@ -181,7 +181,7 @@ async def test_a_typed_answer_may_span_lines(sample: Collection) -> None:
         assert phase(app) is Phase.ANSWER
         await pilot.press("enter")
         await pilot.pause()
-    [log] = sample.reviews(first)
+    [log] = sample.stats.reviews(first)
     assert log.detail is not None and log.detail["response"] == "Jan\n1924"
 
 
@@ -192,7 +192,7 @@ async def test_keys_typed_into_the_answer_are_not_commands(sample: Collection) -
         await pilot.pause()
         assert app.is_running and phase(app) is Phase.QUESTION
         assert app.query_one("#typed", AnswerBox).text == "q1rw "
-    assert sample.review_count() == 0
+    assert sample.stats.review_count() == 0
 
 
 # -- choice and true/false --------------------------------------------------------------
@@ -230,7 +230,7 @@ async def test_a_wrong_choice_shows_the_right_answer(sample: Collection) -> None
         await pilot.press("enter")
         await pilot.pause()
         assert card_id(app) != first
-    [log] = sample.reviews(first)
+    [log] = sample.stats.reviews(first)
     assert (log.mode, log.rating) == ("choice", Rating.AGAIN)
     assert log.detail is not None and log.detail["correct"] is False
     assert log.detail["response"] == "1"
@@ -247,7 +247,7 @@ async def test_a_right_choice_by_click_and_another_rating(sample: Collection) ->
         assert not app.query("#right-answer")
         await pilot.press("4")
         await pilot.pause()
-    [log] = sample.reviews(first)
+    [log] = sample.stats.reviews(first)
     assert (log.mode, log.rating) == ("choice", Rating.EASY)
     assert log.detail is not None and log.detail["correct"] is True
     assert log.detail["overruled"] == "right" and log.detail["suggested"] == "good"
@@ -274,7 +274,7 @@ async def test_true_or_false_shows_the_statement(
             assert text(app, "#right-answer") == "The answer is: t) True"
         await pilot.press("enter")
         await pilot.pause()
-    [log] = sample.reviews(first)
+    [log] = sample.stats.reviews(first)
     assert log.mode == "true_false"
     assert log.rating is (Rating.GOOD if right else Rating.AGAIN)
     assert log.detail is not None and log.detail["correct"] is right
@@ -301,7 +301,7 @@ async def test_a_cloze_is_filled_in(sample: Collection, typed: str, right: bool)
         assert not shown(app, "#term")
         await pilot.press("enter")
         await pilot.pause()
-    [log] = sample.reviews(first)
+    [log] = sample.stats.reviews(first)
     assert log.mode == "cloze"
     assert log.rating is (Rating.GOOD if right else Rating.AGAIN)
     assert log.detail is not None and log.detail["response"] == typed
@@ -349,7 +349,7 @@ async def test_a_match_round_with_one_mistake(sample: Collection) -> None:
         await pilot.pause()
         assert phase(app) is Phase.MATCH
         assert app.chosen == [None] * len(app.chosen)
-    ratings = [sample.reviews(i.card.id) for i in items]
+    ratings = [sample.stats.reviews(i.card.id) for i in items]
     assert [[(log.mode, log.rating) for log in logs] for logs in ratings] == [
         [("match", Rating.AGAIN if i < 2 else Rating.GOOD)] for i in range(len(items))
     ]
@@ -370,7 +370,7 @@ async def test_a_match_round_by_clicks(sample: Collection) -> None:
         assert phase(app) is Phase.MATCHED
         assert text(app, "#match-score").startswith(f"{len(items)} of {len(items)} right")
         assert not app.query(".wrong-pair")
-    assert all(sample.reviews(i.card.id)[0].rating is Rating.GOOD for i in items)
+    assert all(sample.stats.reviews(i.card.id)[0].rating is Rating.GOOD for i in items)
 
 
 # -- learn ------------------------------------------------------------------------------
@@ -407,7 +407,7 @@ async def test_a_learn_round_asks_a_card_by_choice_then_typed(sample: Collection
         await pilot.pause()
         assert session.learn_progress() == (1, 6)
         assert text(app, "#progress").startswith("learned 1  ·  in this round 6")
-    assert [log.mode for log in sample.reviews(first)] == ["choice", "type"]
+    assert [log.mode for log in sample.stats.reviews(first)] == ["choice", "type"]
 
 
 async def test_keys_that_arrive_in_one_burst_are_all_in_the_answer(sample: Collection) -> None:

@@ -27,7 +27,7 @@ SIZE = (80, 24)
 
 @pytest.fixture
 def sample(collection: Collection) -> Iterator[Collection]:
-    collection.import_deck(read_path(SAMPLE), now=NOW)
+    collection.decks.import_deck(read_path(SAMPLE), now=NOW)
     yield collection
 
 
@@ -113,8 +113,8 @@ async def test_at_80x24_a_long_graded_answer_shows_its_verdict_and_scrolls(
 
 async def test_a_long_deck_name_stops_short_of_the_counts(collection: Collection) -> None:
     name = "A deck with a very long name " * 4
-    collection.import_deck(make_draft(2, title=None), now=NOW, deck_name=name.strip())
-    deck = collection.find_deck("very long")
+    collection.decks.import_deck(make_draft(2, title=None), now=NOW, deck_name=name.strip())
+    deck = collection.decks.find("very long")
     session = StudySession(collection, deck, clock=Clock(NOW), mode="flip")
     app = StudyApp(session, timer=Timer())
     async with app.run_test(size=SIZE) as pilot:
@@ -159,7 +159,7 @@ async def test_the_footer_names_the_quit_key_and_it_works_while_typing(
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert not app.is_running
-    assert sample.review_count() == 0
+    assert sample.stats.review_count() == 0
 
 
 @pytest.mark.parametrize("mode", ["flip", "type"])
@@ -218,7 +218,7 @@ async def test_i_was_wrong_counts_as_wrong(sample: Collection) -> None:
 async def test_nothing_to_study_says_when_the_next_card_is_due_and_studies_ahead(
     collection: Collection,
 ) -> None:
-    collection.import_deck(
+    collection.decks.import_deck(
         DeckDraft("Ahead", "text/questions", tuple(
             NoteDraft(f"Question {i}?", (f"answer {i}",)) for i in range(2)
         )),
@@ -232,7 +232,7 @@ async def test_nothing_to_study_says_when_the_next_card_is_due_and_studies_ahead
         assert app.phase is Phase.DONE
         body = text(app, "#summary-body")
         assert "The next card is due in " in body
-        next_due = collection.next_due(clock(), None)
+        next_due = collection.study.next_due(clock(), None)
         assert next_due is not None and next_due > clock()
         assert session.describe_due(next_due) in body
         assert "a to study ahead" in text(app, "#help")
@@ -243,7 +243,7 @@ async def test_nothing_to_study_says_when_the_next_card_is_due_and_studies_ahead
         assert "ahead" in text(app, "#progress")
         await pilot.press("space", "3")
         await pilot.pause()
-    assert collection.review_count() == 3
+    assert collection.stats.review_count() == 3
     assert session.summary.answered == 3
 
 
@@ -264,7 +264,7 @@ async def test_with_nothing_scheduled_there_is_nothing_to_study_ahead(
 def test_studying_ahead_takes_the_cards_due_within_a_day_of_the_next(
     collection: Collection,
 ) -> None:
-    collection.import_deck(make_draft(3), now=NOW)
+    collection.decks.import_deck(make_draft(3), now=NOW)
     clock = Clock(NOW)
     session = StudySession(collection, clock=clock, mode="flip")
     dues = []
@@ -274,9 +274,9 @@ def test_studying_ahead_takes_the_cards_due_within_a_day_of_the_next(
         dues.append(session.answer(item, Rating.EASY).card.schedule.due)
     assert session.next() is None
     soonest = min(d for d in dues if d is not None)
-    assert collection.next_due(clock()) == soonest
+    assert collection.study.next_due(clock()) == soonest
     assert session.study_ahead() == soonest + timedelta(days=1)
-    ahead = collection.cards_ahead(clock(), until=soonest + timedelta(days=1), limit=10)
+    ahead = collection.study.cards_ahead(clock(), until=soonest + timedelta(days=1), limit=10)
     assert [i.card.schedule.due for i in ahead] == sorted(
         d for d in dues if d is not None and d <= soonest + timedelta(days=1)
     )

@@ -23,7 +23,7 @@ async def test_an_answer_that_cannot_be_written_stays_on_screen_to_retry(
 ) -> None:
     path = tmp_path / "retain.sqlite3"
     with Collection.open(path) as col:
-        col.import_deck(make_draft(3), now=NOW)
+        col.decks.import_deck(make_draft(3), now=NOW)
         no_busy_wait(col)
         app = StudyApp(StudySession(col, clock=Clock(NOW), mode="flip"))
         async with app.run_test() as pilot:
@@ -36,15 +36,15 @@ async def test_an_answer_that_cannot_be_written_stays_on_screen_to_retry(
                 assert app.phase is Phase.ANSWER and app.item is first
                 shown = [n.message for n in app._notifications]
                 assert any("another retain is writing" in m for m in shown), shown
-                assert col.review_count() == 0
+                assert col.stats.review_count() == 0
             await pilot.press("3")  # the lock is gone: rated again, it is recorded
             await pilot.pause()
-            assert col.review_count() == 1
+            assert col.stats.review_count() == 1
             assert app.item is not first
 
 
 async def test_markup_in_a_card_is_shown_literally(collection: Collection) -> None:
-    collection.import_deck(
+    collection.decks.import_deck(
         DeckDraft("[bold]Deck[/bold]", "text/questions", (
             NoteDraft("What is [bold]this[/]?", ("[red]a point[/red]", "[link=x]y[/link]")),
         )),
@@ -64,7 +64,7 @@ async def test_escape_sequences_in_a_card_never_reach_the_screen(
     collection: Collection,
 ) -> None:
     hostile = "\x1b]0;owned\x07\x1b[2J"
-    collection.import_deck(
+    collection.decks.import_deck(
         DeckDraft("Deck", "text/questions", (
             NoteDraft(f"What is{hostile} this?", (f"a{hostile} point", "b\x9b2J point")),
         )),
@@ -90,13 +90,13 @@ async def test_a_store_that_fails_mid_session_ends_it_with_the_message(
 
     path = tmp_path / "retain.sqlite3"
     with Collection.open(path) as col:
-        col.import_deck(make_draft(3), now=NOW)
+        col.decks.import_deck(make_draft(3), now=NOW)
         session = StudySession(col, clock=Clock(NOW), mode="flip")
         app = StudyApp(session)
         async with app.run_test() as pilot:
             await pilot.press("space", "3")
             await pilot.pause()
-            assert col.review_count() == 1
+            assert col.stats.review_count() == 1
 
             def damaged(*_args: object, **_kwargs: object) -> None:
                 raise corrupt(path, "database disk image is malformed")
@@ -113,4 +113,4 @@ async def test_a_store_that_fails_mid_session_ends_it_with_the_message(
                 await asyncio.sleep(0)
         assert app.failure is not None and "retain check --repair" in app.failure
         assert app.return_code == 2
-        assert col.review_count() == 2
+        assert col.stats.review_count() == 2

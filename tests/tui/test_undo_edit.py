@@ -17,7 +17,7 @@ from tests.tui.test_app import Clock, text
 
 @pytest.fixture
 def studied(collection: Collection) -> Iterator[Collection]:
-    collection.import_deck(make_draft(3), now=NOW)
+    collection.decks.import_deck(make_draft(3), now=NOW)
     yield collection
 
 
@@ -42,8 +42,8 @@ async def test_u_undoes_the_last_answer_and_asks_the_card_again(studied: Collect
         await pilot.press("u")  # nothing more to undo in this session
         await pilot.pause()
         assert text(app, "#question") == "Question 0?"
-    assert studied.review_count() == 0
-    assert studied.card(CardId(1)).card.schedule.state is CardState.NEW
+    assert studied.stats.review_count() == 0
+    assert studied.study.card(CardId(1)).card.schedule.state is CardState.NEW
     assert studied.check().ok
 
 
@@ -59,14 +59,14 @@ async def test_several_undos_go_back_several_answers(studied: Collection) -> Non
         assert session.summary.answered == 1
         await pilot.press("space", "2")
         await pilot.pause()
-    assert [r.rating for r in studied.reviews(CardId(1))] == [Rating.EASY]
-    assert [r.rating for r in studied.reviews(CardId(2))] == [Rating.HARD]
-    assert studied.reviews(CardId(3)) == []
+    assert [r.rating for r in studied.stats.reviews(CardId(1))] == [Rating.EASY]
+    assert [r.rating for r in studied.stats.reviews(CardId(2))] == [Rating.HARD]
+    assert studied.stats.reviews(CardId(3)) == []
     assert studied.check().ok
 
 
 async def test_u_from_the_summary_brings_the_last_card_back(collection: Collection) -> None:
-    collection.import_deck(make_draft(1), now=NOW)
+    collection.decks.import_deck(make_draft(1), now=NOW)
     app, _ = make_app(collection)
     async with app.run_test() as pilot:
         await pilot.press("space", "4")
@@ -76,7 +76,7 @@ async def test_u_from_the_summary_brings_the_last_card_back(collection: Collecti
         await pilot.pause()
         assert app.phase is Phase.QUESTION
         assert text(app, "#question") == "Question 0?"
-    assert collection.review_count() == 0
+    assert collection.stats.review_count() == 0
     assert collection.check().ok
 
 
@@ -101,10 +101,10 @@ async def test_e_edits_the_card_on_screen(studied: Collection) -> None:
         await pilot.pause()
         points = [str(w.content) for w in app.query(".point-text").results()]
         assert points == ["first point", "second point"]
-    item = studied.card(CardId(2))
+    item = studied.study.card(CardId(2))
     assert item.note.question == "Question one, reworded?"
     assert item.note.answer_points == ("first point", "second point")
-    assert [r.rating for r in studied.reviews(CardId(1))] == [Rating.GOOD]
+    assert [r.rating for r in studied.stats.reviews(CardId(1))] == [Rating.GOOD]
     assert studied.check().ok
 
 
@@ -118,7 +118,7 @@ async def test_escape_leaves_the_card_as_it_was(studied: Collection) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert text(app, "#question") == "Question 0?"
-    assert studied.card(CardId(1)).note.question == "Question 0?"
+    assert studied.study.card(CardId(1)).note.question == "Question 0?"
 
 
 async def test_an_empty_question_is_not_saved(studied: Collection) -> None:
@@ -130,4 +130,4 @@ async def test_an_empty_question_is_not_saved(studied: Collection) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, EditCardScreen)
-    assert studied.card(CardId(1)).note.question == "Question 0?"
+    assert studied.study.card(CardId(1)).note.question == "Question 0?"

@@ -119,7 +119,7 @@ def _answer_for(store: Path, card_id: int, how: str) -> str:
     nothing of them (wrong). The text comes from the store, not from here."""
     col = Collection.open(store)
     try:
-        points = list(col.card(CardId(card_id)).note.answer_points)
+        points = list(col.study.card(CardId(card_id)).note.answer_points)
     finally:
         col.close()
     if how == "right":
@@ -132,7 +132,7 @@ def _answer_for(store: Path, card_id: int, how: str) -> str:
 def _points_of(store: Path, card_id: int) -> int:
     col = Collection.open(store)
     try:
-        return len(col.card(CardId(card_id)).note.answer_points)
+        return len(col.study.card(CardId(card_id)).note.answer_points)
     finally:
         col.close()
 

@@ -3,7 +3,7 @@ read (`retain decks`, `retain config` without a value).
 
 Opening a store through the Collection costs SQLAlchemy's import, most of a command's
 start-up. These reads need none of it: they open the file read-only with `sqlite3` and run
-the same queries as `Collection.deck_counts` and `Collection.settings`. The file is checked
+the same queries as `col.decks.counts` and `Collection.settings`. The file is checked
 as every open checks it (see storage/opening.py): SQLite reads its header and schema, and a
 store of up to `QUICK_CHECK_LIMIT` bytes passes `PRAGMA quick_check`. `open_store` gives
 None whenever the quick look cannot be trusted (no file yet, a schema that a migration must
@@ -82,7 +82,7 @@ def read(conn: sqlite3.Connection | None, query: Callable[[sqlite3.Connection], 
 
 def deck_rows(conn: sqlite3.Connection, now_ms: int) -> list[DeckRow]:
     """Every deck with its counts of new, learning, due (by `now_ms`) and all cards, in
-    the order decks were created; as `Collection.deck_counts`."""
+    the order decks were created; as `col.decks.counts`."""
     kept: dict[int, tuple[Any, ...]] = {
         row[0]: row[1:]
         for row in conn.execute("SELECT deck_id, total, new, learning FROM deck_card_counts")

@@ -88,7 +88,7 @@ def next_question(
 ) -> Asked | None:
     """The question about the next card to study, or None when nothing is left now."""
     checked_mode(mode)
-    item = col.next_card(clock(), deck)
+    item = col.study.next_card(clock(), deck)
     if item is None:
         return None
     return ask(col, deck, mode, clock, item, judge)
@@ -105,14 +105,14 @@ def ask(
     session = _session(col, deck, mode, clock, item.card, judge)
     question = session.question(item)
     now = clock()
-    return Asked(item, question, col.preview(item.card, now), col.counts(now, deck))
+    return Asked(item, question, col.study.preview(item.card, now), col.study.counts(now, deck))
 
 
 def card_to_answer(col: Collection, deck: Deck | None, card_id: int, reps: int) -> StudyItem:
     """The card an answer is for, as it is now; refused if it was answered since the
     question was shown (`reps` is the number of reviews it had then)."""
     try:
-        item = col.card(CardId(card_id))
+        item = col.study.card(CardId(card_id))
     except WebError:
         raise
     except Exception as error:
@@ -144,7 +144,7 @@ def check(
     session = _session(col, deck, mode, clock, item.card, judge)
     question = session.question(item)
     outcome = _outcome(session, item, question, response, duration_ms)
-    return Checked(item, question, outcome, col.preview(item.card, clock()))
+    return Checked(item, question, outcome, col.study.preview(item.card, clock()))
 
 
 def _outcome(
@@ -191,7 +191,7 @@ def record(
         outcome: Outcome | None = _outcome(session, item, question, response, duration_ms)
     else:
         outcome = None
-    intervals = col.preview(item.card, clock())
+    intervals = col.study.preview(item.card, clock())
     result = session.answer(
         item, rating, duration_ms=duration_ms, outcome=outcome, overruled=overruled
     )
@@ -201,7 +201,7 @@ def record(
 
 def match_round(col: Collection, deck: Deck | None, clock: Clock) -> MatchRound | None:
     """A round of 5-6 pairs, the same in any process until one of its cards is answered."""
-    first = col.next_card(clock(), deck)
+    first = col.study.next_card(clock(), deck)
     if first is None:
         return None
     session = StudySession(col, deck, clock=clock, rng=question_rng(first.card), mode="match")
@@ -209,7 +209,7 @@ def match_round(col: Collection, deck: Deck | None, clock: Clock) -> MatchRound 
     if found is None:
         return None
     question, items = found
-    return MatchRound(question, items, col.counts(clock(), deck))
+    return MatchRound(question, items, col.study.counts(clock(), deck))
 
 
 def answer_match(
@@ -233,7 +233,7 @@ def answer_match(
 
 def undo(col: Collection, clock: Clock, review_id: int | None = None) -> UndoResult:
     """Take back the last answer that stands (or the answer `review_id`)."""
-    return col.undo(clock(), review_id=review_id)
+    return col.study.undo(clock(), review_id=review_id)
 
 
 def comes_back(col: Collection, clock: Clock, checked: Checked, result: AnswerResult) -> str:

@@ -29,7 +29,7 @@ MAX_LISTED = 500
 
 def _item_of_note(col: Collection, note_id: int) -> StudyItem:
     try:
-        return col.card_for_note(NoteId(note_id))
+        return col.study.card_for_note(NoteId(note_id))
     except Exception as error:
         raise NotFound(f"no card with id {note_id}") from error
 
@@ -52,7 +52,7 @@ def search(col: Collection, deck: Deck, query: str) -> tuple[list[CardOut], int]
     """The deck's cards whose question or points contain `query` (any case), and how many
     matched in all."""
     wanted = query.strip().casefold()
-    notes = col.notes(deck)
+    notes = col.decks.notes(deck)
     found = [
         n
         for n in notes
@@ -60,7 +60,7 @@ def search(col: Collection, deck: Deck, query: str) -> tuple[list[CardOut], int]
         or wanted in n.question.casefold()
         or any(wanted in p.casefold() for p in n.answer_points)
     ]
-    return [card_out(col.card_for_note(n.id)) for n in found[:MAX_LISTED]], len(found)
+    return [card_out(col.study.card_for_note(n.id)) for n in found[:MAX_LISTED]], len(found)
 
 
 def _points_of(text: str) -> list[str]:
@@ -72,7 +72,7 @@ def add_card(
 ) -> StudyItem:
     """A new card at the end of the deck; the other cards stay as they are."""
     question = clean_field(question).strip()
-    notes = col.notes(deck)
+    notes = col.decks.notes(deck)
     draft = DeckDraft(
         deck.title,
         "text/edited",
@@ -81,35 +81,37 @@ def add_card(
             NoteDraft(question, clean_points(points)),
         ),
     )
-    edit = col.plan_deck_edit(deck, draft)
+    edit = col.decks.plan_edit(deck, draft)
     if not edit.added:
         from retain.errors import CollectionError
 
         raise CollectionError(f"the deck already has the question {question!r}")
-    col.apply_deck_edit(edit, now=clock())
-    added = [n for n in col.notes(deck) if n.id not in {m.id for m in notes}]
-    return col.card_for_note(added[-1].id)
+    col.decks.apply_edit(edit, now=clock())
+    added = [n for n in col.decks.notes(deck) if n.id not in {m.id for m in notes}]
+    return col.study.card_for_note(added[-1].id)
 
 
 def edit_card(
     col: Collection, note_id: int, question: str, points: Sequence[str], clock: Clock
 ) -> StudyItem:
     _item_of_note(col, note_id)
-    col.edit_note(NoteId(note_id), clean_field(question).strip(), clean_points(points), now=clock())
-    return col.card_for_note(NoteId(note_id))
+    col.decks.edit_note(
+        NoteId(note_id), clean_field(question).strip(), clean_points(points), now=clock()
+    )
+    return col.study.card_for_note(NoteId(note_id))
 
 
 def delete_card(col: Collection, note_id: int, clock: Clock) -> int:
     """Delete a card with its history; returns its deck's id."""
     item = _item_of_note(col, note_id)
     deck = find_deck(col, item.card.deck_id)
-    notes = col.notes(deck)
+    notes = col.decks.notes(deck)
     rest = tuple(NoteDraft(n.question, n.answer_points) for n in notes if n.id != note_id)
     if not rest:
-        col.delete_deck(deck)
+        col.decks.delete(deck)
         return int(deck.id)
-    edit = col.plan_deck_edit(deck, DeckDraft(deck.title, "text/edited", rest))
-    col.apply_deck_edit(edit, now=clock())
+    edit = col.decks.plan_edit(deck, DeckDraft(deck.title, "text/edited", rest))
+    col.decks.apply_edit(edit, now=clock())
     return int(deck.id)
 
 
@@ -126,7 +128,7 @@ def deck_page(
 ) -> HTMLResponse:
     deck = find_deck(col, deck_id)
     cards, matched = search(col, deck, q)
-    counts = next(c for c in col.deck_counts(clock()) if c.deck.id == deck.id)
+    counts = next(c for c in col.decks.counts(clock()) if c.deck.id == deck.id)
     context = {
         "deck": deck,
         "cards": cards,

@@ -20,7 +20,7 @@ api = APIRouter(prefix="/api", tags=["decks"], responses={404: {"model": Problem
 
 
 def find_deck(col: Collection, deck_id: int) -> Deck:
-    for deck in col.decks():
+    for deck in col.decks.all():
         if deck.id == deck_id:
             return deck
     raise NotFound(f"no deck with id {deck_id}")
@@ -39,12 +39,12 @@ def deck_out(col: Collection, clock: Clock, counts: DeckCounts) -> DeckOut:
         learning=counts.learning,
         due=counts.due,
         total=counts.total,
-        next_due=col.next_due(clock(), counts.deck),
+        next_due=col.study.next_due(clock(), counts.deck),
     )
 
 
 def all_decks(col: Collection, clock: Clock) -> list[DeckOut]:
-    return [deck_out(col, clock, c) for c in col.deck_counts(clock())]
+    return [deck_out(col, clock, c) for c in col.decks.counts(clock())]
 
 
 # -- pages ------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ def decks_page(
     request: Request, col: CollectionDep, clock: ClockDep, account: AccountDep
 ) -> HTMLResponse:
     decks = all_decks(col, clock)
-    today = col.counts(clock())
+    today = col.study.counts(clock())
     done, total = progress(today)
     rows = [
         {
@@ -83,7 +83,7 @@ def decks_page(
 def rename_page(
     request: Request, deck_id: int, col: CollectionDep, name: Annotated[str, Form()]
 ) -> HTMLResponse | RedirectResponse:
-    col.rename_deck(find_deck(col, deck_id), name)
+    col.decks.rename(find_deck(col, deck_id), name)
     return redirect(request, f"/decks/{deck_id}")
 
 
@@ -91,7 +91,7 @@ def rename_page(
 def delete_page(
     request: Request, deck_id: int, col: CollectionDep
 ) -> HTMLResponse | RedirectResponse:
-    col.delete_deck(find_deck(col, deck_id))
+    col.decks.delete(find_deck(col, deck_id))
     return redirect(request, "/")
 
 
@@ -106,7 +106,7 @@ def list_decks(col: CollectionDep, clock: ClockDep, account: AccountDep) -> list
 @api.get("/decks/{deck_id}", response_model=DeckOut, summary="One deck, with its counts")
 def get_deck(deck_id: int, col: CollectionDep, clock: ClockDep) -> DeckOut:
     deck = find_deck(col, deck_id)
-    counts = next(c for c in col.deck_counts(clock()) if c.deck.id == deck.id)
+    counts = next(c for c in col.decks.counts(clock()) if c.deck.id == deck.id)
     return deck_out(col, clock, counts)
 
 
@@ -117,7 +117,7 @@ def get_deck(deck_id: int, col: CollectionDep, clock: ClockDep) -> DeckOut:
     responses={400: {"model": Problem}},
 )
 def rename_deck(deck_id: int, body: RenameIn, col: CollectionDep, clock: ClockDep) -> DeckOut:
-    col.rename_deck(find_deck(col, deck_id), body.name)
+    col.decks.rename(find_deck(col, deck_id), body.name)
     return get_deck(deck_id, col, clock)
 
 
@@ -127,4 +127,4 @@ def rename_deck(deck_id: int, body: RenameIn, col: CollectionDep, clock: ClockDe
     summary="Delete a deck with its cards and their history",
 )
 def delete_deck(deck_id: int, col: CollectionDep) -> DeletedOut:
-    return DeletedOut(deleted=col.delete_deck(find_deck(col, deck_id)))
+    return DeletedOut(deleted=col.decks.delete(find_deck(col, deck_id)))

@@ -72,7 +72,7 @@ def save_draft(
     col: Collection, draft: DeckDraft, deck_name: str | None, clock: Clock
 ) -> ImportReport:
     draft = clean_draft(drafts.clean(draft))
-    return col.import_deck(draft, now=clock(), deck_name=(deck_name or "").strip() or None)
+    return col.decks.import_deck(draft, now=clock(), deck_name=(deck_name or "").strip() or None)
 
 
 def to_model(draft: DeckDraft) -> DraftModel:

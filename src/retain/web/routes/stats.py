@@ -21,19 +21,20 @@ api = APIRouter(prefix="/api", tags=["stats"])
 def collect(col: Collection, clock: Clock) -> StatsOut:
     now = clock()
     decks = all_decks(col, clock)
-    by_id = {int(d.id): d for d in col.decks()}
+    by_id = {int(d.id): d for d in col.decks.all()}
     settings = {
         k: v for k, v in col.settings.items() if isinstance(v, int | float | str) or v is None
     }
     return StatsOut(
         decks=decks,
-        reviews=col.review_count(),
-        today=counts_out(col.counts(now)),
+        reviews=col.stats.review_count(),
+        today=counts_out(col.study.counts(now)),
         settings=settings,
         per_deck=[
-            DeckStatsOut(deck=d, today=counts_out(col.counts(now, by_id[d.id]))) for d in decks
+            DeckStatsOut(deck=d, today=counts_out(col.study.counts(now, by_id[d.id])))
+            for d in decks
         ],
-        next_due=col.next_due(now),
+        next_due=col.study.next_due(now),
     )
 
 
@@ -61,7 +62,7 @@ def figure(name: str, col: CollectionDep, clock: ClockDep, deck: int | None = No
     """One of the figures of `retain stats --plot`, as SVG (all decks, or `deck`)."""
     if name not in FIGURES or not available():
         raise HTTPException(status_code=404, detail="no such figure")
-    chosen = next((d for d in col.decks() if d.id == deck), None) if deck is not None else None
+    chosen = next((d for d in col.decks.all() if d.id == deck), None) if deck is not None else None
     if deck is not None and chosen is None:
         raise HTTPException(status_code=404, detail="no such deck")
     figures = col.stats.deck_stats(clock(), chosen)

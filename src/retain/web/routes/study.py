@@ -122,7 +122,7 @@ def _study_context(
         "mode": mode,
         "modes": MODE_LABELS,
         "page": "study",
-        "decks": col.decks(),
+        "decks": col.decks.all(),
         **extra,
     }
     if "asked" not in context and "checked" not in context and "match" not in context:
@@ -130,11 +130,11 @@ def _study_context(
             context["match"] = studying.match_round(col, deck, clock)
         else:
             context["asked"] = studying.next_question(col, deck, mode, clock, settings.judge)
-    counts = col.counts(clock(), deck)
+    counts = col.study.counts(clock(), deck)
     done, total = studying.progress(counts)
     context.update(counts=counts, done=done, total=total)
     if not context.get("asked") and not context.get("checked") and not context.get("match"):
-        next_due = col.next_due(clock(), deck)
+        next_due = col.study.next_due(clock(), deck)
         context["next_due"] = None if next_due is None else studying.when(col, clock, next_due)
     return context
 
@@ -268,7 +268,7 @@ def undo_page(
     mode = _mode(mode)
     the_deck = optional_deck(col, _optional_int(deck))
     result = studying.undo(col, clock)
-    item = col.card(result.card.id)
+    item = col.study.card(result.card.id)
     extra: dict[str, Any] = {"undone": result.rating.label.capitalize()}
     if mode != "match":
         extra["asked"] = studying.ask(col, the_deck, mode, clock, item, settings.judge)
@@ -346,7 +346,7 @@ def next_question(
     mode: StudyMode = "auto",
 ) -> NextOut:
     deck = optional_deck(col, deck_id)
-    counts = counts_out(col.counts(clock(), deck))
+    counts = counts_out(col.study.counts(clock(), deck))
     if mode == "match":
         found = studying.match_round(col, deck, clock)
         if found is not None:
@@ -363,7 +363,7 @@ def next_question(
         asked = studying.next_question(col, deck, mode, clock, settings.judge)
         if asked is not None:
             return NextOut(done=False, counts=counts, question=question_out(asked))
-    return NextOut(done=True, counts=counts, next_due=col.next_due(clock(), deck))
+    return NextOut(done=True, counts=counts, next_due=col.study.next_due(clock(), deck))
 
 
 @api.post("/answer", response_model=FeedbackOut, summary="Check or grade an answer; record nothing")
@@ -407,7 +407,7 @@ def grade(body: GradeIn, col: CollectionDep, clock: ClockDep, settings: Settings
         rating=result.rating.label,
         comes_back=studying.comes_back(col, clock, checked, result),
         due=result.card.schedule.due,
-        counts=counts_out(col.counts(clock(), deck)),
+        counts=counts_out(col.study.counts(clock(), deck)),
     )
 
 
@@ -420,7 +420,7 @@ def match(body: MatchIn, col: CollectionDep, clock: ClockDep) -> MatchResultOut:
     return MatchResultOut(
         right=[r.rating is Rating.GOOD for r in results],
         review_ids=[r.review_id for r in results],
-        counts=counts_out(col.counts(clock(), deck)),
+        counts=counts_out(col.study.counts(clock(), deck)),
     )
 
 

@@ -1,0 +1,562 @@
+"""Studying: what to study next, the day's counts, answers and undo (`col.study`)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from retain.collection._rows import (
+    _CONFIGS,
+    _INSERT_CONFIG,
+    _STATE_COLUMNS,
+    IMPORTED_MODE,
+    _card,
+    _cards_with_notes,
+    _check_now,
+    _config_values,
+    _joined_note,
+    _logged_reviews,
+    _ms,
+    _not_undone,
+    _note,
+    _state_from_json,
+    _state_values,
+    _utc,
+)
+from retain.core import scheduling
+from retain.core.model import (
+    Card,
+    CardId,
+    CardState,
+    Deck,
+    Note,
+    NoteId,
+    Rating,
+)
+from retain.errors import CollectionError as CollectionError
+from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
+from retain.storage import schema
+from retain.storage.prepared import Driver
+
+if TYPE_CHECKING:
+    from retain.collection import Collection
+
+LEARN_AHEAD = timedelta(minutes=20)
+
+
+# FOR UPDATE: on a server two answers to one card wait for each other instead of both
+# starting from the old state (SQLite's BEGIN IMMEDIATE already serialises writers).
+_CARD_FOR_ANSWER = (
+    select(schema.cards).where(schema.cards.c.id == bindparam("card_id")).with_for_update()
+)
+
+
+_INSERT_REVIEW = (
+    insert(schema.reviews)
+    .values(
+        {
+            name: bindparam(f"v_{name}")
+            for name in (
+                "card_id", "rating", "reviewed_at", "duration_ms", "mode", "state_before",
+                "detail", "config_id", "before",
+            )
+        }
+    )
+    .returning(schema.reviews.c.id)
+)
+
+
+_UPDATE_CARD = (
+    update(schema.cards)
+    .where(schema.cards.c.id == bindparam("card_id"))
+    .values({name: bindparam(f"v_{name}") for name in _STATE_COLUMNS})
+)
+
+
+_INSERT_POINT = insert(schema.review_points).values(
+    {
+        name: bindparam(f"v_{name}")
+        for name in ("review_id", "card_id", "point_index", "covered")
+    }
+)
+
+
+@functools.cache
+def _count_statements(scoped: bool) -> tuple[Select[Any], Select[Any]]:
+    """Cards due by `now`, and new cards up to `cap` (in the deck `deck_id`). Each is a
+    range of an index, and no more new cards are read than can still be shown today, so
+    neither reads the whole deck. The day's answers are counted by `_day_statements`."""
+    c = schema.cards.c
+    due = select(func.count()).where(c.due.is_not(None), c.due <= bindparam("now"))
+    new = select(c.id).where(c.state == int(CardState.NEW))
+    if scoped:
+        in_deck = c.deck_id == bindparam("deck_id")
+        due, new = due.where(in_deck), new.where(in_deck)
+    capped = new.limit(bindparam("cap", type_=Integer)).subquery()
+    return due, select(func.count()).select_from(capped)
+
+
+@functools.cache
+def _day_statements(scoped: bool) -> tuple[Any, Any, Select[Any], Select[Any]]:
+    """The day's answers and the new cards they introduced, counted in one pass: over the
+    day's range of the log, and (`after`) over only the answers logged after a given id;
+    then the newest ids of the log and of the undos, which tell whether a count still holds."""
+    r, u = schema.reviews.c, schema.undos.c
+    columns = (
+        func.count(),
+        func.coalesce(func.sum(cast(r.state_before == int(CardState.NEW), Integer)), 0),
+    )
+    full = select(*columns).where(r.reviewed_at >= bindparam("since"), _not_undone())
+    # `+ 0` keeps the day's index out of it: the newest answers are a range of ids.
+    later = select(*columns).where(
+        r.id > bindparam("after"), r.reviewed_at + 0 >= bindparam("since"), _not_undone()
+    )
+    if scoped:
+        full, later = full.where(_review_in_deck()), later.where(_review_in_deck())
+    newest_review = select(func.coalesce(func.max(r.id), 0))
+    newest_undo = select(func.coalesce(func.max(u.id), 0))
+    return full, later, newest_review, newest_undo
+
+
+@dataclass(frozen=True)
+class _DayCount:
+    since: int
+    newest_review: int
+    newest_undo: int
+    done: int
+    introduced: int
+
+
+def _review_in_deck() -> Any:
+    """The review's card is in the deck `deck_id`. Written as EXISTS so that the database
+    reads the day's reviews first and looks each card up, rather than reading the deck."""
+    c = schema.cards.c
+    return (
+        select(c.id)
+        .where(c.id == schema.reviews.c.card_id, c.deck_id == bindparam("deck_id"))
+        .exists()
+    )
+
+
+@functools.cache
+def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The due, new and learn-ahead queries of `next_cards`, each card with its note's text,
+    for the whole collection or (`scoped`) for the deck in the `deck_id` parameter."""
+    c = schema.cards.c
+
+    def cards(*where: Any) -> Select[Any]:
+        query = _cards_with_notes().where(*where)
+        return query.where(c.deck_id == bindparam("deck_id")) if scoped else query
+
+    limit = bindparam("limit", type_=Integer)
+    # Ties on due time are broken by deck, then card: the order of the queue index.
+    due = cards(c.due.is_not(None), c.due <= bindparam("now")).order_by(c.due, c.deck_id, c.id)
+    new = cards(c.state == int(CardState.NEW)).order_by(c.position, c.id)
+    # Spelled as OR rather than IN: an IN list is expanded when the statement runs, and
+    # these statements are compiled once, before any values are known.
+    learning = or_(c.state == int(CardState.LEARNING), c.state == int(CardState.RELEARNING))
+    ahead = cards(learning, c.due > bindparam("now"), c.due <= bindparam("ahead"))
+    return due.limit(limit), new.limit(limit), ahead.order_by(c.due, c.id).limit(limit)
+
+
+@functools.cache
+def _ahead_statements(scoped: bool) -> tuple[Select[Any], Select[Any]]:
+    """When the next card falls due after `now`, and the cards that fall due after `now` and
+    by `until`, soonest first (in the deck `deck_id`): both read the due index in order."""
+    c = schema.cards.c
+    later = and_(c.due.is_not(None), c.due > bindparam("now"))
+    next_due = select(c.due).where(later)
+    cards = _cards_with_notes().where(later, c.due <= bindparam("until"))
+    if scoped:
+        in_deck = c.deck_id == bindparam("deck_id")
+        next_due, cards = next_due.where(in_deck), cards.where(in_deck)
+    limit = bindparam("limit", type_=Integer)
+    return next_due.order_by(c.due).limit(1), cards.order_by(c.due, c.id).limit(limit)
+
+
+@dataclass(frozen=True)
+class StudyCounts:
+    """What the study screen shows: cards due now, new cards left today, answers today."""
+
+    due: int
+    new: int
+    done_today: int
+
+
+@dataclass(frozen=True)
+class StudyItem:
+    card: Card
+    note: Note
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    card: Card
+    review_id: int
+    rating: Rating
+    next: StudyItem | None = None
+    """The card to study next, when the answer was asked to pick it (`pick_next`)."""
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    card: Card
+    """The card with the state it has again."""
+    review_id: int
+    """The answer that was taken back."""
+    rating: Rating
+
+
+class Study:
+    """The study loop over the store (`col.study`)."""
+
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+        # The day's counts of answers, per deck (None: all decks), brought up to date from
+        # the answers logged since. Only where writers are serialised (SQLite): on a server
+        # a transaction can commit a lower id after a higher one.
+        self._day_counts: dict[int | None, _DayCount] = {}
+        self._count_incrementally = col.engine.dialect.name == "sqlite"
+
+    def day_start(self, now: datetime) -> datetime:
+        """When the learner's current study day began (days start at `day_start_hour`)."""
+        _check_now(now)
+        local = now.astimezone(self._col.tz)
+        start = local.replace(
+            hour=int(self._col._settings["day_start_hour"]), minute=0, second=0, microsecond=0
+        )
+        if start > local:
+            start -= timedelta(days=1)
+        return start.astimezone(UTC)
+
+    def _new_introduced_today(self, db: Driver, now: datetime, deck: Deck | None) -> int:
+        return self._today(db, now, deck)[1]
+
+    def _today(self, db: Driver, now: datetime, deck: Deck | None) -> tuple[int, int]:
+        """(answers today, new cards introduced today), in `deck` or all decks. A count made
+        earlier today is brought up to date from the answers logged since, so the cost does
+        not grow with the day's answers; an undo or a shorter log counts again."""
+        since = _ms(self.day_start(now))
+        params: dict[str, Any] = {"since": since}
+        if deck is not None:
+            params["deck_id"] = deck.id
+        full, later, newest_review, newest_undo = _day_statements(deck is not None)
+        if not self._count_incrementally:
+            row = db.first(full, params)
+            return int(row[0]), int(row[1])
+        key = None if deck is None else int(deck.id)
+        last_review = int(db.scalar(newest_review, {}))
+        last_undo = int(db.scalar(newest_undo, {}))
+        known = self._day_counts.get(key)
+        if (
+            known is not None
+            and known.since == since
+            and known.newest_undo == last_undo
+            and known.newest_review <= last_review
+        ):
+            done, introduced = known.done, known.introduced
+            if known.newest_review < last_review:
+                row = db.first(later, {**params, "after": known.newest_review})
+                done, introduced = done + int(row[0]), introduced + int(row[1])
+        else:
+            row = db.first(full, params)
+            done, introduced = int(row[0]), int(row[1])
+        self._day_counts[key] = _DayCount(since, last_review, last_undo, done, introduced)
+        return done, introduced
+
+    def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
+        _check_now(now)
+        due, new = _count_statements(deck is not None)
+        params: dict[str, Any] = {"now": _ms(now), "since": _ms(self.day_start(now))}
+        if deck is not None:
+            params["deck_id"] = deck.id
+        self._col.plans.ensure_today(now, deck)
+        with self._col._prepared.transaction(write=False) as db:
+            exams = self._col.plans.active(db, now)
+            if deck is not None and deck.id in exams:
+                planned_due, planned_new = self._col.plans.counts(db, now, [deck.id])
+                done_today = self._today(db, now, deck)[0]
+                return StudyCounts(due=planned_due, new=planned_new, done_today=done_today)
+            due_count = int(db.scalar(due, params))
+            done_today, introduced = self._today(db, now, deck)
+            new_left = max(0, int(self._col._settings["new_per_day"]) - introduced)
+            new_available = int(db.scalar(new, {**params, "cap": new_left})) if new_left else 0
+        return StudyCounts(
+            due=due_count, new=min(new_available, new_left), done_today=done_today
+        )
+
+    def next_card(self, now: datetime, deck: Deck | None = None) -> StudyItem | None:
+        """The card to study now: cards that are due first (by due time), then new cards
+        while today's new-card limit lasts, then learning steps due within 20 minutes."""
+        items = self.next_cards(now, deck, limit=1)
+        return items[0] if items else None
+
+    def next_cards(
+        self, now: datetime, deck: Deck | None = None, *, limit: int
+    ) -> list[StudyItem]:
+        """Up to `limit` distinct cards to study now, in the order `next_card` gives them
+        (for modes that ask about several cards at once, such as matching)."""
+        _check_now(now)
+        self._col.plans.ensure_today(now, deck)
+        with self._col._prepared.transaction(write=False) as db:
+            return self._queue(db, now, deck, limit)
+
+    def _queue(self, db: Driver, now: datetime, deck: Deck | None, limit: int) -> list[StudyItem]:
+        """A deck with an exam ahead is studied by its plan (see `retain.plans`), the other
+        decks by FSRS's due dates."""
+        exams = self._col.plans.active(db, now)
+        if deck is not None and deck.id not in exams or not exams:
+            return self._fsrs_queue(db, now, deck, limit)
+        scope = exams if deck is None else [deck.id]
+        rows = self._col.plans.queue(db, now, scope, limit, ahead=LEARN_AHEAD)
+        items = [StudyItem(_card(r), _joined_note(r)) for r in rows]
+        wanted = limit - len(items)
+        while deck is None and wanted > 0:  # the decks without an exam, by their due dates
+            fetched = self._fsrs_queue(db, now, None, wanted + len(items) + 16)
+            others = [i for i in fetched if i.card.deck_id not in exams]
+            items += others[:wanted]
+            if len(fetched) < wanted + 16 or len(others) >= wanted:
+                break
+            wanted = limit - len(items)
+        return items[:limit]
+
+    def _fsrs_queue(
+        self, db: Driver, now: datetime, deck: Deck | None, limit: int
+    ) -> list[StudyItem]:
+        due, new, ahead = _queue_statements(deck is not None)
+        params: dict[str, Any] = {"now": _ms(now), "ahead": _ms(now + LEARN_AHEAD)}
+        if deck is not None:
+            params["deck_id"] = deck.id
+        rows = db.all(due, {**params, "limit": limit})
+        new_limit = int(self._col._settings["new_per_day"])
+        if len(rows) < limit and new_limit > 0:
+            new_left = new_limit - self._new_introduced_today(db, now, deck)
+            if new_left > 0:
+                wanted = min(new_left, limit - len(rows))
+                rows += db.all(new, {**params, "limit": wanted})
+        if len(rows) < limit:
+            rows += db.all(ahead, {**params, "limit": limit - len(rows)})
+        return [StudyItem(_card(r), _joined_note(r)) for r in rows]
+
+    def next_due(self, now: datetime, deck: Deck | None = None) -> datetime | None:
+        """When the next card that is not due at `now` falls due (in `deck`, or any deck);
+        None when no card is scheduled (every card is new)."""
+        _check_now(now)
+        params: dict[str, Any] = {"now": _ms(now)}
+        if deck is not None:
+            params["deck_id"] = deck.id
+        statement, _ = _ahead_statements(deck is not None)
+        with self._col._prepared.transaction(write=False) as db:
+            due = db.scalar(statement, params)
+        return None if due is None else _utc(int(due))
+
+    def cards_ahead(
+        self, now: datetime, deck: Deck | None = None, *, until: datetime, limit: int
+    ) -> list[StudyItem]:
+        """Up to `limit` cards that are not due at `now` but fall due by `until`, the soonest
+        first: the cards to study ahead of time once nothing is due. New cards are not among
+        them (the daily limit on new cards stands)."""
+        _check_now(now)
+        params: dict[str, Any] = {"now": _ms(now), "until": _ms(until), "limit": limit}
+        if deck is not None:
+            params["deck_id"] = deck.id
+        _, statement = _ahead_statements(deck is not None)
+        with self._col._prepared.transaction(write=False) as db:
+            exams = self._col.plans.active(db, now)
+            scope = [d for d in exams if deck is None or d == deck.id]
+            rows = self._col.plans.ahead(db, now, scope, limit) if scope else []
+            if len(rows) < limit:
+                known = {r.id for r in rows}
+                more = db.all(statement, {**params, "limit": limit})
+                rows += [r for r in more if r.id not in known][: limit - len(rows)]
+        return [StudyItem(_card(r), _joined_note(r)) for r in rows]
+
+    def card(self, card_id: CardId) -> StudyItem:
+        with self._col._read() as conn:
+            row = conn.execute(select(schema.cards).where(schema.cards.c.id == card_id)).first()
+            if row is None:
+                raise CollectionError(f"no card with id {card_id}")
+            note = conn.execute(
+                select(schema.notes).where(schema.notes.c.id == row.note_id)
+            ).one()
+        return StudyItem(_card(row), _note(note))
+
+    def card_for_note(self, note_id: NoteId) -> StudyItem:
+        """The (first) card of a note."""
+        with self._col._read() as conn:
+            row = conn.execute(
+                select(schema.cards)
+                .where(schema.cards.c.note_id == note_id)
+                .order_by(schema.cards.c.id)
+                .limit(1)
+            ).first()
+            if row is None:
+                raise CollectionError(f"no card for note {note_id}")
+            note = conn.execute(select(schema.notes).where(schema.notes.c.id == note_id)).one()
+        return StudyItem(_card(row), _note(note))
+
+    def preview(self, card: Card, now: datetime) -> dict[Rating, timedelta]:
+        """The next interval each rating would give, without recording anything: exactly
+        the interval that `answer` saves for that rating at `now`, fuzz included (the fuzz
+        is drawn from the card and its number of reviews)."""
+        return scheduling.preview(
+            card.schedule,
+            now,
+            self._col._config,
+            functools.partial(scheduling.fuzz_rng, card.id, card.schedule.reps),
+        )
+
+    def _answer_config_id(self, db: Driver, stamp: int) -> int:
+        """The stored row of the scheduler settings in force (written on first need)."""
+        if self._col._config_id is not None:
+            return self._col._config_id
+        wanted = _config_values(self._col._config, self._col.tz)
+        for row in reversed(db.all(_CONFIGS, {})):
+            if all(getattr(row, name) == value for name, value in wanted.items()):
+                return int(row.id)
+        values = {f"v_{name}": value for name, value in wanted.items()}
+        return int(db.scalar(_INSERT_CONFIG, {**values, "v_created_at": stamp}))
+
+    def answer(
+        self,
+        card_id: CardId,
+        rating: Rating,
+        now: datetime,
+        *,
+        duration_ms: int | None = None,
+        mode: str = "flip",
+        detail: dict[str, Any] | None = None,
+        points: Mapping[int, bool] | None = None,
+        pick_next: bool = False,
+        deck: Deck | None = None,
+    ) -> AnswerResult:
+        """Record one answer: the review log row, the card's new state and, for a graded
+        answer, which answer points it covered (`points`: point index -> covered), in one
+        transaction that is on disk when this returns.
+
+        With `pick_next`, the same transaction also picks the card to study next (from
+        `deck`, or all decks), as `next_card` would once the answer is in, and returns it in
+        `AnswerResult.next`: the study loop then makes one round trip per answer."""
+        _check_now(now)
+        rating = Rating(rating)
+        with self._col._prepared.transaction(write=True) as db:
+            row = db.first(_CARD_FOR_ANSWER, {"card_id": card_id})
+            if row is None:
+                raise CollectionError(f"no card with id {card_id}")
+            card = _card(row)
+            rng = scheduling.fuzz_rng(card.id, card.schedule.reps)
+            new_state = scheduling.review(card.schedule, rating, now, rng, self._col._config)
+            config_id = self._answer_config_id(db, _ms(now))
+            review_id = int(
+                db.scalar(
+                    _INSERT_REVIEW,
+                    {
+                        "v_card_id": card.id, "v_rating": int(rating),
+                        "v_reviewed_at": _ms(now), "v_duration_ms": duration_ms, "v_mode": mode,
+                        "v_state_before": int(card.schedule.state),
+                        "v_detail": None
+                        if detail is None
+                        else json.dumps(detail, ensure_ascii=False),
+                        "v_config_id": config_id,
+                        "v_before": json.dumps(_state_values(card.schedule)),
+                    },
+                )
+            )
+            state = _state_values(new_state)
+            db.execute(
+                _UPDATE_CARD, {"card_id": card.id, **{f"v_{k}": v for k, v in state.items()}}
+            )
+            for index, covered in sorted((points or {}).items()):
+                db.execute(
+                    _INSERT_POINT,
+                    {
+                        "v_review_id": review_id, "v_card_id": card.id,
+                        "v_point_index": index, "v_covered": bool(covered),
+                    },
+                )
+            upcoming = None
+            if pick_next:
+                queue = self._queue(db, now, deck, 1)
+                upcoming = queue[0] if queue else None
+        self._col._config_id = config_id
+        return AnswerResult(
+            replace(card, schedule=new_state), int(review_id), rating, next=upcoming
+        )
+
+    def undo(self, now: datetime, *, review_id: int | None = None) -> UndoResult:
+        """Take back an answer: the last one that stands, or the answer `review_id`. The
+        card gets back the state it had before it, and the answer stops counting (in
+        today's counts, the new-card limit and the statistics per point).
+
+        The log stays append-only: the undo is a row of its own, and the answer it takes
+        back stays in the log, so that `check` replays the log to the same states. An answer
+        can be undone only while no later answer to its card stands (undo that one first)."""
+        _check_now(now)
+        r, u = schema.reviews.c, schema.undos.c
+        with self._col._write() as conn:
+            if review_id is None:
+                # An answer brought in with an import's history is not one to take back.
+                row = conn.execute(
+                    select(schema.reviews)
+                    .where(_not_undone(), r.mode != IMPORTED_MODE)
+                    .order_by(r.id.desc())
+                    .limit(1)
+                ).first()
+                if row is None:
+                    raise CollectionError("there is no answer to undo")
+            else:
+                row = conn.execute(select(schema.reviews).where(r.id == review_id)).first()
+                if row is None:
+                    raise CollectionError(f"no answer with id {review_id}")
+                if conn.execute(select(u.id).where(u.review_id == review_id)).first():
+                    raise CollectionError(f"answer {review_id} is undone already")
+            later = conn.execute(
+                select(r.id).where(r.card_id == row.card_id, r.id > row.id, _not_undone()).limit(1)
+            ).first()
+            if later is not None:
+                raise CollectionError(
+                    f"card {row.card_id} was answered again after that: undo answer "
+                    f"{later.id} first"
+                )
+            card_row = conn.execute(
+                select(schema.cards).where(schema.cards.c.id == row.card_id).with_for_update()
+            ).one()
+            if row.before is not None:
+                previous = _state_from_json(row.before)
+            else:  # an answer recorded before states were kept with it
+                logged = _logged_reviews(conn, self._col.tz, card_id=row.card_id)
+                events = logged.get(row.card_id, [])
+                previous = scheduling.replay(
+                    [e for e, rid in events if rid != row.id],
+                    self._col._config,
+                    functools.partial(scheduling.fuzz_rng, row.card_id),
+                )
+            conn.execute(
+                insert(schema.undos).values(
+                    review_id=row.id, card_id=row.card_id, undone_at=_ms(now)
+                )
+            )
+            conn.execute(
+                update(schema.cards)
+                .where(schema.cards.c.id == row.card_id)
+                .values(**_state_values(previous))
+            )
+        card = replace(_card(card_row), schedule=previous)
+        return UndoResult(card, int(row.id), Rating(row.rating))
