@@ -236,7 +236,7 @@ def _axe_pages(page: Any, live: LiveServer) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_axe_finds_no_serious_or_critical_violation(
+def test_every_page_passes_axe_and_fits_the_screen(
     browser: Any, live: LiveServer, viewport: str
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
@@ -251,6 +251,9 @@ def test_axe_finds_no_serious_or_critical_violation(
             for v in results.response["violations"]
             if v.get("impact") in ("serious", "critical")
         ]
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > VIEWPORTS[viewport]["width"]:
+            bad.append(f"the page is {width}px wide: it scrolls sideways")
         if bad:
             found[name] = bad
     assert found == {}

@@ -159,7 +159,15 @@ def test_study_page_in_every_mode(client: TestClient, imported: int, mode: str) 
 
 def test_stats_page(client: TestClient, imported: int) -> None:
     html = client.get("/stats").text
-    assert "Per deck" in html and f'href="/decks/{imported}"' in html
+    assert "Per deck" in html and f'href="/stats?deck={imported}"' in html
+    assert "Type some answers" in html
+    question = client.get("/api/study/next", params={"mode": "type"}).json()["question"]
+    ask = {"card_id": question["card_id"], "reps": question["reps"], "mode": "type"}
+    client.post("/api/study/grade", json={**ask, "response": "no idea", "rating": "again"})
+    one_deck = client.get("/stats", params={"deck": imported}).text
+    assert "missed 1 of 1" in one_deck and '<svg class="chart"' in one_deck
+    figures = client.get("/api/stats", params={"deck_id": imported}).json()["figures"]
+    assert figures["deck_id"] == imported and figures["weakest_points"][0]["missed"] == 1
 
 
 def test_errors_are_pages_that_say_what_is_wrong(client: TestClient) -> None:

@@ -27,6 +27,7 @@ COVERED = {
     ("POST", "/study/undo"): "test_pages.test_study_a_typed_answer_then_undo",
     ("POST", "/study/match"): "test_pages.test_study_page_in_every_mode",
     ("GET", "/stats"): "test_pages.test_stats_page",
+    ("GET", "/stats/figures/{name}.svg"): "test_pages.test_the_statistics_page_shows_the_figures",
     ("GET", "/api/csrf"): "test_security.test_state_changes_need_the_csrf_token",
     ("GET", "/api/decks"): "test_api.test_decks_are_listed_with_their_counts",
     ("GET", "/api/decks/{deck_id}"): "test_api.test_decks_are_listed_with_their_counts",

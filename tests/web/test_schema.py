@@ -54,7 +54,9 @@ EXCLUDED = [positive_data_acceptance, unsupported_method, allow_header_conforman
 
 
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 def test_api_matches_its_schema(case: Any) -> None:
     excluded = list(EXCLUDED)
     if case.path == "/api/import/preview/file":

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from retain.core.drafts import MAX_DRAFT_CARDS
 
 Text = Field(min_length=1, max_length=2000)
+
+MAX_ID = 2**53
+"""Ids are whole numbers from 1 to this (they fit every database's integers)."""
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 StudyMode = Literal["auto", "flip", "type", "choice", "truefalse", "cloze", "match", "learn"]
 
@@ -205,6 +212,47 @@ class DeckStatsOut(BaseModel):
     today: CountsOut
 
 
+class RetentionOut(BaseModel):
+    label: str = Field(description="days since the previous review")
+    reviews: int
+    recalled: int
+
+
+class DayCountOut(BaseModel):
+    day: date
+    count: int
+
+
+class WeakCardOut(BaseModel):
+    card_id: int
+    question: str
+    recall_now: float
+    lapses: int
+    reviews: int
+
+
+class WeakPointOut(BaseModel):
+    card_id: int
+    question: str
+    point: str
+    asked: int
+    missed: int
+
+
+class FiguresOut(BaseModel):
+    """What `retain stats` shows, for all decks or one."""
+
+    deck_id: int | None
+    cards: int
+    new: int
+    readiness_now: float = Field(description="the share of the cards you would recall now")
+    retention: list[RetentionOut]
+    forecast: list[DayCountOut] = Field(description="reviews falling due on each coming day")
+    answers_per_day: list[DayCountOut]
+    weakest_cards: list[WeakCardOut]
+    weakest_points: list[WeakPointOut]
+
+
 class StatsOut(BaseModel):
     decks: list[DeckOut]
     reviews: int
@@ -212,3 +260,4 @@ class StatsOut(BaseModel):
     settings: dict[str, float | int | str | None]
     per_deck: list[DeckStatsOut]
     next_due: datetime | None
+    figures: FiguresOut

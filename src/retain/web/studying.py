@@ -26,7 +26,9 @@ from retain.core.grading import Judge
 from retain.core.model import Card, CardId, Deck, Rating
 from retain.core.questions import Mode, Question
 from retain.core.scheduling import format_interval
+from retain.errors import CollectionError
 from retain.session import Outcome, StudySession, parse_mode
+from retain.storage.errors import StorageError
 from retain.web.errors import Conflict, NotFound, WebError
 
 Clock = Callable[[], datetime]
@@ -113,9 +115,9 @@ def card_to_answer(col: Collection, deck: Deck | None, card_id: int, reps: int) 
     question was shown (`reps` is the number of reviews it had then)."""
     try:
         item = col.study.card(CardId(card_id))
-    except WebError:
+    except StorageError:
         raise
-    except Exception as error:
+    except CollectionError as error:
         raise NotFound(f"no card with id {card_id}") from error
     if deck is not None and item.card.deck_id != deck.id:
         raise NotFound(f"no card with id {card_id}")

@@ -10,9 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from retain.collection import Collection, StudyItem
 from retain.core.model import Deck, DeckDraft, NoteDraft, NoteId
+from retain.errors import CollectionError
+from retain.storage.errors import StorageError
 from retain.web.deps import ClockDep, CollectionDep
 from retain.web.errors import NotFound
-from retain.web.models import CardIn, CardOut, DeletedOut, Problem
+from retain.web.models import CardIn, CardOut, DeletedOut, Id, Problem
 from retain.web.routes.decks import find_deck
 from retain.web.sanitize import clean_field, clean_points
 from retain.web.studying import Clock
@@ -30,7 +32,9 @@ MAX_LISTED = 500
 def _item_of_note(col: Collection, note_id: int) -> StudyItem:
     try:
         return col.study.card_for_note(NoteId(note_id))
-    except Exception as error:
+    except StorageError:
+        raise
+    except CollectionError as error:
         raise NotFound(f"no card with id {note_id}") from error
 
 
@@ -83,8 +87,6 @@ def add_card(
     )
     edit = col.decks.plan_edit(deck, draft)
     if not edit.added:
-        from retain.errors import CollectionError
-
         raise CollectionError(f"the deck already has the question {question!r}")
     col.decks.apply_edit(edit, now=clock())
     added = [n for n in col.decks.notes(deck) if n.id not in {m.id for m in notes}]
@@ -121,7 +123,7 @@ def delete_card(col: Collection, note_id: int, clock: Clock) -> int:
 @pages.get("/decks/{deck_id}", response_class=HTMLResponse)
 def deck_page(
     request: Request,
-    deck_id: int,
+    deck_id: Id,
     col: CollectionDep,
     clock: ClockDep,
     q: Annotated[str, Query(max_length=200)] = "",
@@ -146,7 +148,7 @@ def deck_page(
 @pages.post("/decks/{deck_id}/cards", response_model=None)
 def add_card_page(
     request: Request,
-    deck_id: int,
+    deck_id: Id,
     col: CollectionDep,
     clock: ClockDep,
     question: Annotated[str, Form(max_length=2000)],
@@ -159,7 +161,7 @@ def add_card_page(
 @pages.post("/cards/{note_id}", response_model=None)
 def edit_card_page(
     request: Request,
-    note_id: int,
+    note_id: Id,
     col: CollectionDep,
     clock: ClockDep,
     question: Annotated[str, Form(max_length=2000)],
@@ -173,7 +175,7 @@ def edit_card_page(
 
 @pages.post("/cards/{note_id}/delete", response_model=None)
 def delete_card_page(
-    request: Request, note_id: int, col: CollectionDep, clock: ClockDep
+    request: Request, note_id: Id, col: CollectionDep, clock: ClockDep
 ) -> HTMLResponse | RedirectResponse:
     deck_id = delete_card(col, note_id, clock)
     if is_htmx(request):
@@ -186,7 +188,7 @@ def delete_card_page(
 
 @api.get("/decks/{deck_id}/cards", response_model=list[CardOut], summary="A deck's cards")
 def list_cards(
-    deck_id: int, col: CollectionDep, q: Annotated[str, Query(max_length=200)] = ""
+    deck_id: Id, col: CollectionDep, q: Annotated[str, Query(max_length=200)] = ""
 ) -> list[CardOut]:
     cards, _ = search(col, find_deck(col, deck_id), q)
     return cards
@@ -198,14 +200,14 @@ def list_cards(
     status_code=201,
     summary="Add a card to a deck",
 )
-def create_card(deck_id: int, body: CardIn, col: CollectionDep, clock: ClockDep) -> CardOut:
+def create_card(deck_id: Id, body: CardIn, col: CollectionDep, clock: ClockDep) -> CardOut:
     return card_out(
         add_card(col, find_deck(col, deck_id), body.question, body.answer_points, clock)
     )
 
 
 @api.get("/cards/{note_id}", response_model=CardOut, summary="One card")
-def get_card(note_id: int, col: CollectionDep) -> CardOut:
+def get_card(note_id: Id, col: CollectionDep) -> CardOut:
     return card_out(_item_of_note(col, note_id))
 
 
@@ -214,11 +216,11 @@ def get_card(note_id: int, col: CollectionDep) -> CardOut:
     response_model=CardOut,
     summary="Change a card's question and points (its history stays)",
 )
-def update_card(note_id: int, body: CardIn, col: CollectionDep, clock: ClockDep) -> CardOut:
+def update_card(note_id: Id, body: CardIn, col: CollectionDep, clock: ClockDep) -> CardOut:
     return card_out(edit_card(col, note_id, body.question, body.answer_points, clock))
 
 
 @api.delete("/cards/{note_id}", response_model=DeletedOut, summary="Delete a card with its history")
-def remove_card(note_id: int, col: CollectionDep, clock: ClockDep) -> DeletedOut:
+def remove_card(note_id: Id, col: CollectionDep, clock: ClockDep) -> DeletedOut:
     delete_card(col, note_id, clock)
     return DeletedOut(deleted=1)

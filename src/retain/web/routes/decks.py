@@ -11,7 +11,7 @@ from retain.collection import Collection, DeckCounts
 from retain.core.model import Deck
 from retain.web.deps import AccountDep, ClockDep, CollectionDep
 from retain.web.errors import NotFound
-from retain.web.models import DeckOut, DeletedOut, Problem, RenameIn
+from retain.web.models import DeckOut, DeletedOut, Id, Problem, RenameIn
 from retain.web.studying import Clock, progress, when
 from retain.web.views import local_time, redirect, render
 
@@ -81,7 +81,7 @@ def decks_page(
 
 @pages.post("/decks/{deck_id}/rename", response_model=None)
 def rename_page(
-    request: Request, deck_id: int, col: CollectionDep, name: Annotated[str, Form()]
+    request: Request, deck_id: Id, col: CollectionDep, name: Annotated[str, Form()]
 ) -> HTMLResponse | RedirectResponse:
     col.decks.rename(find_deck(col, deck_id), name)
     return redirect(request, f"/decks/{deck_id}")
@@ -89,7 +89,7 @@ def rename_page(
 
 @pages.post("/decks/{deck_id}/delete", response_model=None)
 def delete_page(
-    request: Request, deck_id: int, col: CollectionDep
+    request: Request, deck_id: Id, col: CollectionDep
 ) -> HTMLResponse | RedirectResponse:
     col.decks.delete(find_deck(col, deck_id))
     return redirect(request, "/")
@@ -104,7 +104,7 @@ def list_decks(col: CollectionDep, clock: ClockDep, account: AccountDep) -> list
 
 
 @api.get("/decks/{deck_id}", response_model=DeckOut, summary="One deck, with its counts")
-def get_deck(deck_id: int, col: CollectionDep, clock: ClockDep) -> DeckOut:
+def get_deck(deck_id: Id, col: CollectionDep, clock: ClockDep) -> DeckOut:
     deck = find_deck(col, deck_id)
     counts = next(c for c in col.decks.counts(clock()) if c.deck.id == deck.id)
     return deck_out(col, clock, counts)
@@ -116,7 +116,7 @@ def get_deck(deck_id: int, col: CollectionDep, clock: ClockDep) -> DeckOut:
     summary="Rename a deck",
     responses={400: {"model": Problem}},
 )
-def rename_deck(deck_id: int, body: RenameIn, col: CollectionDep, clock: ClockDep) -> DeckOut:
+def rename_deck(deck_id: Id, body: RenameIn, col: CollectionDep, clock: ClockDep) -> DeckOut:
     col.decks.rename(find_deck(col, deck_id), body.name)
     return get_deck(deck_id, col, clock)
 
@@ -126,5 +126,5 @@ def rename_deck(deck_id: int, body: RenameIn, col: CollectionDep, clock: ClockDe
     response_model=DeletedOut,
     summary="Delete a deck with its cards and their history",
 )
-def delete_deck(deck_id: int, col: CollectionDep) -> DeletedOut:
+def delete_deck(deck_id: Id, col: CollectionDep) -> DeletedOut:
     return DeletedOut(deleted=col.decks.delete(find_deck(col, deck_id)))

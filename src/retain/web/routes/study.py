@@ -24,6 +24,7 @@ from retain.web.models import (
     MatchOut,
     MatchResultOut,
     NextOut,
+    OptionalId,
     PointOut,
     Problem,
     QuestionOut,
@@ -149,7 +150,7 @@ def study_page(
     col: CollectionDep,
     clock: ClockDep,
     settings: SettingsDep,
-    deck: int | None = None,
+    deck: OptionalId = None,
     mode: Annotated[str, Query(max_length=20)] = "auto",
 ) -> HTMLResponse:
     mode = _mode(mode)
