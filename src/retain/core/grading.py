@@ -1230,7 +1230,7 @@ def _answer_cached(text: str, lang: str) -> _Answer:
         positions,
         frozenset(positions),
         frozenset(t.key for t in words.values()),
-        _is_bare_list(toks),
+        _is_bare_list(toks) and not _FORMULA_SIGN.search(text),
         clauses,
         tuple(words.values()),
         _FactIndex((t.key, t) for t in toks if t.fact and not t.stop),
@@ -1252,6 +1252,7 @@ class _PointMatch:
     fact_positions: list[int] = field(default_factory=list)
     content_matched: float = 0.0  # matched weight of words and names of weight >= 0.5
     words_matched: int = 0  # matched words that are neither names nor numbers
+    placed: list[tuple[int, str, int]] = field(default_factory=list)  # point pos, key, typed pos
 
 
 def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
@@ -1278,6 +1279,7 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
         result.terms.append(best_tok.text)
         result.keys.add(term.key)
         result.positions.append(best_tok.pos)
+        result.placed.append((term.pos, best_tok.key, best_tok.pos))
         if term.weight >= 0.5 and not term.fact:
             result.anchor_positions.append(best_tok.pos)
             result.content_matched += best * term.weight
@@ -1286,6 +1288,42 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
         elif not term.name and term.weight >= 0.1:
             result.words_matched += 1
     return result
+
+
+_NON_WORD = re.compile(r"[^\w%+=÷×*/-]+")
+
+
+def _plain(text: str) -> str:
+    return " " + " ".join(_NON_WORD.sub(" ", fold(text).lower()).split()) + " "
+
+
+def _verbatim(card: _Card, ans: _Answer) -> set[int]:
+    """The points the answer has word for word (case and punctuation aside)."""
+    typed = _plain(ans.text)
+    return {
+        i for i, p in enumerate(card.points) if len(_plain(p.text)) > 2 and _plain(p.text) in typed
+    }
+
+
+def _word_salad(m: _PointMatch, ans: _Answer) -> bool:
+    """The point's words are there, but not in an order that says anything: of the pairs
+    of words next to each other in the point, hardly any stand in that order, near each
+    other, in the answer. A paraphrase keeps few of the point's pairs and is left alone;
+    an answer that uses the point's words keeps most of their order."""
+    pairs = kept = 0
+    prev: tuple[int, int] | None = None
+    for pos, key, first in sorted(m.placed):
+        at = first
+        if prev is not None:
+            # of the places the word stands, the first after the previous word's
+            places = ans.positions.get(key, ())
+            j = bisect_right(places, prev[1])
+            at = places[j] if j < len(places) else first
+            if pos - prev[0] <= 2:
+                pairs += 1
+                kept += 0 < at - prev[1] <= 3
+        prev = (pos, at)
+    return pairs >= 4 and 5 * kept < pairs
 
 
 def _nearest(positions: Sequence[int], pos: int) -> int:
@@ -1722,6 +1760,9 @@ def _misplaced_facts(card: _Card, ans: _Answer) -> set[int]:
     return out
 
 
+_FORMULA_SIGN = re.compile(r"[=÷×*/+]")  # a formula states a relation: it is no bare list
+
+
 def _is_bare_list(typed: Sequence[_Tok]) -> bool:
     content = [t for t in typed if not t.stop]
     words = [t for t in content if not t.fact]
@@ -2043,9 +2084,18 @@ def _grade_words(
             ),
         )
     grade = _grade(question, points, typed, others)
+    if _plain(question).replace(" ?", "").strip() in _plain(typed) and len(question) > 12:
+        grade = _nothing(grade)  # the question copied back
     if len(points) == 1 and _wrong_short_answer(question, points, typed, grade, lang, others):
         grade = _contradicted(grade)
     return grade
+
+
+def _nothing(grade: Grade) -> Grade:
+    """`grade` with no point covered."""
+    results = tuple(replace(p, covered=False, score=0.0) for p in grade.points)
+    out = Grade((), grade.contradiction, 0.0, "incorrect", Rating.AGAIN, results)
+    return replace(out, rating=suggest_rating(out))
 
 
 def _contradicted(grade: Grade) -> Grade:
@@ -2221,14 +2271,21 @@ def _grade(
     fact_contradicted |= _misplaced_facts(card, ans)
     swapped = _swapped_slots(card, ans) | _reversed_directions(card, ans)
     fact_contradicted |= swapped
-    contradiction = fact_conflict or bool(swapped)
+    verbatim = _verbatim(card, ans)
+    fact_contradicted -= verbatim
+    contradiction = fact_conflict or bool(swapped - verbatim)
+    everything_verbatim = len(verbatim) == len(card.points) and ans.word_keys <= card.keys
     shares: list[float] = []
     conflicts: list[bool] = []
     first: set[int] = set()
     for i, (point, m) in enumerate(zip(card.points, matches, strict=True)):
         side_contradicted, wrong_side = _side_conflict(point, ans, m)
-        conflict = m.conflict or i in fact_contradicted or side_contradicted
-        if not conflict and _reversed_roles(card, i, m, ans):
+        if i in verbatim:  # the point typed back as it stands
+            side_contradicted = wrong_side = False
+        conflict = i not in verbatim and (
+            m.conflict or i in fact_contradicted or side_contradicted
+        )
+        if not conflict and i not in verbatim and _reversed_roles(card, i, m, ans):
             conflict = True
             contradiction = True
         need = max(min(point.total * _COVER_SHARE, _SATURATION * _COVER_SHARE), 1e-9)
@@ -2249,10 +2306,19 @@ def _grade(
                 and m.matched >= low - 1e-9
                 and m.matched_outside_question >= min(_MIN_MATCH_MULTI, point.total * 0.8)
             )
-        if covered and bare and point.head_content > 2:
+        if covered and _word_salad(m, ans):
+            covered = False
+        if (
+            covered
+            and bare
+            and point.head_content > 2
+            and not all(t.name or t.fact for t in point.terms)  # a name is a list of words
+        ):
             covered = False
         if covered and _facts_in_another_statement(card, i, m, ans):
             covered = False
+        if i in verbatim and not conflict:
+            covered = True
         if conflict:
             share = 0.0
             contradiction = contradiction or bool(m.terms) or i in fact_contradicted
@@ -2260,7 +2326,9 @@ def _grade(
             first.add(i)
         shares.append(share)
         conflicts.append(conflict)
-    covered_set = {i for i in first if not _names_elsewhere(card, i, matches[i], ans, first)}
+    covered_set = {
+        i for i in first if i in verbatim or not _names_elsewhere(card, i, matches[i], ans, first)
+    }
     results = [
         PointResult(
             i,
@@ -2275,6 +2343,8 @@ def _grade(
     scores = [1.0 if r.covered else r.score for r in results]
     if _other_card_conflict(card, ans) or _outside_the_list(card, ans):
         contradiction = True
+    if everything_verbatim:  # the card's own points, and nothing else
+        contradiction = False
     covered_idx = tuple(r.index for r in results if r.covered)
     score = sum(scores) / len(scores) if scores else 0.0
     if contradiction:
