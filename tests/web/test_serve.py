@@ -37,3 +37,19 @@ def test_serve_refuses_another_host(tmp_path: Path) -> None:
 def test_serve_is_documented_in_help() -> None:
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0 and "--no-browser" in result.output
+
+
+def test_warm_up_loads_the_grader_in_the_background(tmp_path: Path) -> None:
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from retain.web import WebSettings, create_app
+
+    app = create_app(WebSettings(target=tmp_path / "retain.sqlite3", warm_up=True))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        assert client.get("/").status_code == 200
+        for thread in threading.enumerate():
+            if thread.name == "retain-warm-up":
+                thread.join()
+    assert not any(t.name == "retain-warm-up" for t in threading.enumerate())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -31,11 +32,24 @@ def _version() -> str:
         return "0"
 
 
+def _warm_up() -> None:
+    """Load the grader's word lists (seconds of work) before a student's first answer
+    needs them, and grade one answer."""
+    from retain.core import textnorm
+    from retain.core.grading import grade_typed_answer
+
+    for lang in textnorm.LANGUAGES:
+        textnorm.is_word("a", lang)
+    grade_typed_answer("What is this?", ["a short answer"], "a short answer")
+
+
 def create_app(settings: WebSettings) -> FastAPI:
     holder = CollectionHolder(settings.target)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.warm_up:
+            threading.Thread(target=_warm_up, name="retain-warm-up", daemon=True).start()
         try:
             yield
         finally:

@@ -24,6 +24,8 @@ class WebSettings:
     * `allowed_hosts`: the Host headers the app answers to.
     * `secure_cookies`: cookies are marked Secure (behind HTTPS).
     * `clock`, `judge`: the time source and the paraphrase judge of typed answers.
+    * `warm_up`: load the grader's word lists when the app starts, in the background, so
+      that the first typed answer is graded as quickly as the others.
     """
 
     target: str | Path
@@ -33,3 +35,4 @@ class WebSettings:
     secure_cookies: bool = False
     clock: Callable[[], datetime] = field(default=system_clock)
     judge: Judge | None = None
+    warm_up: bool = False

@@ -47,7 +47,7 @@ def serve_local(
     bound = sock.getsockname()[1]
     shown = f"[{host.strip('[]')}]" if family == socket.AF_INET6 else host
     url = f"http://{shown}:{bound}/"
-    app = create_app(WebSettings(target=target, judge=judge))
+    app = create_app(WebSettings(target=target, judge=judge, warm_up=True))
     config = uvicorn.Config(app, log_level="warning", server_header=False, access_log=False)
     server = uvicorn.Server(config)
     announce(f"retain is running at {url}  (Ctrl+C to stop)")
