@@ -142,3 +142,19 @@ def test_the_same_facts_said_the_right_way_round_do_not_contradict(
     grade = grade_in(SCIENCE, index, typed)
     assert not grade.contradiction
     assert grade.verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("points", "typed"),
+    [
+        (["The National Health Service treats patients"], "the NHS treats patients"),
+        (
+            ["The GDP measures the output of an economy"],
+            "gross domestic product measures an economy's output",
+        ),
+        (["Price elasticity of demand is how responsive demand is"], "ped: how responsive it is"),
+    ],
+)
+def test_an_abbreviation_meets_the_words_it_stands_for(points: list[str], typed: str) -> None:
+    grade = grade_typed_answer("What is it?", points, typed)
+    assert grade.verdict == "correct"

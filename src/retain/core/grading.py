@@ -1257,11 +1257,14 @@ class _PointMatch:
 
 def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
     result = _PointMatch(0.0, 0.0, [], [], [])
+    spelt = _acronyms(point, ans)
     for term in point.terms:
         best = 0.0
         best_tok: _Tok | None = None
         exact = ans.by_key.get(term.key)
-        if exact:
+        if term.pos in spelt and not exact:
+            best, best_tok = 0.9, spelt[term.pos]
+        elif exact:
             best, best_tok = 1.0, exact[0]
         elif term.fact:
             found = ans.facts.matching(term.key, of_point=True)
@@ -1324,6 +1327,66 @@ def _word_salad(m: _PointMatch, ans: _Answer) -> bool:
                 kept += 0 < at - prev[1] <= 3
         prev = (pos, at)
     return pairs >= 4 and 5 * kept < pairs
+
+
+_ACRONYM = range(2, 7)  # the letters of an abbreviation
+
+
+def _initials(toks: Sequence[_Tok], start: int, n: int) -> str | None:
+    """The initials of the n content words from toks[start] (function words between them
+    skipped), or None when they run out."""
+    letters: list[str] = []
+    k = start
+    while k < len(toks) and len(letters) < n:
+        t = toks[k]
+        if not t.stop:
+            if t.group or not t.text[:1].isalpha():
+                return None
+            letters.append(t.text[0].lower())
+        k += 1
+    return "".join(letters) if len(letters) == n else None
+
+
+def _acronyms(point: _Point, ans: _Answer) -> dict[int, _Tok]:
+    """The point's words that the answer gives as an abbreviation of their initials, or
+    the point's abbreviation that the answer spells out ("PED" and "price elasticity of
+    demand", "NEP" and "New Economic Policy"): point position -> the typed word."""
+    out: dict[int, _Tok] = {}
+    short = {
+        t.text.lower(): t
+        for t in ans.toks
+        if not t.stop and not t.fact and t.text.isalpha() and len(t.text) in _ACRONYM
+    }
+    if not short:
+        return out
+    toks = _analyse_cached(point.text, ans.lang)
+    for k, t in enumerate(toks):
+        if t.stop:
+            continue
+        for n in _ACRONYM:
+            letters = _initials(toks, k, n)
+            if letters is None:
+                break
+            typed = short.get(letters)
+            if typed is not None and typed.key not in point.keys:
+                j, taken = k, 0
+                while taken < n:
+                    if not toks[j].stop:
+                        out[toks[j].pos] = typed
+                        taken += 1
+                    j += 1
+    for term in point.terms:  # the point's own abbreviation, spelt out in the answer
+        text = term.text
+        if not (text.isalpha() and text.isupper() and len(text) in _ACRONYM):
+            continue
+        word = text.lower()
+        for k, t in enumerate(ans.toks):
+            if t.stop or t.text[:1].lower() != word[0]:
+                continue
+            if _initials(ans.toks, k, len(word)) == word:
+                out[term.pos] = t
+                break
+    return out
 
 
 def _nearest(positions: Sequence[int], pos: int) -> int:
