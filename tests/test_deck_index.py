@@ -212,3 +212,30 @@ def test_an_import_indexes_its_deck_a_batch_at_a_time(collection: Collection) ->
     )
     assert stages.count("indexing") == -(-len(notes) // 4)
     assert_true_to_its_notes(collection, report.deck.id)
+
+
+def test_a_reimport_brings_the_index_up_to_date_note_by_note(collection: Collection) -> None:
+    """Importing a deck again touches the index only for the notes that changed or came:
+    an unchanged deck is not indexed again, and the index stays true."""
+    notes = [NoteDraft(n.question, n.answer_points) for n in map(synthetic_note, range(30))]
+    report = collection.decks.import_deck(draft(notes), now=NOW, batch_size=4)
+    stages: list[str] = []
+    again = collection.decks.import_deck(
+        draft(notes), now=NOW, batch_size=4, progress=lambda stage, *_: stages.append(stage)
+    )
+    assert (again.added, again.updated, again.unchanged) == (0, 0, len(notes))
+    assert "indexing" not in stages
+    changed = [
+        *notes[:3],
+        NoteDraft("Who found the comet?", ("Ada Berg",)),
+        NoteDraft(notes[3].question, ("a different answer", "naming Ada Berg")),
+        *notes[4:],
+        NoteDraft("What did Berg find?", ("a comet in the west",)),
+    ]
+    stages.clear()
+    again = collection.decks.import_deck(
+        draft(changed), now=NOW, batch_size=2, progress=lambda stage, *_: stages.append(stage)
+    )
+    assert (again.added, again.updated) == (2, 1)
+    assert "indexing" not in stages
+    assert_true_to_its_notes(collection, report.deck.id)

@@ -631,19 +631,29 @@ class Importer:
                 .where(schema.decks.c.import_id == import_id)
                 .values(import_id=None)
             )
+            # A deck whose index is complete is kept up to date a batch at a time, in the
+            # batch's own transaction; any other deck is indexed whole at the end.
+            indexed_deck = int(deck_id) if deck_id is not None else -1
+            incremental = deck_id is not None and self._index_complete(conn, indexed_deck)
         batch = select(n.id).where(n.import_id == import_id).order_by(n.id).limit(batch_size)
         done = 0
         while True:
             with self._import_batch() as conn:
+                ids: list[int] = list(conn.execute(batch).scalars())
                 conn.execute(
                     update(schema.cards)
-                    .where(c.note_id.in_(batch), c.state == PENDING_STATE)
+                    .where(c.note_id.in_(ids), c.state == PENDING_STATE)
                     .values(state=int(CardState.NEW))
                 )
-                self._replay_pending(conn, batch, states)
+                self._replay_pending(conn, ids, states)
                 settled = conn.execute(
-                    update(schema.notes).where(n.id.in_(batch)).values(import_id=None)
+                    update(schema.notes).where(n.id.in_(ids)).values(import_id=None)
                 ).rowcount
+                if settled and incremental:
+                    added = conn.execute(select(schema.notes).where(n.id.in_(ids))).all()
+                    self._col.index.notes_changed(
+                        conn, indexed_deck, [_note(r) for r in added]
+                    )
             if not settled:
                 break
             done += settled
@@ -667,6 +677,9 @@ class Importer:
                     .order_by(u.note_id)
                     .limit(batch_size)
                 ).all()
+                if changes and incremental:
+                    changed = [int(row.note_id) for row in changes]
+                    before = conn.execute(select(schema.notes).where(n.id.in_(changed))).all()
                 if changes:
                     conn.execute(
                         apply,
@@ -683,15 +696,37 @@ class Importer:
                             u.import_id == import_id, u.note_id <= changes[-1].note_id
                         )
                     )
+                if changes and incremental:
+                    after = conn.execute(select(schema.notes).where(n.id.in_(changed))).all()
+                    self._col.index.notes_changed(
+                        conn, indexed_deck, [_note(r) for r in after],
+                        [_note(r) for r in before],
+                    )
             if not changes:
                 break
             done += len(changes)
             if progress is not None:
                 progress("finishing", min(done, total), total)
-        if deck_id is not None:
+        if deck_id is not None and not incremental:
             self._reindex(int(deck_id), progress=progress, batch_size=batch_size)
         with self._col._write() as conn:
             conn.execute(delete(schema.imports).where(schema.imports.c.id == import_id))
+
+    def _index_complete(self, conn: Connection, deck_id: int) -> bool:
+        """Whether a deck's index holds every note of it that is visible: then an import
+        brings it up to date note by note, and an unchanged re-import costs nothing."""
+        indexed = conn.execute(
+            select(schema.index_decks.c.notes).where(schema.index_decks.c.deck_id == deck_id)
+        ).scalar()
+        if indexed is None:
+            return False
+        n = schema.notes.c
+        visible = conn.execute(
+            select(func.count())
+            .select_from(schema.notes)
+            .where(n.deck_id == deck_id, n.import_id.is_(None))
+        ).scalar_one()
+        return int(indexed) == int(visible)
 
     def _reindex(
         self, deck_id: int, *, progress: ImportProgress | None, batch_size: int
