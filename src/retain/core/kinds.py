@@ -17,13 +17,16 @@ question answered by it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
 from rapidfuzz import fuzz
+
+from retain.core import textnorm
+from retain.core.textnorm import STOPWORDS as STOPWORDS
+from retain.core.textnorm import fold_plain
 
 
 class AnswerKind(StrEnum):
@@ -52,38 +55,12 @@ _CACHED = 16384
 """Texts whose analysis each cache keeps: an import batch's (2,000 notes, three passes), or
 a study session's recent cards. Bounded, so that an import of any size stays within its memory."""
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
-_NON_WORD = re.compile(r"[^\w%]+")
-
-
-@lru_cache(maxsize=_CACHED)
-def fold(text: str) -> str:
-    """Lower case, straight quotes and dashes, no accents, punctuation as single spaces."""
-    text = text.translate(_QUOTES)
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
-
-
-STOPWORDS = frozenset(
-    """a an the and or but if then than so as of in on at by to for from with without into
-    onto over under about after before during between through against among within upon
-    is are was were be been being am has have had having do does did done can could will
-    would shall should may might must it its it's this that these those there their them
-    they he she his her him we our us you your i me my who whom whose which what when
-    where why how not no nor also too very just only more most some any all each both
-    such own same other another one out up down off again further once here because
-    while until since per via s t""".split()
-)
+fold = fold_plain  # the one text layer: see `retain.core.textnorm`
 
 
 def stem(word: str) -> str:
-    """A crude English stem, enough to see "appoint" in "appointed"."""
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+    """The key of an English word (see `retain.core.textnorm.stem`)."""
+    return textnorm.stem(word)
 
 
 @lru_cache(maxsize=_CACHED)

@@ -27,6 +27,7 @@ __all__ = [
     "Token",
     "detect_language",
     "fold",
+    "fold_plain",
     "is_word",
     "snowball",
     "stem",
@@ -59,6 +60,23 @@ _FOLD = str.maketrans(
 def fold(text: str) -> str:
     """Unicode-normalise `text` and straighten quotes and dashes (case is kept)."""
     return unicodedata.normalize("NFKC", text).translate(_FOLD)
+
+
+_PLAIN_QUOTES = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"}
+)
+_NON_WORD = re.compile(r"[^\w%]+")
+
+
+@lru_cache(maxsize=16384)
+def fold_plain(text: str) -> str:
+    """Lower case, straight quotes and dashes, no accents, punctuation as single spaces:
+    the form in which question generation and answer kinds compare texts."""
+    text = text.translate(_PLAIN_QUOTES)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
 
 
 STOPWORDS: frozenset[str] = frozenset(
