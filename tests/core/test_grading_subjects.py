@@ -158,3 +158,19 @@ def test_the_same_facts_said_the_right_way_round_do_not_contradict(
 def test_an_abbreviation_meets_the_words_it_stands_for(points: list[str], typed: str) -> None:
     grade = grade_typed_answer("What is it?", points, typed)
     assert grade.verdict == "correct"
+
+
+PLAY: tuple[Card, ...] = (
+    ("Who betrays the queen in the second act?", ("Her brother Osric", "He sells her letters")),
+    ("Who was Osric?", ("The queen's brother", "A courtier who betrays her")),
+)
+
+
+def test_another_person_for_who_did_it_contradicts() -> None:
+    grade = grade_in(PLAY, 0, "the gardener")
+    assert grade.contradiction and grade.verdict == "incorrect"
+
+
+def test_a_true_but_unlisted_description_for_who_was_is_no_contradiction() -> None:
+    grade = grade_in(PLAY, 1, "a minor character")
+    assert not grade.contradiction

@@ -2151,7 +2151,25 @@ def _grade_words(
         grade = _nothing(grade)  # the question copied back
     if len(points) == 1 and _wrong_short_answer(question, points, typed, grade, lang, others):
         grade = _contradicted(grade)
+    elif len(points) > 1 and _names_someone_else(question, typed, grade, lang):
+        grade = _contradicted(grade)
     return grade
+
+
+def _names_someone_else(question: str, typed: str, grade: Grade, lang: str) -> bool:
+    """A "who did it" question answered with a short answer that shares nothing with the
+    card: it names someone else ("Malcolm" when the card says Macduff)."""
+    if not _asks_who(question) or grade.covered or grade.contradiction or _says_nothing(typed):
+        return False
+    if fold(question).lower().split()[1:2] in (["is"], ["was"], ["are"], ["were"]):
+        return False  # "Who was X?" asks what X was, not for a person
+    words = _content_toks(typed, lang)
+    question_keys = {t.key for t in _analyse(question) if not t.stop}
+    return (
+        0 < len(words) <= 3
+        and not any(p.matched_terms for p in grade.points)
+        and not all(t.key in question_keys for t in words)
+    )
 
 
 def _nothing(grade: Grade) -> Grade:
