@@ -210,7 +210,7 @@ def build_retain(
                 )
                 for k, before in ((2, CardState.NEW), (1, CardState.REVIEW)):
                     review_rows.append((card_id, 3, last - k * 3 * DAY_MS, 5000, "flip",
-                                        int(before)))
+                                        int(before), col.account_id))
             conn.exec_driver_sql(
                 "UPDATE cards SET state=?, step=?, stability=?, difficulty=?, due=?,"
                 " last_review=?, reps=?, lapses=? WHERE id=?",
@@ -220,7 +220,7 @@ def build_retain(
             with col.engine.begin() as conn:
                 conn.exec_driver_sql(
                     "INSERT INTO reviews (card_id, rating, reviewed_at, duration_ms, mode,"
-                    " state_before) VALUES (?, ?, ?, ?, ?, ?)",
+                    " state_before, account_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     review_rows,
                 )
         except Exception as error:  # the log's columns changed: the states alone will do

@@ -36,9 +36,10 @@ def build(path: Path, size: int) -> None:
     db = sqlite3.connect(path)
     stamp = int(NOW.timestamp() * 1000)
     db.execute(
-        "INSERT INTO reviews (card_id, rating, reviewed_at, duration_ms, mode, state_before)"
-        " SELECT id, 3, ?, 5000, 'flip', 0 FROM cards UNION ALL"
-        " SELECT id, 3, ? + 86400000, 5000, 'flip', 2 FROM cards",
+        "INSERT INTO reviews"
+        " (card_id, rating, reviewed_at, duration_ms, mode, state_before, account_id)"
+        " SELECT id, 3, ?, 5000, 'flip', 0, account_id FROM cards UNION ALL"
+        " SELECT id, 3, ? + 86400000, 5000, 'flip', 2, account_id FROM cards",
         (stamp, stamp),
     )
     db.commit()

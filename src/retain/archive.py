@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from retain.errors import CollectionError
@@ -51,7 +51,7 @@ __all__ = [
 
 BACKUP_FORMAT = "retain-backup"
 BACKUP_VERSION = 1
-_SKIPPED = schema.DERIVED_TABLES | {"imports", "import_note_updates"}
+_SKIPPED = schema.DERIVED_TABLES | schema.PRIVATE_TABLES | {"imports", "import_note_updates"}
 _BATCH = 2000
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -237,6 +237,26 @@ def restore_backup(col: Collection, backup: _Backup) -> BackupSummary:
                         f"the rows of the table {table.name} in this backup do not fit the "
                         f"store ({reason}); nothing was restored"
                     ) from None
+        # A backup made before accounts: its decks, cards and answers are the local
+        # account's, as migration 0011 makes them in a store.
+        for table, column in (
+            (schema.decks, "owner_id"), (schema.notes, "owner_id"), (schema.cards, "account_id"),
+            (schema.reviews, "account_id"),
+        ):
+            conn.execute(
+                update(table)
+                .where(table.c[column].is_(None))
+                .values({column: schema.LOCAL_ACCOUNT_ID})
+            )
+        if not conn.execute(select(schema.accounts.c.id).where(
+            schema.accounts.c.id == schema.LOCAL_ACCOUNT_ID
+        )).first():
+            conn.execute(
+                insert(schema.accounts).values(
+                    id=schema.LOCAL_ACCOUNT_ID, name="local", name_key="local", local=True,
+                    created_at=0,
+                )
+            )
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn, _tables())
     return summary(backup)

@@ -105,7 +105,8 @@ def _cards_with_notes() -> Any:
 def _statements() -> dict[str, Any]:
     c, e, p, d = schema.cards.c, schema.deck_exams.c, schema.plan_cards.c, schema.plan_days.c
     limit = bindparam("limit", type_=Integer)
-    in_deck = c.deck_id == bindparam("deck_id")
+    # The learner's cards of the deck: the study indexes lead with the account.
+    in_deck = and_(c.account_id == bindparam("account_id"), c.deck_id == bindparam("deck_id"))
     learning = or_(c.state == int(CardState.LEARNING), c.state == int(CardState.RELEARNING))
     not_done = or_(c.last_review.is_(None), c.last_review < bindparam("since"))
     # `+ 0` keeps the state index out of it: the due index's range for today is smaller.
@@ -143,7 +144,8 @@ def _statements() -> dict[str, Any]:
 
     return {
         "active": select(e.deck_id, e.exam_at)
-        .where(e.exam_at > bindparam("now"))
+        .join(schema.decks, schema.decks.c.id == e.deck_id)
+        .where(e.exam_at > bindparam("now"), schema.decks.c.owner_id == bindparam("account_id"))
         .order_by(e.exam_at, e.deck_id),
         "planned_day": select(d.day).where(
             d.deck_id == bindparam("deck_id"), d.day == bindparam("day")
@@ -418,7 +420,8 @@ class Plans:
 
     def active(self, db: Driver, now: datetime) -> list[int]:
         """The decks with an exam ahead, the soonest exam first."""
-        return [int(r.deck_id) for r in db.all(_statements()["active"], {"now": _ms(now)})]
+        params = {"now": _ms(now), "account_id": self._col.account_id}
+        return [int(r.deck_id) for r in db.all(_statements()["active"], params)]
 
     def ensure_today(self, now: datetime, deck: Deck | None) -> None:
         """Plan today for the decks with an exam ahead (in `deck`, or all) not yet planned
@@ -459,7 +462,10 @@ class Plans:
         day, since = self._today(now)
         rows: list[Any] = []
         seen: set[int] = set()
-        base = {"now": _ms(now), "ahead": _ms(now + ahead), "day": day, "since": since}
+        base = {
+            "now": _ms(now), "ahead": _ms(now + ahead), "day": day, "since": since,
+            "account_id": self._col.account_id,
+        }
         del ahead
         for name in ("planned", "learning_due"):
             for deck_id in deck_ids:
@@ -492,7 +498,10 @@ class Plans:
         day, since = self._today(now)
         due = new = 0
         for deck_id in deck_ids:
-            params = {"deck_id": deck_id, "day": day, "since": since, "now": _ms(now)}
+            params = {
+                "deck_id": deck_id, "day": day, "since": since, "now": _ms(now),
+                "account_id": self._col.account_id,
+            }
             due += int(db.scalar(statements["count_learning"], params))
             due += int(db.scalar(statements["count_reviews"], params))
             new += int(db.scalar(statements["count_new"], params))

@@ -110,11 +110,11 @@ class Statistics:
                     c.lapses, n.question,
                 )
                 .join(schema.notes, n.id == c.note_id)
-                .where(c.state >= 0)
+                .where(c.account_id == self._col.account_id, c.state >= 0)
             )
             review_query = (
                 select(r.card_id, r.rating, r.reviewed_at, r.duration_ms, r.state_before, r.before)
-                .where(_not_undone())
+                .where(r.account_id == self._col.account_id, _not_undone())
                 .order_by(r.reviewed_at)
             )
             if deck is not None:
@@ -218,7 +218,8 @@ class Statistics:
             .join(schema.cards, c.id == p.card_id)
             .join(schema.notes, n.id == c.note_id)
             .where(
-                ~select(schema.undos.c.id).where(schema.undos.c.review_id == p.review_id).exists()
+                c.account_id == self._col.account_id,
+                ~select(schema.undos.c.id).where(schema.undos.c.review_id == p.review_id).exists(),
             )
             .group_by(p.card_id, p.point_index, n.question, n.answer_points)
         )

@@ -154,7 +154,7 @@ def studied_home(tmp_path: Path, cards: int = 300, answers: int = 40) -> Path:
 def test_a_damaged_store_is_refused_checked_and_repaired(tmp_path: Path) -> None:
     home = studied_home(tmp_path)
     store = home / DATABASE_FILE
-    write_garbage(store, page_of(store, "ix_reviews_day"))
+    write_garbage(store, page_of(store, "ix_reviews_account_day"))
     before = store.read_bytes()
 
     for args in (("decks",), ("import", str(SAMPLE)), ("study", "--plain"), ("config",)):

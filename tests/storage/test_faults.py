@@ -151,7 +151,7 @@ def damaged_store(tmp_path: Path, name: str, *, answers: int = 50) -> tuple[Path
     return path, answers
 
 
-@pytest.mark.parametrize("name", ["notes", "ix_cards_due"])
+@pytest.mark.parametrize("name", ["notes", "ix_cards_account_due"])
 def test_a_page_of_garbage_is_found_at_open_and_nothing_is_written_into_it(
     tmp_path: Path, name: str
 ) -> None:
@@ -168,7 +168,7 @@ def test_a_page_of_garbage_is_found_at_open_and_nothing_is_written_into_it(
 def test_a_damaged_index_is_recovered_with_every_answer(tmp_path: Path) -> None:
     from retain.storage.repair import integrity_problems, recover
 
-    path, answers = damaged_store(tmp_path, "ix_cards_due")
+    path, answers = damaged_store(tmp_path, "ix_cards_account_due")
     assert integrity_problems(path)
     recovery = recover(path, NOW)
     assert recovery.saved.exists() and recovery.saved.parent == tmp_path / "backups"

@@ -2,18 +2,26 @@
 
 It opens a store and holds one manager per concern, as Anki's pylib does: `col.decks`
 (listing, import, editing, deck counts; see `decks.py` and `importing.py`), `col.study`
-(what to study next, answers, undo; `study.py`), `col.stats` (`stats.py`) and `col.plans`
-(exam plans; `retain.plans`). The Collection itself keeps the store, the settings, the
-transactions and `check`. It knows nothing of terminals or HTTP. Every operation that
-writes is one transaction: an answer is either recorded whole (review log row and card
-state together) or not at all. The one exception is a big import, which is written in short
-batches so that a student studying at the same time never waits long; it is still all or
-nothing, because its rows stay hidden until every one is written (see
-`Importer.import_deck`).
+(what to study next, answers, undo; `study.py`), `col.stats` (`stats.py`), `col.plans`
+(exam plans; `retain.plans`), `col.accounts` (sign-up, sign-in, sessions; `accounts.py`)
+and `col.classes` (`classes.py`). The Collection itself keeps the store, the settings, the
+transactions and `check`.
+
+A collection acts for one account: the local one, which every store has, or the one that
+`as_account` names. Decks and notes have an owner; each card's state and each answer
+belong to one learner; every manager reads and writes only what is the account's own, and
+an id that is another account's fails as an unknown id does.
+
+It knows nothing of terminals or HTTP. Every operation that writes is one transaction: an
+answer is either recorded whole (review log row and card state together) or not at all. The
+one exception is a big import, which is written in short batches so that a student studying
+at the same time never waits long; it is still all or nothing, because its rows stay hidden
+until every one is written (see `Importer.import_deck`).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -25,8 +33,10 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.engine import Connection
 
+from retain.collection.accounts import LOCAL_ACCOUNT_ID, AccountId, Accounts
 from retain.collection.checking import CheckReport as CheckReport
 from retain.collection.checking import check_store
+from retain.collection.classes import Classes
 from retain.collection.decks import DeckCounts as DeckCounts
 from retain.collection.decks import DeckEdit as DeckEdit
 from retain.collection.decks import Decks
@@ -100,13 +110,30 @@ class Collection:
         self._config = self._scheduler_config()
         # The stored row of the scheduler settings in force, once an answer has needed it.
         self._config_id: int | None = None
+        # The account the collection acts for: the local one, unless `as_account` names
+        # another.
+        self.account_id: AccountId = LOCAL_ACCOUNT_ID
+        self._make_managers()
+        self._importer.recover_imports()
+
+    def _make_managers(self) -> None:
         # One manager per concern, as Anki's pylib hangs them off its collection.
         self.plans = Plans(self)
         self.decks = Decks(self)
         self.study = Study(self)
         self.stats = Stats(self)
+        self.accounts = Accounts(self)
+        self.classes = Classes(self)
         self._importer = Importer(self)
-        self._importer.recover_imports()
+
+    def as_account(self, account_id: int) -> Collection:
+        """The same store, acting for another account: its decks, its cards' states and
+        its answers, its classes. Cheap (a server makes one per request), and it shares
+        the original's connections: close the original, not the view."""
+        view = copy.copy(self)
+        view.account_id = AccountId(int(account_id))
+        view._make_managers()
+        return view
 
     @classmethod
     def open(

@@ -37,7 +37,7 @@ from retain.core.model import (
     question_key,
 )
 from retain.deck_index import StoredDeck
-from retain.errors import CollectionError as CollectionError
+from retain.errors import CollectionError, NotFound
 from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.storage import schema
 
@@ -118,11 +118,14 @@ class Decks:
         )
 
     def all(self) -> list[Deck]:
-        """The decks, without one whose import is not complete."""
+        """The account's decks, without one whose import is not complete."""
         with self._col._read() as conn:
             rows = conn.execute(
                 select(schema.decks)
-                .where(schema.decks.c.import_id.is_(None))
+                .where(
+                    schema.decks.c.import_id.is_(None),
+                    schema.decks.c.owner_id == self._col.account_id,
+                )
                 .order_by(schema.decks.c.id)
             ).all()
         return [Deck(DeckId(r.id), r.name, r.title) for r in rows]
@@ -162,9 +165,14 @@ class Decks:
         _check_now(now)
         question, points = _checked_note(question, answer_points)
         with self._col._write() as conn:
-            row = conn.execute(select(schema.notes).where(schema.notes.c.id == note_id)).first()
+            row = conn.execute(
+                select(schema.notes).where(
+                    schema.notes.c.id == note_id,
+                    schema.notes.c.owner_id == self._col.account_id,
+                )
+            ).first()
             if row is None:
-                raise CollectionError(f"no note with id {note_id}")
+                raise NotFound(f"no note with id {note_id}")
             key = question_key(question)
             n = schema.notes.c
             clash = conn.execute(
@@ -288,7 +296,7 @@ class Decks:
         n = schema.notes.c
         with self._col._write() as conn:
             if conn.execute(select(schema.decks.c.id).where(
-                schema.decks.c.id == edit.deck.id
+                schema.decks.c.id == edit.deck.id, schema.decks.c.owner_id == self._col.account_id
             )).first() is None:
                 raise CollectionError(f"the deck {edit.deck.name!r} no longer exists")
             current = {
@@ -341,6 +349,7 @@ class Decks:
                     "question": note.question,
                     "answer_points": json.dumps(list(note.answer_points), ensure_ascii=False),
                     "position": position + i, "created_at": stamp, "updated_at": stamp,
+                    "owner_id": self._col.account_id,
                 }
                 for i, note in enumerate(drafts)
             ],
@@ -353,6 +362,7 @@ class Decks:
                     "position": card_position + i, "state": int(CardState.NEW),
                     "step": None, "stability": None, "difficulty": None, "due": None,
                     "last_review": None, "reps": 0, "lapses": 0,
+                    "account_id": self._col.account_id,
                 }
                 for i, note_id in enumerate(ids)
             ],
@@ -370,6 +380,7 @@ class Decks:
         cards went with it."""
         c = schema.cards.c
         with self._col._write() as conn:
+            self._owned(conn, deck)
             cards = conn.execute(
                 select(func.count()).select_from(schema.cards).where(c.deck_id == deck.id)
             ).scalar_one()
@@ -393,9 +404,13 @@ class Decks:
             clash = conn.execute(select(d.id).where(d.name == name, d.id != deck.id)).first()
             if clash is not None:
                 raise CollectionError(f"there is already a deck called {name!r}")
-            changed = conn.execute(update(schema.decks).where(d.id == deck.id).values(name=name))
+            changed = conn.execute(
+                update(schema.decks)
+                .where(d.id == deck.id, d.owner_id == self._col.account_id)
+                .values(name=name)
+            )
             if changed.rowcount == 0:
-                raise CollectionError(f"no deck called {deck.name!r}")
+                raise NotFound(f"no deck called {deck.name!r}")
         return replace(deck, name=name)
 
     def counts(self, now: datetime) -> list[DeckCounts]:
@@ -404,12 +419,22 @@ class Decks:
         _check_now(now)
         c = schema.cards.c
         with self._col._read() as conn:
-            kept = {r.deck_id: r for r in conn.execute(select(schema.deck_card_counts))}
+            kept = {
+                r.deck_id: r
+                for r in conn.execute(
+                    select(schema.deck_card_counts).join(
+                        schema.decks, schema.decks.c.id == schema.deck_card_counts.c.deck_id
+                    ).where(schema.decks.c.owner_id == self._col.account_id)
+                )
+            }
             due: dict[int, int] = {
                 int(r[0]): int(r[1])
                 for r in conn.execute(
                     select(c.deck_id, func.count())
-                    .where(c.due.is_not(None), c.due <= _ms(now))
+                    .where(
+                        c.account_id == self._col.account_id, c.due.is_not(None),
+                        c.due <= _ms(now),
+                    )
                     .group_by(c.deck_id)
                 )
             }
@@ -419,7 +444,7 @@ class Decks:
                 int(r[0]): int(r[1])
                 for r in conn.execute(
                     select(c.deck_id, func.count())
-                    .where(c.state == PENDING_STATE)
+                    .where(c.account_id == self._col.account_id, c.state == PENDING_STATE)
                     .group_by(c.deck_id)
                 )
             }
@@ -437,6 +462,14 @@ class Decks:
             )
         return result
 
+    def _owned(self, conn: Connection, deck: Deck) -> None:
+        """Raise NotFound unless the deck is the account's own."""
+        d = schema.decks.c
+        if conn.execute(
+            select(d.id).where(d.id == deck.id, d.owner_id == self._col.account_id)
+        ).first() is None:
+            raise NotFound(f"no deck called {deck.name!r}")
+
     def view(self, deck_id: DeckId) -> StoredDeck:
         """What question generation needs from the rest of a deck, read from the deck index
         a little at a time (see `retain.deck_index`): the same cost at any deck size."""
@@ -445,6 +478,7 @@ class Decks:
     def notes(self, deck: Deck) -> list[Note]:
         """The deck's notes in order, without those of an import that is not complete."""
         with self._col._read() as conn:
+            self._owned(conn, deck)
             rows = conn.execute(
                 select(schema.notes)
                 .where(schema.notes.c.deck_id == deck.id, schema.notes.c.import_id.is_(None))

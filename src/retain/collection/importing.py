@@ -130,7 +130,7 @@ class _ImportTally:
 
 _NOTE_COLUMNS = (
     "deck_id", "key", "question", "answer_points", "position", "created_at", "updated_at",
-    "tags", "import_id",
+    "tags", "import_id", "owner_id",
 )
 
 
@@ -327,11 +327,15 @@ class Importer:
                     insert(schema.decks)
                     .values(
                         name=name, title=draft.title, source_format=draft.format,
-                        created_at=stamp, import_id=import_id,
+                        created_at=stamp, import_id=import_id, owner_id=self._col.account_id,
                     )
                     .returning(d.id)
                 ).scalar_one()
                 deck = Deck(DeckId(deck_id), name, draft.title)
+            elif row.owner_id != self._col.account_id:
+                raise CollectionError(
+                    f"the deck name “{name}” is taken by another account: choose another name"
+                )
             else:
                 deck = Deck(DeckId(row.id), row.name, row.title)
             note_position = int(
@@ -406,6 +410,7 @@ class Importer:
                                 "answer_points": points, "position": position,
                                 "created_at": plan.stamp, "updated_at": plan.stamp,
                                 "tags": tags, "import_id": plan.import_id,
+                                "owner_id": self._col.account_id,
                             }
                         )
                         position += 1
@@ -463,10 +468,14 @@ class Importer:
         ours = and_(n.id > before, n.import_id == plan.import_id)
         conn.execute(
             insert(schema.cards).from_select(
-                [c.note_id, c.deck_id, c.template, c.position, c.state, c.reps, c.lapses],
+                [
+                    c.note_id, c.deck_id, c.template, c.position, c.state, c.reps, c.lapses,
+                    c.account_id,
+                ],
                 select(
                     n.id, n.deck_id, literal("basic"), n.position + plan.position_shift,
                     literal(PENDING_STATE), literal(0), literal(0),
+                    literal(int(self._col.account_id)),
                 ).where(ours),
             )
         )
@@ -511,6 +520,7 @@ class Importer:
                             if review.detail is None
                             else _json(dict(review.detail)),
                             "config_id": config_id, "before": _json(_state_values(state)),
+                            "account_id": self._col.account_id,
                         }
                     )
                     state = scheduling.review(

@@ -54,7 +54,7 @@ class Stats(Statistics):
         with self._col._read() as conn:
             rows = conn.execute(
                 select(r.card_id, r.rating, r.reviewed_at, r.duration_ms)
-                .where(_not_undone())
+                .where(r.account_id == self._col.account_id, _not_undone())
                 .order_by(r.reviewed_at, r.id)
             ).all()
         return [(int(x[0]), Rating(x[1]), _utc(int(x[2])), x[3]) for x in rows]
@@ -71,6 +71,12 @@ class Stats(Statistics):
                 )
                 .where(
                     p.card_id == card_id,
+                    select(schema.cards.c.id)
+                    .where(
+                        schema.cards.c.id == card_id,
+                        schema.cards.c.account_id == self._col.account_id,
+                    )
+                    .exists(),
                     ~select(schema.undos.c.id)
                     .where(schema.undos.c.review_id == p.review_id)
                     .exists(),
@@ -89,7 +95,9 @@ class Stats(Statistics):
         r = schema.reviews.c
         with self._col._read() as conn:
             rows = conn.execute(
-                select(schema.reviews).where(r.card_id == card_id, _not_undone()).order_by(r.id)
+                select(schema.reviews)
+                .where(r.card_id == card_id, r.account_id == self._col.account_id, _not_undone())
+                .order_by(r.id)
             ).all()
         return [
             ReviewLog(
@@ -105,6 +113,8 @@ class Stats(Statistics):
         with self._col._read() as conn:
             return int(
                 conn.execute(
-                    select(func.count()).select_from(schema.reviews).where(_not_undone())
+                    select(func.count())
+                    .select_from(schema.reviews)
+                    .where(schema.reviews.c.account_id == self._col.account_id, _not_undone())
                 ).scalar_one()
             )

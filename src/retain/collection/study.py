@@ -50,7 +50,7 @@ from retain.core.model import (
     NoteId,
     Rating,
 )
-from retain.errors import CollectionError as CollectionError
+from retain.errors import CollectionError, NotFound
 from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.storage import schema
 from retain.storage.prepared import Driver
@@ -63,8 +63,14 @@ LEARN_AHEAD = timedelta(minutes=20)
 
 # FOR UPDATE: on a server two answers to one card wait for each other instead of both
 # starting from the old state (SQLite's BEGIN IMMEDIATE already serialises writers).
+# Every statement of the study path reads one learner's cards and answers: those of the
+# account in the `account_id` parameter.
+_ME: Any = bindparam("account_id")
+
 _CARD_FOR_ANSWER = (
-    select(schema.cards).where(schema.cards.c.id == bindparam("card_id")).with_for_update()
+    select(schema.cards)
+    .where(schema.cards.c.id == bindparam("card_id"), schema.cards.c.account_id == _ME)
+    .with_for_update()
 )
 
 
@@ -75,7 +81,7 @@ _INSERT_REVIEW = (
             name: bindparam(f"v_{name}")
             for name in (
                 "card_id", "rating", "reviewed_at", "duration_ms", "mode", "state_before",
-                "detail", "config_id", "before",
+                "detail", "config_id", "before", "account_id",
             )
         }
     )
@@ -104,8 +110,10 @@ def _count_statements(scoped: bool) -> tuple[Select[Any], Select[Any]]:
     range of an index, and no more new cards are read than can still be shown today, so
     neither reads the whole deck. The day's answers are counted by `_day_statements`."""
     c = schema.cards.c
-    due = select(func.count()).where(c.due.is_not(None), c.due <= bindparam("now"))
-    new = select(c.id).where(c.state == int(CardState.NEW))
+    due = select(func.count()).where(
+        c.account_id == _ME, c.due.is_not(None), c.due <= bindparam("now")
+    )
+    new = select(c.id).where(c.account_id == _ME, c.state == int(CardState.NEW))
     if scoped:
         in_deck = c.deck_id == bindparam("deck_id")
         due, new = due.where(in_deck), new.where(in_deck)
@@ -123,10 +131,15 @@ def _day_statements(scoped: bool) -> tuple[Any, Any, Select[Any], Select[Any]]:
         func.count(),
         func.coalesce(func.sum(cast(r.state_before == int(CardState.NEW), Integer)), 0),
     )
-    full = select(*columns).where(r.reviewed_at >= bindparam("since"), _not_undone())
+    full = select(*columns).where(
+        r.account_id == _ME, r.reviewed_at >= bindparam("since"), _not_undone()
+    )
     # `+ 0` keeps the day's index out of it: the newest answers are a range of ids.
     later = select(*columns).where(
-        r.id > bindparam("after"), r.reviewed_at + 0 >= bindparam("since"), _not_undone()
+        r.id > bindparam("after"),
+        r.account_id + 0 == _ME,
+        r.reviewed_at + 0 >= bindparam("since"),
+        _not_undone(),
     )
     if scoped:
         full, later = full.where(_review_in_deck()), later.where(_review_in_deck())
@@ -162,7 +175,7 @@ def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
     c = schema.cards.c
 
     def cards(*where: Any) -> Select[Any]:
-        query = _cards_with_notes().where(*where)
+        query = _cards_with_notes().where(c.account_id == _ME, *where)
         return query.where(c.deck_id == bindparam("deck_id")) if scoped else query
 
     limit = bindparam("limit", type_=Integer)
@@ -181,7 +194,7 @@ def _ahead_statements(scoped: bool) -> tuple[Select[Any], Select[Any]]:
     """When the next card falls due after `now`, and the cards that fall due after `now` and
     by `until`, soonest first (in the deck `deck_id`): both read the due index in order."""
     c = schema.cards.c
-    later = and_(c.due.is_not(None), c.due > bindparam("now"))
+    later = and_(c.account_id == _ME, c.due.is_not(None), c.due > bindparam("now"))
     next_due = select(c.due).where(later)
     cards = _cards_with_notes().where(later, c.due <= bindparam("until"))
     if scoped:
@@ -254,7 +267,7 @@ class Study:
         earlier today is brought up to date from the answers logged since, so the cost does
         not grow with the day's answers; an undo or a shorter log counts again."""
         since = _ms(self.day_start(now))
-        params: dict[str, Any] = {"since": since}
+        params: dict[str, Any] = {"since": since, "account_id": self._col.account_id}
         if deck is not None:
             params["deck_id"] = deck.id
         full, later, newest_review, newest_undo = _day_statements(deck is not None)
@@ -284,7 +297,9 @@ class Study:
     def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
         _check_now(now)
         due, new = _count_statements(deck is not None)
-        params: dict[str, Any] = {"now": _ms(now), "since": _ms(self.day_start(now))}
+        params: dict[str, Any] = {
+            "now": _ms(now), "since": _ms(self.day_start(now)), "account_id": self._col.account_id
+        }
         if deck is not None:
             params["deck_id"] = deck.id
         self._col.plans.ensure_today(now, deck)
@@ -341,7 +356,9 @@ class Study:
         self, db: Driver, now: datetime, deck: Deck | None, limit: int
     ) -> list[StudyItem]:
         due, new, ahead = _queue_statements(deck is not None)
-        params: dict[str, Any] = {"now": _ms(now), "ahead": _ms(now + LEARN_AHEAD)}
+        params: dict[str, Any] = {
+            "now": _ms(now), "ahead": _ms(now + LEARN_AHEAD), "account_id": self._col.account_id
+        }
         if deck is not None:
             params["deck_id"] = deck.id
         rows = db.all(due, {**params, "limit": limit})
@@ -359,7 +376,7 @@ class Study:
         """When the next card that is not due at `now` falls due (in `deck`, or any deck);
         None when no card is scheduled (every card is new)."""
         _check_now(now)
-        params: dict[str, Any] = {"now": _ms(now)}
+        params: dict[str, Any] = {"now": _ms(now), "account_id": self._col.account_id}
         if deck is not None:
             params["deck_id"] = deck.id
         statement, _ = _ahead_statements(deck is not None)
@@ -374,7 +391,10 @@ class Study:
         first: the cards to study ahead of time once nothing is due. New cards are not among
         them (the daily limit on new cards stands)."""
         _check_now(now)
-        params: dict[str, Any] = {"now": _ms(now), "until": _ms(until), "limit": limit}
+        params: dict[str, Any] = {
+            "now": _ms(now), "until": _ms(until), "limit": limit,
+            "account_id": self._col.account_id,
+        }
         if deck is not None:
             params["deck_id"] = deck.id
         _, statement = _ahead_statements(deck is not None)
@@ -390,9 +410,14 @@ class Study:
 
     def card(self, card_id: CardId) -> StudyItem:
         with self._col._read() as conn:
-            row = conn.execute(select(schema.cards).where(schema.cards.c.id == card_id)).first()
+            row = conn.execute(
+                select(schema.cards).where(
+                    schema.cards.c.id == card_id,
+                    schema.cards.c.account_id == self._col.account_id,
+                )
+            ).first()
             if row is None:
-                raise CollectionError(f"no card with id {card_id}")
+                raise NotFound(f"no card with id {card_id}")
             note = conn.execute(
                 select(schema.notes).where(schema.notes.c.id == row.note_id)
             ).one()
@@ -403,12 +428,15 @@ class Study:
         with self._col._read() as conn:
             row = conn.execute(
                 select(schema.cards)
-                .where(schema.cards.c.note_id == note_id)
+                .where(
+                    schema.cards.c.note_id == note_id,
+                    schema.cards.c.account_id == self._col.account_id,
+                )
                 .order_by(schema.cards.c.id)
                 .limit(1)
             ).first()
             if row is None:
-                raise CollectionError(f"no card for note {note_id}")
+                raise NotFound(f"no card for note {note_id}")
             note = conn.execute(select(schema.notes).where(schema.notes.c.id == note_id)).one()
         return StudyItem(_card(row), _note(note))
 
@@ -457,9 +485,11 @@ class Study:
         _check_now(now)
         rating = Rating(rating)
         with self._col._prepared.transaction(write=True) as db:
-            row = db.first(_CARD_FOR_ANSWER, {"card_id": card_id})
+            row = db.first(
+                _CARD_FOR_ANSWER, {"card_id": card_id, "account_id": self._col.account_id}
+            )
             if row is None:
-                raise CollectionError(f"no card with id {card_id}")
+                raise NotFound(f"no card with id {card_id}")
             card = _card(row)
             rng = scheduling.fuzz_rng(card.id, card.schedule.reps)
             new_state = scheduling.review(card.schedule, rating, now, rng, self._col._config)
@@ -476,6 +506,7 @@ class Study:
                         else json.dumps(detail, ensure_ascii=False),
                         "v_config_id": config_id,
                         "v_before": json.dumps(_state_values(card.schedule)),
+                        "v_account_id": self._col.account_id,
                     },
                 )
             )
@@ -515,16 +546,23 @@ class Study:
                 # An answer brought in with an import's history is not one to take back.
                 row = conn.execute(
                     select(schema.reviews)
-                    .where(_not_undone(), r.mode != IMPORTED_MODE)
+                    .where(
+                        r.account_id == self._col.account_id, _not_undone(),
+                        r.mode != IMPORTED_MODE,
+                    )
                     .order_by(r.id.desc())
                     .limit(1)
                 ).first()
                 if row is None:
                     raise CollectionError("there is no answer to undo")
             else:
-                row = conn.execute(select(schema.reviews).where(r.id == review_id)).first()
+                row = conn.execute(
+                    select(schema.reviews).where(
+                        r.id == review_id, r.account_id == self._col.account_id
+                    )
+                ).first()
                 if row is None:
-                    raise CollectionError(f"no answer with id {review_id}")
+                    raise NotFound(f"no answer with id {review_id}")
                 if conn.execute(select(u.id).where(u.review_id == review_id)).first():
                     raise CollectionError(f"answer {review_id} is undone already")
             later = conn.execute(

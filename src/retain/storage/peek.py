@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 VERSIONS = Path(__file__).parent / "migrations" / "versions"
+LOCAL_ACCOUNT_ID = 1
+"""As `schema.LOCAL_ACCOUNT_ID` (not imported: this module stays free of SQLAlchemy)."""
 QUICK_CHECK_LIMIT = 16 * 1024 * 1024
 """As storage/opening.py: a store up to this size is read whole by `PRAGMA quick_check`."""
 
@@ -89,15 +91,17 @@ def deck_rows(conn: sqlite3.Connection, now_ms: int) -> list[DeckRow]:
     }
     due_by_deck: dict[int, int] = dict(
         conn.execute(
-            "SELECT deck_id, count(*) FROM cards WHERE due IS NOT NULL AND due <= ?"
-            " GROUP BY deck_id",
-            (now_ms,),
+            "SELECT deck_id, count(*) FROM cards"
+            " WHERE account_id = ? AND due IS NOT NULL AND due <= ? GROUP BY deck_id",
+            (LOCAL_ACCOUNT_ID, now_ms),
         ).fetchall()
     )
     # Cards of an import that is not complete (state -1) are counted, but not shown.
     pending: dict[int, int] = dict(
         conn.execute(
-            "SELECT deck_id, count(*) FROM cards WHERE state = -1 GROUP BY deck_id"
+            "SELECT deck_id, count(*) FROM cards WHERE account_id = ? AND state = -1"
+            " GROUP BY deck_id",
+            (LOCAL_ACCOUNT_ID,),
         ).fetchall()
     )
     counts = {
@@ -106,7 +110,8 @@ def deck_rows(conn: sqlite3.Connection, now_ms: int) -> list[DeckRow]:
     }
     rows = []
     for deck_id, name in conn.execute(
-        "SELECT id, name FROM decks WHERE import_id IS NULL ORDER BY id"
+        "SELECT id, name FROM decks WHERE import_id IS NULL AND owner_id = ? ORDER BY id",
+        (LOCAL_ACCOUNT_ID,),
     ):
         total, new, learn, due = counts.get(deck_id, (0, 0, 0, 0))
         rows.append(DeckRow(deck_id, name, int(new or 0), int(learn or 0), int(due or 0),

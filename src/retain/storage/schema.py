@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_REVISION = "0010"
+SCHEMA_REVISION = "0011"
 
 metadata = MetaData()
 
@@ -50,6 +50,9 @@ decks = Table(
     Column("created_at", BigInteger, nullable=False),
     # Set while the import that creates the deck is not complete: the deck is not shown.
     Column("import_id", Integer),
+    # The account whose deck it is (see migration 0011); never NULL once written.
+    Column("owner_id", Integer, ForeignKey("accounts.id")),
+    Index("ix_decks_owner", "owner_id"),
 )
 
 notes = Table(
@@ -67,6 +70,7 @@ notes = Table(
     Column("tags", Text),
     # Set while the import that adds the note is not complete: the note is not shown.
     Column("import_id", Integer),
+    Column("owner_id", Integer, ForeignKey("accounts.id")),
     UniqueConstraint("deck_id", "key", name="uq_notes_deck_key"),
     Index(
         "ix_notes_import",
@@ -92,9 +96,11 @@ cards = Table(
     Column("last_review", BigInteger),
     Column("reps", Integer, nullable=False),
     Column("lapses", Integer, nullable=False),
+    # The learner whose memory the card's state is (see migration 0011).
+    Column("account_id", Integer, ForeignKey("accounts.id")),
     UniqueConstraint("note_id", "template", name="uq_cards_note_template"),
-    Index("ix_cards_due", "due", "deck_id"),
-    Index("ix_cards_new", "state", "position", "id", "deck_id"),
+    Index("ix_cards_account_due", "account_id", "due", "deck_id"),
+    Index("ix_cards_account_new", "account_id", "state", "position", "id", "deck_id"),
 )
 
 scheduler_configs = Table(
@@ -122,7 +128,9 @@ reviews = Table(
     Column("detail", Text),
     Column("config_id", Integer, ForeignKey("scheduler_configs.id")),
     Column("before", Text),
-    Index("ix_reviews_day", "reviewed_at", "state_before"),
+    # The learner who answered (the account of the card).
+    Column("account_id", Integer, ForeignKey("accounts.id")),
+    Index("ix_reviews_account_day", "account_id", "reviewed_at", "state_before"),
     Index("ix_reviews_card", "card_id", "id"),
 )
 
@@ -322,3 +330,77 @@ plan_cards = Table(
     Column("extra", Boolean, nullable=False),
     Index("ix_plan_cards_card", "card_id"),
 )
+
+
+# Accounts and classes (see migration 0011). Decks and notes have an owner; a class shares
+# decks of its teacher with its students. Sessions and sign-in throttling live here too, so
+# that app processes keep nothing between requests.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("name_key", String(100), nullable=False, unique=True),
+    Column("password_hash", Text),
+    Column("local", Boolean, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+account_sessions = Table(
+    "account_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("seen_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_account_sessions_account", "account_id"),
+)
+
+auth_throttle = Table(
+    "auth_throttle",
+    metadata,
+    Column("key", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_start", BigInteger, nullable=False),
+    Column("blocked_until", BigInteger, nullable=False),
+)
+
+classes = Table(
+    "classes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("teacher_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("join_code", String(20), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_classes_teacher", "teacher_id"),
+)
+
+class_members = Table(
+    "class_members",
+    metadata,
+    Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("joined_at", BigInteger, nullable=False),
+    Index("ix_class_members_account", "account_id"),
+)
+
+class_decks = Table(
+    "class_decks",
+    metadata,
+    Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True),
+    Column("deck_id", Integer, ForeignKey("decks.id", ondelete="CASCADE"), primary_key=True),
+    Column("assigned_at", BigInteger, nullable=False),
+    Index("ix_class_decks_deck", "deck_id"),
+)
+
+PRIVATE_TABLES = frozenset({"account_sessions", "auth_throttle"})
+"""Tables that a backup leaves out: the sessions in use and the counts of failed sign-ins
+belong to the running server, not to the store's content."""
+
+LOCAL_ACCOUNT_ID = 1
+"""The local account, the one a store on one machine is studied by: every store has it
+(made by migration 0011, with every deck a store held before accounts)."""

@@ -1,0 +1,285 @@
+"""Classes (`col.classes`): a teacher makes a class, shares its join code, and assigns decks
+of their own to it; students join with the code.
+
+Every access is checked against the account the collection acts for: a teacher reaches only
+the classes they teach, a student only the classes they joined, and the code of a class only
+its teacher. An id that does not exist and an id that is not the caller's raise the same
+`NotFound`, with the same words, so that no one can learn which ids exist.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NewType
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from retain.collection._rows import _check_now, _ms
+from retain.collection.accounts import Account, AccountId
+from retain.core.model import Deck, DeckId
+from retain.errors import CollectionError, NotFound
+from retain.storage import schema
+
+if TYPE_CHECKING:
+    from retain.collection import Collection
+
+ClassId = NewType("ClassId", int)
+
+# Letters and digits that cannot be mistaken for one another when read aloud or copied from
+# a board: no 0/O, 1/I/L.
+JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+CLASS_NAME_MAX = 200
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    id: ClassId
+    name: str
+    teacher_id: AccountId
+    join_code: str | None
+    """The code students join with; None for anyone but the class's teacher."""
+
+
+def _class(row: Row[Any], viewer: int) -> ClassInfo:
+    teacher = int(row.teacher_id)
+    return ClassInfo(
+        ClassId(int(row.id)), str(row.name), AccountId(teacher),
+        str(row.join_code) if teacher == viewer else None,
+    )
+
+
+def normal_code(code: str) -> str:
+    """A join code as typed (any case, spaces and dashes allowed) in its stored form."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+class Classes:
+    """The classes the collection's account teaches or has joined (`col.classes`)."""
+
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+
+    @property
+    def _me(self) -> int:
+        return int(self._col.account_id)
+
+    # -- teaching -----------------------------------------------------------------------
+
+    def create(self, name: str, *, now: datetime) -> ClassInfo:
+        """A new class taught by this account, with a fresh join code."""
+        _check_now(now)
+        shown = unicodedata.normalize("NFKC", name).strip()
+        if not shown:
+            raise CollectionError("the class needs a name")
+        if len(shown) > CLASS_NAME_MAX:
+            raise CollectionError(f"the name is too long: at most {CLASS_NAME_MAX} characters")
+        c = schema.classes.c
+        for _ in range(10):
+            code = _new_code()
+            try:
+                with self._col._write() as conn:
+                    class_id: int = conn.execute(
+                        insert(schema.classes)
+                        .values(
+                            teacher_id=self._me, name=shown, join_code=code,
+                            created_at=_ms(now),
+                        )
+                        .returning(c.id)
+                    ).scalar_one()
+            except IntegrityError:
+                continue  # the code was taken: draw another
+            return ClassInfo(ClassId(int(class_id)), shown, AccountId(self._me), code)
+        raise CollectionError("could not find a free join code; try again")
+
+    def taught(self) -> list[ClassInfo]:
+        """The classes this account teaches."""
+        c = schema.classes.c
+        with self._col._read() as conn:
+            rows = conn.execute(
+                select(schema.classes).where(c.teacher_id == self._me).order_by(c.id)
+            ).all()
+        return [_class(r, self._me) for r in rows]
+
+    def new_join_code(self, class_id: int) -> ClassInfo:
+        """Give a class a new join code (the old one stops working); teacher only."""
+        with self._col._write() as conn:
+            self._taught(conn, class_id)
+            for _ in range(10):
+                code = _new_code()
+                taken = conn.execute(
+                    select(schema.classes.c.id).where(schema.classes.c.join_code == code)
+                ).first()
+                if taken is None:
+                    conn.execute(
+                        update(schema.classes)
+                        .where(schema.classes.c.id == class_id)
+                        .values(join_code=code)
+                    )
+                    return _class(self._taught(conn, class_id), self._me)
+        raise CollectionError("could not find a free join code; try again")
+
+    def delete(self, class_id: int) -> None:
+        """Delete a class (its students and their own decks stay); teacher only."""
+        with self._col._write() as conn:
+            self._taught(conn, class_id)
+            conn.execute(
+                delete(schema.class_decks).where(schema.class_decks.c.class_id == class_id)
+            )
+            conn.execute(
+                delete(schema.class_members).where(schema.class_members.c.class_id == class_id)
+            )
+            conn.execute(delete(schema.classes).where(schema.classes.c.id == class_id))
+
+    def assign(self, class_id: int, deck: Deck, *, now: datetime) -> None:
+        """Share one of this account's decks with a class; teacher only. Assigning it twice
+        changes nothing."""
+        _check_now(now)
+        cd = schema.class_decks.c
+        with self._col._write() as conn:
+            self._taught(conn, class_id)
+            self._own_deck(conn, deck.id)
+            if conn.execute(
+                select(cd.deck_id).where(cd.class_id == class_id, cd.deck_id == deck.id)
+            ).first() is None:
+                conn.execute(
+                    insert(schema.class_decks).values(
+                        class_id=class_id, deck_id=deck.id, assigned_at=_ms(now)
+                    )
+                )
+
+    def unassign(self, class_id: int, deck: Deck) -> None:
+        """Stop sharing a deck with a class; teacher only."""
+        cd = schema.class_decks.c
+        with self._col._write() as conn:
+            self._taught(conn, class_id)
+            conn.execute(
+                delete(schema.class_decks).where(cd.class_id == class_id, cd.deck_id == deck.id)
+            )
+
+    def students(self, class_id: int) -> list[Account]:
+        """The students of a class, in the order they joined; teacher only."""
+        m, a = schema.class_members.c, schema.accounts.c
+        with self._col._read() as conn:
+            self._taught(conn, class_id)
+            rows = conn.execute(
+                select(a.id, a.name, a.local)
+                .join(schema.class_members, m.account_id == a.id)
+                .where(m.class_id == class_id)
+                .order_by(m.joined_at, a.id)
+            ).all()
+        return [Account(AccountId(int(r.id)), str(r.name), bool(r.local)) for r in rows]
+
+    def remove_student(self, class_id: int, account_id: int) -> None:
+        """Take a student out of a class; teacher only. Unknown students are a NotFound."""
+        m = schema.class_members.c
+        with self._col._write() as conn:
+            self._taught(conn, class_id)
+            gone = conn.execute(
+                delete(schema.class_members).where(
+                    m.class_id == class_id, m.account_id == account_id
+                )
+            ).rowcount
+        if not gone:
+            raise NotFound(f"no student with id {account_id} in class {class_id}")
+
+    # -- studying in a class ------------------------------------------------------------
+
+    def join(self, code: str, *, now: datetime) -> ClassInfo:
+        """Join the class whose join code this is. A wrong code, and the code of a class
+        the account teaches, are refused alike."""
+        _check_now(now)
+        wanted = normal_code(code)
+        c, m = schema.classes.c, schema.class_members.c
+        with self._col._write() as conn:
+            row = conn.execute(select(schema.classes).where(c.join_code == wanted)).first()
+            if not wanted or row is None or int(row.teacher_id) == self._me:
+                raise NotFound("no class has that join code")
+            if conn.execute(
+                select(m.class_id).where(m.class_id == row.id, m.account_id == self._me)
+            ).first() is None:
+                conn.execute(
+                    insert(schema.class_members).values(
+                        class_id=row.id, account_id=self._me, joined_at=_ms(now)
+                    )
+                )
+        return _class(row, self._me)
+
+    def leave(self, class_id: int) -> None:
+        """Leave a class this account joined."""
+        m = schema.class_members.c
+        with self._col._write() as conn:
+            gone = conn.execute(
+                delete(schema.class_members).where(
+                    m.class_id == class_id, m.account_id == self._me
+                )
+            ).rowcount
+        if not gone:
+            raise NotFound(f"no class with id {class_id}")
+
+    def joined(self) -> list[ClassInfo]:
+        """The classes this account has joined as a student."""
+        c, m = schema.classes.c, schema.class_members.c
+        with self._col._read() as conn:
+            rows = conn.execute(
+                select(schema.classes)
+                .join(schema.class_members, m.class_id == c.id)
+                .where(m.account_id == self._me)
+                .order_by(c.id)
+            ).all()
+        return [_class(r, self._me) for r in rows]
+
+    def get(self, class_id: int) -> ClassInfo:
+        """A class this account teaches or has joined."""
+        with self._col._read() as conn:
+            return _class(self._visible(conn, class_id), self._me)
+
+    def decks(self, class_id: int) -> list[Deck]:
+        """The decks assigned to a class this account teaches or has joined."""
+        d, cd = schema.decks.c, schema.class_decks.c
+        with self._col._read() as conn:
+            self._visible(conn, class_id)
+            rows = conn.execute(
+                select(d.id, d.name, d.title)
+                .join(schema.class_decks, cd.deck_id == d.id)
+                .where(cd.class_id == class_id, d.import_id.is_(None))
+                .order_by(cd.assigned_at, d.id)
+            ).all()
+        return [Deck(DeckId(int(r.id)), str(r.name), r.title) for r in rows]
+
+    # -- checks -------------------------------------------------------------------------
+
+    def _taught(self, conn: Connection, class_id: int) -> Row[Any]:
+        c = schema.classes.c
+        row = conn.execute(
+            select(schema.classes).where(c.id == class_id, c.teacher_id == self._me)
+        ).first()
+        if row is None:
+            raise NotFound(f"no class with id {class_id}")
+        return row
+
+    def _visible(self, conn: Connection, class_id: int) -> Row[Any]:
+        c, m = schema.classes.c, schema.class_members.c
+        member = select(m.class_id).where(m.class_id == c.id, m.account_id == self._me).exists()
+        row = conn.execute(
+            select(schema.classes).where(c.id == class_id, (c.teacher_id == self._me) | member)
+        ).first()
+        if row is None:
+            raise NotFound(f"no class with id {class_id}")
+        return row
+
+    def _own_deck(self, conn: Connection, deck_id: int) -> None:
+        d = schema.decks.c
+        if conn.execute(
+            select(d.id).where(d.id == deck_id, d.owner_id == self._me, d.import_id.is_(None))
+        ).first() is None:
+            raise NotFound(f"no deck with id {deck_id}")
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))

@@ -1,0 +1,82 @@
+"""Classes: a teacher makes one and assigns decks, students join with the code, and every
+access is checked (unknown and forbidden ids fail alike)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retain.collection import Collection
+from retain.collection.classes import normal_code
+from retain.errors import CollectionError, NotFound
+from tests.conftest import NOW, make_draft
+
+PASSWORD = "correct horse battery"
+
+
+def _people(col: Collection) -> tuple[Collection, Collection, Collection, Collection]:
+    made = [col.accounts.sign_up(name, PASSWORD, now=NOW) for name in ("T", "U", "A", "B")]
+    teacher, other, a, b = (col.as_account(account.id) for account in made)
+    return teacher, other, a, b
+
+
+def test_a_teacher_assigns_decks_and_students_join(collection: Collection) -> None:
+    teacher, _, a, b = _people(collection)
+    deck = teacher.decks.import_deck(make_draft(3, title="Cells"), now=NOW).deck
+    made = teacher.classes.create("Biology 9B", now=NOW)
+    assert made.join_code is not None and len(made.join_code) == 8
+    teacher.classes.assign(made.id, deck, now=NOW)
+    teacher.classes.assign(made.id, deck, now=NOW)  # twice changes nothing
+    code = made.join_code.lower()
+    joined = a.classes.join(f" {code[:4]}-{code[4:]} ", now=NOW)  # as typed from a board
+    assert joined.id == made.id and joined.join_code is None  # students never see the code
+    b.classes.join(made.join_code, now=NOW)
+    assert [s.name for s in teacher.classes.students(made.id)] == ["A", "B"]
+    assert [d.name for d in a.classes.decks(made.id)] == ["Cells"]
+    assert [c.id for c in a.classes.joined()] == [made.id]
+    assert [c.id for c in teacher.classes.taught()] == [made.id]
+    b.classes.leave(made.id)
+    assert [s.name for s in teacher.classes.students(made.id)] == ["A"]
+
+
+def test_unknown_and_forbidden_classes_fail_alike(collection: Collection) -> None:
+    teacher, other, a, b = _people(collection)
+    deck = teacher.decks.import_deck(make_draft(2, title="Cells"), now=NOW).deck
+    made = teacher.classes.create("Biology", now=NOW)
+    a.classes.join(made.join_code or "", now=NOW)
+    missing = made.id + 1000
+    for class_id in (made.id, missing):
+        for who in (other, b):  # another teacher; a student not in the class
+            with pytest.raises(NotFound, match=rf"^no class with id {class_id}$"):
+                who.classes.get(class_id)
+            with pytest.raises(NotFound, match=rf"^no class with id {class_id}$"):
+                who.classes.decks(class_id)
+        for who in (other, a, b):  # only the class's teacher manages it
+            with pytest.raises(NotFound, match=rf"^no class with id {class_id}$"):
+                who.classes.students(class_id)
+            with pytest.raises(NotFound, match=rf"^no class with id {class_id}$"):
+                who.classes.assign(class_id, deck, now=NOW)
+            with pytest.raises(NotFound, match=rf"^no class with id {class_id}$"):
+                who.classes.new_join_code(class_id)
+            with pytest.raises(NotFound, match=rf"^no class with id {class_id}$"):
+                who.classes.delete(class_id)
+    # A teacher assigns only decks of their own.
+    theirs = other.decks.import_deck(make_draft(1, title="Other's"), now=NOW).deck
+    with pytest.raises(NotFound, match=rf"^no deck with id {theirs.id}$"):
+        teacher.classes.assign(made.id, theirs, now=NOW)
+
+
+def test_join_codes(collection: Collection) -> None:
+    teacher, _, a, _ = _people(collection)
+    made = teacher.classes.create("Chemistry", now=NOW)
+    with pytest.raises(NotFound, match="^no class has that join code$"):
+        a.classes.join("WRONG123", now=NOW)
+    with pytest.raises(NotFound, match="^no class has that join code$"):
+        teacher.classes.join(made.join_code or "", now=NOW)  # not into one's own class
+    renewed = teacher.classes.new_join_code(made.id)
+    assert renewed.join_code != made.join_code
+    with pytest.raises(NotFound):
+        a.classes.join(made.join_code or "", now=NOW)
+    assert a.classes.join(renewed.join_code or "", now=NOW).id == made.id
+    assert normal_code("ab-cd ef") == "ABCDEF"
+    with pytest.raises(CollectionError, match="needs a name"):
+        teacher.classes.create("  ", now=NOW)
