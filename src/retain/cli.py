@@ -477,6 +477,10 @@ def ensure_sample_deck(col: Collection) -> ImportReport | None:
     return col.decks.import_deck(read_path(sample_deck_path()), now=now_utc())
 
 
+WARM_UP_AFTER_S = 1.0
+"""When `retain study` starts loading the grader's word lists: once the first question is
+on the screen."""
+
 SEMANTIC_OPTION = click.option(
     "--semantic/--no-semantic",
     default=None,
@@ -588,6 +592,16 @@ def study(
     except CollectionError as error:
         fail(str(error))
     judge = _judge(semantic, preload=True)
+    if mode.lower() not in ("flip", "match"):
+        # Typed answers may come: the grader loads its word lists while the student reads
+        # the first question, not before it is shown, nor after the first answer.
+        import threading
+
+        from retain.core.grading import warm_up
+
+        warming = threading.Timer(WARM_UP_AFTER_S, warm_up)
+        warming.daemon = True
+        warming.start()
     session = StudySession(col, chosen, mode=mode.lower(), rng=random.Random(seed), judge=judge)
     if plain:
         from retain.plain import run_plain

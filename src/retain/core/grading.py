@@ -2439,3 +2439,15 @@ def _grade(
         verdict = "partial"
     grade = Grade(covered_idx, contradiction, score, verdict, Rating.AGAIN, tuple(results))
     return Grade(covered_idx, contradiction, score, verdict, suggest_rating(grade), tuple(results))
+
+
+def warm_up() -> None:
+    """Load what grading reads once (the word lists of every language, the lexicons) by
+    grading one answer of each language: a second or so that the first typed answer of a
+    session need not wait for. An interface runs it in the background when it starts."""
+    from retain.core import textnorm
+
+    for lang in textnorm.LANGUAGES:
+        textnorm.is_word("a", lang)
+    grade_typed_answer("What is this?", ["a short answer"], "a short answer")
+

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from retain.core.grading import warm_up
 from retain.web import errors
 from retain.web.config import WebSettings
 from retain.web.deps import CollectionHolder, local_account
@@ -32,24 +33,13 @@ def _version() -> str:
         return "0"
 
 
-def _warm_up() -> None:
-    """Load the grader's word lists (seconds of work) before a student's first answer
-    needs them, and grade one answer."""
-    from retain.core import textnorm
-    from retain.core.grading import grade_typed_answer
-
-    for lang in textnorm.LANGUAGES:
-        textnorm.is_word("a", lang)
-    grade_typed_answer("What is this?", ["a short answer"], "a short answer")
-
-
 def create_app(settings: WebSettings) -> FastAPI:
     holder = CollectionHolder(settings.target)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if settings.warm_up:
-            threading.Thread(target=_warm_up, name="retain-warm-up", daemon=True).start()
+            threading.Thread(target=warm_up, name="retain-warm-up", daemon=True).start()
         try:
             yield
         finally:
