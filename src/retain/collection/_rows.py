@@ -27,8 +27,6 @@ from retain.core.model import (
     SchedulingState,
     parse_tags,
 )
-from retain.errors import CollectionError as CollectionError
-from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.storage import schema
 
 # The state of a card whose import is not complete: no study query selects it.

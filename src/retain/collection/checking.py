@@ -24,8 +24,6 @@ from retain.core import scheduling
 from retain.core.model import (
     SchedulingState,
 )
-from retain.errors import CollectionError as CollectionError
-from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.storage import schema
 
 if TYPE_CHECKING:

@@ -38,7 +38,6 @@ from retain.core.model import (
 )
 from retain.deck_index import StoredDeck
 from retain.errors import CollectionError, NotFound
-from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.storage import schema
 
 if TYPE_CHECKING:

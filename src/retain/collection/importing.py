@@ -53,8 +53,7 @@ from retain.core.model import (
     question_key,
     tags_text,
 )
-from retain.errors import CollectionError as CollectionError
-from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
+from retain.errors import CollectionError
 from retain.storage import schema
 from retain.storage.engine import is_read_only
 

@@ -23,8 +23,6 @@ from retain.core.model import (
     Rating,
     ReviewLog,
 )
-from retain.errors import CollectionError as CollectionError
-from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.stats import Statistics
 from retain.storage import schema
 

@@ -51,7 +51,6 @@ from retain.core.model import (
     Rating,
 )
 from retain.errors import CollectionError, NotFound
-from retain.settings import DEFAULT_NEW_PER_DAY as DEFAULT_NEW_PER_DAY
 from retain.storage import schema
 from retain.storage.prepared import Driver
 
