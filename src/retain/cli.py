@@ -7,6 +7,7 @@ them, so that `retain --help` starts fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -1262,7 +1263,13 @@ def _backup_head(file: str) -> bytes:
     if file == "-":
         peek = getattr(sys.stdin.buffer, "peek", None)
         return peek(256)[:256] if peek is not None else b""
+    import stat
+
     try:
+        if not stat.S_ISREG(os.stat(file).st_mode):
+            # A named pipe or a device is read once, by the reader: a look ahead here
+            # would take its first bytes, and leave the reader waiting on a closed pipe.
+            return b""
         with open(file, "rb") as stream:
             return stream.read(256)
     except OSError:
