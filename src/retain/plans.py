@@ -24,9 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, and_, bindparam, delete, func, insert, or_, select
 
-from retain.core import planner
 from retain.core.model import CardState, Deck, DeckId, SchedulingState
-from retain.core.planner import ExamPlan, PlanInput, ReviewCosts, StudyBudget
 from retain.core.scheduling import learner_day, next_day_start
 from retain.errors import CollectionError
 from retain.storage import schema
@@ -35,6 +33,7 @@ from retain.storage.prepared import Driver
 
 if TYPE_CHECKING:
     from retain.collection import Collection
+    from retain.core.planner import ExamPlan, PlanInput, ReviewCosts, StudyBudget
 
 PLAN_AHEAD = 200
 """How many cards beyond the day's budget are kept for studying ahead."""
@@ -53,9 +52,13 @@ class Exam:
 
     @property
     def budget(self) -> StudyBudget:
-        return StudyBudget(self.minutes_per_day, self.weekdays_off)
+        from retain.core import planner
+
+        return planner.StudyBudget(self.minutes_per_day, self.weekdays_off)
 
     def days_off_text(self) -> str:
+        from retain.core import planner
+
         return ",".join(planner.WEEKDAYS[d] for d in sorted(self.weekdays_off))
 
 
@@ -240,6 +243,8 @@ class Plans:
     def costs(self) -> ReviewCosts:
         """Seconds per first sight, recalled and forgotten review (with its relearning step),
         measured from the learner's newest answers; the defaults where too few are timed."""
+        from retain.core import planner
+
         r = schema.reviews.c
         with self._col._read() as conn:
             rows = conn.execute(
@@ -271,9 +276,11 @@ class Plans:
         first = default.first_sight if new is None else new
         recalled = default.recalled if ok is None else ok
         forgotten = default.forgotten if bad is None else bad + (relearn or bad)
-        return ReviewCosts(first_sight=first, recalled=recalled, forgotten=forgotten)
+        return planner.ReviewCosts(first_sight=first, recalled=recalled, forgotten=forgotten)
 
     def _inputs(self, conn: Any, deck_id: int) -> list[PlanInput]:
+        from retain.core import planner
+
         c = schema.cards.c
         rows = conn.execute(
             select(c.id, c.state, c.stability, c.difficulty, c.last_review)
@@ -281,7 +288,7 @@ class Plans:
             .order_by(c.position, c.id)
         ).all()
         return [
-            PlanInput(
+            planner.PlanInput(
                 int(row.id),
                 SchedulingState(
                     state=CardState(row.state),
@@ -301,6 +308,8 @@ class Plans:
         return learner_day(now, config).isoformat(), _ms(start)
 
     def _plan(self, conn: Any, exam: Exam, now: datetime, *, keep: int = 0) -> ExamPlan:
+        from retain.core import planner
+
         config = self._col._config
         cards = self._inputs(conn, exam.deck_id)
         _, since = self._today(now)
@@ -368,6 +377,8 @@ class Plans:
     def report(self, deck: Deck, now: datetime, *, target: float = 0.9) -> PlanReport:
         """The deck's plan to its exam, with the budget a target needs and what skipping
         today would cost."""
+        from retain.core import planner
+
         exam = self.exam(deck)
         if exam is None or exam.exam_at <= now:
             raise CollectionError(f"deck {deck.name!r} has no exam ahead")
@@ -385,6 +396,8 @@ class Plans:
     def outlook(self, deck_id: DeckId, now: datetime) -> tuple[float, float | None]:
         """(readiness now, recall expected at the exam if the plan is followed; None when
         the deck has no exam ahead)."""
+        from retain.core import planner
+
         exam = self.exams().get(deck_id)
         with self._col._read() as conn:
             if exam is None or exam.exam_at <= now:
@@ -395,6 +408,8 @@ class Plans:
 
     def readiness(self, deck_id: DeckId, now: datetime) -> float:
         """The deck's readiness now: its cards' mean predicted recall (unseen: 0)."""
+        from retain.core import planner
+
         with self._col._read() as conn:
             cards = self._inputs(conn, deck_id)
         return planner.readiness(cards, now, self._col._config)

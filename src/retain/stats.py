@@ -18,7 +18,6 @@ from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.engine import Connection
 
 from retain.core.model import CardState, Deck, SchedulingState
-from retain.core.planner import PlanInput, readiness
 from retain.core.scheduling import calendar_days_between, learner_day, retrievability
 from retain.storage import schema
 
@@ -179,6 +178,8 @@ class Statistics:
         weak_points = tuple(
             sorted(points, key=lambda p: (-(p.missed / p.asked), -p.asked, p.card_id))[:weakest]
         )
+        from retain.core.planner import PlanInput, readiness
+
         inputs = [PlanInput(int(row.id), states[row.id]) for row in cards]
         exam = None
         history: tuple[ReadinessDay, ...] = ()
