@@ -27,14 +27,14 @@ A point is contradicted, and so not covered, when the answer gives a date or num
 the card does not have in a sentence about that point, or another point's number next to
 this point's words ("melts at 24 °C" when 24 is the atomic mass); when it puts the
 point's subject on the opposite side (left/right, open/closed, ...); when it states
-positively what the point negates ("Lenin named a successor" against "no clear
-successor"); when it turns round who did what to whom ("Kirov murdered Nikolayev",
-"Kamenev expelled Stalin" on a card that asks how Stalin removed his rivals); or when it
+positively what the point negates ("the king named an heir" against "no clear
+heir"); when it turns round who did what to whom ("Duncan killed Macbeth",
+"Faraday taught Davy" on a card that asks how Davy trained Faraday); or when it
 tells a fact of another card of the deck about that card's people.
 
 A point is not covered either when only its numbers and minor names are there, in a
-clause that states something else ("Lenin died in 1925" against "He launched the Lenin
-Enrolment, 1923-25"); a question that asks when is answered by its date alone.
+clause that states something else ("Darwin died in 1860" against "He published the Darwin
+report, 1859-60"); a question that asks when is answered by its date alone.
 
 A bare list of key words ("party secretary files agenda") covers only short points
 (names, dates): longer points need the relation between the words to be stated.
@@ -177,7 +177,7 @@ _COVER_SHARE_MULTI = 0.3
 _MIN_MATCH_MULTI = 0.6
 _TAIL_FACTOR = 0.35  # weight of a point's elaboration against its head
 _QUESTION_FACTOR = 0.15  # weight of words the question already has
-_FIRST_NAME_FACTOR = 0.3  # leading words of a capitalised run ("Leon" Trotsky)
+_FIRST_NAME_FACTOR = 0.3  # leading words of a capitalised run ("Marie" Curie)
 _W_YEAR = 3.0
 _W_NUMBER = 3.0
 _W_MONTH = 2.0
@@ -344,8 +344,8 @@ def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
 
     A clause ends at , : ( ) / and a spaced dash, and before a conjunction ("and", "then",
     "but", ...): a student who lists several points in one sentence joins them with "and".
-    A comma or a conjunction that joins two names or two numbers ("Trotsky, Zinoviev and
-    Kamenev", "1937 and 1938") keeps them in one clause. A list marker ("2.", "3)") opens
+    A comma or a conjunction that joins two names or two numbers ("Volta, Ampère and
+    Ohm", "1937 and 1938") keeps them in one clause. A list marker ("2.", "3)") opens
     a sentence and is no number.
     """
     toks = _drop_list_markers(toks, folded)
@@ -379,7 +379,7 @@ _PAST = frozenset("got made became had gave took went did was were".split())
 
 def _splits(toks: Sequence[_Tok], i: int, prev: _Tok | None) -> bool:
     """Does the conjunction toks[i] start a clause? "and" does when a new subject follows
-    it ("... and they release oxygen", "... on the left and Bukharin ...") or a verb in
+    it ("... and they release oxygen", "... on the left and Faraday ...") or a verb in
     the past does before the next break ("... in 1922 and got 26,000 files"); "and"
     between two plain words ("negative and positive") does not."""
     after = toks[i + 1 : i + 2]
@@ -700,7 +700,7 @@ def _share_within_card(points: list[_Point]) -> list[_Point]:
 
 
 def _relative_first_names(terms: list[_Term], toks: Sequence[_Tok]) -> list[_Term]:
-    """In a run of capitalised words ("Leon Trotsky", "Karl Radek") the last word is the
+    """In a run of capitalised words ("Marie Curie", "Karl Marx") the last word is the
     one that must be there: the words before it weigh a fraction of it."""
     by_pos = {t.pos: i for i, t in enumerate(terms)}
     out = list(terms)
@@ -1537,13 +1537,13 @@ _ROLE_WINDOW = 3  # content words allowed between a name and its verb
 
 
 def _topic(qtoks: Sequence[_Tok]) -> str | None:
-    """The one person a question is about ("Who was Leon Trotsky?" -> trotsky), if any."""
+    """The one person a question is about ("Who was Marie Curie?" -> curie), if any."""
     names = [t for t in qtoks if _role_name(t)]
     if not names:
         return None
     last = names[-1]
     if any(t.pos < last.pos - 1 for t in names):
-        return None  # more than the run "Leon Trotsky"
+        return None  # more than the run "Marie Curie"
     return last.key
 
 
@@ -1566,8 +1566,8 @@ def _verb(tok: _Tok) -> bool:
 
 def _passive(clause: Sequence[_Tok], idx: int, names_until: int) -> bool:
     """Is clause[idx] passive: after a form of "be" ("was (officially) expelled", "When was
-    Kirov murdered"), or a name and a participle that a preposition follows, as notes
-    write it ("Bukharin accused of Trotskyism")? `names_until` is the index of the
+    Caesar murdered"), or a name and a participle that a preposition follows, as notes
+    write it ("Galileo accused of heresy")? `names_until` is the index of the
     clause's first word that is neither a name nor a function word."""
     nxt = clause[idx + 1] if idx + 1 < len(clause) else None
     if (
@@ -1594,8 +1594,8 @@ def _roles(toks: Sequence[_Tok], topic: str | None) -> frozenset[_Role]:
 
     A name before a verb is its agent (its patient when the verb is passive); a name
     right after it is its patient, after "by" its agent, and after another preposition
-    neither ("other"). Only the last word of a run of names counts ("Lenin Enrolment" is
-    not Lenin), and "he"/"she" stand for the question's one person."""
+    neither ("other"). Only the last word of a run of names counts ("Darwin Award" is
+    not Darwin), and "he"/"she" stand for the question's one person."""
     clauses: dict[int, list[_Tok]] = {}
     for t in toks:
         clauses.setdefault(t.clause, []).append(t)
@@ -1653,7 +1653,7 @@ def _clause_roles(clause: Sequence[_Tok], topic: str | None) -> set[_Role]:
         for idx in range(bisect_left(name_at, lo), bisect_left(name_at, k)):
             n, key = names[idx]
             if not_gap[k] - not_gap[n + 1]:
-                continue  # "pressure from the NKVD they confessed": not the NKVD
+                continue  # "pressure from the FBI they confessed": not the FBI
             out.add((key, verb, "patient" if passive else "agent"))
         # names after the verb, likewise
         limit = content[k + 1] + _ROLE_WINDOW
@@ -1684,8 +1684,8 @@ def _verb_key(key: str) -> str:
 
 
 def _subject_gap(tok: _Tok) -> bool:
-    """Can this stand between a subject and its verb ("Zinoviev and Kamenev were
-    (officially) accused")?"""
+    """Can this stand between a subject and its verb ("Marx and Engels were
+    (officially) expelled")?"""
     low = tok.text.lower()
     if low in _SUBJECTS:
         return False
@@ -1693,7 +1693,7 @@ def _subject_gap(tok: _Tok) -> bool:
 
 
 def _actors(qtoks: Sequence[_Tok]) -> frozenset[str]:
-    """The names a question has act: "How did Stalin remove ..." -> stalin."""
+    """The names a question has act: "How did Edison defeat ..." -> edison."""
     out: set[str] = set()
     for k, t in enumerate(qtoks[1:-1], start=1):
         if _role_name(t) and qtoks[k - 1].text.lower() in _ASKING:
@@ -1704,10 +1704,10 @@ def _actors(qtoks: Sequence[_Tok]) -> frozenset[str]:
 
 
 def _reversed_roles(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
-    """The answer turns round who did what to whom in this point ("Kirov murdered
-    Nikolayev", "Trotsky was accused of being an agent of Zinoviev"): a name's role
+    """The answer turns round who did what to whom in this point ("Brutus was
+    murdered by Caesar", "Davy was trained by Faraday"): a name's role
     towards a verb of the point or the question differs from the card's, or the person
-    the question has act ("How did Stalin remove ...") undergoes a verb of the point."""
+    the question has act ("How did Edison defeat ...") undergoes a verb of the point."""
     if not m.positions:
         return False
     point = card.points[i]
@@ -1745,8 +1745,8 @@ def _asks_when(question: str) -> bool:
 
 def _facts_in_another_statement(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
     """Only the point's numbers (and minor words) are there, in a clause that says
-    something the point does not ("Lenin died in 1925" against "He launched the Lenin
-    Enrolment, 1923-25"): the numbers are reused, not the point told. A question that asks
+    something the point does not ("Darwin died in 1860" against "He published the Darwin
+    report, 1859-60"): the numbers are reused, not the point told. A question that asks
     when is answered by its date alone."""
     point = card.points[i]
     if card.asks_when or not m.fact_positions or m.content_matched >= 0.5 or m.words_matched:

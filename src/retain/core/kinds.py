@@ -1,16 +1,16 @@
 """What kind of thing an answer is, and the key terms inside it.
 
 Question generation needs to know that "January 1924" is a date, "22%" a number,
-"Leon Trotsky" a person, and "He gained access to over 26,000 personal files ..." an
+"Marie Curie" a person, and "She measured the radiation of over 200 samples ..." an
 explanation: a multiple-choice question only looks fair when its options are of one kind,
 and a cloze question should blank a date, a number or a name rather than "the".
 
 Everything here is a heuristic over the text alone: regular expressions for dates and
 numbers, and capitalisation for names. Whether a capitalised word is a name is decided
 with a `Lexicon` built from the whole deck: a word is a name when the deck writes it with
-a capital in the middle of a sentence and never in lower case ("Kirov", "Soviet"; not
+a capital in the middle of a sentence and never in lower case ("Curie", "Sorbonne"; not
 "Party", which also appears as "party"). A name is a *person* when the deck gives some
-evidence of it: a possessive ("Lenin's"), a first name ("Leon Trotsky"), or a "Who ...?"
+evidence of it: a possessive ("Curie's"), a first name ("Marie Curie"), or a "Who ...?"
 question answered by it.
 """
 
@@ -46,7 +46,7 @@ never be shared by a right answer and a wrong one."""
 
 Key = tuple[str, str]
 """A normalised fact inside a text: ``("year", "1937")``, ``("num", "35000")``,
-``("name", "trotsky")``."""
+``("name", "curie")``."""
 
 
 # ---------------------------------------------------------------------------- normalising
@@ -75,8 +75,8 @@ def restates(a: str, b: str) -> bool:
 
     Either the whole strings are close (typos, punctuation, word order), or the content
     words of the shorter one, two or more of them, are almost all in the longer one
-    ("Stalin appointed his supporters" restates "Stalin could appoint people to the party
-    so he appointed his supporters").
+    ("Curie isolated radium" restates "Curie could separate the elements and so she
+    isolated radium").
     """
     fa, fb = fold(a), fold(b)
     if not fa or not fb:
@@ -321,7 +321,7 @@ class Lexicon:
 
         A run starts at a name word. A capitalised word right after it joins it ("Red
         Army", where "army" alone is a common word), and so does an unknown capitalised
-        word right before it ("Gregory Zinoviev" at the start of a point).
+        word right before it ("Pierre Curie" at the start of a point).
         """
         runs: list[list[_Token]] = []
         current: list[_Token] = []
@@ -384,7 +384,7 @@ def _institutional(word: str) -> bool:
 
 
 def _person_like(words: list[str], people: frozenset[str]) -> bool:
-    """A full name: two to four words, none an institution, not "Lenin Enrolment"."""
+    """A full name: two to four words, none an institution, not "Darwin Award"."""
     if not 2 <= len(words) <= 4 or any(_institutional(w) for w in words):
         return False
     if any(w.isupper() and len(w) > 1 for w in words):
@@ -643,7 +643,7 @@ _LEADING_PREPOSITION = re.compile(r"^(?:in|on|by|from|since|around|about|c\.|cir
 
 
 def split_core(point: str) -> str:
-    """The head of a point annotated with a dash or a colon ("Leon Trotsky - left").
+    """The head of a point annotated with a dash or a colon ("Marie Curie - physics").
 
     Only used for short heads; the caller decides whether the head is a key fact.
     """
@@ -693,7 +693,7 @@ def classify_point(point: str, question: str, lexicon: Lexicon) -> PointKind:
     """Classify one answer point.
 
     * DATE / NUMBER / PERSON / NAME: the point (or its head before " - ", as in
-      "Leon Trotsky - left") is just that fact; `core` is that fact.
+      "Marie Curie - physics") is just that fact; `core` is that fact.
     * TERM: five words or fewer, no sentence punctuation.
     * EXPLANATION: anything longer.
 

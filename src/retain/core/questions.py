@@ -20,8 +20,8 @@ the same question. Nothing here reads the clock or the global random generator.
 What "never true by accident" means here is lexical, because it can be checked: a wrong
 option or a false statement never restates a point of the card (near-identical text, or
 the same content words), never shares a date, number or name with the card, and never
-comes from a card that asks about the same person or thing (so "How did Stalin gain
-power?" takes no wrong options from "Why did Stalin rise to power?").
+comes from a card that asks about the same person or thing (so "How did Edison win
+the contract?" takes no wrong options from "Why did Edison win the contract?").
 """
 
 from __future__ import annotations
@@ -325,8 +325,8 @@ _ASKED_KIND = {
 def _focus(facts: _NoteFacts, point: _Point) -> _Point | None:
     """The fact a "When / How many / Who ...?" card asks for, if this point holds it.
 
-    "When was Kirov murdered?" answered "By Nikolayev on 1st Dec 1934 as ..." is best asked
-    as a choice between dates. A "Who was Leon Trotsky?" card names its person already and
+    "When was Caesar murdered?" answered "By Brutus on 15 March 44 BC as ..." is best asked
+    as a choice between dates. A "Who was Marie Curie?" card names its person already and
     asks for a description, so it has no focus.
     """
     kind = _ASKED_KIND.get(facts.asks)
@@ -559,7 +559,7 @@ def short_answer(note: Note, deck_notes: Deck = ()) -> str:
     """A short form of a note's answer, for a match round.
 
     The fact a When / How many / Who question asks for, else the first key fact ("January
-    1924", "Leon Trotsky"), else the shortest point if that is short, else the first point
+    1924", "Marie Curie"), else the shortest point if that is short, else the first point
     cut at a clause ("He became General Secretary of the Party in 1922").
     """
     _, facts = _deck_of(note, deck_notes)
@@ -570,7 +570,7 @@ def _short_answer(facts: _NoteFacts) -> str:
     for p in facts.points:
         focus = _focus(facts, p)
         if focus is not None:
-            return focus.core  # "When was Kirov murdered?" -> "1st Dec 1934"
+            return focus.core  # "When was Caesar murdered?" -> "15 March 44 BC"
     for p in facts.points:
         if p.kind in KEY_KINDS:
             return p.core
@@ -584,8 +584,8 @@ def _short_answer(facts: _NoteFacts) -> str:
 
 def _build_match(deck: DeckView, facts: _NoteFacts, rng: random.Random) -> Question:
     def invites(answer: str, other: _NoteFacts) -> bool:
-        """The answer names what the other pair's question is about ("Leon Trotsky" beside
-        "Who was Leon Trotsky?"), and so looks like its pair."""
+        """The answer names what the other pair's question is about ("Marie Curie" beside
+        "Who was Marie Curie?"), and so looks like its pair."""
         words = content_words(answer)
         return bool(words) and words <= content_words(other.note.question)
 

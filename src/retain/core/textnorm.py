@@ -620,7 +620,7 @@ def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
 
 def _names_at_sentence_start(out: list[Token], text: str) -> None:
     """A capitalised word that opens a sentence is a name when a name follows it
-    ("Leon Trotsky - left")."""
+    ("Marie Curie - physics")."""
     for i, t in enumerate(out[:-1]):
         nxt = out[i + 1]
         if (
