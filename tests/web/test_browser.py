@@ -203,7 +203,9 @@ def test_undo_and_overrule_from_the_keyboard(browser: Any, live: LiveServer) -> 
     page.keyboard.press("r")  # "I was right"
     page.wait_for_selector('[data-testid="recorded"]')
     assert "you were right" in page.inner_text('[data-testid="recorded"]')
-    page.evaluate("document.activeElement.blur()")  # out of the next answer's text box
+    # The next question's text box takes the focus once the swap settles: leave it then.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'response'")
+    page.evaluate("document.activeElement.blur()")
     page.keyboard.press("u")
     page.wait_for_selector("text=Took back your answer")
     assert page.inner_text('[data-testid="done-count"]') == "0"
