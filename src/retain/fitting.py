@@ -227,7 +227,9 @@ def fit_parameters(
             for r, at in zip(reviews, times, strict=True)
         ]
         return tuple(float(w) for w in Optimizer(logs).compute_optimal_parameters(verbose))
-    except NameError as error:  # fsrs defines a stand-in Optimizer when torch is missing
+    except (NameError, ImportError) as error:
+        # Without torch, fsrs defines a stand-in Optimizer that raises ImportError (or, in
+        # some releases, fails with NameError) when it is made.
         raise CollectionError(
             "fitting needs the optimizer extra: pip install 'retain[optimizer]'"
         ) from error
