@@ -53,6 +53,7 @@ import fsrs
 import numpy as np
 
 from _common import data_dir
+from retain import fitting
 from retain.core.model import Rating, SchedulingState
 from retain.core.scheduling import (
     SchedulerConfig,
@@ -61,6 +62,7 @@ from retain.core.scheduling import (
     retrievability,
     review,
 )
+from retain.fitting import auc, log_loss, srs_benchmark_bin
 
 DEFAULT_LOG = data_dir() / "reviews" / "fsrs-review-log-12k.csv"
 EPSILON = 1e-15
@@ -95,20 +97,6 @@ def read_log(path: Path) -> list[Review]:
             for row in csv.DictReader(handle)
         ]
     return sorted(rows, key=lambda r: r.at)  # stable: same-time reviews keep the log's order
-
-
-def _log_bin(value: float, base: float, scale: float, digits: int) -> float:
-    return round(scale * base ** math.floor(math.log(value) / math.log(base)), digits)
-
-
-def srs_benchmark_bin(
-    elapsed_days: int, review_number: int, lapses: int
-) -> tuple[float, float, float]:
-    return (
-        _log_bin(elapsed_days, 3.62, 2.48, 2),
-        _log_bin(review_number, 1.89, 1.99, 0),
-        _log_bin(lapses, 1.73, 1.65, 0) if lapses else 0.0,
-    )
 
 
 def score(reviews: Sequence[Review], config: SchedulerConfig) -> tuple[Scored, Scored]:
@@ -149,41 +137,8 @@ def score(reviews: Sequence[Review], config: SchedulerConfig) -> tuple[Scored, S
     return retain_scores, naive_scores
 
 
-def log_loss(predicted: Sequence[float], recalled: Sequence[int]) -> float:
-    total = 0.0
-    for p, y in zip(predicted, recalled, strict=True):
-        p = min(max(p, EPSILON), 1 - EPSILON)
-        total -= math.log(p) if y else math.log(1 - p)
-    return total / len(predicted)
-
-
 def rmse_bins(scored: Scored) -> float:
-    groups: dict[tuple[float, float, float], list[tuple[float, int]]] = {}
-    for features, p, y in zip(scored.bins, scored.predicted, scored.recalled, strict=True):
-        groups.setdefault(features, []).append((p, y))
-    squared = 0.0
-    for members in groups.values():
-        mean_p = sum(p for p, _ in members) / len(members)
-        mean_y = sum(y for _, y in members) / len(members)
-        squared += (mean_y - mean_p) ** 2 * len(members)
-    return math.sqrt(squared / len(scored.predicted))
-
-
-def auc(predicted: Sequence[float], recalled: Sequence[int]) -> float:
-    order = sorted(range(len(predicted)), key=lambda k: predicted[k])
-    ranks = [0.0] * len(predicted)
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and predicted[order[end + 1]] == predicted[order[start]]:
-            end += 1
-        for k in order[start : end + 1]:
-            ranks[k] = (start + end) / 2 + 1  # ties share their mean rank
-        start = end + 1
-    positives = sum(recalled)
-    negatives = len(recalled) - positives
-    rank_sum = sum(rank for rank, y in zip(ranks, recalled, strict=True) if y)
-    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+    return fitting.rmse_bins(scored.predicted, scored.recalled, scored.bins)
 
 
 # --- fitted on the oldest 80%, judged on the newest 20% ----------------------------------
