@@ -213,11 +213,11 @@ _INSTITUTION_WORDS = frozenset(
     """army navy party union committee revolution war wars plan plans police state states
     republic empire church court bank company council parliament congress senate government
     university school college river mountain mountains sea ocean lake street road city
-    kingdom league treaty act acts front movement enrolment programme program policy trial
-    trials purge purges day days week year years age era period conference pact bill law
-    island islands bay canal desert valley museum palace hall house office ministry army's
-    secretariat politburo soviet soviets commissariat cabinet assembly federation
-    organisation organization association society institute group system""".split()
+    kingdom league treaty act acts front movement programme program policy trial trials
+    day days week year years age era period conference pact bill law island islands bay
+    canal desert valley museum palace hall house office ministry army's cabinet assembly
+    federation organisation organization association society institute group system
+    agency bureau department board commission""".split()
 )
 _NON_PERSON_SUFFIXES = ("ism", "isms", "ist", "ists", "ian", "ians", "ese", "iks", "eks", "ks")
 _CALENDAR_WORDS = frozenset(
