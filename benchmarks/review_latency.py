@@ -20,7 +20,7 @@ It measures:
   `StudySession` that the screens drive. One timed step is what happens between the
   student's answer and the next question being ready to draw: the response is checked
   (`session.submit`: a typed answer is graded point by point; `session.reveal` for flip),
-  the rating recorded (`session.answer`, on disk when it returns), and the next card
+  the rating recorded (`session.answer`, committed when it returns), and the next card
   fetched with its question, its counts and the intervals of its rating buttons
   (`session.next`, `session.question`, `session.counts`, `session.preview`). Anki's step
   is the same work in its engine: `sched.build_answer` and `sched.answer_card`, then
@@ -895,7 +895,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" {first_load[2]:.2f}."
         )
         print()
-        print("Durability: retain SQLite journal_mode=wal, synchronous=FULL, one commit per answer")
+        print(
+            "Durability: retain SQLite journal_mode=wal, synchronous=NORMAL, one commit per answer"
+        )
         if with_anki:
             pragmas = anki_pragmas(tmpdir)
             print(

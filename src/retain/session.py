@@ -304,7 +304,7 @@ class StudySession:
         outcome: Outcome | None = None,
         overruled: str | None = None,
     ) -> AnswerResult:
-        """Record the rating (on disk when this returns). `overruled` is ``"right"`` or
+        """Record the rating (committed when this returns). `overruled` is ``"right"`` or
         ``"wrong"`` when the student overruled the grader ("I was right" / "I was wrong");
         a checked answer rated other than the suggested rating counts as overruled too, in
         the direction of the change. Overrules are kept in the review log."""

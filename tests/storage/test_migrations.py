@@ -33,7 +33,8 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         with col.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+            # NORMAL: in WAL mode a commit survives a killed process without an fsync.
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
     finally:
         col.close()
 

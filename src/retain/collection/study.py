@@ -476,7 +476,8 @@ class Study:
     ) -> AnswerResult:
         """Record one answer: the review log row, the card's new state and, for a graded
         answer, which answer points it covered (`points`: point index -> covered), in one
-        transaction that is on disk when this returns.
+        transaction that is committed when this returns (in the write-ahead log: a killed
+        process loses nothing; see storage/engine.py).
 
         With `pick_next`, the same transaction also picks the card to study next (from
         `deck`, or all decks), as `next_card` would once the answer is in, and returns it in
