@@ -71,3 +71,62 @@ def test_day_counts_per_deck_and_after_a_deck_is_deleted(tmp_path: Path) -> None
         col.decks.delete(first)
         assert col.study.counts(later).done_today == 1
         assert col.study.counts(later).done_today == _fresh_counts(target)[0]
+
+
+def _fresh_new(target: str | Path, now: object, deck: Deck | None = None) -> int:
+    with Collection.open(target) as other:
+        return other.study.counts(now, deck).new  # type: ignore[arg-type]
+
+
+def test_new_cards_left_follow_answers_limits_undos_and_other_collections(
+    store_target: str | Path,
+) -> None:
+    with Collection.open(store_target) as col, Collection.open(store_target) as second:
+        first = col.decks.import_deck(make_draft(6), now=NOW).deck
+        other = col.decks.import_deck(make_draft(3, title="Other deck"), now=NOW).deck
+        col.set_setting("new_per_day", 8)
+        later = NOW + timedelta(hours=1)
+        seen = []
+        for minute in range(7):
+            for deck in (None, first, other):
+                counts = col.study.counts(later, deck)
+                assert counts.new == _fresh_new(store_target, later, deck)
+            seen.append(col.study.counts(later).new)
+            deck = first if minute % 2 else other
+            item = col.study.next_card(NOW + timedelta(minutes=minute), deck)
+            if item is None:
+                item = col.study.next_card(NOW + timedelta(minutes=minute))
+            assert item is not None
+            col.study.answer(item.card.id, Rating.AGAIN, NOW + timedelta(minutes=minute))
+        assert seen[0] == 8 and seen[-1] < seen[0]
+        # An undo, an answer through another collection, a new limit and an import.
+        col.study.undo(NOW + timedelta(minutes=8))
+        assert col.study.counts(later).new == _fresh_new(store_target, later)
+        _answer_next(second, 9)
+        assert col.study.counts(later, first).new == _fresh_new(store_target, later, first)
+        assert col.study.counts(later).new == _fresh_new(store_target, later)
+        col.set_setting("new_per_day", 3)
+        assert col.study.counts(later).new == _fresh_new(store_target, later)
+        second.decks.import_deck(make_draft(2, title="Third deck"), now=NOW)
+        col.set_setting("new_per_day", 50)
+        assert col.study.counts(later).new == _fresh_new(store_target, later)
+        assert col.study.counts(later, other).new == _fresh_new(store_target, later, other)
+
+
+def test_new_cards_left_are_not_counted_again_after_each_answer(tmp_path: Path) -> None:
+    """The count of new cards (a range of up to the day's limit) is read once; an answer
+    brings it down without reading the cards again."""
+    target = tmp_path / "retain.sqlite3"
+    with Collection.open(target) as col:
+        col.decks.import_deck(make_draft(40), now=NOW)
+        later = NOW + timedelta(hours=1)
+        col.study.counts(later)  # the study path's own connection is open from here
+        statements: list[str] = []
+        connection = col._prepared._own
+        connection.set_trace_callback(statements.append)
+        for minute in range(5):
+            _answer_next(col, minute)
+            assert col.study.counts(later).new == 20 - minute - 1  # the day's limit: 20
+        connection.set_trace_callback(None)
+        assert not [s for s in statements if "count(*)" in s and "cards.state" in s]
+        assert col.study.counts(later).new == _fresh_new(target, later)

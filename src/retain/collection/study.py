@@ -148,6 +148,14 @@ def _day_statements(scoped: bool) -> tuple[Any, Any, Select[Any], Select[Any]]:
 
 
 @dataclass(frozen=True)
+class _NewCount:
+    data_version: int
+    cap: int
+    available: int
+    """min(new cards, cap)"""
+
+
+@dataclass(frozen=True)
 class _DayCount:
     since: int
     newest_review: int
@@ -246,6 +254,10 @@ class Study:
         # a transaction can commit a lower id after a higher one.
         self._day_counts: dict[int | None, _DayCount] = {}
         self._count_incrementally = col.engine.dialect.name == "sqlite"
+        # The new cards that can still be shown today, per (account, deck): counted once,
+        # then brought down by each new card this Study answers, and counted again when
+        # the limit changes or anything else (another connection) has written to the store.
+        self._new_counts: dict[tuple[int, int | None], _NewCount] = {}
 
     def day_start(self, now: datetime) -> datetime:
         """When the learner's current study day began (days start at `day_start_hour`)."""
@@ -311,10 +323,42 @@ class Study:
             due_count = int(db.scalar(due, params))
             done_today, introduced = self._today(db, now, deck)
             new_left = max(0, int(self._col._settings["new_per_day"]) - introduced)
-            new_available = int(db.scalar(new, {**params, "cap": new_left})) if new_left else 0
+            new_available = self._new_available(db, new, params, deck, new_left) if new_left else 0
         return StudyCounts(
             due=due_count, new=min(new_available, new_left), done_today=done_today
         )
+
+    def _new_available(
+        self, db: Driver, statement: Select[Any], params: dict[str, Any], deck: Deck | None,
+        cap: int,
+    ) -> int:
+        """How many new cards there are (in `deck`), up to `cap`: a count read once and then
+        kept up to date (see `_new_counts`)."""
+        key = (int(self._col.account_id), None if deck is None else int(deck.id))
+        version = db.data_version()
+        known = self._new_counts.get(key)
+        if known is not None and known.data_version == version and known.cap == cap:
+            return known.available
+        available = int(db.scalar(statement, {**params, "cap": cap}))
+        if version is not None:
+            self._new_counts[key] = _NewCount(version, cap, available)
+        return available
+
+    def _new_card_answered(self, card: Card) -> None:
+        """A new card has been answered on this connection: min(new cards, cap) of its
+        scope is one less, with a cap one less (one more new card introduced today)."""
+        for key, known in list(self._new_counts.items()):
+            account, deck_id = key
+            if account != int(self._col.account_id):
+                continue
+            if deck_id is not None and deck_id != int(card.deck_id):
+                continue
+            if known.available > 0 and known.cap > 0:
+                self._new_counts[key] = replace(
+                    known, cap=known.cap - 1, available=known.available - 1
+                )
+            else:
+                del self._new_counts[key]
 
     def next_card(self, now: datetime, deck: Deck | None = None) -> StudyItem | None:
         """The card to study now: cards that are due first (by due time), then new cards
@@ -527,6 +571,8 @@ class Study:
                 queue = self._queue(db, now, deck, 1)
                 upcoming = queue[0] if queue else None
         self._col._config_id = config_id
+        if card.schedule.state == CardState.NEW:
+            self._new_card_answered(card)
         return AnswerResult(
             replace(card, schedule=new_state), int(review_id), rating, next=upcoming
         )

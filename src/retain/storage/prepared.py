@@ -53,9 +53,20 @@ class Prepared:
 class Driver:
     """A driver cursor inside one transaction, running prepared statements."""
 
-    def __init__(self, cursor: Any, prepare: Any) -> None:
+    def __init__(self, cursor: Any, prepare: Any, *, sqlite: bool = False) -> None:
         self._cursor = cursor
         self._prepare = prepare
+        self._sqlite = sqlite
+
+    def data_version(self) -> int | None:
+        """On SQLite, a number that changes whenever another connection (another process,
+        or another connection of this one) has committed a change since it was last read;
+        the commits of this connection do not change it. None on a server database, where
+        no such number is kept."""
+        if not self._sqlite:
+            return None
+        self._cursor.execute("PRAGMA data_version")
+        return int(self._cursor.fetchone()[0])
 
     def execute(self, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
         prepared: Prepared = self._prepare(statement)
@@ -128,7 +139,7 @@ class PreparedStatements:
         try:
             if begin:
                 cursor.execute(begin)
-            yield Driver(cursor, self.prepare)
+            yield Driver(cursor, self.prepare, sqlite=self._sqlite)
         except BaseException:
             connection.rollback()
             raise
