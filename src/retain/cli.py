@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from retain.collection import Collection, ImportReport
     from retain.core.grading import Judge
-    from retain.core.model import Deck, DeckDraft
+    from retain.core.model import Deck, DeckDraft, DeckStream
     from retain.plans import PlanReport
     from retain.stats import DeckStats
 
@@ -225,7 +225,8 @@ def import_command(
     Ctrl+C stores nothing of the import.
     """
     from retain.collection import CollectionError
-    from retain.formats import read_path, read_stream
+    from retain.core.model import DeckStream
+    from retain.formats import open_path, open_stream
     from retain.formats.errors import DeckImportError, DeckTooLargeError
 
     source = "standard input" if file == "-" else file
@@ -237,15 +238,18 @@ def import_command(
             fail("a backup restores its own decks; --deck does not apply to it")
         _import_backup(ctx, file, source, dry_run, as_json, no_limit)
         return
+    draft: DeckDraft | DeckStream
     with _ImportProgress(enabled=sys.stderr.isatty() and not dry_run) as progress:
         try:
             progress.reading(source)
             if quizlet:
                 draft = _read_quizlet(file, source, term_separator, card_separator, no_limit)
             elif file == "-":
-                draft = read_stream(sys.stdin.buffer, source=source, limit=not no_limit)
+                draft = open_stream(sys.stdin.buffer, source=source, limit=not no_limit)
             else:
-                draft = read_path(Path(file), limit=not no_limit)
+                draft = open_path(Path(file), limit=not no_limit)
+            if dry_run and isinstance(draft, DeckStream):
+                draft = draft.to_draft()  # read here, where its errors are reported
         except DeckTooLargeError as error:
             fail(f"{error}; --no-limit imports it anyway")
         except DeckImportError as error:
@@ -253,7 +257,7 @@ def import_command(
         except KeyboardInterrupt:
             fail("interrupted: nothing was imported", status=130)
         if dry_run:
-            _print_dry_run(draft, as_json)
+            _print_dry_run(draft.to_draft() if isinstance(draft, DeckStream) else draft, as_json)
             return
         if not deck_name and not draft.title:
             deck_name = "Pasted cards" if file == "-" else Path(file).stem
@@ -265,7 +269,9 @@ def import_command(
             report = ctx.collection().decks.import_deck(
                 draft, now=now_utc(), deck_name=deck_name, progress=progress.update
             )
-        except CollectionError as error:
+        except DeckTooLargeError as error:  # found as a large file is read
+            fail(f"{error}; --no-limit imports it anyway")
+        except (CollectionError, DeckImportError) as error:
             fail(str(error))
         except KeyboardInterrupt:
             fail("interrupted: nothing was imported", status=130)
@@ -281,7 +287,7 @@ def import_command(
             "unchanged": report.unchanged,
             "control_characters_removed": removed,
         }
-        if draft.format == "apkg":
+        if isinstance(draft, DeckDraft) and draft.format == "apkg":
             shape.update(reviews=report.reviews, media=report.media)
             if draft.scheduler is not None:
                 shape["scheduler"] = draft.to_json_dict()["scheduler"]
@@ -315,7 +321,7 @@ def import_command(
             )
 
 
-def _offer_scheduler(draft: DeckDraft, ctx: Context) -> None:
+def _offer_scheduler(draft: DeckDraft | DeckStream, ctx: Context) -> None:
     """Show the scheduler settings that came with the deck, and how to use them."""
     found = draft.scheduler
     if found is None:

@@ -189,6 +189,42 @@ def test_the_report_counts_the_control_characters_removed(home: Path) -> None:
     assert notes[-1].answer_points == ("]0;owned[2Jcleared",)
 
 
+def test_a_large_file_is_imported_as_it_is_read(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retain.formats import text
+
+    monkeypatch.setattr(text, "STREAM_PREFIX_BYTES", 1000)
+    monkeypatch.setattr(text, "_SEGMENT_ROWS", 50)
+    path = tmp_path / "big.txt"
+    path.write_bytes(tab_lines(300))
+    result = retain(home, "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "(text/tab): 300 added" in result.stdout
+    result = retain(home, "import", "-", input=tab_lines(320))
+    assert result.exit_code == 0, result.output
+    with collection_at(home) as col:
+        assert len(col.decks.notes(col.decks.find("big"))) == 300
+        assert len(col.decks.notes(col.decks.find("Pasted cards"))) == 320
+
+
+def test_an_error_late_in_a_large_file_stores_nothing(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retain.formats import text
+
+    monkeypatch.setattr(text, "STREAM_PREFIX_BYTES", 1000)
+    monkeypatch.setattr(text, "_SEGMENT_ROWS", 50)
+    path = tmp_path / "big.txt"
+    path.write_bytes(tab_lines(300) + b"a stray line\n" * 400)
+    result = retain(home, "import", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"retain: {path}")
+    with collection_at(home) as col:
+        assert col.decks.all() == []
+    assert pending_notes(home) == 0
+
+
 # --- interrupted, killed, and beside a studier -----------------------------------------
 
 

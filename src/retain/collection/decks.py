@@ -31,6 +31,7 @@ from retain.core.model import (
     Deck,
     DeckDraft,
     DeckId,
+    DeckStream,
     Note,
     NoteDraft,
     NoteId,
@@ -102,7 +103,7 @@ class Decks:
 
     def import_deck(
         self,
-        draft: DeckDraft,
+        draft: DeckDraft | DeckStream,
         *,
         now: datetime,
         deck_name: str | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import socket
@@ -46,6 +47,7 @@ from retain.core.model import (
     Deck,
     DeckDraft,
     DeckId,
+    DeckStream,
     NoteDraft,
     NoteId,
     ReviewDraft,
@@ -180,6 +182,31 @@ def _record_media(conn: Connection, deck_id: int, media: Sequence[tuple[str, str
     )
 
 
+class _Batches:
+    """The notes of a draft or a stream, `batch_size` at a time; the first batch is read
+    at once (`first`), so that an empty deck is refused before anything is written."""
+
+    def __init__(self, draft: DeckDraft | DeckStream, batch_size: int) -> None:
+        self._draft = draft
+        self._notes = iter(draft.notes)
+        self._size = batch_size
+        self.first = list(itertools.islice(self._notes, batch_size))
+
+    def __iter__(self) -> Iterator[list[NoteDraft]]:
+        batch, self.first = self.first, []
+        while batch:
+            yield batch
+            batch = list(itertools.islice(self._notes, self._size))
+
+    def total(self, done: int) -> int:
+        """How many notes there are, for `done` read so far: known for a draft, estimated
+        for a stream from how much of its input is read."""
+        if isinstance(self._draft, DeckDraft):
+            return len(self._draft.notes)
+        fraction = self._draft.read_fraction()
+        return max(done, round(done / fraction)) if fraction > 0 else done
+
+
 class Importer:
     """Writes drafts into the store, and finishes or removes the imports of processes that died."""
 
@@ -188,16 +215,17 @@ class Importer:
 
     def import_deck(
         self,
-        draft: DeckDraft,
+        draft: DeckDraft | DeckStream,
         *,
         now: datetime,
         deck_name: str | None = None,
         progress: ImportProgress | None = None,
         batch_size: int = IMPORT_BATCH,
     ) -> ImportReport:
-        """Store a draft as a deck. Importing the same cards again adds no duplicates: a
-        question already in the deck is updated if its answer changed and left alone if not,
-        and its scheduling state and review history are kept.
+        """Store a draft as a deck (or a `DeckStream`, whose notes are read a batch at a
+        time as they are written, so that memory stays bounded). Importing the same cards
+        again adds no duplicates: a question already in the deck is updated if its answer
+        changed and left alone if not, and its scheduling state and review history are kept.
 
         The notes are written `batch_size` at a time, each batch in a transaction of its
         own, so that the write lock is never held for long. The import is all or nothing all
@@ -207,22 +235,38 @@ class Importer:
         `Collection` to open the store removes them. Once every batch is written the import
         is complete: its rows are made visible, again in batches, and a process stopped
         during that is finished by the next one to open the store."""
+        try:
+            return self._import_deck(
+                draft, now=now, deck_name=deck_name, progress=progress, batch_size=batch_size
+            )
+        finally:
+            if isinstance(draft, DeckStream):
+                draft.close()
+
+    def _import_deck(
+        self,
+        draft: DeckDraft | DeckStream,
+        *,
+        now: datetime,
+        deck_name: str | None,
+        progress: ImportProgress | None,
+        batch_size: int,
+    ) -> ImportReport:
         _check_now(now)
         name = (deck_name or draft.title or "").strip()
         if not name:
             raise CollectionError("the deck needs a name: the cards have no title")
-        if not draft.notes:
-            raise CollectionError("there are no cards to import")
         if batch_size < 1:
             raise ValueError("batch_size must be 1 or more")
+        batches = _Batches(draft, batch_size)
+        if not batches.first:
+            raise CollectionError("there are no cards to import")
         self.recover_imports()
         stamp = _ms(now)
         media = self._store_media_files(draft)
         plan = self._begin_import(name, draft, stamp)
         try:
-            tally = self._write_import(
-                plan, draft.notes, progress=progress, batch_size=batch_size
-            )
+            tally = self._write_import(plan, batches, progress=progress)
             with self._col._write() as conn:
                 self._renew_import(conn, plan.import_id, state="settling")
         except BaseException:
@@ -242,7 +286,7 @@ class Importer:
             media_skipped=len(draft.media) if self._col.media_dir is None else 0,
         )
 
-    def _store_media_files(self, draft: DeckDraft) -> list[tuple[str, str, int]]:
+    def _store_media_files(self, draft: DeckDraft | DeckStream) -> list[tuple[str, str, int]]:
         """Write the draft's media files into the media folder, one at a time, before any
         row of the import is written (so that a damaged file stops the import with nothing
         stored); returns (name, stored file, size) of each."""
@@ -284,7 +328,9 @@ class Importer:
             time.sleep(IMPORT_PAUSE_SECONDS)
             self._import_busy = 0.0
 
-    def _begin_import(self, name: str, draft: DeckDraft, stamp: int) -> _ImportPlan:
+    def _begin_import(
+        self, name: str, draft: DeckDraft | DeckStream, stamp: int
+    ) -> _ImportPlan:
         """Record the import, and find its deck or create it (hidden until the import is
         complete). While another process imports into the same deck, wait for it to end
         (or to be found abandoned), as a write waits for the lock."""
@@ -296,7 +342,7 @@ class Importer:
             time.sleep(IMPORT_PAUSE_SECONDS)
 
     def _try_begin_import(
-        self, name: str, draft: DeckDraft, stamp: int
+        self, name: str, draft: DeckDraft | DeckStream, stamp: int
     ) -> _ImportPlan | None:
         """`_begin_import`, or None while another process imports into the deck."""
         d, n, c = schema.decks.c, schema.notes.c, schema.cards.c
@@ -350,10 +396,9 @@ class Importer:
     def _write_import(
         self,
         plan: _ImportPlan,
-        notes: Sequence[NoteDraft],
+        batches: _Batches,
         *,
         progress: ImportProgress | None,
-        batch_size: int,
     ) -> _ImportTally:
         """Write the draft's notes as pending rows, one transaction per batch."""
         n, u = schema.notes.c, schema.import_note_updates.c
@@ -363,10 +408,11 @@ class Importer:
         # row, and a repeat of a changed one finds the pending change).
         unchanged_ids: set[int] = set()
         position = plan.note_position
-        total = len(notes)
-        for start in range(0, total, batch_size):
+        done = 0
+        for notes in batches:
+            done += len(notes)
             batch: dict[str, NoteDraft] = {}
-            for note in notes[start : start + batch_size]:
+            for note in notes:
                 batch.setdefault(question_key(note.question), note)
             with self._import_batch() as conn:
                 self._renew_import(conn, plan.import_id)
@@ -441,7 +487,7 @@ class Importer:
                     conn.execute(insert(schema.import_note_updates), changes)
                     tally.updated += len(changes)
             if progress is not None:
-                progress("writing", min(start + batch_size, total), total)
+                progress("writing", done, batches.total(done))
         return tally
 
     def _insert_notes(

@@ -7,11 +7,11 @@ dataclass; the Collection writes them, nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
-from typing import Any, NewType
+from typing import IO, Any, NewType
 
 DeckId = NewType("DeckId", int)
 NoteId = NewType("NoteId", int)
@@ -140,6 +140,40 @@ class DeckDraft:
                 else list(self.scheduler.parameters),
             }
         return shape
+
+
+@dataclass
+class DeckStream:
+    """A deck read as it is imported, for input too large to hold as a `DeckDraft`: its
+    title and format are known from the start, its notes come one at a time (`notes` can
+    be iterated once). `read_fraction` says how much of the input has been read (0 to 1),
+    and `control_characters_removed` grows as the notes are read."""
+
+    title: str | None
+    format: str
+    notes: Iterator[NoteDraft]
+    read_fraction: Callable[[], float] = lambda: 0.0
+    control_characters_removed: int = 0
+    media: tuple[MediaDraft, ...] = ()
+    scheduler: SchedulerDraft | None = None
+    file: IO[bytes] | None = None
+    """The file the notes are read from, closed by `close`."""
+
+    def close(self) -> None:
+        """Stop reading: the file is closed (the notes not yet read are never read)."""
+        if self.file is not None:
+            self.file.close()
+
+    def to_draft(self) -> DeckDraft:
+        """The whole deck in memory (for a dry run, which shows every card anyway)."""
+        try:
+            notes = tuple(self.notes)
+        finally:
+            self.close()
+        return DeckDraft(
+            self.title, self.format, notes, self.control_characters_removed, self.media,
+            self.scheduler,
+        )
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol, cast
 from retain.formats.errors import DeckImportError, DeckTooLargeError
 
 if TYPE_CHECKING:
-    from retain.core.model import DeckDraft
+    from collections.abc import Iterator
+
+    from retain.core.model import DeckDraft, DeckStream, NoteDraft
 
 __all__ = [
     "FORMAT_MODULES",
@@ -31,6 +33,8 @@ __all__ = [
     "DeckImportError",
     "DeckTooLargeError",
     "FormatReader",
+    "open_path",
+    "open_stream",
     "read_data",
     "read_path",
     "read_stream",
@@ -159,3 +163,151 @@ def _too_large(source: str | None, size: int | None = None) -> DeckTooLargeError
 def _size(count: int) -> str:
     megabytes = count / (1024 * 1024)
     return f"{megabytes:,.0f} MB" if megabytes >= 1 else f"{count:,} bytes"
+
+
+def open_stream(
+    stream: BinaryIO, *, source: str | None = None, limit: bool = True
+) -> DeckDraft | DeckStream:
+    """`read_stream`, except that a large file of pasted text is not read into memory: it
+    comes back as a `DeckStream` whose notes are read as they are imported (see
+    `text.stream`), and the limits are checked as they are read. A stream that cannot be
+    read twice (a pipe, standard input) is first copied to a temporary file."""
+    import tempfile
+
+    from retain.formats import text
+    from retain.formats.decode import refuse_binary_start
+
+    parts: list[bytes] = []
+    size = 0
+    while size <= text.STREAM_PREFIX_BYTES and (chunk := stream.read(_CHUNK)):
+        if not parts and not chunk.startswith(_ARCHIVE_MAGICS):
+            refuse_binary_start(chunk, source=source)
+        size += len(chunk)
+        if limit and size > MAX_INPUT_BYTES:
+            raise _too_large(source)
+        parts.append(chunk)
+    head = b"".join(parts)
+    del parts
+    if len(head) <= text.STREAM_PREFIX_BYTES or head.startswith(_ARCHIVE_MAGICS):
+        return read_stream(
+            cast(BinaryIO, _Prepended(head, stream)), source=source, limit=limit
+        )
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the notes are read)
+    try:
+        size = len(head)
+        spool.write(head)
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+            if limit and size > MAX_INPUT_BYTES:
+                raise _too_large(source)
+            spool.write(chunk)
+        spool.flush()
+        return _open_spooled(spool, size, source=source, limit=limit)
+    except BaseException:
+        spool.close()
+        raise
+
+
+def open_path(path: Path, *, limit: bool = True) -> DeckDraft | DeckStream:
+    """`read_path`, except that a large file of pasted text comes back as a `DeckStream`
+    (see `open_stream`)."""
+    source = str(path)
+    try:
+        if path.is_dir():
+            raise DeckImportError("this is a folder, not a file", source=source)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            with path.open("rb") as stream:
+                return open_stream(stream, source=source, limit=limit)
+        if limit and info.st_size > MAX_INPUT_BYTES:
+            raise _too_large(source, info.st_size)
+        stream = path.open("rb")
+    except FileNotFoundError:
+        raise DeckImportError("there is no such file", source=source) from None
+    except PermissionError:
+        raise DeckImportError("the file cannot be read: permission denied", source=source) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise DeckImportError(f"the file cannot be read: {reason}", source=source) from None
+    from retain.formats import text
+
+    try:
+        if info.st_size <= text.STREAM_PREFIX_BYTES or stream.read(_CHUNK).startswith(
+            _ARCHIVE_MAGICS
+        ):
+            stream.seek(0)
+            with stream:
+                return read_stream(stream, source=source, limit=limit)
+        return _open_spooled(stream, info.st_size, source=source, limit=limit)
+    except OSError as error:
+        stream.close()
+        reason = error.strerror or str(error)
+        raise DeckImportError(f"the file cannot be read: {reason}", source=source) from None
+    except BaseException:
+        stream.close()
+        raise
+
+
+def _open_spooled(
+    stream: BinaryIO, size: int, *, source: str | None, limit: bool
+) -> DeckDraft | DeckStream:
+    """A large seekable file: streamed when it is pasted text that `text.stream` reads card
+    by card, else read whole (and closed either way once read)."""
+    from retain.formats import text
+    from retain.formats.decode import refuse_binary_start
+
+    stream.seek(0)
+    head = stream.read(_CHUNK)
+    refuse_binary_start(head, source=source)
+    if _best_format(head, source) is not text:
+        stream.seek(0)
+        with stream:
+            return read_stream(stream, source=source, limit=limit)
+    deck = text.stream(stream, size, source=source)
+    if deck is None:
+        stream.seek(0)
+        with stream:
+            return read_stream(stream, source=source, limit=limit)
+    deck.notes = _counted(deck.notes, source=source, limit=limit)
+    deck.file = stream
+    return deck
+
+
+def _counted(
+    notes: Iterator[NoteDraft], *, source: str | None, limit: bool
+) -> Iterator[NoteDraft]:
+    """The notes, refused past `MAX_CARDS` (unless `limit` is False)."""
+    for count, note in enumerate(notes, 1):
+        if limit and count > MAX_CARDS:
+            raise DeckTooLargeError(
+                f"it has more than {MAX_CARDS:,} cards, the limit for a deck", source=source
+            )
+        yield note
+
+
+def _best_format(head: bytes, source: str | None) -> FormatReader | None:
+    best: FormatReader | None = None
+    best_score = 0.0
+    for name in FORMAT_MODULES:
+        module = cast(FormatReader, importlib.import_module(name))
+        score = module.sniff(head, source)
+        if score > best_score:
+            best, best_score = module, score
+    return best
+
+
+class _Prepended:
+    """A stream whose first bytes were already read (`head`)."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size < 0:
+                out, self._head = self._head + self._stream.read(), b""
+                return out
+            out, self._head = self._head[:size], self._head[size:]
+            return out
+        return self._stream.read(size)

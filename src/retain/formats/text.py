@@ -37,15 +37,18 @@ without building anything for them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from retain.core.model import DeckDraft, NoteDraft
 from retain.formats.decode import decode_bytes, normalise_newlines
 from retain.formats.errors import DeckImportError
 
-__all__ = ["NAME", "read", "read_bytes", "read_text", "sniff", "write"]
+if TYPE_CHECKING:
+    from retain.core.model import DeckStream
+
+__all__ = ["NAME", "read", "read_bytes", "read_text", "sniff", "stream", "write"]
 
 NAME = "text"
 
@@ -81,6 +84,10 @@ _ROW_RE = re.compile(r"^([^\S\n]*+)(\S[^\n]*)", re.MULTILINE)
 # clear the screen or retitle the window of the terminal that shows them.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ASCII_CONTROLS = bytes(range(0x00, 0x09)) + bytes(range(0x0B, 0x20)) + b"\x7f"
+# What `decode_bytes` counts as the control characters of binary data (not tab, newline,
+# vertical tab, form feed or carriage return).
+_BINARY_CONTROLS = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
+_BINARY_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 _NO_CARDS = (
     "no cards found: retain reads questions ending in '?' with their answer lines below, "
@@ -849,3 +856,196 @@ _PARSERS: tuple[tuple[str, _Parser], ...] = (
     ("text/colon", _parse_colon),
     ("text/dash", _parse_dash),
 )
+
+
+# --- reading a large file as it is imported ---------------------------------------------
+
+STREAM_PREFIX_BYTES = 4 * 1024 * 1024
+"""Text up to this size is read whole; from a larger file, the structure is found in its
+first `STREAM_PREFIX_BYTES` and the cards are read a segment at a time (`stream`)."""
+_SEGMENT_ROWS = 20_000
+_STREAM_CHUNK = 1024 * 1024
+
+
+def _starts_question(rows: Sequence[_Line], i: int, separated: bool) -> bool:
+    return (
+        i + 1 < len(rows)
+        and (rows[i].after_blank or not separated)
+        and _is_question(rows[i])
+        and not _is_question(rows[i + 1])
+    )
+
+
+def _starts_tab(rows: Sequence[_Line], i: int, separated: bool) -> bool:
+    return "\t" in rows[i].text
+
+
+def _starts_colon(rows: Sequence[_Line], i: int, separated: bool) -> bool:
+    return _colon_split(rows[i].text) is not None
+
+
+# The structures a large file is read in a segment at a time: what they read a card by,
+# and where a card starts (a segment ends just before a card's start, so that no card is
+# cut in two). A file of any other structure is read whole.
+_STREAMED: dict[
+    str, tuple[_Parser, Callable[[Sequence[_Line], int, bool], bool]]
+] = {
+    "text/questions": (_parse_questions, _starts_question),
+    "text/tab": (_parse_tab, _starts_tab),
+    "text/colon": (_parse_colon, _starts_colon),
+}
+
+
+class _Utf8Chunks:
+    """The text of a UTF-8 file, a chunk at a time, with LF line endings; each chunk but
+    the last ends with a line's newline."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self.stream = stream
+        self.size = max(size, 1)
+        self.read = 0
+
+    def __iter__(self) -> Iterator[str]:
+        import codecs
+
+        self.stream.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        carry = ""
+        while True:
+            data = self.stream.read(_STREAM_CHUNK)
+            self.read += len(data)
+            text = carry + decoder.decode(data, final=not data)
+            if not data:
+                if text:
+                    yield normalise_newlines(text)
+                return
+            # A CR at the end may be the first half of a CRLF: it waits for the next chunk.
+            cut = text.rfind("\n", 0, len(text) - 1 if text.endswith("\r") else len(text))
+            if cut < 0:
+                carry = text
+                continue
+            carry = text[cut + 1 :]
+            yield normalise_newlines(text[: cut + 1])
+
+
+def _stream_rows(chunks: Iterable[str], counter: list[int]) -> Iterator[_Line]:
+    """The rows of the text (as `_rows` gives them), a chunk at a time; `counter[0]` counts
+    the control characters removed."""
+    number, breaks, first = 1, 0, True
+    for text in chunks:
+        if _has_controls(text):
+            text, removed = _CONTROL_RE.subn("", text)
+            counter[0] += removed
+        end = 0
+        for match in _ROW_RE.finditer(text):
+            breaks += text.count("\n", end, match.start())
+            number += breaks
+            yield _Line(number, match.group(2).rstrip(), len(match.group(1)), breaks > 1 or first)
+            first, breaks = False, 0
+            end = match.end()
+        breaks += text.count("\n", end)
+
+
+def stream(data: BinaryIO, size: int, *, source: str | None = None) -> DeckStream | None:
+    """Read a large UTF-8 file (`data`, seekable, of `size` bytes) as it is imported: its
+    structure is found in its first `STREAM_PREFIX_BYTES`, then the whole file is read again
+    a segment of rows at a time, each segment ending where a card starts. Memory stays
+    bounded by a segment, whatever the size of the file. Returns None for a file that must
+    be read whole: one that is not UTF-8, or whose structure is not read card by card."""
+    import codecs
+
+    from retain.core.model import DeckStream
+    from retain.formats.decode import _BOMS
+
+    data.seek(0)
+    head = data.read(STREAM_PREFIX_BYTES)
+    if any(head.startswith(bom) for bom, _ in _BOMS if bom != codecs.BOM_UTF8):
+        return None
+    # The whole file is UTF-8, and it is text, not binary data (as `decode_bytes` checks).
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    controls = length = 0
+    data.seek(0)
+    while chunk := data.read(_STREAM_CHUNK):
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return None
+        if "\x00" in text:
+            return None
+        length += len(text)
+        if text.isascii():
+            ascii_text = text.encode("ascii")
+            controls += len(ascii_text) - len(ascii_text.translate(None, _BINARY_CONTROLS))
+        else:
+            controls += len(_BINARY_CONTROL_RE.findall(text))
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if controls > 0.02 * length:
+        return None  # refused by the whole reader, with its reason
+    prefix_text = head.decode("utf-8-sig", errors="ignore")
+    prefix_text = prefix_text[: prefix_text.rfind("\n") + 1] or prefix_text
+    prefix_rows, _ = _clean_rows(prefix_text)
+    if not prefix_rows:
+        return None
+    try:
+        found = _detect(prefix_rows, source=source)
+    except DeckImportError:
+        return None  # the whole reader says what is wrong, and where
+    if found.format not in _STREAMED:
+        return None
+    parse, starts = _STREAMED[found.format]
+    heading = _heading(prefix_rows[0])
+    lone = (
+        heading is not None
+        and found.title == heading[1]
+        and not any(_heading(row) for row in prefix_rows[1:])
+    )
+    # As `_parse_questions` decides it: whether blank lines separate the cards.
+    candidate = [_is_question(row) for row in prefix_rows]
+    asks = [i for i in range(len(prefix_rows) - 1) if candidate[i] and not candidate[i + 1]]
+    apart = [i for i in asks[1:] if prefix_rows[i].after_blank]
+    separated = len(apart) >= 3 and len(apart) >= 0.75 * len(asks[1:])
+    del prefix_rows, prefix_text, head
+    chunks = _Utf8Chunks(data, size)
+    counter = [0]
+    deck = DeckStream(
+        found.title, found.format, iter(()),
+        read_fraction=lambda: min(chunks.read / chunks.size, 1.0),
+    )
+
+    def segments() -> Iterator[list[_Line]]:
+        rows: list[_Line] = []
+        limit = _SEGMENT_ROWS
+        for row in _stream_rows(chunks, counter):
+            rows.append(row)
+            if len(rows) < limit:
+                continue
+            cut = next((i for i in range(len(rows) - 2, 0, -1) if starts(rows, i, separated)), 0)
+            if cut:
+                yield rows[:cut]
+                rows = rows[cut:]
+                limit = len(rows) + _SEGMENT_ROWS
+            else:  # a card longer than a segment: it is read whole
+                limit = 2 * len(rows)
+        if rows:
+            yield rows
+
+    def notes() -> Iterator[NoteDraft]:
+        first = True
+        for rows in segments():
+            title = None
+            if first and lone:
+                rows, title = rows[1:], found.title
+            try:
+                _, read = parse(rows, title)
+            except _NoFit as failure:
+                raise DeckImportError(failure.message, source=source, line=failure.line) from None
+            first = False
+            deck.control_characters_removed = counter[0]
+            yield from read
+        deck.control_characters_removed = counter[0]
+
+    deck.notes = notes()
+    return deck
