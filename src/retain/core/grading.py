@@ -2447,6 +2447,7 @@ def warm_up() -> None:
     session need not wait for. An interface runs it in the background when it starts."""
     from retain.core import textnorm
 
+    textnorm.warm_up_word_lists()
     for lang in textnorm.LANGUAGES:
         textnorm.is_word("a", lang)
     grade_typed_answer("What is this?", ["a short answer"], "a short answer")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -114,12 +115,19 @@ def function_words(lang: str) -> frozenset[str]:
     return _ARTICLES.get(lang, STOPWORDS)
 
 
-@cache
-def _lexicon(lang: str) -> frozenset[str]:
-    """The words of a language, from the word lists that pyspellchecker ships."""
-    from spellchecker import SpellChecker
+def _known(lang: str, words: Iterable[str]) -> frozenset[str]:
+    """Those of `words` (lower case) that are in the word list pyspellchecker ships for
+    `lang`, looked up in a cache rather than loaded (see `retain.core.wordlists`)."""
+    from retain.core.wordlists import word_lists
 
-    return frozenset(SpellChecker(language=lang, distance=1).word_frequency.dictionary)
+    return word_lists(LANGUAGES).known(lang, words)
+
+
+def warm_up_word_lists() -> None:
+    """Make the word lists ready to look up (the first time on a machine, a second or two)."""
+    from retain.core.wordlists import word_lists
+
+    word_lists(LANGUAGES).warm_up()
 
 
 _SNOWBALL = {"en": "english", "fr": "french", "es": "spanish", "de": "german"}
@@ -136,9 +144,11 @@ def snowball(word: str, lang: str = "en") -> str:
     return str(_stemmer(lang).stemWord(word.lower()))
 
 
+@lru_cache(maxsize=65536)
 def is_word(word: str, lang: str) -> bool:
     """Is `word` (any case) a word of the language `lang`?"""
-    return word.lower() in _lexicon(lang)
+    lower = word.lower()
+    return lower in _known(lang, (lower,))
 
 
 def strip_accents(text: str) -> str:
@@ -159,13 +169,13 @@ def detect_language(text: str) -> str:
     words = [w.lower() for w in _LETTERS.findall(fold(text))][:64]
     if not words:
         return "en"
-    english = _lexicon("en")
+    english = _known("en", words)
     known_en = sum(w in english for w in words)
     if known_en == len(words) and text.isascii():
         return "en"
     best, best_known = "en", known_en
     for lang in LANGUAGES[1:]:
-        lexicon = _lexicon(lang)
+        lexicon = _known(lang, words)
         known = sum(w in lexicon for w in words)
         if known > best_known:
             best, best_known = lang, known
