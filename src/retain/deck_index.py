@@ -55,7 +55,7 @@ from retain.core.kinds import (
 )
 from retain.core.model import DeckId, Note, NoteId
 from retain.storage import schema
-from retain.storage.prepared import PreparedStatements
+from retain.storage.prepared import Driver, PreparedStatements
 
 STORED_CANDIDATE_SAMPLE = 40
 """Candidates of one kind read for one question from a stored deck."""
@@ -88,6 +88,38 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+_IN_SIZES = (4, 16, 64, 256, _CHUNK)
+"""The lengths of the IN lists of the question-time reads: a list is padded up to the next
+of them (repeating its last value), so that a few statements, compiled once, serve all."""
+
+
+@functools.cache
+def _lookup_statement(table: str, column: str, size: int, fields: tuple[str, ...]) -> Any:
+    """Rows of `table` of the deck `deck_id` whose `column` is one of `size` values (the
+    parameters ``v0``, ``v1``, ...), with `fields` (all columns when empty)."""
+    t = schema.metadata.tables[table]
+    chosen = [t.c[f] for f in fields] if fields else [t]
+    return select(*chosen).where(
+        t.c.deck_id == bindparam("deck_id"),
+        t.c[column].in_([bindparam(f"v{i}") for i in range(size)]),
+    )
+
+
+def _lookup(
+    db: Driver, table: str, column: str, values: Sequence[Any], deck_id: int,
+    fields: tuple[str, ...] = (),
+) -> list[Any]:
+    """`_lookup_statement` run for any number of values, a batch at a time."""
+    rows: list[Any] = []
+    for batch in _chunks(values):
+        size = next(n for n in _IN_SIZES if n >= len(batch))
+        padded = batch + [batch[-1]] * (size - len(batch))
+        params: dict[str, Any] = {f"v{i}": v for i, v in enumerate(padded)}
+        params["deck_id"] = deck_id
+        rows += db.all(_lookup_statement(table, column, size, fields), params)
+    return rows
 
 
 def _note_row(row: Any) -> Note:
@@ -522,17 +554,12 @@ class StoredDeck:
             self._counts.clear()
         missing = [w for w in words if w not in self._counts]
         if missing:
-            w = schema.index_words.c
-            with self._read() as conn:
-                for batch in _chunks(sorted(missing)):
-                    for row in conn.execute(
-                        select(schema.index_words).where(
-                            w.deck_id == self.deck_id, w.word.in_(batch)
-                        )
-                    ):
-                        self._counts[row.word] = WordCounts(
-                            *(getattr(row, f) for f in _COUNT_FIELDS)
-                        )
+            fields = ("word", *_COUNT_FIELDS)
+            with self._prepared.transaction(write=False) as db:
+                for row in _lookup(
+                    db, "index_words", "word", sorted(missing), self.deck_id, fields
+                ):
+                    self._counts[row[0]] = WordCounts(*row[1:])
             for word in missing:
                 self._counts.setdefault(word, _NO_COUNTS)
         return lexicon_from_counts({w: self._counts[w] for w in words})
@@ -552,15 +579,11 @@ class StoredDeck:
             known.clear()
         wanted = sorted({w for w in words if (column, w) not in known})
         if wanted:
-            t = schema.index_terms.c
-            with self._read() as conn:
-                for batch in _chunks(wanted):
-                    for row in conn.execute(
-                        select(t.term, getattr(t, column)).where(
-                            t.deck_id == self.deck_id, t.term.in_(batch)
-                        )
-                    ):
-                        known[(column, row[0])] = int(row[1])
+            with self._prepared.transaction(write=False) as db:
+                for row in _lookup(
+                    db, "index_terms", "term", wanted, self.deck_id, ("term", column)
+                ):
+                    known[(column, row[0])] = int(row[1])
             for w in wanted:
                 known.setdefault((column, w), 0)
         return {w: n for w in words if (n := known[(column, w)])}
