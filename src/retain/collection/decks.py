@@ -401,7 +401,11 @@ class Decks:
             raise CollectionError("the new name is empty")
         d = schema.decks.c
         with self._col._write() as conn:
-            clash = conn.execute(select(d.id).where(d.name == name, d.id != deck.id)).first()
+            clash = conn.execute(
+                select(d.id).where(
+                    d.name == name, d.owner_id == self._col.account_id, d.id != deck.id
+                )
+            ).first()
             if clash is not None:
                 raise CollectionError(f"there is already a deck called {name!r}")
             changed = conn.execute(

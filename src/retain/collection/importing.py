@@ -58,6 +58,7 @@ from retain.core.model import (
 from retain.errors import CollectionError
 from retain.storage import schema
 from retain.storage.engine import is_read_only
+from retain.storage.schema import LOCAL_ACCOUNT_ID
 
 if TYPE_CHECKING:
     from retain.collection import Collection
@@ -348,7 +349,10 @@ class Importer:
         d, n, c = schema.decks.c, schema.notes.c, schema.cards.c
         with self._col._write() as conn:
             busy = conn.execute(
-                select(schema.imports).where(schema.imports.c.deck_name == name)
+                select(schema.imports).where(
+                    schema.imports.c.deck_name == name,
+                    schema.imports.c.owner_id == self._col.account_id,
+                )
             ).first()
             if busy is not None:
                 if busy.owner_pid == os.getpid() and busy.owner_host == socket.gethostname():
@@ -360,12 +364,15 @@ class Importer:
             import_id: int = conn.execute(
                 insert(schema.imports)
                 .values(
-                    deck_name=name, state="writing", owner_host=socket.gethostname(),
+                    deck_name=name, owner_id=self._col.account_id, state="writing",
+                    owner_host=socket.gethostname(),
                     owner_pid=os.getpid(), started_at=stamp, heartbeat_at=_clock_ms(),
                 )
                 .returning(schema.imports.c.id)
             ).scalar_one()
-            row = conn.execute(select(schema.decks).where(d.name == name)).first()
+            row = conn.execute(
+                select(schema.decks).where(d.name == name, d.owner_id == self._col.account_id)
+            ).first()
             fresh = row is None
             if row is None:
                 deck_id: int = conn.execute(
@@ -377,10 +384,6 @@ class Importer:
                     .returning(d.id)
                 ).scalar_one()
                 deck = Deck(DeckId(deck_id), name, draft.title)
-            elif row.owner_id != self._col.account_id:
-                raise CollectionError(
-                    f"the deck name “{name}” is taken by another account: choose another name"
-                )
             else:
                 deck = Deck(DeckId(row.id), row.name, row.title)
             note_position = int(
@@ -671,15 +674,19 @@ class Importer:
         n, u, c = schema.notes.c, schema.import_note_updates.c, schema.cards.c
         with self._col._write() as conn:
             record = conn.execute(
-                select(schema.imports.c.started_at, schema.imports.c.deck_name).where(
-                    schema.imports.c.id == import_id
-                )
+                select(
+                    schema.imports.c.started_at, schema.imports.c.deck_name,
+                    schema.imports.c.owner_id,
+                ).where(schema.imports.c.id == import_id)
             ).first()
             if record is None:
                 return
             started = record.started_at
             deck_id = conn.execute(
-                select(schema.decks.c.id).where(schema.decks.c.name == record.deck_name)
+                select(schema.decks.c.id).where(
+                    schema.decks.c.name == record.deck_name,
+                    schema.decks.c.owner_id == (record.owner_id or LOCAL_ACCOUNT_ID),
+                )
             ).scalar()
             conn.execute(
                 update(schema.decks)

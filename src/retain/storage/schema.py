@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012"
 
 metadata = MetaData()
 
@@ -44,7 +44,7 @@ decks = Table(
     "decks",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(300), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
     Column("title", Text),
     Column("source_format", String(50)),
     Column("created_at", BigInteger, nullable=False),
@@ -52,6 +52,8 @@ decks = Table(
     Column("import_id", Integer),
     # The account whose deck it is (see migration 0011); never NULL once written.
     Column("owner_id", Integer, ForeignKey("accounts.id")),
+    # A name is unique among one owner's decks (see migration 0012).
+    UniqueConstraint("owner_id", "name", name="uq_decks_owner_name"),
     Index("ix_decks_owner", "owner_id"),
 )
 
@@ -98,7 +100,10 @@ cards = Table(
     Column("lapses", Integer, nullable=False),
     # The learner whose memory the card's state is (see migration 0011).
     Column("account_id", Integer, ForeignKey("accounts.id")),
-    UniqueConstraint("note_id", "template", name="uq_cards_note_template"),
+    # Each learner has their own card of a note (see migration 0012).
+    UniqueConstraint(
+        "note_id", "template", "account_id", name="uq_cards_note_template_account"
+    ),
     Index("ix_cards_account_due", "account_id", "due", "deck_id"),
     Index("ix_cards_account_new", "account_id", "state", "position", "id", "deck_id"),
 )
@@ -266,6 +271,8 @@ imports = Table(
     Column("owner_pid", Integer, nullable=False),
     Column("started_at", BigInteger, nullable=False),
     Column("heartbeat_at", BigInteger, nullable=False),
+    # The account importing: a deck is found by its owner and name (see migration 0012).
+    Column("owner_id", Integer),
 )
 
 # What an import changes in notes already stored, applied when it is complete.
