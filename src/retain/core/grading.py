@@ -58,6 +58,7 @@ from typing import Generic, Literal, TypeVar
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from retain.core import formulas
 from retain.core.model import Rating
 from retain.core.textnorm import (
     detect_language,
@@ -2149,11 +2150,63 @@ def _grade_words(
     grade = _grade(question, points, typed, others)
     if _plain(question).replace(" ?", "").strip() in _plain(typed) and len(question) > 12:
         grade = _nothing(grade)  # the question copied back
+    else:
+        grade = _by_formulas(points, typed, grade)
     if len(points) == 1 and _wrong_short_answer(question, points, typed, grade, lang, others):
         grade = _contradicted(grade)
     elif len(points) > 1 and _names_someone_else(question, typed, grade, lang):
         grade = _contradicted(grade)
     return grade
+
+
+def _by_formulas(points: Sequence[str], typed: str, grade: Grade) -> Grade:
+    """`grade` with each point that states a formula covered when the answer states the
+    same formula in any form ("s = d/t" for "speed = distance ÷ time"), and contradicted
+    when it states it wrongly ("speed = time ÷ distance"). An answer that is nothing but
+    a wrong formula is incorrect."""
+    if not _FORMULA_SIGN.search(typed) and not _FORMULA_WORDS.search(typed):
+        return grade
+    typed_formulas = formulas.formulas(typed)
+    if not typed_formulas:
+        return grade
+    verdicts = {
+        i: formulas.compare(fs, typed_formulas)
+        for i, p in enumerate(points)
+        if _FORMULA_SIGN.search(p) and (fs := formulas.formulas(p))
+    }
+    if not any(verdicts.values()):
+        return grade
+    results = []
+    for p in grade.points:
+        v = verdicts.get(p.index)
+        if v == "same":
+            p = replace(p, covered=True, contradicted=False, score=1.0)
+        elif v == "differs":
+            p = replace(p, covered=False, contradicted=True, score=0.0)
+        results.append(p)
+    wrong = "differs" in verdicts.values()
+    out = Grade(
+        tuple(p.index for p in results if p.covered),
+        grade.contradiction or wrong,
+        sum(1.0 if p.covered else p.score for p in results) / len(results),
+        grade.verdict,
+        grade.rating,
+        tuple(results),
+    )
+    only_formulas = all(
+        not seg.strip() or formulas.formulas(seg) for seg in _CLAUSES.split(typed)
+    )
+    if wrong and (only_formulas or not out.covered):
+        return _contradicted(out)
+    verdict: Verdict = (
+        "correct" if len(out.covered) == len(results) else "partial" if out.covered else "incorrect"
+    )
+    out = replace(out, verdict=verdict)
+    return replace(out, rating=suggest_rating(out))
+
+
+_FORMULA_WORDS = re.compile(r"\b(?:plus|minus|times|divided by|multiplied by|equals)\b")
+_CLAUSES = re.compile(r"[,;\n]|\.(?!\d)")
 
 
 def _names_someone_else(question: str, typed: str, grade: Grade, lang: str) -> bool:
