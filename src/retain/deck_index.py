@@ -655,32 +655,19 @@ class StoredDeck:
         """Every other note of a small deck. Of a large one: the notes that share a
         capitalised word with the card or the answer (a few), and one fixed sample of the
         deck (the same for every card, so that the grader reads it once)."""
-        n, i, a = schema.notes.c, schema.index_notes.c, schema.index_names.c
-        with self._read() as conn:
-            if self.size - 1 <= GRADING_OTHERS:
+        n, i = schema.notes.c, schema.index_notes.c
+        if self.size - 1 <= GRADING_OTHERS:
+            with self._read() as conn:
                 rows = conn.execute(
                     select(n.answer_points)
                     .where(n.deck_id == self.deck_id, n.id != note.id)
                     .order_by(n.position)
                 ).all()
-                self.touched += len(rows)
-                return [tuple(json.loads(r.answer_points)) for r in rows]
-            names = sorted(word_evidence([*note_texts(note), typed]).capitalised)
-            related: list[int] = []
-            if names:
-                related = list(
-                    conn.execute(
-                        select(a.note_id)
-                        .where(
-                            a.deck_id == self.deck_id, a.word.in_(names[:GRADING_OTHERS]),
-                            a.note_id != note.id,
-                        )
-                        .distinct()
-                        .order_by(a.note_id)
-                        .limit(GRADING_RELATED)
-                    ).scalars()
-                )
-            if self._grading_sample is None:
+            self.touched += len(rows)
+            return [_answer_points(r.answer_points) for r in rows]
+        names = sorted(word_evidence([*note_texts(note), typed]).capitalised)[:GRADING_OTHERS]
+        if self._grading_sample is None:
+            with self._read() as conn:
                 self._grading_sample = list(
                     conn.execute(
                         select(i.note_id)
@@ -689,13 +676,51 @@ class StoredDeck:
                         .limit(GRADING_SAMPLE + 1)
                     ).scalars()
                 )
+        with self._prepared.transaction(write=False) as db:
+            related: list[int] = []
+            if names:
+                size = next(k for k in _IN_SIZES if k >= len(names))
+                padded = names + [names[-1]] * (size - len(names))
+                related = [
+                    int(r[0])
+                    for r in db.all(
+                        _related_statement(size),
+                        {
+                            **{f"v{k}": v for k, v in enumerate(padded)},
+                            "deck_id": self.deck_id, "note_id": note.id,
+                            "limit": GRADING_RELATED,
+                        },
+                    )
+                ]
             sample = [x for x in self._grading_sample if x != note.id][:GRADING_SAMPLE]
             ids = sorted(set(related) | set(sample))
-            rows = conn.execute(
-                select(n.answer_points).where(n.id.in_(ids)).order_by(n.id)
-            ).all()
+            rows = _lookup(db, "notes", "id", ids, self.deck_id, ("id", "answer_points"))
+        rows.sort(key=lambda r: r[0])
         self.touched += len(rows)
-        return [tuple(json.loads(r.answer_points)) for r in rows]
+        return [_answer_points(r[1]) for r in rows]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _answer_points(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+@functools.cache
+def _related_statement(size: int) -> Any:
+    """The notes of the deck `deck_id`, other than `note_id`, that have one of `size` names
+    (``v0``, ``v1``, ...), the first `limit` of them by id."""
+    a = schema.index_names.c
+    return (
+        select(a.note_id)
+        .where(
+            a.deck_id == bindparam("deck_id"),
+            a.word.in_([bindparam(f"v{k}") for k in range(size)]),
+            a.note_id != bindparam("note_id"),
+        )
+        .distinct()
+        .order_by(a.note_id)
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 def index_snapshot(conn: Connection, deck_id: int) -> dict[str, Any]:

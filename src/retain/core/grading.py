@@ -571,10 +571,7 @@ def _analyse_card(
     qkeys = frozenset(t.key for t in qtoks if not t.stop)
     qfacts: set[str] = {t.key for t in qtoks if t.fact}
     _expand_years(qfacts, qtoks)
-    other_keys = [
-        frozenset(t.key for p in card for t in _analyse(p, _side_language(card)) if not t.stop)
-        for card in others
-    ]
+    other_keys = [_other_card(card)[0] for card in others]
     df: dict[str, int] = {}
     for ks in other_keys:
         for k in ks:
@@ -638,15 +635,7 @@ def _analyse_card(
             )
         )
     analysed_points = _share_within_card(analysed_points)
-    other_names: list[frozenset[str]] = [
-        frozenset(
-            t.key
-            for p in card
-            for t in _analyse(p, _side_language(card))
-            if t.cap and not t.stop and not t.group
-        )
-        for card in others
-    ]
+    other_names: list[frozenset[str]] = [_other_card(card)[1] for card in others]
     card_names = frozenset(
         t.key
         for p in points
@@ -672,6 +661,17 @@ def _analyse_card(
 
 def _side_language(points: Sequence[str]) -> str:
     return detect_language(" ".join(points))
+
+
+@lru_cache(maxsize=4096)
+def _other_card(points: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """Another card of the deck, as the grader compares with it: the keys of its answer's
+    words, and of the names among them. Read once for all the cards it is compared with."""
+    lang = _side_language(points)
+    toks = [t for p in points for t in _analyse(p, lang)]
+    keys = frozenset(t.key for t in toks if not t.stop)
+    names = frozenset(t.key for t in toks if t.cap and not t.stop and not t.group)
+    return keys, names
 
 
 def _share_within_card(points: list[_Point]) -> list[_Point]:
