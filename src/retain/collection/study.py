@@ -313,6 +313,9 @@ class Study:
         }
         if deck is not None:
             params["deck_id"] = deck.id
+        with self._col._prepared.transaction(write=False) as db:
+            if not self._col.plans.active(db, now):  # no exam ahead: one transaction
+                return self._fsrs_counts(db, due, new, params, now, deck)
         self._col.plans.ensure_today(now, deck)
         with self._col._prepared.transaction(write=False) as db:
             exams = self._col.plans.active(db, now)
@@ -320,10 +323,16 @@ class Study:
                 planned_due, planned_new = self._col.plans.counts(db, now, [deck.id])
                 done_today = self._today(db, now, deck)[0]
                 return StudyCounts(due=planned_due, new=planned_new, done_today=done_today)
-            due_count = int(db.scalar(due, params))
-            done_today, introduced = self._today(db, now, deck)
-            new_left = max(0, int(self._col._settings["new_per_day"]) - introduced)
-            new_available = self._new_available(db, new, params, deck, new_left) if new_left else 0
+            return self._fsrs_counts(db, due, new, params, now, deck)
+
+    def _fsrs_counts(
+        self, db: Driver, due: Select[Any], new: Select[Any], params: dict[str, Any],
+        now: datetime, deck: Deck | None,
+    ) -> StudyCounts:
+        due_count = int(db.scalar(due, params))
+        done_today, introduced = self._today(db, now, deck)
+        new_left = max(0, int(self._col._settings["new_per_day"]) - introduced)
+        new_available = self._new_available(db, new, params, deck, new_left) if new_left else 0
         return StudyCounts(
             due=due_count, new=min(new_available, new_left), done_today=done_today
         )
