@@ -7,6 +7,7 @@ import pytest
 
 from retain.collection import Collection
 from retain.collection.classes import normal_code
+from retain.core.model import Rating
 from retain.errors import CollectionError, NotFound
 from tests.conftest import NOW, make_draft
 
@@ -80,3 +81,51 @@ def test_join_codes(collection: Collection) -> None:
     assert normal_code("ab-cd ef") == "ABCDEF"
     with pytest.raises(CollectionError, match="needs a name"):
         teacher.classes.create("  ", now=NOW)
+
+
+def test_each_student_studies_an_assigned_deck_with_cards_of_their_own(
+    collection: Collection,
+) -> None:
+    teacher, _, a, b = _people(collection)
+    deck = teacher.decks.import_deck(make_draft(3, title="Cells"), now=NOW).deck
+    made = teacher.classes.create("Biology", now=NOW)
+    a.classes.join(made.join_code or "", now=NOW)  # joined before the deck was assigned
+    assert a.study.next_card(NOW) is None
+    teacher.classes.assign(made.id, deck, now=NOW)
+    b.classes.join(made.join_code or "", now=NOW)  # joined after
+    [shared] = a.classes.decks(made.id)
+    for student in (a, b):
+        assert student.study.counts(NOW, shared).new == 3
+    # A studies; B's cards and the teacher's are untouched.
+    item = a.study.next_card(NOW, shared)
+    assert item is not None and item.note.question == "Question 0?"
+    answered = a.study.answer(
+        item.card.id, Rating.AGAIN, NOW, mode="type", points={0: False, 1: True}
+    )
+    assert b.study.counts(NOW, shared).new == 3 and teacher.study.counts(NOW, deck).new == 3
+    assert [c.total for c in teacher.decks.counts(NOW)] == [3]  # the owner's cards only
+    assert b.stats.review_count() == 0 and teacher.stats.review_count() == 0
+    b_item = b.study.next_card(NOW, shared)
+    assert b_item is not None and b_item.card.id != item.card.id
+    with pytest.raises(NotFound):
+        b.study.card(item.card.id)  # students never see each other's cards
+    with pytest.raises(NotFound):
+        b.study.undo(NOW, review_id=answered.review_id)
+    # The teacher's edit reaches the students; A's history stays.
+    teacher.decks.edit_note(item.note.id, "Question zero?", ["answer 0 point a"], now=NOW)
+    again = a.study.card(item.card.id)
+    assert again.note.question == "Question zero?"
+    assert [r.rating for r in a.stats.reviews(item.card.id)] == [Rating.AGAIN]
+    assert again.card.schedule.reps == 1
+    # Notes the teacher adds later reach the students, as new cards (the edited question
+    # is no longer "Question 0?", so that one comes back as a note of its own).
+    teacher.decks.import_deck(make_draft(5, title="Cells"), now=NOW)
+    assert b.study.counts(NOW, shared).new == 6 and a.study.counts(NOW, shared).new == 5
+    assert [c.total for c in teacher.decks.counts(NOW)] == [6]
+    # Joining or assigning again makes no second card.
+    teacher.classes.assign(made.id, deck, now=NOW)
+    a.classes.join(made.join_code or "", now=NOW)
+    assert a.study.counts(NOW, shared).new == 5
+    report = collection.check()
+    assert report.ok, report.problems
+    assert report.reviews == 1

@@ -1,6 +1,14 @@
 """Classes (`col.classes`): a teacher makes a class, shares its join code, and assigns decks
 of their own to it; students join with the code.
 
+Each student studies an assigned deck on their own schedule, with cards of their own: the
+deck's notes stay the teacher's (an edit reaches every student), and each student has a
+card per note, with its own state and review log. A student's cards are made when they
+join, when a deck is assigned, and when the teacher adds notes to an assigned deck, all in
+one statement per event (200 students joining a deck of 1,000 notes write 200,000 rows in
+one INSERT ... SELECT), so that studying reads only the student's own cards, through the
+same indexes as a deck of their own.
+
 Every access is checked against the account the collection acts for: a teacher reaches only
 the classes they teach, a student only the classes they joined, and the code of a class only
 its teacher. An id that does not exist and an id that is not the caller's raise the same
@@ -15,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NewType
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from retain.collection._rows import _check_now, _ms
+from retain.collection._rows import PENDING_STATE, _check_now, _ms
 from retain.collection.accounts import Account, AccountId
-from retain.core.model import Deck, DeckId
+from retain.core.model import CardState, Deck, DeckId
 from retain.errors import CollectionError, NotFound
 from retain.storage import schema
 
@@ -152,6 +160,7 @@ class Classes:
                         class_id=class_id, deck_id=deck.id, assigned_at=_ms(now)
                     )
                 )
+            give_cards(conn, class_id=class_id, deck_id=int(deck.id))
 
     def unassign(self, class_id: int, deck: Deck) -> None:
         """Stop sharing a deck with a class; teacher only."""
@@ -208,6 +217,7 @@ class Classes:
                         class_id=row.id, account_id=self._me, joined_at=_ms(now)
                     )
                 )
+            give_cards(conn, class_id=int(row.id), student_id=self._me)
         return _class(row, self._me)
 
     def leave(self, class_id: int) -> None:
@@ -279,6 +289,61 @@ class Classes:
             select(d.id).where(d.id == deck_id, d.owner_id == self._me, d.import_id.is_(None))
         ).first() is None:
             raise NotFound(f"no deck with id {deck_id}")
+
+
+def give_cards(
+    conn: Connection,
+    *,
+    class_id: int | None = None,
+    deck_id: int | None = None,
+    student_id: int | None = None,
+    note_ids: list[int] | None = None,
+) -> int:
+    """Make the cards that students lack of the decks assigned to their classes, new and
+    in the deck's order: each student gets a card of their own for each of the owner's
+    cards of the deck. Scoped to a class, a deck, a student and/or some notes; one
+    statement, however many students and cards. Returns how many cards were made."""
+    c, m, cd, d = (
+        schema.cards.c, schema.class_members.c, schema.class_decks.c, schema.decks.c
+    )
+    mine = schema.cards.alias("mine")
+    source = (
+        select(
+            c.note_id, c.deck_id, c.template, c.position, literal(int(CardState.NEW)),
+            literal(0), literal(0), m.account_id,
+        )
+        .select_from(schema.cards)
+        .join(schema.class_decks, cd.deck_id == c.deck_id)
+        .join(schema.class_members, m.class_id == cd.class_id)
+        .join(schema.decks, d.id == c.deck_id)
+        .where(
+            c.account_id == d.owner_id, c.state != PENDING_STATE, d.import_id.is_(None),
+            m.account_id != d.owner_id,
+            ~select(mine.c.id)
+            .where(
+                mine.c.note_id == c.note_id, mine.c.template == c.template,
+                mine.c.account_id == m.account_id,
+            )
+            .exists(),
+        )
+        .distinct()
+    )
+    if class_id is not None:
+        source = source.where(cd.class_id == class_id)
+    if deck_id is not None:
+        source = source.where(c.deck_id == deck_id)
+    if student_id is not None:
+        source = source.where(m.account_id == student_id)
+    if note_ids is not None:
+        source = source.where(c.note_id.in_(note_ids))
+    made = conn.execute(
+        insert(schema.cards).from_select(
+            ["note_id", "deck_id", "template", "position", "state", "reps", "lapses",
+             "account_id"],
+            source,
+        )
+    )
+    return int(made.rowcount or 0)
 
 
 def _new_code() -> str:

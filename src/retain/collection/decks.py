@@ -25,6 +25,7 @@ from retain.collection._rows import (
     _ms,
     _note,
 )
+from retain.collection.classes import give_cards
 from retain.collection.importing import IMPORT_BATCH, ImportProgress, ImportReport
 from retain.core.model import (
     CardState,
@@ -367,6 +368,7 @@ class Decks:
                 for i, note_id in enumerate(ids)
             ],
         )
+        give_cards(conn, deck_id=deck_id, note_ids=list(ids))
         self._col.index.notes_changed(
             conn, deck_id,
             [

@@ -41,6 +41,7 @@ from retain.collection._rows import (
     _note,
     _state_values,
 )
+from retain.collection.classes import give_cards
 from retain.core import scheduling
 from retain.core.model import (
     CardState,
@@ -708,6 +709,8 @@ class Importer:
                     .values(state=int(CardState.NEW))
                 )
                 self._replay_pending(conn, ids, states)
+                if ids and deck_id is not None:  # the students of classes the deck is in
+                    give_cards(conn, deck_id=int(deck_id), note_ids=ids)
                 settled = conn.execute(
                     update(schema.notes).where(n.id.in_(ids)).values(import_id=None)
                 ).rowcount
