@@ -96,29 +96,32 @@ of them (repeating its last value), so that a few statements, compiled once, ser
 
 
 @functools.cache
-def _lookup_statement(table: str, column: str, size: int, fields: tuple[str, ...]) -> Any:
-    """Rows of `table` of the deck `deck_id` whose `column` is one of `size` values (the
-    parameters ``v0``, ``v1``, ...), with `fields` (all columns when empty)."""
+def _lookup_statement(
+    table: str, column: str, size: int, fields: tuple[str, ...], in_deck: bool
+) -> Any:
+    """Rows of `table` (`in_deck`: of the deck `deck_id`) whose `column` is one of `size`
+    values (the parameters ``v0``, ``v1``, ...), with `fields` (all columns when empty)."""
     t = schema.metadata.tables[table]
     chosen = [t.c[f] for f in fields] if fields else [t]
-    return select(*chosen).where(
-        t.c.deck_id == bindparam("deck_id"),
-        t.c[column].in_([bindparam(f"v{i}") for i in range(size)]),
-    )
+    query = select(*chosen).where(t.c[column].in_([bindparam(f"v{i}") for i in range(size)]))
+    return query.where(t.c.deck_id == bindparam("deck_id")) if in_deck else query
 
 
 def _lookup(
-    db: Driver, table: str, column: str, values: Sequence[Any], deck_id: int,
+    db: Driver, table: str, column: str, values: Sequence[Any], deck_id: int | None,
     fields: tuple[str, ...] = (),
 ) -> list[Any]:
-    """`_lookup_statement` run for any number of values, a batch at a time."""
+    """`_lookup_statement` run for any number of values, a batch at a time (of the deck
+    `deck_id`; of any deck when it is None, as for rows looked up by their key)."""
     rows: list[Any] = []
     for batch in _chunks(values):
         size = next(n for n in _IN_SIZES if n >= len(batch))
         padded = batch + [batch[-1]] * (size - len(batch))
         params: dict[str, Any] = {f"v{i}": v for i, v in enumerate(padded)}
-        params["deck_id"] = deck_id
-        rows += db.all(_lookup_statement(table, column, size, fields), params)
+        if deck_id is not None:
+            params["deck_id"] = deck_id
+        statement = _lookup_statement(table, column, size, fields, deck_id is not None)
+        rows += db.all(statement, params)
     return rows
 
 
@@ -694,7 +697,7 @@ class StoredDeck:
                 ]
             sample = [x for x in self._grading_sample if x != note.id][:GRADING_SAMPLE]
             ids = sorted(set(related) | set(sample))
-            rows = _lookup(db, "notes", "id", ids, self.deck_id, ("id", "answer_points"))
+            rows = _lookup(db, "notes", "id", ids, None, ("id", "answer_points"))
         rows.sort(key=lambda r: r[0])
         self.touched += len(rows)
         return [_answer_points(r[1]) for r in rows]
