@@ -3,6 +3,8 @@ access is checked (unknown and forbidden ids fail alike)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from retain.collection import Collection
@@ -129,3 +131,62 @@ def test_each_student_studies_an_assigned_deck_with_cards_of_their_own(
     report = collection.check()
     assert report.ok, report.problems
     assert report.reviews == 1
+
+
+def test_a_teacher_reports_on_a_deck(collection: Collection) -> None:
+    teacher, other, a, b = _people(collection)
+    deck = teacher.decks.import_deck(make_draft(4, title="Cells"), now=NOW).deck
+    made = teacher.classes.create("Biology", now=NOW)
+    teacher.classes.assign(made.id, deck, now=NOW)
+    for student in (a, b):
+        student.classes.join(made.join_code or "", now=NOW)
+    c = _people_named(collection, "=HYPERLINK(1)")  # a name a spreadsheet would run
+    c.classes.join(made.join_code or "", now=NOW)
+    [shared] = a.classes.decks(made.id)
+    # A answers two cards, missing point 1 of the first; B misses the first card whole.
+    first = a.study.next_card(NOW, shared)
+    assert first is not None
+    a.study.answer(first.card.id, Rating.GOOD, NOW, mode="type", points={0: True, 1: False})
+    second = a.study.next_card(NOW, shared)
+    assert second is not None and second.note.id != first.note.id
+    a.study.answer(second.card.id, Rating.EASY, NOW, mode="type", points={0: True, 1: True})
+    later = NOW + timedelta(days=30)  # A's second card is in review by then: recalled again
+    a.study.answer(second.card.id, Rating.GOOD, later)
+    b_first = b.study.card_for_note(first.note.id)
+    b.study.answer(
+        b_first.card.id, Rating.AGAIN, NOW, mode="type", points={0: False, 1: False}
+    )
+    # An undone answer counts for nothing.
+    b_second = b.study.card_for_note(second.note.id)
+    b.study.answer(
+        b_second.card.id, Rating.AGAIN, NOW, mode="type", points={0: False, 1: False}
+    )
+    b.study.undo(NOW)
+    report = teacher.classes.report(made.id, deck, now=later)
+    progress = {p.student.name: p for p in report.students}
+    assert [p.student.name for p in report.students] == ["A", "B", "=HYPERLINK(1)"]
+    assert (progress["A"].seen, progress["A"].total, progress["A"].answers) == (2, 4, 3)
+    assert (progress["A"].due, progress["A"].retention) == (1, 1.0)
+    assert (progress["B"].seen, progress["B"].answers, progress["B"].due) == (1, 1, 1)
+    assert progress["B"].retention is None  # no card of B's has come back for review
+    assert progress["=HYPERLINK(1)"].answers == 0
+    [card] = report.missed_cards
+    assert (card.note_id, card.answers, card.missed, card.students) == (first.note.id, 2, 1, 1)
+    points = [(p.note_id, p.index, p.asked, p.missed) for p in report.missed_points]
+    assert points == [(first.note.id, 1, 2, 2), (first.note.id, 0, 2, 1)]
+    assert report.missed_points[0].point == first.note.answer_points[1]
+    table = report.students_csv().splitlines()
+    assert table[0] == "student,seen,total,due,answers,retention"
+    assert table[1] == "A,2,4,1,3,1.000" and table[3].startswith("'=HYPERLINK(1),0,4,")
+    assert report.missed_csv().splitlines()[1].startswith("point,")
+    # Only the class's teacher reads it, and only for decks the class has.
+    for who in (other, a):
+        with pytest.raises(NotFound, match=rf"^no class with id {made.id}$"):
+            who.classes.report(made.id, deck, now=NOW)
+    theirs = teacher.decks.import_deck(make_draft(1, title="Not assigned"), now=NOW).deck
+    with pytest.raises(NotFound, match="^no deck with id"):
+        teacher.classes.report(made.id, theirs, now=NOW)
+
+
+def _people_named(col: Collection, name: str) -> Collection:
+    return col.as_account(col.accounts.sign_up(name, PASSWORD, now=NOW).id)

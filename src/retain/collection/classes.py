@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from retain.collection._rows import PENDING_STATE, _check_now, _ms
 from retain.collection.accounts import Account, AccountId
+from retain.collection.class_reports import DeckReport, deck_report
 from retain.core.model import CardState, Deck, DeckId
 from retain.errors import CollectionError, NotFound
 from retain.storage import schema
@@ -173,16 +174,28 @@ class Classes:
 
     def students(self, class_id: int) -> list[Account]:
         """The students of a class, in the order they joined; teacher only."""
-        m, a = schema.class_members.c, schema.accounts.c
         with self._col._read() as conn:
             self._taught(conn, class_id)
-            rows = conn.execute(
-                select(a.id, a.name, a.local)
-                .join(schema.class_members, m.account_id == a.id)
-                .where(m.class_id == class_id)
-                .order_by(m.joined_at, a.id)
-            ).all()
-        return [Account(AccountId(int(r.id)), str(r.name), bool(r.local)) for r in rows]
+            return _students(conn, class_id)
+
+    def report(
+        self, class_id: int, deck: Deck, *, now: datetime, limit: int = 10
+    ) -> DeckReport:
+        """How the class is doing with one of its decks: each student's progress (cards
+        seen of the deck's, due now, answers, true retention), and the `limit` cards and
+        answer points the class misses most; teacher only. Its tables come as CSV from
+        `DeckReport.students_csv` and `DeckReport.missed_csv`."""
+        _check_now(now)
+        cd = schema.class_decks.c
+        with self._col._read() as conn:
+            self._taught(conn, class_id)
+            if conn.execute(
+                select(cd.deck_id).where(cd.class_id == class_id, cd.deck_id == deck.id)
+            ).first() is None:
+                raise NotFound(f"no deck with id {deck.id} in class {class_id}")
+            return deck_report(
+                conn, class_id, deck, _students(conn, class_id), now=now, limit=limit
+            )
 
     def remove_student(self, class_id: int, account_id: int) -> None:
         """Take a student out of a class; teacher only. Unknown students are a NotFound."""
@@ -289,6 +302,17 @@ class Classes:
             select(d.id).where(d.id == deck_id, d.owner_id == self._me, d.import_id.is_(None))
         ).first() is None:
             raise NotFound(f"no deck with id {deck_id}")
+
+
+def _students(conn: Connection, class_id: int) -> list[Account]:
+    m, a = schema.class_members.c, schema.accounts.c
+    rows = conn.execute(
+        select(a.id, a.name, a.local)
+        .join(schema.class_members, m.account_id == a.id)
+        .where(m.class_id == class_id)
+        .order_by(m.joined_at, a.id)
+    ).all()
+    return [Account(AccountId(int(r.id)), str(r.name), bool(r.local)) for r in rows]
 
 
 def give_cards(
