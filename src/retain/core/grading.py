@@ -513,6 +513,7 @@ class _Point:
 
 _HEAD_END = re.compile(
     r"\s[-:]\s|;|\.\s|\.$|\(|,? (?:which|who|where)\s|, (?:that|so)\b|,? (?:therefore|thus|hence)\b"
+    r"|, (?:a|an) "  # "Ada Lovelace, a mathematician": what follows the name tells about it
 )
 
 
@@ -618,7 +619,7 @@ def _analyse_card(
                     short,
                 )
             )
-        terms = _relative_first_names(terms, toks)
+        terms = _relative_first_names(terms, toks, folded)
         facts: set[str] = {t.key for t in toks if t.fact and not t.weak}
         _expand_years(facts, toks)
         card_facts |= facts
@@ -700,14 +701,17 @@ def _share_within_card(points: list[_Point]) -> list[_Point]:
     return out
 
 
-def _relative_first_names(terms: list[_Term], toks: Sequence[_Tok]) -> list[_Term]:
+def _relative_first_names(
+    terms: list[_Term], toks: Sequence[_Tok], folded: str
+) -> list[_Term]:
     """In a run of capitalised words ("Marie Curie", "Karl Marx") the last word is the
     one that must be there: the words before it weigh a fraction of it."""
     by_pos = {t.pos: i for i, t in enumerate(terms)}
     out = list(terms)
     run_end = list(range(len(toks)))  # the last word of the capitalised run from here
     for j in range(len(toks) - 2, -1, -1):
-        if toks[j + 1].cap and not toks[j + 1].stop:
+        comma = "," in folded[toks[j].end : toks[j + 1].start]
+        if toks[j + 1].cap and not toks[j + 1].stop and not comma:
             run_end[j] = run_end[j + 1]
     for i, t in enumerate(terms):
         nxt = t.pos + 1
@@ -717,6 +721,8 @@ def _relative_first_names(terms: list[_Term], toks: Sequence[_Tok]) -> list[_Ter
             continue  # "the Red Army": not a first name
         if not (toks[nxt].cap and not toks[nxt].stop and not toks[nxt].group):
             continue
+        if "," in folded[toks[t.pos].end : toks[nxt].start]:
+            continue  # "Paris, France": a place and where it is, not a first name
         last = by_pos.get(run_end[nxt])
         if last is not None:
             out[i] = replace(t, weight=min(t.weight, terms[last].weight) * _FIRST_NAME_FACTOR)
@@ -1468,6 +1474,15 @@ def _fact_conflicts(card: _Card, ans: _Answer) -> tuple[set[int], bool]:
         chosen = {
             i for k in window for i in card.index.points_with_key.get(k, ()) if i in candidates
         }
+        if not chosen and kind in "dmy":
+            # a part of a date among the date's other parts: "28 July 1914" for 28 June 1914
+            chosen = {
+                i
+                for u in typed[max(0, t.pos - 2) : t.pos + 3]
+                if u is not t and u.fact and _fact_kind(u.key) in "dmy" and u.key != t.key
+                for i in card.index.points_with_key.get(u.key, ())
+                if i in candidates
+            }
         if not chosen and not (window - card.question_keys):
             chosen = set(candidates)
         if chosen:

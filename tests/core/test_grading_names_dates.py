@@ -1,0 +1,27 @@
+"""A place with its country, a name with what it was, and a date with a wrong part."""
+
+from __future__ import annotations
+
+from retain.core.grading import grade_typed_answer
+
+Q = "Who first climbed the mountain, when and where?"
+POINTS = [
+    "Maria Novak, a Slovene teacher from the Alpine Club",
+    "12 March 1921",
+    "In Ljubljana, Slovenia",
+]
+
+
+def test_the_place_alone_covers_a_place_given_with_its_country() -> None:
+    g = grade_typed_answer(Q, POINTS, "maria novak on 12/3/1921 in ljubljana")
+    assert g.verdict == "correct" and not g.contradiction
+
+
+def test_a_name_covers_a_point_that_goes_on_to_say_who_they_were() -> None:
+    g = grade_typed_answer(Q, POINTS, "maria novak")
+    assert 0 in g.covered
+
+
+def test_a_wrong_month_between_the_right_day_and_year_contradicts_the_date() -> None:
+    g = grade_typed_answer(Q, POINTS, "novak in ljubljana on 12 april 1921")
+    assert g.contradiction and 1 not in g.covered and g.verdict == "partial"
