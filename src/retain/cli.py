@@ -225,7 +225,7 @@ def import_command(
     Ctrl+C stores nothing of the import.
     """
     from retain.collection import CollectionError
-    from retain.core.model import DeckStream
+    from retain.core.model import DeckDraft, DeckStream
     from retain.formats import open_path, open_stream
     from retain.formats.errors import DeckImportError, DeckTooLargeError
 
