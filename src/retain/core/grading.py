@@ -370,7 +370,12 @@ def _segment(toks: list[_Tok], folded: str) -> list[_Tok]:
         prev_end = t.end
         if not t.stop:
             prev = t
-        out.append(replace(t, clause=clause, sentence=sentence))
+        out.append(  # as replace(t, clause=..., sentence=...), without its cost per token
+            _Tok(
+                t.key, t.text, t.pos, t.stop, t.fact, t.cap, t.negated, t.weak, t.group,
+                t.parts, t.start, t.end, clause, sentence,
+            )
+        )
     return out
 
 
@@ -696,7 +701,12 @@ def _share_within_card(points: list[_Point]) -> list[_Point]:
                 w *= 0.3
             elif not t.fact and count[t.key] > 1:
                 w *= 1.0 / (1.0 + 0.25 * (count[t.key] - 1))
-            terms.append(replace(t, weight=w) if w != t.weight else t)
+            if w != t.weight:  # as replace(t, weight=w), without its cost
+                t = _Term(
+                    t.key, t.text, w, t.fact, t.name, t.negated, t.head, t.pos, t.parts,
+                    t.strict,
+                )
+            terms.append(t)
         out.append(replace(p, terms=tuple(terms), total=sum(t.weight for t in terms)))
     return out
 
