@@ -50,7 +50,8 @@ def test_the_day_serves_the_planned_cards_then_ends(collection: Collection) -> N
 
 def test_the_plan_is_made_again_the_next_day(collection: Collection) -> None:
     deck = collection.decks.import_deck(make_draft(12), now=NOW).deck
-    collection.plans.set_exam(deck, EXAM, 2.0, frozenset(), NOW)
+    # 6 first sights a day: the two days before the exam are both needed for the deck.
+    collection.plans.set_exam(deck, NOW + timedelta(days=2), 2.0, frozenset(), NOW)
     first = set(study_all(collection, NOW, deck.name))
     second = set(study_all(collection, NOW + timedelta(days=1), deck.name))
     assert second - first  # new cards on the second day
@@ -85,7 +86,8 @@ def test_a_deck_without_an_exam_is_studied_beside_one_with_an_exam(
 ) -> None:
     planned = collection.decks.import_deck(make_draft(10, title="Planned"), now=NOW).deck
     plain = collection.decks.import_deck(make_draft(3, title="Plain"), now=NOW).deck
-    collection.plans.set_exam(planned, EXAM, 1.0, frozenset(), NOW)  # 3 new cards
+    # 3 new cards a day, and the days to the exam need them all.
+    collection.plans.set_exam(planned, NOW + timedelta(days=3), 1.0, frozenset(), NOW)
     decks = []
     clock = NOW
     for _ in range(100):
@@ -110,7 +112,7 @@ def test_clearing_the_exam_returns_to_fsrs(collection: Collection) -> None:
 
 def test_the_session_follows_the_plan_and_check_still_replays(collection: Collection) -> None:
     deck = collection.decks.import_deck(make_draft(10), now=NOW).deck
-    collection.plans.set_exam(deck, EXAM, 1.0, frozenset(), NOW)
+    collection.plans.set_exam(deck, NOW + timedelta(days=3), 1.0, frozenset(), NOW)
     clock = [NOW]
     study = StudySession(
         collection, deck, clock=lambda: clock[0], rng=random.Random(1), mode="flip"

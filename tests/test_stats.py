@@ -17,7 +17,7 @@ from tests.conftest import NOW, make_draft
 
 def studied(col: Collection) -> None:
     deck = col.decks.import_deck(make_draft(6), now=NOW).deck
-    col.plans.set_exam(deck, NOW + timedelta(days=8), 10.0, frozenset(), NOW)
+    exam_set = False
     for day in range(5):
         at = NOW + timedelta(days=day)
         for _ in range(60):
@@ -30,6 +30,9 @@ def studied(col: Collection) -> None:
                 mode="type", points={0: True, 1: not wrong and item.card.id % 2 == 0},
             )
             at += timedelta(minutes=11)
+        if not exam_set:  # the cards are first seen by FSRS's rules, then planned
+            col.plans.set_exam(deck, NOW + timedelta(days=8), 10.0, frozenset(), at)
+            exam_set = True
 
 
 def test_the_figures_of_a_studied_deck(collection: Collection) -> None:

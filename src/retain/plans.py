@@ -16,6 +16,7 @@ exam.
 from __future__ import annotations
 
 import functools
+import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -278,6 +279,34 @@ class Plans:
         forgotten = default.forgotten if bad is None else bad + (relearn or bad)
         return planner.ReviewCosts(first_sight=first, recalled=recalled, forgotten=forgotten)
 
+    def stability_scale(self, conn: Any, deck_id: int) -> float:
+        """How long the learner's memory of the deck lasts against FSRS's prediction
+        (`planner.stability_scale`), from the deck's newest answers spaced half a day or
+        more from the card's previous one."""
+        from retain.core import planner
+
+        r, c = schema.reviews.c, schema.cards.c
+        rows = conn.execute(
+            select(r.reviewed_at, r.rating, r.before)
+            .join(schema.cards, c.id == r.card_id)
+            .where(c.deck_id == deck_id, r.before.is_not(None))
+            .order_by(r.id.desc())
+            .limit(COST_SAMPLE)
+        ).all()
+        answers: list[tuple[float, float, bool]] = []
+        for row in rows:
+            try:
+                before = json.loads(row.before)
+                stability, last = before.get("stability"), before.get("last_review")
+                if stability is None or last is None:
+                    continue
+                days = (int(row.reviewed_at) - int(last)) / 86_400_000
+                if days >= 0.5:
+                    answers.append((days, float(stability), int(row.rating) > 1))
+            except (ValueError, TypeError, AttributeError):
+                continue  # an answer whose state before it is unreadable tells nothing
+        return planner.stability_scale(answers, self._col._config)
+
     def _inputs(self, conn: Any, deck_id: int) -> list[PlanInput]:
         from retain.core import planner
 
@@ -334,6 +363,7 @@ class Plans:
             done_today=done,
             spent_today=float(spent_ms) / 1000,
             keep_ids=keep,
+            stability_scale=self.stability_scale(conn, exam.deck_id),
         )
 
     def _plan_day(self, conn: Any, exam: Exam, now: datetime) -> ExamPlan:

@@ -15,6 +15,7 @@ from retain.core.planner import (
     plan_exam,
     readiness,
     skipped_day_cost,
+    stability_scale,
     study_days,
 )
 from retain.core.scheduling import SchedulerConfig, replay
@@ -140,3 +141,37 @@ def test_the_exam_must_be_ahead() -> None:
 def test_unknown_days_off_are_refused() -> None:
     with pytest.raises(ValueError, match="not a weekday"):
         StudyBudget.parse_days_off("sat,funday")
+
+
+def test_new_cards_are_seen_as_late_as_the_budget_allows() -> None:
+    # 4 cards, 2 first sights a day, 10 days: the last two days hold the deck, and a card
+    # first seen the day before the exam is recalled best; the days before are free.
+    plan = plan_exam(new_cards(4), NOW, NOW + timedelta(days=10), StudyBudget(2.0), COSTS, CONFIG)
+    assert sum(d.new for d in plan.days) == 4
+    assert all(d.new == 0 for d in plan.days[:-4])
+    assert plan.today is not None and plan.today.new == 0
+    early = plan_exam(
+        new_cards(4), NOW, NOW + timedelta(days=2), StudyBudget(2.0), COSTS, CONFIG
+    )
+    assert [d.new for d in early.days] == [2, 2]
+
+
+def test_a_memory_that_lasts_less_lowers_the_expected_recall_and_asks_for_reviews() -> None:
+    cards = [reviewed(k, days_ago=1) for k in range(1, 6)]
+    exam = NOW + timedelta(days=5)
+    usual = plan_exam(cards, NOW, exam, StudyBudget(30.0), COSTS, CONFIG)
+    weak = plan_exam(cards, NOW, exam, StudyBudget(30.0), COSTS, CONFIG, stability_scale=0.2)
+    assert weak.without_study < usual.without_study
+    assert sum(d.reviews for d in weak.days) >= sum(d.reviews for d in usual.days)
+    with pytest.raises(ValueError, match="positive"):
+        plan_exam(cards, NOW, exam, StudyBudget(30.0), stability_scale=0.0)
+
+
+def test_the_stability_scale_follows_the_answers() -> None:
+    # FSRS's recall after 10 days at stability 10 is 0.9: answers recalled that often agree.
+    agree = [(10.0, 10.0, k % 10 != 0) for k in range(200)]
+    assert stability_scale(agree, CONFIG) == pytest.approx(1.0, rel=0.3)
+    forgotten = [(2.0, 10.0, k % 2 == 0) for k in range(200)]  # half forgotten in 2 days
+    assert stability_scale(forgotten, CONFIG) < 0.1
+    assert stability_scale([(10.0, 10.0, False)], CONFIG) > 0.3  # one answer moves it little
+    assert stability_scale([], CONFIG) == 1.0

@@ -19,6 +19,15 @@ day over FSRS-6's forgetting curve, in expectation:
   mixture of the recalled branch (rated Good) and the forgotten branch (Again, then Good at
   the relearning step), and its stability becomes the one that gives that recall at the
   exam; its difficulty the mixture of the two. The next day is planned from there.
+* New cards are introduced from the day that gives the most: the plan is made from several
+  first days for new cards (today, and days counted back from the exam), and the one kept
+  has the most expected recall at the exam less the time it takes (`SECOND_VALUE`, what a
+  review's time is worth). A card first seen the day before the exam is recalled better
+  than one seen weeks before, so when the last days' budget can hold the deck, the days
+  before carry only the reviews worth their time.
+* The learner's memory is measured from their answers (`stability_scale`): when cards are
+  forgotten sooner (or later) than FSRS predicts, every stability is scaled to match, and
+  the plan reviews more (or less).
 * Only today's choice is followed: the plan is made again each day from the real state,
   so what the learner actually recalled and forgot (and the days they skipped) counts.
 
@@ -62,6 +71,7 @@ __all__ = [
     "plan_exam",
     "readiness",
     "skipped_day_cost",
+    "stability_scale",
     "study_days",
 ]
 
@@ -186,20 +196,24 @@ class ExamPlan:
 
 
 class _Fsrs:
-    def __init__(self, config: SchedulerConfig) -> None:
+    def __init__(self, config: SchedulerConfig, scale: float = 1.0) -> None:
         self.w = np.asarray(config.parameters, dtype=np.float64)
         self.decay = config.decay
         self.factor = config.factor
+        self.scale = scale
+        """The learner's memory lasts `scale` times FSRS's stability (`stability_scale`)."""
 
     def recall(self, elapsed: Floats, stability: Floats) -> Floats:
-        out: Floats = (1.0 + self.factor * np.maximum(elapsed, 0.0) / stability) ** self.decay
+        out: Floats = (
+            1.0 + self.factor * np.maximum(elapsed, 0.0) / (stability * self.scale)
+        ) ** self.decay
         return out
 
     def stability_for(self, recall: Floats, elapsed: Floats) -> Floats:
-        """The stability whose recall after `elapsed` days is `recall`."""
+        """The (FSRS) stability whose recall after `elapsed` days is `recall`."""
         r = np.clip(recall, 1e-6, 1.0 - 1e-9)
         out: Floats = self.factor * np.maximum(elapsed, 1.0) / (r ** (1.0 / self.decay) - 1.0)
-        return np.maximum(out, 0.001)
+        return np.maximum(out / self.scale, 0.001)
 
     def _init_difficulty(self, rating: int) -> float:
         w = self.w
@@ -320,6 +334,7 @@ def plan_exam(
     done_today: AbstractCollection[int] = (),
     spent_today: float = 0.0,
     keep_ids: int = 0,
+    stability_scale: float = 1.0,
 ) -> ExamPlan:
     """The plan from `now` (UTC) to `exam` (UTC) for `cards`.
 
@@ -327,31 +342,99 @@ def plan_exam(
     `spent_today`: seconds already studied today, taken from today's budget. The first day's
     `card_ids` list the cards to study today, highest gain per second first, followed by up
     to `keep_ids` more (what studying ahead takes next); later days carry only counts.
+    `stability_scale`: how much longer (or shorter) than FSRS predicts the learner's memory
+    lasts (`stability_scale` measures it from their answers).
+
+    New cards are introduced from the day that gives the most recall at the exam for the
+    time spent (`SECOND_VALUE`): a card first seen the day before the exam is recalled
+    better than one seen weeks before and never reviewed, so when the budget of the last
+    days can hold the deck, the days before carry reviews only.
     """
     if exam <= now:
         raise ValueError("the exam must be after now")
-    fsrs = _Fsrs(config)
+    if not stability_scale > 0:
+        raise ValueError(f"the stability scale must be positive, got {stability_scale}")
+    fsrs = _Fsrs(config, stability_scale)
     days = study_days(now, exam, config)
     exam_index = float(len(days))  # the exam's learner day, counted from today
     a = _arrays(cards, now, config)
     n = len(cards)
-    first = _first_day_state(now, config)
-    first_stability = float(first.stability or 1.0)
-    first_difficulty = float(first.difficulty or 5.0)
     at_exam = np.where(a.seen, fsrs.recall(exam_index - a.last, a.stability), 0.0)
     readiness_now = (
         float(np.where(a.seen, fsrs.recall(-a.last, a.stability), 0.0).mean()) if n else 0.0
     )
     without_study = float(at_exam.mean()) if n else 0.0
     done = np.isin(a.ids, np.fromiter(done_today, dtype=np.int64)) if done_today else None
+    context = _Context(fsrs, costs, budget, days, exam_index, spent_today, done, now, config)
+    value_of_second = SECOND_VALUE / costs.recalled
+    best: tuple[float, list[DayPlan], Floats, _Arrays] | None = None
+    for first_new in _first_new_days(len(days), bool((~a.seen).any())):
+        trial = a.copy()
+        plans, recall = _simulate(context, trial, at_exam.copy(), first_new, keep_ids)
+        worth = float(recall.sum()) - value_of_second * sum(p.seconds for p in plans)
+        if best is None or worth > best[0] + 1e-9:
+            best = (worth, plans, recall, trial)
+    assert best is not None
+    _, plans, recall, final = best
+    return ExamPlan(
+        exam=exam,
+        days=tuple(plans),
+        cards=n,
+        readiness_now=readiness_now,
+        expected_at_exam=float(recall.mean()) if n else 0.0,
+        without_study=without_study,
+        unseen_at_exam=int((~final.seen).sum()),
+    )
+
+
+SECOND_VALUE = 0.01
+"""What a recalled review's time is worth, in recall at the exam (one card's share): the
+plan that spends more time for less than this per review's time is not taken."""
+
+
+def _first_new_days(count: int, unseen: bool) -> list[int]:
+    """The days (counted from today) from which new cards may be introduced that are tried:
+    today, and days counted back from the exam, closer together near it."""
+    if not unseen or count <= 1:
+        return [0]
+    tried = {0}
+    back = 1
+    while back < count:
+        tried.add(count - back)
+        back = max(back + 1, int(back * 1.4))
+    return sorted(tried)
+
+
+@dataclass(frozen=True)
+class _Context:
+    fsrs: _Fsrs
+    costs: ReviewCosts
+    budget: StudyBudget
+    days: list[date]
+    exam_index: float
+    spent_today: float
+    done: npt.NDArray[np.bool_] | None
+    now: datetime
+    config: SchedulerConfig
+
+
+def _simulate(
+    c: _Context, a: _Arrays, at_exam: Floats, first_new: int, keep_ids: int
+) -> tuple[list[DayPlan], Floats]:
+    """The day-by-day greedy plan, new cards only from day `first_new` on; `a` and
+    `at_exam` are brought to the plan's expectation at the exam."""
+    fsrs, costs = c.fsrs, c.costs
+    n = len(a.ids)
+    first = _first_day_state(c.now, c.config)
+    first_stability = float(first.stability or 1.0)
+    first_difficulty = float(first.difficulty or 5.0)
     # Within a day, cards keep the order of the input (their position) among equals.
     order_bias = -np.arange(n, dtype=np.float64) * 1e-12
-
     plans: list[DayPlan] = []
-    for index, day in enumerate(days):
-        budget_seconds = budget.seconds_on(day)
-        available = budget_seconds - (spent_today if index == 0 else 0.0)
-        t_exam = exam_index - index
+    for index, day in enumerate(c.days):
+        budget_seconds = c.budget.seconds_on(day)
+        available = budget_seconds - (c.spent_today if index == 0 else 0.0)
+        t_exam = c.exam_index - index
         elapsed = index - a.last
         r = np.where(a.seen, fsrs.recall(elapsed, a.stability), 0.0)
         stab_ok = fsrs.recalled(a.difficulty, a.stability, r)
@@ -363,9 +446,9 @@ def plan_exam(
         after = np.where(a.seen, reviewed, new_exam)
         gain = after - at_exam
         cost = np.where(a.seen, r * costs.recalled + (1 - r) * costs.forgotten, costs.first_sight)
-        eligible = (gain >= MIN_GAIN) & (~a.seen | (elapsed >= 1))
-        if index == 0 and done is not None:
-            eligible &= ~done
+        eligible = (gain >= MIN_GAIN) & np.where(a.seen, elapsed >= 1, index >= first_new)
+        if index == 0 and c.done is not None:
+            eligible &= ~c.done
         value = np.where(eligible, gain / cost + order_bias, -np.inf)
         candidates = int(eligible.sum())
         ranked = np.argsort(-value, kind="stable")[:candidates]
@@ -374,7 +457,12 @@ def plan_exam(
         chosen = ranked[:take]
         ids: tuple[int, ...] = ()
         if index == 0:
-            ids = tuple(int(i) for i in a.ids[ranked[: take + keep_ids]])
+            ahead = ranked[: take + keep_ids]
+            if len(ahead) < take + keep_ids:  # studying ahead may take new cards early
+                rest = np.flatnonzero(~a.seen & (gain >= MIN_GAIN))
+                rest = rest[~np.isin(rest, ahead)][: take + keep_ids - len(ahead)]
+                ahead = np.concatenate([ahead, rest])
+            ids = tuple(int(i) for i in a.ids[ahead])
         new_mask = ~a.seen[chosen]
         plans.append(
             DayPlan(
@@ -400,15 +488,29 @@ def plan_exam(
             a.difficulty[chosen] = np.where(seen, rr * d_ok + (1 - rr) * d_bad, first_difficulty)
             a.last[chosen] = index
             a.seen[chosen] = True
-    return ExamPlan(
-        exam=exam,
-        days=tuple(plans),
-        cards=n,
-        readiness_now=readiness_now,
-        expected_at_exam=float(at_exam.mean()) if n else 0.0,
-        without_study=without_study,
-        unseen_at_exam=int((~a.seen).sum()),
-    )
+    return plans, at_exam
+
+
+def stability_scale(
+    answers: Sequence[tuple[float, float, bool]], config: SchedulerConfig = DEFAULT_CONFIG
+) -> float:
+    """How many times FSRS's stability the learner's memory lasts, from their answers:
+    (days since the card's previous answer, its FSRS stability then, recalled). The most
+    likely scale on a grid from 1/50 to 50, drawn towards 1 (a prior worth about ten
+    answers), so that a few answers move it little."""
+    usable = [(t, s, ok) for t, s, ok in answers if t > 0 and s > 0]
+    if not usable:
+        return 1.0
+    t = np.array([u[0] for u in usable], dtype=np.float64)
+    s = np.array([u[1] for u in usable], dtype=np.float64)
+    ok = np.array([u[2] for u in usable], dtype=np.bool_)
+    fsrs = _Fsrs(config)
+    grid = np.exp(np.linspace(np.log(1 / 50), np.log(50), 161))
+    r = fsrs.recall(t[None, :] / grid[:, None], s[None, :])
+    r = np.clip(r, 1e-4, 1 - 1e-4)
+    log_likelihood = np.where(ok[None, :], np.log(r), np.log(1 - r)).sum(axis=1)
+    prior = -np.log(grid) ** 2 / 2
+    return float(grid[int(np.argmax(log_likelihood + prior))])
 
 
 def skipped_day_cost(
