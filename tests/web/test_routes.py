@@ -48,6 +48,16 @@ COVERED = {
     ("POST", "/api/study/match"): "test_api.test_a_match_round_is_recorded_as_a_whole",
     ("POST", "/api/study/undo"): "test_api.test_overruling_and_undo",
     ("GET", "/api/stats"): "test_api.test_stats",
+    ("GET", "/classes"): "test_classes.test_a_teacher_makes_a_class_and_reads_its_report",
+    ("POST", "/classes"): "test_classes.test_a_teacher_makes_a_class_and_reads_its_report",
+    ("GET", "/classes/{class_id}"):
+        "test_classes.test_a_teacher_makes_a_class_and_reads_its_report",
+    ("POST", "/classes/{class_id}/decks"):
+        "test_classes.test_a_teacher_makes_a_class_and_reads_its_report",
+    ("GET", "/classes/{class_id}/decks/{deck_id}/report.csv"):
+        "test_classes.test_a_teacher_makes_a_class_and_reads_its_report",
+    ("GET", "/api/classes/{class_id}/decks/{deck_id}/report"):
+        "test_classes.test_a_teacher_makes_a_class_and_reads_its_report",
 }
 
 

@@ -16,13 +16,13 @@ from retain.core.grading import warm_up
 from retain.web import errors
 from retain.web.config import WebSettings
 from retain.web.deps import CollectionHolder, local_account
-from retain.web.routes import cards, decks, imports, meta, stats, study
+from retain.web.routes import cards, classes, decks, imports, meta, stats, study
 from retain.web.security import GuardMiddleware
 from retain.web.views import make_templates
 
 HERE = Path(__file__).parent
 
-ROUTE_MODULES = (meta, decks, cards, imports, study, stats)
+ROUTE_MODULES = (meta, decks, cards, imports, study, stats, classes)
 """Each has a `pages` router (HTML) and an `api` router (JSON under /api/)."""
 
 

@@ -261,3 +261,37 @@ class StatsOut(BaseModel):
     per_deck: list[DeckStatsOut]
     next_due: datetime | None
     figures: FiguresOut
+
+
+class StudentProgressOut(BaseModel):
+    account_id: int
+    name: str
+    seen: int
+    total: int
+    due: int
+    answers: int
+    retention: float | None
+
+
+class MissedCardOut(BaseModel):
+    note_id: int
+    question: str
+    answers: int
+    missed: int
+    students: int
+
+
+class MissedPointOut(BaseModel):
+    note_id: int
+    question: str
+    index: int
+    point: str
+    asked: int
+    missed: int
+
+
+class ClassReportOut(BaseModel):
+    deck_id: int
+    students: list[StudentProgressOut]
+    missed_cards: list[MissedCardOut]
+    missed_points: list[MissedPointOut]

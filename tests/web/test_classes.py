@@ -1,0 +1,60 @@
+"""The teacher's class pages: make a class, see its join code, assign a deck, read each
+student's progress and the points missed most, download them as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from retain.core.model import Rating
+from retain.web.deps import CollectionHolder
+from tests.conftest import NOW, make_draft
+
+
+def test_a_teacher_makes_a_class_and_reads_its_report(app: FastAPI, client: TestClient) -> None:
+    holder: CollectionHolder = app.state.collections
+    col = holder.get()
+    deck = col.decks.import_deck(make_draft(3, title="Cells"), now=NOW).deck
+    assert "You teach no class yet" in client.get("/classes").text
+    made = client.post("/classes", data={"name": "Biology <9B>"}, follow_redirects=False)
+    assert made.status_code == 303
+    page_url = made.headers["location"]
+    class_id = int(page_url.rsplit("/", 1)[1])
+    page = client.get(page_url).text
+    assert "Biology &lt;9B&gt;" in page  # escaped
+    match = re.search(r'class="join-code">([A-Z0-9]{8})<', page)
+    assert match is not None
+    student = col.as_account(col.accounts.sign_up("=Ana", "correct horse battery", now=NOW).id)
+    student.classes.join(match.group(1), now=NOW)
+    assigned = client.post(
+        f"/classes/{class_id}/decks", data={"deck_id": str(deck.id)}, follow_redirects=False
+    )
+    assert assigned.status_code == 303
+    [shared] = student.classes.decks(class_id)
+    item = student.study.next_card(NOW, shared)
+    assert item is not None
+    student.study.answer(item.card.id, Rating.AGAIN, NOW, mode="type", points={0: False, 1: True})
+    page = client.get(page_url).text
+    assert "=Ana" in page and "1 / 3" in page and item.note.answer_points[0] in page
+    report = client.get(f"/api/classes/{class_id}/decks/{deck.id}/report").json()
+    assert report["students"][0]["name"] == "=Ana" and report["students"][0]["seen"] == 1
+    assert report["missed_points"][0]["point"] == item.note.answer_points[0]
+    assert report["missed_cards"][0]["missed"] == 1
+    download = client.get(f"/classes/{class_id}/decks/{deck.id}/report.csv?table=students")
+    assert download.headers["content-type"].startswith("text/csv")
+    assert "attachment" in download.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(download.text)))
+    assert rows[0][0] == "student" and rows[1][:3] == ["'=Ana", "1", "3"]
+    missed = client.get(f"/classes/{class_id}/decks/{deck.id}/report.csv?table=missed").text
+    assert missed.splitlines()[1].startswith("point,")
+    # Unknown classes and decks, and another teacher's class, are 404s with a message.
+    assert client.get("/classes/999").status_code == 404
+    assert client.get(f"/api/classes/{class_id}/decks/999/report").status_code == 404
+    assert client.get(f"/classes/{class_id}/decks/{deck.id}/report.csv?table=x").status_code == 422
+    other = col.as_account(col.accounts.sign_up("Other", "correct horse battery", now=NOW).id)
+    theirs = other.classes.create("Theirs", now=NOW)
+    assert client.get(f"/classes/{theirs.id}").status_code == 404
