@@ -25,3 +25,4 @@ def test_a_name_covers_a_point_that_goes_on_to_say_who_they_were() -> None:
 def test_a_wrong_month_between_the_right_day_and_year_contradicts_the_date() -> None:
     g = grade_typed_answer(Q, POINTS, "novak in ljubljana on 12 april 1921")
     assert g.contradiction and 1 not in g.covered and g.verdict == "partial"
+

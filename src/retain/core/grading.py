@@ -1330,6 +1330,25 @@ def _word_salad(m: _PointMatch, ans: _Answer) -> bool:
     of words next to each other in the point, hardly any stand in that order, near each
     other, in the answer. A paraphrase keeps few of the point's pairs and is left alone;
     an answer that uses the point's words keeps most of their order."""
+    pairs, kept = _pairs_kept(m, ans)
+    return pairs >= 4 and 5 * kept < pairs
+
+
+def _card_salad(pairs_kept: Sequence[tuple[int, int]]) -> bool:
+    """The words of the card's points, few to a point, all there but out of order: over
+    all the points, hardly any pair of words stands as it does in its point."""
+    pairs = sum(p for p, _ in pairs_kept)
+    kept = sum(k for _, k in pairs_kept)
+    return pairs >= _SALAD_PAIRS and 3 * kept < pairs
+
+
+_SALAD_PAIRS = 5  # the fewest pairs of a card's words whose order says something
+_SALAD_NEAR = 4  # on the card's scale, words this close in a point make a pair
+
+
+def _pairs_kept(m: _PointMatch, ans: _Answer, near: int = 2) -> tuple[int, int]:
+    """Of the point's matched words next to each other, how many pairs, and how many of
+    them the answer keeps in that order, near each other."""
     pairs = kept = 0
     prev: tuple[int, int] | None = None
     for pos, key, first in sorted(m.placed):
@@ -1339,11 +1358,11 @@ def _word_salad(m: _PointMatch, ans: _Answer) -> bool:
             places = ans.positions.get(key, ())
             j = bisect_right(places, prev[1])
             at = places[j] if j < len(places) else first
-            if pos - prev[0] <= 2:
+            if pos - prev[0] <= near:
                 pairs += 1
-                kept += 0 < at - prev[1] <= 3
+                kept += 0 < at - prev[1] <= near + 1
         prev = (pos, at)
-    return pairs >= 4 and 5 * kept < pairs
+    return pairs, kept
 
 
 _ACRONYM = range(2, 7)  # the letters of an abbreviation
@@ -2488,6 +2507,10 @@ def _grade(
     covered_set = {
         i for i in first if i in verbatim or not _names_elsewhere(card, i, matches[i], ans, first)
     }
+    if len(covered_set) == len(card.points) > 1 and not verbatim:
+        pairs_kept = [_pairs_kept(m, ans, _SALAD_NEAR) for m in matches]
+        if _card_salad(pairs_kept):
+            covered_set = {i for i in covered_set if 3 * pairs_kept[i][1] >= pairs_kept[i][0]}
     results = [
         PointResult(
             i,
