@@ -190,3 +190,31 @@ def test_a_teacher_reports_on_a_deck(collection: Collection) -> None:
 
 def _people_named(col: Collection, name: str) -> Collection:
     return col.as_account(col.accounts.sign_up(name, PASSWORD, now=NOW).id)
+
+
+def test_a_student_who_leaves_keeps_what_they_studied(collection: Collection) -> None:
+    teacher, _, a, b = _people(collection)
+    deck = teacher.decks.import_deck(make_draft(3, title="Cells"), now=NOW).deck
+    made = teacher.classes.create("Biology", now=NOW)
+    other = teacher.classes.create("Biology, second group", now=NOW)
+    teacher.classes.assign(made.id, deck, now=NOW)
+    teacher.classes.assign(other.id, deck, now=NOW)
+    a.classes.join(made.join_code or "", now=NOW)
+    b.classes.join(made.join_code or "", now=NOW)
+    b.classes.join(other.join_code or "", now=NOW)
+    [shared] = a.classes.decks(made.id)
+    item = a.study.next_card(NOW, shared)
+    assert item is not None
+    a.study.answer(item.card.id, Rating.GOOD, NOW)
+    a.classes.leave(made.id)
+    # A keeps the card answered, with its history; the two never seen are gone.
+    assert a.study.counts(NOW, shared).new == 0
+    assert a.study.card(item.card.id).card.schedule.reps == 1
+    assert a.stats.review_count() == 1
+    # B is still given the deck by the second group.
+    teacher.classes.remove_student(made.id, b.account_id)
+    assert b.study.counts(NOW, shared).new == 3
+    teacher.classes.unassign(other.id, deck)
+    assert b.study.counts(NOW, shared).new == 0
+    assert [c.total for c in teacher.decks.counts(NOW)] == [3]
+    assert collection.check().ok

@@ -7,7 +7,9 @@ card per note, with its own state and review log. A student's cards are made whe
 join, when a deck is assigned, and when the teacher adds notes to an assigned deck, all in
 one statement per event (200 students joining a deck of 1,000 notes write 200,000 rows in
 one INSERT ... SELECT), so that studying reads only the student's own cards, through the
-same indexes as a deck of their own.
+same indexes as a deck of their own. When a class stops sharing a deck with a student
+(the deck unassigned, the student gone, the class deleted), the student keeps the cards
+they answered, with their history, and loses those they never saw.
 
 Every access is checked against the account the collection acts for: a teacher reaches only
 the classes they teach, a student only the classes they joined, and the code of a class only
@@ -137,6 +139,7 @@ class Classes:
         """Delete a class (its students and their own decks stay); teacher only."""
         with self._col._write() as conn:
             self._taught(conn, class_id)
+            take_unseen_cards(conn, class_id=class_id)
             conn.execute(
                 delete(schema.class_decks).where(schema.class_decks.c.class_id == class_id)
             )
@@ -168,6 +171,7 @@ class Classes:
         cd = schema.class_decks.c
         with self._col._write() as conn:
             self._taught(conn, class_id)
+            take_unseen_cards(conn, class_id=class_id, deck_id=int(deck.id))
             conn.execute(
                 delete(schema.class_decks).where(cd.class_id == class_id, cd.deck_id == deck.id)
             )
@@ -202,6 +206,7 @@ class Classes:
         m = schema.class_members.c
         with self._col._write() as conn:
             self._taught(conn, class_id)
+            take_unseen_cards(conn, class_id=class_id, student_id=account_id)
             gone = conn.execute(
                 delete(schema.class_members).where(
                     m.class_id == class_id, m.account_id == account_id
@@ -237,6 +242,7 @@ class Classes:
         """Leave a class this account joined."""
         m = schema.class_members.c
         with self._col._write() as conn:
+            take_unseen_cards(conn, class_id=class_id, student_id=self._me)
             gone = conn.execute(
                 delete(schema.class_members).where(
                     m.class_id == class_id, m.account_id == self._me
@@ -368,6 +374,47 @@ def give_cards(
         )
     )
     return int(made.rowcount or 0)
+
+
+def take_unseen_cards(
+    conn: Connection,
+    *,
+    class_id: int,
+    deck_id: int | None = None,
+    student_id: int | None = None,
+) -> int:
+    """Before a class stops sharing decks with students (a deck unassigned, a student gone,
+    the class deleted): delete the students' cards of those decks that they never
+    answered, unless another class of theirs still has the deck. The cards they answered
+    stay, with their history. Returns how many cards were deleted."""
+    c, m, cd, r = (
+        schema.cards.c, schema.class_members.c, schema.class_decks.c, schema.reviews.c
+    )
+    decks = select(cd.deck_id).where(cd.class_id == class_id)
+    if deck_id is not None:
+        decks = decks.where(cd.deck_id == deck_id)
+    students = select(m.account_id).where(m.class_id == class_id)
+    if student_id is not None:
+        students = students.where(m.account_id == student_id)
+    m2, cd2 = schema.class_members.alias("m2"), schema.class_decks.alias("cd2")
+    elsewhere = (
+        select(m2.c.class_id)
+        .join(cd2, cd2.c.class_id == m2.c.class_id)
+        .where(
+            m2.c.account_id == c.account_id, cd2.c.deck_id == c.deck_id,
+            m2.c.class_id != class_id,
+        )
+        .exists()
+    )
+    owner = select(schema.decks.c.owner_id).where(schema.decks.c.id == c.deck_id)
+    gone = conn.execute(
+        delete(schema.cards).where(
+            c.deck_id.in_(decks), c.account_id.in_(students),
+            c.account_id != owner.scalar_subquery(), c.state == int(CardState.NEW),
+            ~select(r.id).where(r.card_id == c.id).exists(), ~elsewhere,
+        )
+    )
+    return int(gone.rowcount or 0)
 
 
 def _new_code() -> str:
