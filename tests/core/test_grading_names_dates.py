@@ -26,3 +26,10 @@ def test_a_wrong_month_between_the_right_day_and_year_contradicts_the_date() -> 
     g = grade_typed_answer(Q, POINTS, "novak in ljubljana on 12 april 1921")
     assert g.contradiction and 1 not in g.covered and g.verdict == "partial"
 
+
+
+def test_not_much_is_a_small_amount_not_a_denial() -> None:
+    q = "Why does the kettle boil quickly?"
+    points = ["Only a small amount of water is heated", "The element is close to the water"]
+    g = grade_typed_answer(q, points, "not much water is heated and the element is close to it")
+    assert g.verdict == "correct" and not g.contradiction

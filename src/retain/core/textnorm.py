@@ -681,13 +681,15 @@ def _mark_negation(tokens: list[Token], text: str) -> tuple[Token, ...]:
     out: list[Token] = []
     scope = 0
     prev_end = 0
-    for t in tokens:
+    for i, t in enumerate(tokens):
         low = t.text.lower()
         if any(c in ",;.:-()!?" for c in text[prev_end : t.start]):
             scope = 0
         prev_end = t.end
         if low in NEGATORS or low.endswith("n't"):
-            scope = 4
+            after = [u.text.lower() for u in tokens[i + 1 : i + 3]]
+            # "not much", "not many", "not a lot of": a small amount, nothing denied
+            scope = 0 if after[:1] in (["much"], ["many"]) or after == ["a", "lot"] else 4
             out.append(t)
             continue
         if scope > 0 and not t.stop:
