@@ -1574,18 +1574,48 @@ def _grading_request(line: bytes | None, *, first: bool = False) -> _GradingRequ
     return _GradingRequest(question, points, typed, others, duration)
 
 
-@cli.command(short_help="Study in the browser: the web app, on this computer.")
+@cli.command(short_help="Study in the browser: the web app, on this computer or a server.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8400, show_default=True,
-              help="Port to listen on (0: any free port).")
+              help="Port to listen on (0: any free port, local mode).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; local mode listens on this computer only.")
 @click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@click.option("--database", envvar="RETAIN_DATABASE_URL", default=None, metavar="URL",
+              help="Server mode: serve this database (postgresql://...) with accounts and "
+              "sign-in, on any address [env RETAIN_DATABASE_URL].")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Server mode: how many app processes serve requests.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Server mode: a Host name the app answers to (repeat; default any) "
+              "[env RETAIN_ALLOWED_HOSTS, comma-separated].")
+@click.option("--secure-cookies", is_flag=True,
+              help="Server mode: mark every cookie Secure (the app is behind HTTPS) "
+              "[env RETAIN_SECURE_COOKIES=1].")
 @SEMANTIC_OPTION
 @pass_context
-def serve(ctx: Context, port: int, host: str, no_browser: bool, semantic: bool | None) -> None:
-    """Start the web app on 127.0.0.1, print its address and open it in a browser."""
-    from retain.web.serve import LocalOnly, serve_local
+def serve(
+    ctx: Context, port: int, host: str, no_browser: bool, database: str | None,
+    workers: int, allowed_hosts: tuple[str, ...], secure_cookies: bool, semantic: bool | None,
+) -> None:
+    """Start the web app on 127.0.0.1, print its address and open it in a browser.
 
+    With --database (or RETAIN_DATABASE_URL) it runs in server mode instead: accounts
+    with sign-up and sign-in, teachers' classes, on any address, in --workers processes."""
+    from retain.web.serve import LocalOnly, serve_local, serve_server
+
+    if database:
+        try:
+            serve_server(
+                database, host=host, port=port, workers=workers,
+                allowed_hosts=allowed_hosts, secure_cookies=secure_cookies, announce=echo,
+            )
+        except CollectionError as error:
+            fail(str(error))
+        except OSError as error:
+            fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+        return
+    if workers != 1:
+        fail("--workers needs --database: local mode runs one process")
     ctx.collection()  # a store that cannot be opened is reported before the app starts
     ctx.close()
     try:
@@ -1594,7 +1624,7 @@ def serve(ctx: Context, port: int, host: str, no_browser: bool, semantic: bool |
             judge=_judge(semantic), announce=echo,
         )
     except LocalOnly as error:
-        fail(str(error))
+        fail(str(error) + "; to serve other computers, use --database (accounts and sign-in)")
     except OSError as error:
         fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
 

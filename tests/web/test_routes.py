@@ -58,6 +58,24 @@ COVERED = {
         "test_classes.test_a_teacher_makes_a_class_and_reads_its_report",
     ("GET", "/api/classes/{class_id}/decks/{deck_id}/report"):
         "test_classes.test_a_teacher_makes_a_class_and_reads_its_report",
+    # Server mode (each route is in test_authorization's matrix too).
+    ("GET", "/signin"): "test_accounts.test_sign_up_sign_in_sign_out_pages",
+    ("POST", "/signin"): "test_accounts.test_sign_up_sign_in_sign_out_pages",
+    ("GET", "/signup"): "test_accounts.test_sign_up_sign_in_sign_out_pages",
+    ("POST", "/signup"): "test_accounts.test_sign_up_sign_in_sign_out_pages",
+    ("POST", "/signout"): "test_accounts.test_sign_up_sign_in_sign_out_pages",
+    ("POST", "/api/auth/signup"): "test_accounts.test_api_session_rotates_and_ends",
+    ("POST", "/api/auth/signin"): "test_accounts.test_api_session_rotates_and_ends",
+    ("POST", "/api/auth/signout"): "test_accounts.test_api_session_rotates_and_ends",
+    ("GET", "/api/auth/me"): "test_accounts.test_api_session_rotates_and_ends",
+    ("POST", "/classes/join"): "test_accounts.test_teacher_makes_a_class_student_joins",
+    ("GET", "/join/{code}"): "test_accounts.test_teacher_makes_a_class_student_joins",
+    ("GET", "/api/classes"): "test_accounts.test_teacher_makes_a_class_student_joins",
+    ("POST", "/api/classes"): "test_accounts.test_teacher_makes_a_class_student_joins",
+    ("POST", "/api/classes/join"): "test_accounts.test_teacher_makes_a_class_student_joins",
+    ("GET", "/api/classes/{class_id}"): "test_authorization.test_authorization_matrix",
+    ("GET", "/api/classes/{class_id}/students"):
+        "test_accounts.test_teacher_makes_a_class_student_joins",
 }
 
 

@@ -58,7 +58,10 @@ THROTTLE_FAILURES = 5
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_BLOCK = timedelta(minutes=15)
 
-
+STUDENT = "student"
+TEACHER = "teacher"
+ROLES = (STUDENT, TEACHER)
+"""What an account signs up as: only a teacher makes classes (see migration 0013)."""
 
 @functools.cache
 def _hasher() -> Any:
@@ -95,6 +98,11 @@ class Account:
     id: AccountId
     name: str
     local: bool
+    role: str = STUDENT
+
+    @property
+    def teacher(self) -> bool:
+        return self.role == TEACHER
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def _token_id(token: str) -> str:
 
 
 def _account(row: Row[Any]) -> Account:
-    return Account(AccountId(int(row.id)), str(row.name), bool(row.local))
+    return Account(AccountId(int(row.id)), str(row.name), bool(row.local), str(row.role))
 
 
 class Accounts:
@@ -141,10 +149,16 @@ class Accounts:
         """The local account, the one a store on one machine is studied by."""
         return self.get(LOCAL_ACCOUNT_ID)
 
-    def sign_up(self, name: str, password: str, *, now: datetime, client: str = "") -> Account:
-        """Make an account with a password. A client whose sign-ups keep failing (names
-        taken: someone probing for names) is throttled as failed sign-ins are."""
+    def sign_up(
+        self, name: str, password: str, *, now: datetime, client: str = "",
+        role: str = STUDENT,
+    ) -> Account:
+        """Make an account with a password, as a student or a teacher (`role`). A client
+        whose sign-ups keep failing (names taken: someone probing for names) is throttled as
+        failed sign-ins are."""
         _check_now(now)
+        if role not in ROLES:
+            raise CollectionError(f"an account is a {' or a '.join(ROLES)}, not {role!r}")
         shown = unicodedata.normalize("NFKC", name).strip()
         key = name_key(name)
         if not key:
@@ -158,18 +172,21 @@ class Accounts:
         digest = _hasher().hash(password)
         a = schema.accounts.c
         with self._col._write() as conn:
-            if conn.execute(select(a.id).where(a.name_key == key)).first() is not None:
+            taken = conn.execute(select(a.id).where(a.name_key == key)).first() is not None
+            if taken:  # counted in a transaction of its own, which the refusal keeps
                 self._fail(conn, [f"signup:{client}"], now)
-                raise CollectionError(f"the name {shown!r} is taken; choose another")
+        if taken:
+            raise CollectionError(f"the name {shown!r} is taken; choose another")
+        with self._col._write() as conn:
             account_id: int = conn.execute(
                 insert(schema.accounts)
                 .values(
                     name=shown, name_key=key, password_hash=digest, local=False,
-                    created_at=_ms(now),
+                    created_at=_ms(now), role=role,
                 )
                 .returning(a.id)
             ).scalar_one()
-        return Account(AccountId(int(account_id)), shown, False)
+        return Account(AccountId(int(account_id)), shown, False, role)
 
     # -- signing in and out -------------------------------------------------------------
 

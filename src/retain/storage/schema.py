@@ -29,7 +29,7 @@ from sqlalchemy import (
     text,
 )
 
-SCHEMA_REVISION = "0012"
+SCHEMA_REVISION = "0013"
 
 metadata = MetaData()
 
@@ -351,6 +351,8 @@ accounts = Table(
     Column("password_hash", Text),
     Column("local", Boolean, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # "student" or "teacher" (see migration 0013): only a teacher makes classes.
+    Column("role", String(10), nullable=False, server_default="student"),
 )
 
 account_sessions = Table(

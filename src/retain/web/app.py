@@ -8,22 +8,25 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from retain.core.grading import warm_up
 from retain.web import errors
 from retain.web.config import WebSettings
-from retain.web.deps import CollectionHolder, local_account
-from retain.web.routes import cards, classes, decks, imports, meta, stats, study
+from retain.web.deps import CollectionHolder, current_account
+from retain.web.routes import accounts, cards, classes, decks, imports, meta, stats, study
 from retain.web.security import GuardMiddleware
 from retain.web.views import make_templates
 
 HERE = Path(__file__).parent
 
-ROUTE_MODULES = (meta, decks, cards, imports, study, stats, classes)
+ROUTE_MODULES = (meta, accounts, decks, cards, imports, study, stats, classes)
 """Each has a `pages` router (HTML) and an `api` router (JSON under /api/)."""
+OPEN_MODULES = (meta, accounts)
+"""Routes anyone may reach (health, CSRF token, signing up and in); every other route
+of server mode needs a session."""
 
 
 def _version() -> str:
@@ -57,13 +60,15 @@ def create_app(settings: WebSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.collections = holder
-    app.state.account_resolver = local_account
     app.state.templates = make_templates(HERE / "templates")
     errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in ROUTE_MODULES:
-        app.include_router(module.pages)
-        app.include_router(module.api)
+        # In server mode every route but signing up and in needs a session, whether or
+        # not it reads the collection.
+        guard = [] if module in OPEN_MODULES else [Depends(current_account)]
+        app.include_router(module.pages, dependencies=guard)
+        app.include_router(module.api, dependencies=guard)
     app.add_middleware(
         GuardMiddleware,
         max_request_bytes=settings.max_request_bytes,

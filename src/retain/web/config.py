@@ -22,7 +22,10 @@ class WebSettings:
     * `max_request_bytes`: a request body larger than this is refused with 413.
     * `max_upload_bytes`: a deck uploaded or pasted for import may be this large at most.
     * `allowed_hosts`: the Host headers the app answers to.
-    * `secure_cookies`: cookies are marked Secure (behind HTTPS).
+    * `secure_cookies`: cookies are marked Secure (behind HTTPS) whatever the scheme a
+      request arrives with; a request that arrives over HTTPS gets Secure cookies anyway.
+    * `accounts`: server mode. Every request but signing up and in acts for the account
+      of its session cookie; without it, for the one local account, with no login.
     * `clock`, `judge`: the time source and the paraphrase judge of typed answers.
     * `warm_up`: load the grader's word lists when the app starts, in the background, so
       that the first typed answer is graded as quickly as the others.
@@ -33,6 +36,7 @@ class WebSettings:
     max_upload_bytes: int = 2 * 1024 * 1024
     allowed_hosts: tuple[str, ...] = LOCAL_HOSTS
     secure_cookies: bool = False
+    accounts: bool = False
     clock: Callable[[], datetime] = field(default=system_clock)
     judge: Judge | None = None
     warm_up: bool = False

@@ -1,12 +1,17 @@
 """The dependencies routes declare: the collection, the clock, the settings, the current
 account. Each reads what `create_app` put on the app, so every app (and every test) has
-its own."""
+its own.
+
+In server mode (`WebSettings.accounts`) the current account is the one whose session id the
+request's cookie holds, looked up in the store at every request: no process keeps a session
+of its own, so any number of them can serve one database. The collection a route gets acts
+for that account only (`Collection.as_account`): a route cannot reach another account's
+decks, cards or classes, whatever ids it is sent."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,19 +19,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from retain.collection import Collection
+from retain.collection.accounts import LOCAL_ACCOUNT_ID, Account
 from retain.web.config import WebSettings
+from retain.web.errors import Forbidden, NotFound, SignInNeeded
+from retain.web.security import is_secure, session_cookie_name
 
+__all__ = ["LOCAL_ACCOUNT", "Account", "CollectionHolder"]
 
-@dataclass(frozen=True)
-class Account:
-    """Who is making the request. In local mode that is always the one local account."""
-
-    id: int
-    name: str
-    local: bool = True
-
-
-LOCAL_ACCOUNT = Account(id=1, name="Local student")
+LOCAL_ACCOUNT = Account(id=LOCAL_ACCOUNT_ID, name="Local student", local=True)
 
 
 class CollectionHolder:
@@ -59,30 +59,78 @@ def get_settings(request: Request) -> WebSettings:
     return settings
 
 
-def get_collection(request: Request) -> Iterator[Collection]:
+def get_clock(request: Request) -> Callable[[], datetime]:
+    return get_settings(request).clock
+
+
+def session_token(request: Request) -> str:
+    """The session id the request's cookie holds ('' when it holds none)."""
+    return request.cookies.get(session_cookie_name(is_secure(request)), "")
+
+
+def signed_in_account(request: Request) -> Account | None:
+    """The account of the request's session, or None (no cookie, or a session that ended
+    or expired). Local mode: always the local account."""
+    settings = get_settings(request)
+    if not settings.accounts:
+        return LOCAL_ACCOUNT
+    token = session_token(request)
+    if not token:
+        return None
+    holder: CollectionHolder = request.app.state.collections
+    collection = holder.get()
+    with holder.lock:
+        account = collection.accounts.session(token, now=settings.clock())
+    request.state.account = account
+    return account
+
+
+def current_account(request: Request) -> Account:
+    """The account the request acts for; a request with no valid session is refused
+    (`SignInNeeded`: 401 under /api/, a redirect to the sign-in page elsewhere)."""
+    account = signed_in_account(request)
+    if account is None:
+        raise SignInNeeded("sign in first")
+    return account
+
+
+AccountDep = Annotated[Account, Depends(current_account)]
+MaybeAccountDep = Annotated[Account | None, Depends(signed_in_account)]
+
+
+def get_collection(request: Request, account: AccountDep) -> Iterator[Collection]:
+    """The collection, acting for the request's account (and for it only)."""
+    holder: CollectionHolder = request.app.state.collections
+    collection = holder.get()
+    with holder.lock:
+        if account.id == collection.account_id:
+            yield collection
+        else:
+            yield collection.as_account(account.id)
+
+
+def store(request: Request) -> Iterator[Collection]:
+    """The collection with no account: for signing up and in, nothing else."""
     holder: CollectionHolder = request.app.state.collections
     collection = holder.get()
     with holder.lock:
         yield collection
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
-    return get_settings(request).clock
+def server_mode(request: Request) -> None:
+    """A route of server mode only: a local app has no accounts, so it has no such page."""
+    if not get_settings(request).accounts:
+        raise NotFound("there is no such page: this app runs on this computer, with no accounts")
 
 
-def current_account(request: Request) -> Account:
-    """The account the request acts for. Local mode has one account and no login; an app
-    with accounts replaces this dependency (`app.dependency_overrides`) or the resolver on
-    `app.state.account_resolver`."""
-    resolver: Callable[[Request], Account] = request.app.state.account_resolver
-    return resolver(request)
-
-
-def local_account(_request: Request) -> Account:
-    return LOCAL_ACCOUNT
+def require_teacher(account: Account) -> None:
+    """Only a teacher makes classes (403 for a student). The local account, which has the
+    store to itself, may."""
+    if not (account.local or account.teacher):
+        raise Forbidden("only a teacher makes classes: sign up as a teacher to make one")
 
 
 SettingsDep = Annotated[WebSettings, Depends(get_settings)]
 CollectionDep = Annotated[Collection, Depends(get_collection)]
+StoreDep = Annotated[Collection, Depends(store)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
-AccountDep = Annotated[Account, Depends(current_account)]

@@ -4,14 +4,17 @@ under /api/, a page that says what is wrong everywhere else. Never a traceback."
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from retain.collection.accounts import SignInFailed, Throttled
 from retain.core.drafts import DraftEditError
 from retain.errors import CollectionError
+from retain.errors import NotFound as NotFoundError
 from retain.formats import DeckImportError
 from retain.storage.errors import StorageError
 
@@ -32,6 +35,18 @@ class NotFound(WebError):
 
 class Conflict(WebError):
     status = 409
+
+
+class Forbidden(WebError):
+    """The account may not do this at all (a student making a class): 403."""
+
+    status = 403
+
+
+class SignInNeeded(WebError):
+    """No valid session (server mode): 401 under /api/, the sign-in page elsewhere."""
+
+    status = 401
 
 
 def _status_of(error: CollectionError) -> int:
@@ -60,6 +75,30 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def web_error(request: Request, error: WebError) -> Response:
         return _respond(request, error.status, error.detail)
+
+    @app.exception_handler(SignInNeeded)
+    async def sign_in_needed(request: Request, error: SignInNeeded) -> Response:
+        if request.url.path.startswith("/api/"):
+            return _respond(request, 401, error.detail)
+        url = "/signin"
+        if request.method == "GET" and request.url.path != "/":
+            url += "?" + urlencode({"next": request.url.path})
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+
+    @app.exception_handler(Throttled)
+    async def throttled(request: Request, error: Throttled) -> Response:
+        wait = max(1, int(error.retry_after.total_seconds()) + 1)
+        return _respond(request, 429, str(error), {"Retry-After": str(wait)})
+
+    @app.exception_handler(SignInFailed)
+    async def sign_in_failed(request: Request, error: SignInFailed) -> Response:
+        return _respond(request, 401, str(error))
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, error: NotFoundError) -> Response:
+        return _respond(request, 404, str(error))
 
     @app.exception_handler(CollectionError)
     async def collection_error(request: Request, error: CollectionError) -> Response:

@@ -56,6 +56,28 @@ def csrf_cookie_name(secure: bool) -> str:
     return "__Host-retain_csrf" if secure else "retain_csrf"
 
 
+def session_cookie_name(secure: bool) -> str:
+    return "__Host-retain_session" if secure else "retain_session"
+
+
+def is_secure(request: Request) -> bool:
+    """Whether this request's cookies are Secure `__Host-` ones (see the module's text)."""
+    return bool(request.scope.get("state", {}).get("secure_cookies")) or (
+        request.url.scheme == "https"
+    )
+
+
+def session_cookie(token: str, *, secure: bool, max_age: int) -> str:
+    """The Set-Cookie value that hands a client its session id (`max_age` 0 ends it)."""
+    parts = [
+        f"{session_cookie_name(secure)}={token}", "Path=/", "HttpOnly", "SameSite=Lax",
+        f"Max-Age={max_age}",
+    ]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
 def csrf_token(request: Request) -> str:
     """The CSRF token of this request's client (the one its pages must send back)."""
     token: str = request.scope["state"]["csrf_token"]
@@ -69,17 +91,20 @@ class GuardMiddleware:
         self.app = app
         self.max_request_bytes = max_request_bytes
         self.secure = secure_cookies
-        self.cookie = csrf_cookie_name(secure_cookies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        sent_token = request.cookies.get(self.cookie, "")
+        state = scope.setdefault("state", {})
+        state["secure_cookies"] = self.secure
+        secure = is_secure(request)
+        cookie = csrf_cookie_name(secure)
+        sent_token = request.cookies.get(cookie, "")
         fresh = not _well_formed(sent_token)
         token = secrets.token_urlsafe(32) if fresh else sent_token
-        scope.setdefault("state", {})["csrf_token"] = token
+        state["csrf_token"] = token
         api = scope["path"].startswith("/api/")
         static = scope["path"].startswith("/static/")
 
@@ -91,7 +116,9 @@ class GuardMiddleware:
                 if not static and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
                 if fresh:
-                    headers.append((b"set-cookie", self._cookie(token).encode("latin-1")))
+                    headers.append(
+                        (b"set-cookie", _csrf_cookie(token, secure).encode("latin-1"))
+                    )
                 message["headers"] = headers
             await send(message)
 
@@ -144,14 +171,15 @@ class GuardMiddleware:
             return "the CSRF token does not match: reload the page and try again"
         return None
 
-    def _cookie(self, token: str) -> str:
-        parts = [f"{self.cookie}={token}", "Path=/", "HttpOnly", "SameSite=Strict"]
-        if self.secure:
-            parts.append("Secure")
-        return "; ".join(parts)
-
     def _too_large(self) -> str:
         return f"the request is larger than {self.max_request_bytes:,} bytes, the limit"
+
+
+def _csrf_cookie(token: str, secure: bool) -> str:
+    parts = [f"{csrf_cookie_name(secure)}={token}", "Path=/", "HttpOnly", "SameSite=Strict"]
+    if secure:
+        parts.append("Secure")
+    return "; ".join(parts)
 
 
 def _well_formed(token: str) -> bool:

@@ -12,7 +12,7 @@ from retain.collection import Collection
 from retain.collection.class_reports import DeckReport
 from retain.core.model import Deck
 from retain.web.deps import Account as WebAccount
-from retain.web.deps import AccountDep, ClockDep, CollectionDep
+from retain.web.deps import AccountDep, ClockDep, CollectionDep, require_teacher
 from retain.web.errors import NotFound
 from retain.web.models import (
     ClassReportOut,
@@ -86,6 +86,7 @@ def create_class_page(
     request: Request, col: CollectionDep, clock: ClockDep, account: AccountDep,
     name: Annotated[str, Form(max_length=200)],
 ) -> HTMLResponse | RedirectResponse:
+    require_teacher(account)
     made = acting(col, account).classes.create(name, now=clock())
     return redirect(request, f"/classes/{made.id}")
 

@@ -1,0 +1,144 @@
+"""Server mode: signing up, in and out, sessions in cookies, throttling, classes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from retain.web import WebSettings, create_app
+from tests.web.conftest import Clock
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def server(store_target: str | Path, clock: Clock) -> Iterator[TestClient]:
+    app = create_app(WebSettings(target=store_target, clock=clock, accounts=True))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        client.headers["X-CSRF-Token"] = client.get("/api/csrf").json()["csrf_token"]
+        yield client
+
+
+def _other(client: TestClient) -> TestClient:
+    other = TestClient(client.app, base_url="http://127.0.0.1")
+    other.headers["X-CSRF-Token"] = other.get("/api/csrf").json()["csrf_token"]
+    return other
+
+
+def test_local_mode_has_no_account_routes(client: TestClient) -> None:
+    assert client.get("/signin").status_code == 404
+    assert client.post("/api/auth/signin", json={"name": "a", "password": "b"}).status_code == 404
+    assert client.get("/").status_code == 200  # and needs no login
+
+
+def test_sign_up_sign_in_sign_out_pages(server: TestClient) -> None:
+    first = server.get("/", follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/signin"
+    deck = server.get("/decks/1", follow_redirects=False)
+    assert deck.headers["location"] == "/signin?next=%2Fdecks%2F1"
+    assert "Make an account" in server.get("/signup").text
+    made = server.post(
+        "/signup", data={"name": "Ana", "password": PASSWORD, "role": "student"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    cookie = made.headers["set-cookie"]
+    assert cookie.startswith("retain_session=") and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie and "Secure" not in cookie
+    page = server.get("/")
+    assert page.status_code == 200 and "Sign out" in page.text and "Ana" in page.text
+    out = server.post("/signout", data={}, follow_redirects=False)
+    assert out.status_code == 303 and "Max-Age=0" in out.headers["set-cookie"]
+    assert server.get("/", follow_redirects=False).status_code == 303
+    wrong = server.post("/signin", data={"name": "ana", "password": "not it at all"})
+    assert wrong.status_code == 401 and "wrong" in wrong.text
+    back = server.post(
+        "/signin", data={"name": "ana", "password": PASSWORD, "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert back.status_code == 303 and back.headers["location"] == "/"
+    assert server.get("/").status_code == 200
+
+
+def test_api_session_rotates_and_ends(server: TestClient) -> None:
+    made = server.post("/api/auth/signup", json={"name": "Bo", "password": PASSWORD})
+    assert made.status_code == 201 and made.json()["role"] == "student"
+    first = server.cookies["retain_session"]
+    assert server.get("/api/auth/me").json()["name"] == "Bo"
+    again = server.post("/api/auth/signin", json={"name": "BO", "password": PASSWORD})
+    assert again.status_code == 200
+    second = server.cookies["retain_session"]
+    assert second != first
+    stale = _other(server)
+    stale.cookies.set("retain_session", first)
+    assert stale.get("/api/auth/me").status_code == 401  # the old id is worth nothing
+    assert server.post("/api/auth/signout").status_code == 204
+    replay = _other(server)
+    replay.cookies.set("retain_session", second)
+    assert replay.get("/api/auth/me").status_code == 401
+    assert replay.get("/api/decks").status_code == 401
+
+
+def test_repeated_failures_are_throttled(server: TestClient) -> None:
+    server.post("/api/auth/signup", json={"name": "Cy", "password": PASSWORD})
+    codes = [
+        server.post("/api/auth/signin", json={"name": "Cy", "password": "wrong guess"}).status_code
+        for _ in range(6)
+    ]
+    assert codes[:5] == [401] * 5 and codes[5] == 429
+    refused = server.post("/api/auth/signin", json={"name": "Cy", "password": PASSWORD})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    taken = [
+        server.post("/api/auth/signup", json={"name": "Cy", "password": PASSWORD}).status_code
+        for _ in range(6)
+    ]
+    assert taken[0] == 400 and taken[-1] == 429
+
+
+def test_https_cookies_are_host_prefixed_and_secure(store_target: str | Path) -> None:
+    app = create_app(WebSettings(target=store_target, accounts=True))
+    with TestClient(app, base_url="https://127.0.0.1") as client:
+        token = client.get("/api/csrf").json()["csrf_token"]
+        made = client.post(
+            "/api/auth/signup", json={"name": "Di", "password": PASSWORD},
+            headers={"X-CSRF-Token": token},
+        )
+        cookie = made.headers["set-cookie"]
+        assert cookie.startswith("__Host-retain_session=") and "; Secure" in cookie
+        assert "Path=/" in cookie and "Domain" not in cookie
+        assert client.get("/api/auth/me").json()["name"] == "Di"
+
+
+def test_teacher_makes_a_class_student_joins(server: TestClient) -> None:
+    server.post("/api/auth/signup", json={"name": "Tess", "password": PASSWORD,
+                                          "role": "teacher"})
+    made = server.post("/api/classes", json={"name": "Chemistry"})
+    assert made.status_code == 201
+    code, link = made.json()["join_code"], made.json()["join_path"]
+    assert link == f"/join/{code}"
+    page = server.post("/classes", data={"name": "Physics"}, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/classes/")
+    listing = server.get("/classes").text
+    assert "Physics" in listing and f"/join/{code}" in listing
+    student = _other(server)
+    student.post("/api/auth/signup", json={"name": "Sam", "password": PASSWORD})
+    refused = student.post("/api/classes", json={"name": "Mine"})
+    assert refused.status_code == 403 and "teacher" in refused.json()["detail"]
+    assert student.post("/classes", data={"name": "Mine"}).status_code == 403
+    joining = student.get(link).text
+    assert f'value="{code}"' in joining  # the link fills the code in
+    assert "New class" not in joining  # a student is offered no class to make
+    joined = student.post("/classes/join", data={"code": code.lower()})
+    assert joined.status_code == 200 and "Chemistry" in joined.text
+    listed = student.get("/api/classes").json()
+    assert [c["name"] for c in listed["joined"]] == ["Chemistry"]
+    assert listed["joined"][0]["join_code"] is None  # a student never sees the code
+    class_id = made.json()["id"]
+    students = server.get(f"/api/classes/{class_id}/students").json()
+    assert [s["name"] for s in students] == ["Sam"]
+    again = student.post("/api/classes/join", json={"code": "WRONG-CODE"})
+    assert again.status_code == 404
+    assert server.get("/api/classes").json()["taught"][0]["join_code"] == code
