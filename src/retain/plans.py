@@ -279,10 +279,10 @@ class Plans:
         forgotten = default.forgotten if bad is None else bad + (relearn or bad)
         return planner.ReviewCosts(first_sight=first, recalled=recalled, forgotten=forgotten)
 
-    def stability_scale(self, conn: Any, deck_id: int) -> float:
-        """How long the learner's memory of the deck lasts against FSRS's prediction
-        (`planner.stability_scale`), from the deck's newest answers spaced half a day or
-        more from the card's previous one."""
+    def memory_fit(self, conn: Any, deck_id: int) -> tuple[float, float]:
+        """How the learner's memory of the deck lasts against FSRS's prediction
+        (`planner.memory_fit`: a scale of the stabilities, a decay), from the deck's newest
+        answers spaced half a day or more from the card's previous one."""
         from retain.core import planner
 
         r, c = schema.reviews.c, schema.cards.c
@@ -305,7 +305,7 @@ class Plans:
                     answers.append((days, float(stability), int(row.rating) > 1))
             except (ValueError, TypeError, AttributeError):
                 continue  # an answer whose state before it is unreadable tells nothing
-        return planner.stability_scale(answers, self._col._config)
+        return planner.memory_fit(answers, self._col._config)
 
     def _inputs(self, conn: Any, deck_id: int) -> list[PlanInput]:
         from retain.core import planner
@@ -353,6 +353,7 @@ class Plans:
             .select_from(schema.reviews.join(schema.cards, c.id == r.card_id))
             .where(c.deck_id == exam.deck_id, r.reviewed_at >= since)
         ).scalar_one()
+        scale, decay = self.memory_fit(conn, exam.deck_id)
         return planner.plan_exam(
             cards,
             now,
@@ -363,7 +364,8 @@ class Plans:
             done_today=done,
             spent_today=float(spent_ms) / 1000,
             keep_ids=keep,
-            stability_scale=self.stability_scale(conn, exam.deck_id),
+            stability_scale=scale,
+            decay=decay,
         )
 
     def _plan_day(self, conn: Any, exam: Exam, now: datetime) -> ExamPlan:

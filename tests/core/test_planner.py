@@ -12,10 +12,10 @@ from retain.core.planner import (
     ReviewCosts,
     StudyBudget,
     budget_for_target,
+    memory_fit,
     plan_exam,
     readiness,
     skipped_day_cost,
-    stability_scale,
     study_days,
 )
 from retain.core.scheduling import SchedulerConfig, replay
@@ -167,11 +167,17 @@ def test_a_memory_that_lasts_less_lowers_the_expected_recall_and_asks_for_review
         plan_exam(cards, NOW, exam, StudyBudget(30.0), stability_scale=0.0)
 
 
-def test_the_stability_scale_follows_the_answers() -> None:
+def test_the_memory_fit_follows_the_answers() -> None:
     # FSRS's recall after 10 days at stability 10 is 0.9: answers recalled that often agree.
     agree = [(10.0, 10.0, k % 10 != 0) for k in range(200)]
-    assert stability_scale(agree, CONFIG) == pytest.approx(1.0, rel=0.3)
+    scale, decay = memory_fit(agree, CONFIG)
+    assert scale * 10 == pytest.approx(10, rel=0.5)
     forgotten = [(2.0, 10.0, k % 2 == 0) for k in range(200)]  # half forgotten in 2 days
-    assert stability_scale(forgotten, CONFIG) < 0.1
-    assert stability_scale([(10.0, 10.0, False)], CONFIG) > 0.3  # one answer moves it little
-    assert stability_scale([], CONFIG) == 1.0
+    assert memory_fit(forgotten, CONFIG)[0] < 0.5
+    # Recalled after a day, forgotten after ten: a curve steeper than FSRS's.
+    steep = [(1.0, 2.0, k % 5 != 0) for k in range(100)]
+    steep += [(10.0, 2.0, k % 20 == 0) for k in range(100)]
+    assert memory_fit(steep, CONFIG)[1] > -CONFIG.decay
+    one = memory_fit([(10.0, 10.0, False)], CONFIG)  # one answer moves it little
+    assert one[0] > 0.3
+    assert memory_fit([], CONFIG) == (1.0, -CONFIG.decay)

@@ -25,9 +25,10 @@ day over FSRS-6's forgetting curve, in expectation:
   review's time is worth). A card first seen the day before the exam is recalled better
   than one seen weeks before, so when the last days' budget can hold the deck, the days
   before carry only the reviews worth their time.
-* The learner's memory is measured from their answers (`stability_scale`): when cards are
-  forgotten sooner (or later) than FSRS predicts, every stability is scaled to match, and
-  the plan reviews more (or less).
+* The learner's memory is measured from their answers (`memory_fit`): when cards are
+  forgotten sooner (or later) than FSRS predicts, every stability is scaled to match and
+  the forgetting curve's decay is fitted (steeper when memory fades like an exponential),
+  and the plan reviews more (or less).
 * Only today's choice is followed: the plan is made again each day from the real state,
   so what the learner actually recalled and forgot (and the days they skipped) counts.
 
@@ -71,7 +72,7 @@ __all__ = [
     "plan_exam",
     "readiness",
     "skipped_day_cost",
-    "stability_scale",
+    "memory_fit",
     "study_days",
 ]
 
@@ -196,10 +197,12 @@ class ExamPlan:
 
 
 class _Fsrs:
-    def __init__(self, config: SchedulerConfig, scale: float = 1.0) -> None:
+    def __init__(
+        self, config: SchedulerConfig, scale: float = 1.0, decay: float | None = None
+    ) -> None:
         self.w = np.asarray(config.parameters, dtype=np.float64)
-        self.decay = config.decay
-        self.factor = config.factor
+        self.decay = config.decay if decay is None else -abs(decay)
+        self.factor = float(0.9 ** (1.0 / self.decay) - 1.0)
         self.scale = scale
         """The learner's memory lasts `scale` times FSRS's stability (`stability_scale`)."""
 
@@ -335,6 +338,7 @@ def plan_exam(
     spent_today: float = 0.0,
     keep_ids: int = 0,
     stability_scale: float = 1.0,
+    decay: float | None = None,
 ) -> ExamPlan:
     """The plan from `now` (UTC) to `exam` (UTC) for `cards`.
 
@@ -343,7 +347,8 @@ def plan_exam(
     `card_ids` list the cards to study today, highest gain per second first, followed by up
     to `keep_ids` more (what studying ahead takes next); later days carry only counts.
     `stability_scale`: how much longer (or shorter) than FSRS predicts the learner's memory
-    lasts (`stability_scale` measures it from their answers).
+    lasts, and `decay` the forgetting curve's decay (None: FSRS's); `memory_fit` measures
+    both from their answers.
 
     New cards are introduced from the day that gives the most recall at the exam for the
     time spent (`SECOND_VALUE`): a card first seen the day before the exam is recalled
@@ -354,7 +359,7 @@ def plan_exam(
         raise ValueError("the exam must be after now")
     if not stability_scale > 0:
         raise ValueError(f"the stability scale must be positive, got {stability_scale}")
-    fsrs = _Fsrs(config, stability_scale)
+    fsrs = _Fsrs(config, stability_scale, decay)
     days = study_days(now, exam, config)
     exam_index = float(len(days))  # the exam's learner day, counted from today
     a = _arrays(cards, now, config)
@@ -491,26 +496,35 @@ def _simulate(
     return plans, at_exam
 
 
-def stability_scale(
+def memory_fit(
     answers: Sequence[tuple[float, float, bool]], config: SchedulerConfig = DEFAULT_CONFIG
-) -> float:
-    """How many times FSRS's stability the learner's memory lasts, from their answers:
-    (days since the card's previous answer, its FSRS stability then, recalled). The most
-    likely scale on a grid from 1/50 to 50, drawn towards 1 (a prior worth about ten
-    answers), so that a few answers move it little."""
+) -> tuple[float, float]:
+    """How the learner's memory differs from FSRS's prediction, from their answers (days
+    since the card's previous answer, its FSRS stability then, recalled): (the scale of
+    every stability, the forgetting curve's decay). The most likely pair on a grid (scales
+    1/50 to 50, decays 0.1 to 4: a steeper curve forgets more like an exponential), drawn
+    towards FSRS's own (1 and its decay, a prior worth a few answers), so that a few answers
+    move them little."""
     usable = [(t, s, ok) for t, s, ok in answers if t > 0 and s > 0]
+    base = -config.decay
     if not usable:
-        return 1.0
+        return 1.0, base
     t = np.array([u[0] for u in usable], dtype=np.float64)
     s = np.array([u[1] for u in usable], dtype=np.float64)
     ok = np.array([u[2] for u in usable], dtype=np.bool_)
-    fsrs = _Fsrs(config)
-    grid = np.exp(np.linspace(np.log(1 / 50), np.log(50), 161))
-    r = fsrs.recall(t[None, :] / grid[:, None], s[None, :])
-    r = np.clip(r, 1e-4, 1 - 1e-4)
-    log_likelihood = np.where(ok[None, :], np.log(r), np.log(1 - r)).sum(axis=1)
-    prior = -np.log(grid) ** 2 / 2
-    return float(grid[int(np.argmax(log_likelihood + prior))])
+    scales = np.exp(np.linspace(np.log(1 / 50), np.log(50), 81))
+    decays = np.exp(np.linspace(np.log(0.1), np.log(4.0), 21))
+    best = (-np.inf, 1.0, base)
+    for d in decays:
+        factor = 0.9 ** (-1.0 / d) - 1.0
+        r = (1.0 + factor * t[None, :] / (scales[:, None] * s[None, :])) ** -d
+        r = np.clip(r, 1e-4, 1 - 1e-4)
+        log_likelihood = np.where(ok[None, :], np.log(r), np.log(1 - r)).sum(axis=1)
+        score = log_likelihood - (np.log(scales) ** 2 + np.log(d / base) ** 2) / 2
+        k = int(np.argmax(score))
+        if score[k] > best[0]:
+            best = (float(score[k]), float(scales[k]), float(d))
+    return best[1], best[2]
 
 
 def skipped_day_cost(
