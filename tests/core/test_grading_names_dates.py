@@ -33,3 +33,10 @@ def test_not_much_is_a_small_amount_not_a_denial() -> None:
     points = ["Only a small amount of water is heated", "The element is close to the water"]
     g = grade_typed_answer(q, points, "not much water is heated and the element is close to it")
     assert g.verdict == "correct" and not g.contradiction
+
+
+def test_the_year_alone_is_too_vague_for_a_full_date() -> None:
+    q, points = "When did the bridge open?", ["17 May 1883"]
+    assert grade_typed_answer(q, points, "1883").verdict != "correct"
+    assert grade_typed_answer(q, points, "may 17th 1883").verdict == "correct"
+    assert grade_typed_answer(q, points, "17/5/1883").verdict == "correct"

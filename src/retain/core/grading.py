@@ -1783,6 +1783,16 @@ def _reversed_roles(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
     return False
 
 
+def _only_the_year(point: _Point, m: _PointMatch) -> bool:
+    """A point that is a date, with its day, month and year, matched by its year alone:
+    "1914" is too vague for 4 August 1914. (In a point that states an event, the year
+    with the event's words is enough.)"""
+    kinds = {_fact_kind(f) for f in point.facts}
+    if not {"d", "m", "y"} <= kinds or any(not t.fact for t in point.terms):
+        return False
+    return not any(k in m.keys for k in point.facts if _fact_kind(k) in "dm")
+
+
 def _asks_when(question: str) -> bool:
     q = fold(question).lower()
     return q.startswith("when") or bool(re.search(r"\b(?:what|which) (?:year|date|day)\b", q))
@@ -2494,6 +2504,8 @@ def _grade(
         ):
             covered = False
         if covered and _facts_in_another_statement(card, i, m, ans):
+            covered = False
+        if covered and _only_the_year(point, m):
             covered = False
         if i in verbatim and not conflict:
             covered = True
