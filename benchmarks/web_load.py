@@ -176,7 +176,7 @@ async def student(
                 tally.answers += 1
             else:
                 tally.problem(f"grade {r.status}")
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             tally.problem(type(error).__name__)
 
 
