@@ -40,3 +40,12 @@ def test_the_year_alone_is_too_vague_for_a_full_date() -> None:
     assert grade_typed_answer(q, points, "1883").verdict != "correct"
     assert grade_typed_answer(q, points, "may 17th 1883").verdict == "correct"
     assert grade_typed_answer(q, points, "17/5/1883").verdict == "correct"
+
+
+def test_one_subjects_value_given_to_another_contradicts_on_subject_value_cards() -> None:
+    q = "What is the capital of Spain, Italy and Portugal?"
+    points = ["Spain – Madrid", "Italy – Rome", "Portugal – Lisbon"]
+    g = grade_typed_answer(q, points, "es madrid, italy madrid, portugal lisbon")
+    assert g.contradiction and 1 not in g.covered
+    ok = grade_typed_answer(q, points, "spain madrid, italy rome, portugal lisbon")
+    assert ok.verdict == "correct" and not ok.contradiction

@@ -1969,6 +1969,10 @@ def _swapped_slots(card: _Card, ans: _Answer) -> set[int]:
                 current = found
             elif current is not None:
                 give(current, t)
+    short_pairs = all(
+        label is not None and len(p.text.split()) <= _PAIR_WORDS
+        for label, p in zip(labels, card.points, strict=True)
+    )
     out: set[int] = set()
     for i, givers in other.items():
         if own.get(i):
@@ -1976,7 +1980,12 @@ def _swapped_slots(card: _Card, ans: _Answer) -> set[int]:
         for j in givers:
             if i in other.get(j, ()) and not own.get(j):
                 out.add(i)  # a swap: j was given i's value in turn
+            elif short_pairs and not own.get(j):
+                out.add(i)  # "Subject – value" pairs: j's value given to i and not to j
     return out
+
+
+_PAIR_WORDS = 4  # the most words of a "Subject – value" point ("Sodium chloride – ionic")
 
 
 def _dash_joined(ans: _Answer) -> list[list[_Tok]]:
