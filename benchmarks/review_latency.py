@@ -170,9 +170,11 @@ def typed_answer(points: Sequence[str], rng: random.Random) -> str:
 
 def build_retain(
     home: Path, cards: Sequence[tuple[str, tuple[str, ...]]], plans: Sequence[PlannedState],
-    now: datetime,
+    now: datetime, *, index_later: bool = False,
 ) -> None:
-    """Import the cards as pasted text through the Collection, then give them their states.
+    """Import the cards as pasted text through the Collection, then give them their states
+    (with `index_later`, as `retain import` does: the question index reads the notes when
+    the deck is first studied).
 
     The states are written straight into the cards table (there is no public way to age a
     collection by two months), with two earlier entries each in the review log."""
@@ -185,7 +187,9 @@ def build_retain(
     write_pasted_text(source, cards)
     with Collection.open(home / DATABASE_FILE, tz=UTC) as col:
         col.set_setting("new_per_day", 9999)  # the same daily limit Anki is given below
-        col.decks.import_deck(read_path(source), now=now - timedelta(days=400))
+        col.decks.import_deck(
+            read_path(source), now=now - timedelta(days=400), index_later=index_later
+        )
         now_ms = int(now.timestamp() * 1000)
         card_rows: list[tuple[Any, ...]] = []
         review_rows: list[tuple[Any, ...]] = []
@@ -824,6 +828,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-anki", action="store_true", help="time retain only")
     parser.add_argument("--no-fsync", action="store_true", help="skip the strace fsync count")
     parser.add_argument("--dir", type=Path, help="where to build the collections (a temp dir)")
+    parser.add_argument("--index-later", action="store_true",
+                        help="import as `retain import` does, the index left for study")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -853,7 +859,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             workdir = tmpdir / f"n{size}"
             home = workdir / "retain-home"
             progress(f"{size:,} cards: importing them into a retain collection")
-            build_retain(home, cards, plans, start)
+            build_retain(home, cards, plans, start, index_later=args.index_later)
             anki_path = workdir / "anki" / "collection.anki2"
             if with_anki:
                 progress(f"{size:,} cards: building the Anki collection")

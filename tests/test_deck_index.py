@@ -239,3 +239,59 @@ def test_a_reimport_brings_the_index_up_to_date_note_by_note(collection: Collect
     assert (again.added, again.updated) == (2, 1)
     assert "indexing" not in stages
     assert_true_to_its_notes(collection, report.deck.id)
+
+
+def test_an_import_can_leave_its_notes_for_the_index_to_read_when_studied(
+    collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`index_later`: the import writes no index of its new notes; the first study of the
+    deck indexes a few of them before its first question and the rest in the background,
+    and the index then is the one a rebuild gives."""
+    notes = [NoteDraft(n.question, n.answer_points) for n in map(synthetic_note, range(60))]
+    stages: list[str] = []
+    report = collection.decks.import_deck(
+        draft([*BASE, *notes]), now=NOW, index_later=True,
+        progress=lambda stage, *_: stages.append(stage),
+    )
+    assert "indexing" not in stages
+    deck_id = report.deck.id
+    assert snapshot(collection, deck_id)["index_notes"] == []
+    monkeypatch.setattr(deck_index, "LATER_FIRST", 5)
+    monkeypatch.setattr(deck_index, "LATER_CHUNK", 7)
+    view = collection.decks.view(deck_id)
+    assert view.size >= 5
+    collection.index.wait(deck_id)
+    assert_true_to_its_notes(collection, deck_id)
+
+
+def test_an_index_being_completed_stays_true_through_edits_and_deletes(
+    collection: Collection,
+) -> None:
+    report = collection.decks.import_deck(draft(BASE), now=NOW, index_later=True)
+    deck_id = report.deck.id
+    assert not collection.index.index_more(deck_id, 3)
+    stored = collection.decks.notes(report.deck)
+    # What is indexed so far is the index a rebuild from the notes read gives.
+    kept = snapshot(collection, deck_id)
+    with collection.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        collection.index.rebuild(conn, deck_id, notes=stored[:3])
+    assert snapshot(collection, deck_id) == kept
+    # An edit of a note read (the third) and of one not read yet (the last), by a
+    # re-import that leaves its indexing for later too, and a new note.
+    edited = [
+        *BASE[:2],
+        NoteDraft("What did Curie's husband study?", ("crystals, magnetism and the curie point",)),
+        *BASE[3:-1],
+        NoteDraft(BASE[-1].question, ("It took tonnes of Curie's ore to make a gram.",)),
+        NoteDraft("Who worked with Pierre Curie?", ("Marie Curie and Gustave Bemont",)),
+    ]
+    report = collection.decks.import_deck(draft(edited), now=NOW, index_later=True)
+    assert (report.added, report.updated) == (1, 2)
+    # Deleting notes read and not read.
+    notes = collection.decks.notes(report.deck)
+    gone = [notes[0], notes[5]]
+    with collection.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+        collection.index.notes_changed(conn, deck_id, removed=gone)
+        conn.execute(delete(schema.notes).where(schema.notes.c.id.in_([n.id for n in gone])))
+    collection.index.complete(deck_id)
+    assert_true_to_its_notes(collection, deck_id)

@@ -266,8 +266,10 @@ def import_command(
             # Before the import, so that the history is replayed with them.
             applied = ctx.collection().use_scheduler(draft.scheduler)
         try:
+            # The question index reads the new cards when the deck is first studied.
             report = ctx.collection().decks.import_deck(
-                draft, now=now_utc(), deck_name=deck_name, progress=progress.update
+                draft, now=now_utc(), deck_name=deck_name, progress=progress.update,
+                index_later=True,
             )
         except DeckTooLargeError as error:  # found as a large file is read
             fail(f"{error}; --no-limit imports it anyway")

@@ -67,6 +67,11 @@ GRADING_SAMPLE = 12
 answer (at most `GRADING_RELATED`) and one fixed sample of `GRADING_SAMPLE` notes."""
 
 _CHUNK = 500
+LATER_FIRST = 200
+"""Notes of a deck imported with its indexing left for later that are indexed before its
+first question (the rest follow in the background, `LATER_CHUNK` at a time)."""
+LATER_CHUNK = 100
+LATER_PAUSE_SECONDS = 0.2
 IMPORT_NOTES_PER_APPLY = 2000
 """Notes an import gives one update at most (the Collection's import batch)."""
 _COUNT_FIELDS = ("lower", "capital_mid", "possessive", "who", "last", "first")
@@ -225,8 +230,13 @@ class DeckIndex:
     """Keeps the deck index of every deck true; hands out views of it."""
 
     def __init__(self, engine: Engine, prepared: PreparedStatements | None = None) -> None:
+        import threading
+
         self.engine = engine
         self._prepared = prepared if prepared is not None else PreparedStatements(engine)
+        self._lock = threading.Lock()
+        self._threads: dict[int, threading.Thread] = {}
+        self._stopping = threading.Event()
 
     # -- keeping it true ----------------------------------------------------------------
 
@@ -248,7 +258,94 @@ class DeckIndex:
             if added:  # a new deck, or one stored before the index existed
                 self._build(conn, deck_id)
             return  # nothing to keep true: the deck is indexed whole when it is studied
+        if removed:
+            # An index still being completed (see `index_more`) has not read every note:
+            # what a note it has not read said was never added, so it is not taken away.
+            indexed = self._indexed(conn, removed)
+            removed = [note for note in removed if note.id in indexed]
         self._apply(conn, deck_id, list(added), list(removed))
+
+    def _indexed(self, conn: Connection, notes: Sequence[Note]) -> set[int]:
+        i = schema.index_notes.c
+        found: set[int] = set()
+        for batch in _chunks(sorted({note.id for note in notes})):
+            found.update(conn.execute(select(i.note_id).where(i.note_id.in_(batch))).scalars())
+        return found
+
+    def start_later(self, conn: Connection, deck_id: int) -> None:
+        """Give a deck an index that holds none of its notes yet, in `conn`'s transaction:
+        they are indexed when the deck is first studied (see `index_more`)."""
+        self.drop(conn, deck_id)
+        conn.execute(insert(schema.index_decks).values(deck_id=deck_id, notes=0))
+
+    def index_more(self, deck_id: int, limit: int = LATER_CHUNK) -> bool:
+        """Index up to `limit` more of a deck's notes that its index has not read yet, in
+        a write transaction of their own; True when every note of the deck is indexed.
+        Questions asked meanwhile draw on the notes indexed so far; the index of the notes
+        read is at every step what a rebuild from them would give."""
+        from retain.storage.engine import WRITE
+
+        n, i, d = schema.notes.c, schema.index_notes.c, schema.index_decks.c
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            state = conn.execute(
+                select(d.notes).where(d.deck_id == deck_id).with_for_update()
+            ).first()
+            if state is None:
+                return True  # indexed whole when studied (`ensure`), or deleted
+            rows = conn.execute(
+                select(schema.notes)
+                .where(
+                    n.deck_id == deck_id,
+                    n.import_id.is_(None),
+                    ~select(i.note_id).where(i.note_id == n.id).exists(),
+                )
+                .order_by(n.id)
+                .limit(limit + 1)
+            ).all()
+            if rows[:limit]:
+                self._apply(conn, deck_id, [_note_row(r) for r in rows[:limit]], [])
+        return len(rows) <= limit
+
+    def complete(self, deck_id: int) -> None:
+        """Index every note of a deck that its index has not read yet (in chunks)."""
+        while not self.index_more(deck_id):
+            pass
+
+    def _complete_in_background(self, deck_id: int) -> None:
+        """Go on indexing a deck a chunk at a time in a thread of this process, pausing
+        between chunks so that a student's answer never waits long for the write lock."""
+        import threading
+
+        with self._lock:
+            running = self._threads.get(deck_id)
+            if running is not None and running.is_alive():
+                return
+
+            def run() -> None:
+                try:
+                    while not self._stopping.is_set() and not self.index_more(
+                        deck_id, LATER_CHUNK
+                    ):
+                        self._stopping.wait(LATER_PAUSE_SECONDS)
+                except Exception:  # noqa: BLE001 - the next session goes on from here
+                    return
+
+            thread = threading.Thread(target=run, name=f"retain-index-{deck_id}", daemon=True)
+            self._threads[deck_id] = thread
+            thread.start()
+
+    def wait(self, deck_id: int | None = None) -> None:
+        """Wait until the indexing in the background of a deck (or of every deck) ends."""
+        with self._lock:
+            threads = [t for d, t in self._threads.items() if deck_id in (None, d)]
+        for thread in threads:
+            thread.join()
+
+    def stop(self) -> None:
+        """Stop indexing in the background (when the store is closed); the next session
+        goes on where it stopped."""
+        self._stopping.set()
+        self.wait()
 
     def ensure(self, deck_id: int) -> None:
         """Index a deck stored before the deck index existed (once)."""
@@ -498,7 +595,12 @@ class DeckIndex:
     # -- reading it ---------------------------------------------------------------------
 
     def view(self, deck_id: DeckId) -> StoredDeck:
+        """The deck for a study session. A deck whose index is not complete (imported with
+        its indexing left for later) has its first `LATER_FIRST` notes indexed now, and the
+        rest in the background while the student studies."""
         self.ensure(deck_id)
+        if not self._stopping.is_set() and not self.index_more(deck_id, LATER_FIRST):
+            self._complete_in_background(deck_id)
         return StoredDeck(self.engine, deck_id, self._prepared)
 
 

@@ -157,6 +157,7 @@ class Collection:
             raise
 
     def close(self) -> None:
+        self.index.stop()
         self._prepared.close()
         self.engine.dispose()
 

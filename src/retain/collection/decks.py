@@ -110,12 +110,15 @@ class Decks:
         deck_name: str | None = None,
         progress: ImportProgress | None = None,
         batch_size: int = IMPORT_BATCH,
+        index_later: bool = False,
     ) -> ImportReport:
         """Store a draft as a deck, or merge it into the deck of that name: a question
         already in the deck keeps its cards and their history (see `Importer.import_deck`,
-        which writes it in batches, all or nothing)."""
+        which writes it in batches, all or nothing). With `index_later`, the new notes are
+        left for the question index to read when the deck is first studied."""
         return self._col._importer.import_deck(
-            draft, now=now, deck_name=deck_name, progress=progress, batch_size=batch_size
+            draft, now=now, deck_name=deck_name, progress=progress, batch_size=batch_size,
+            index_later=index_later,
         )
 
     def all(self) -> list[Deck]:

@@ -223,6 +223,7 @@ class Importer:
         deck_name: str | None = None,
         progress: ImportProgress | None = None,
         batch_size: int = IMPORT_BATCH,
+        index_later: bool = False,
     ) -> ImportReport:
         """Store a draft as a deck (or a `DeckStream`, whose notes are read a batch at a
         time as they are written, so that memory stays bounded). Importing the same cards
@@ -239,7 +240,8 @@ class Importer:
         during that is finished by the next one to open the store."""
         try:
             return self._import_deck(
-                draft, now=now, deck_name=deck_name, progress=progress, batch_size=batch_size
+                draft, now=now, deck_name=deck_name, progress=progress, batch_size=batch_size,
+                index_later=index_later,
             )
         finally:
             if isinstance(draft, DeckStream):
@@ -253,6 +255,7 @@ class Importer:
         deck_name: str | None,
         progress: ImportProgress | None,
         batch_size: int,
+        index_later: bool,
     ) -> ImportReport:
         _check_now(now)
         name = (deck_name or draft.title or "").strip()
@@ -276,7 +279,7 @@ class Importer:
             raise
         self._settle_import(
             plan.import_id, progress=progress, total=tally.added + tally.updated,
-            batch_size=batch_size, states=tally.states,
+            batch_size=batch_size, states=tally.states, index_later=index_later,
         )
         if media:
             with self._col._write() as conn:
@@ -667,11 +670,16 @@ class Importer:
         total: int = 0,
         batch_size: int = IMPORT_BATCH,
         states: Mapping[int, SchedulingState] | None = None,
+        index_later: bool = False,
     ) -> None:
         """Make a complete import visible: its deck, then its notes and cards in batches
         (a card with a review history gets the replay of its log: `states`, when the caller
         has it), then its changes to stored notes (`total` of them, for `progress`). Safe
-        to repeat, or to run from another process."""
+        to repeat, or to run from another process.
+
+        The deck's question index is brought up to date with them, except with
+        `index_later`: then the notes added are left for the index to read when the deck is
+        first studied (`DeckIndex.view`), and only the notes changed are indexed now."""
         n, u, c = schema.notes.c, schema.import_note_updates.c, schema.cards.c
         with self._col._write() as conn:
             record = conn.execute(
@@ -698,6 +706,9 @@ class Importer:
             # batch's own transaction; any other deck is indexed whole at the end.
             indexed_deck = int(deck_id) if deck_id is not None else -1
             incremental = deck_id is not None and self._index_complete(conn, indexed_deck)
+            later = index_later and deck_id is not None
+            if later and not incremental and not self._index_started(conn, indexed_deck):
+                self._col.index.start_later(conn, indexed_deck)
         batch = select(n.id).where(n.import_id == import_id).order_by(n.id).limit(batch_size)
         done = 0
         while True:
@@ -714,7 +725,7 @@ class Importer:
                 settled = conn.execute(
                     update(schema.notes).where(n.id.in_(ids)).values(import_id=None)
                 ).rowcount
-                if settled and incremental:
+                if settled and incremental and not later:
                     added = conn.execute(select(schema.notes).where(n.id.in_(ids))).all()
                     self._col.index.notes_changed(
                         conn, indexed_deck, [_note(r) for r in added]
@@ -742,7 +753,7 @@ class Importer:
                     .order_by(u.note_id)
                     .limit(batch_size)
                 ).all()
-                if changes and incremental:
+                if changes and (incremental or later):
                     changed = [int(row.note_id) for row in changes]
                     before = conn.execute(select(schema.notes).where(n.id.in_(changed))).all()
                 if changes:
@@ -761,7 +772,7 @@ class Importer:
                             u.import_id == import_id, u.note_id <= changes[-1].note_id
                         )
                     )
-                if changes and incremental:
+                if changes and (incremental or later):
                     after = conn.execute(select(schema.notes).where(n.id.in_(changed))).all()
                     self._col.index.notes_changed(
                         conn, indexed_deck, [_note(r) for r in after],
@@ -772,10 +783,15 @@ class Importer:
             done += len(changes)
             if progress is not None:
                 progress("finishing", min(done, total), total)
-        if deck_id is not None and not incremental:
+        if deck_id is not None and not incremental and not later:
             self._reindex(int(deck_id), progress=progress, batch_size=batch_size)
         with self._col._write() as conn:
             conn.execute(delete(schema.imports).where(schema.imports.c.id == import_id))
+
+    def _index_started(self, conn: Connection, deck_id: int) -> bool:
+        """Whether a deck has an index (complete, or being completed)."""
+        d = schema.index_decks.c
+        return conn.execute(select(d.deck_id).where(d.deck_id == deck_id)).first() is not None
 
     def _index_complete(self, conn: Connection, deck_id: int) -> bool:
         """Whether a deck's index holds every note of it that is visible: then an import
