@@ -67,7 +67,7 @@ GRADING_SAMPLE = 12
 answer (at most `GRADING_RELATED`) and one fixed sample of `GRADING_SAMPLE` notes."""
 
 _CHUNK = 500
-LATER_FIRST = 200
+LATER_FIRST = 100
 """Notes of a deck imported with its indexing left for later that are indexed before its
 first question (the rest follow in the background, `LATER_CHUNK` at a time)."""
 LATER_CHUNK = 100
