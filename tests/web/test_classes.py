@@ -10,7 +10,8 @@ import re
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from retain.core.model import Rating
+from retain.collection import Collection
+from retain.core.model import Card, Rating
 from retain.web.deps import CollectionHolder
 from tests.conftest import NOW, make_draft
 
@@ -58,3 +59,25 @@ def test_a_teacher_makes_a_class_and_reads_its_report(app: FastAPI, client: Test
     other = col.as_account(col.accounts.sign_up("Other", "correct horse battery", now=NOW).id)
     theirs = other.classes.create("Theirs", now=NOW)
     assert client.get(f"/classes/{theirs.id}").status_code == 404
+
+
+def test_a_student_studies_a_class_deck(app: FastAPI, client: TestClient) -> None:
+    holder: CollectionHolder = app.state.collections
+    col = holder.get()
+    teacher = col.as_account(col.accounts.sign_up("Teacher", "correct horse battery", now=NOW).id)
+    deck = teacher.decks.import_deck(make_draft(2, title="Cells"), now=NOW).deck
+    made = teacher.classes.create("Biology", now=NOW)
+    teacher.classes.assign(made.id, deck, now=NOW)
+    col.classes.join(made.join_code or "", now=NOW)  # as the join form does
+    page = client.get("/classes").text
+    assert "Biology" in page and f'href="/study?deck={deck.id}"' in page
+    asked = client.get(f"/api/study/next?deck_id={deck.id}&mode=flip")
+    assert asked.status_code == 200, asked.text
+    question = asked.json()["question"]
+    assert question["deck_id"] == deck.id and question["prompt"].startswith("Question")
+    assert question["card_id"] not in {c.id for c in _cards(teacher)}  # the student's own
+    assert client.get(f"/decks/{deck.id}").status_code == 404  # not the student's to edit
+
+
+def _cards(col: Collection) -> list[Card]:
+    return [i.card for i in col.study.next_cards(NOW, limit=100)]

@@ -75,9 +75,13 @@ def report_out(report: DeckReport) -> ClassReportOut:
 @pages.get("/classes", response_class=HTMLResponse)
 def classes_page(request: Request, col: CollectionDep, account: AccountDep) -> HTMLResponse:
     me = acting(col, account)
+    joined = me.classes.joined()
     return render(
         request, "classes.html",
-        {"page": "classes", "taught": me.classes.taught(), "joined": me.classes.joined()},
+        {
+            "page": "classes", "taught": me.classes.taught(), "joined": joined,
+            "joined_decks": {c.id: me.classes.decks(c.id) for c in joined},
+        },
     )
 
 

@@ -27,7 +27,18 @@ def find_deck(col: Collection, deck_id: int) -> Deck:
 
 
 def optional_deck(col: Collection, deck_id: int | None) -> Deck | None:
-    return None if deck_id is None else find_deck(col, deck_id)
+    """A deck to study or count: one of the account's own, or one a class it joined
+    shares with it."""
+    if deck_id is None:
+        return None
+    try:
+        return find_deck(col, deck_id)
+    except NotFound:
+        for joined in col.classes.joined():
+            for deck in col.classes.decks(joined.id):
+                if deck.id == deck_id:
+                    return deck
+        raise
 
 
 def deck_out(col: Collection, clock: Clock, counts: DeckCounts) -> DeckOut:
