@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NewType
 
 from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -366,13 +367,17 @@ def give_cards(
         source = source.where(m.account_id == student_id)
     if note_ids is not None:
         source = source.where(c.note_id.in_(note_ids))
-    made = conn.execute(
-        insert(schema.cards).from_select(
-            ["note_id", "deck_id", "template", "position", "state", "reps", "lapses",
-             "account_id"],
-            source,
+    columns = [
+        "note_id", "deck_id", "template", "position", "state", "reps", "lapses", "account_id"
+    ]
+    if conn.dialect.name == "postgresql":
+        # Two transactions giving one student the same cards (a join while the deck is
+        # assigned): the second skips what the first made. SQLite runs one writer at a time.
+        made = conn.execute(
+            postgresql.insert(schema.cards).from_select(columns, source).on_conflict_do_nothing()
         )
-    )
+    else:
+        made = conn.execute(insert(schema.cards).from_select(columns, source))
     return int(made.rowcount or 0)
 
 
