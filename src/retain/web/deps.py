@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -32,19 +33,24 @@ LOCAL_ACCOUNT = Account(id=LOCAL_ACCOUNT_ID, name="Local student", local=True)
 class CollectionHolder:
     """The collection of one app process, opened on first use and closed at shutdown.
 
-    Requests use it one at a time (the lock); the collection keeps no study state between
+    On SQLite, requests use it one at a time (the lock): the store has one writer anyway.
+    On a server database each request's transactions check out a pooled connection of
+    their own, so requests run side by side (`lock` is then a no-op) and one waiting on
+    the database does not hold up the others. The collection keeps no study state between
     requests, so processes can be added side by side against one database."""
 
     def __init__(self, target: str | Path) -> None:
         self._target = target
         self._collection: Collection | None = None
         self._opening = threading.Lock()
-        self.lock = threading.Lock()
+        self.lock: AbstractContextManager[object] = threading.Lock()
 
     def get(self) -> Collection:
         with self._opening:
             if self._collection is None:
                 self._collection = Collection.open(self._target)
+                if self._collection.engine.dialect.name != "sqlite":
+                    self.lock = nullcontext()
             return self._collection
 
     def close(self) -> None:
