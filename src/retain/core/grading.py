@@ -1944,6 +1944,7 @@ def _swapped_slots(card: _Card, ans: _Answer) -> set[int]:
     values = [d - set(label_of) for d in distinctive]
     own: dict[int, int] = {}
     other: dict[int, set[int]] = {}  # point -> the points whose values it was given
+    value_first = False
 
     def give(i: int, t: _Tok) -> None:
         if t.key in values[i]:
@@ -1969,7 +1970,9 @@ def _swapped_slots(card: _Card, ans: _Answer) -> set[int]:
                 current = found
             elif current is not None:
                 give(current, t)
-    short_pairs = all(
+            elif named and any(t.key in v for v in values):
+                value_first = True  # "Madrid for Spain": a value before its subject
+    short_pairs = not value_first and all(
         label is not None and len(p.text.split()) <= _PAIR_WORDS
         for label, p in zip(labels, card.points, strict=True)
     )
