@@ -142,3 +142,33 @@ def test_teacher_makes_a_class_student_joins(server: TestClient) -> None:
     again = student.post("/api/classes/join", json={"code": "WRONG-CODE"})
     assert again.status_code == 404
     assert server.get("/api/classes").json()["taught"][0]["join_code"] == code
+
+
+def test_two_app_processes_share_sessions_and_throttling(
+    store_target: str | Path, clock: Clock
+) -> None:
+    """Nothing is kept in a process: a session begun through one app is valid in another
+    on the same store, sign-out through one ends it in both, and failures counted by one
+    throttle the other."""
+    apps = [
+        create_app(WebSettings(target=store_target, clock=clock, accounts=True))
+        for _ in range(2)
+    ]
+    with TestClient(apps[0], base_url="http://127.0.0.1") as one, TestClient(
+        apps[1], base_url="http://127.0.0.1"
+    ) as two:
+        token = one.get("/api/csrf").json()["csrf_token"]
+        for client in (one, two):
+            client.cookies.set("retain_csrf", token)
+            client.headers["X-CSRF-Token"] = token
+        one.post("/api/auth/signup", json={"name": "Eve", "password": PASSWORD})
+        two.cookies.set("retain_session", one.cookies["retain_session"])
+        assert two.get("/api/auth/me").json()["name"] == "Eve"
+        assert one.post("/api/auth/signout").status_code == 204
+        assert two.get("/api/auth/me").status_code == 401
+        for client in (one, two, one, two, one):
+            wrong = client.post("/api/auth/signin", json={"name": "Eve", "password": "nope nope"})
+            assert wrong.status_code == 401
+        assert two.post(
+            "/api/auth/signin", json={"name": "Eve", "password": PASSWORD}
+        ).status_code == 429

@@ -53,3 +53,28 @@ def test_warm_up_loads_the_grader_in_the_background(tmp_path: Path) -> None:
             if thread.name == "retain-warm-up":
                 thread.join()
     assert not any(t.name == "retain-warm-up" for t in threading.enumerate())
+
+
+def test_workers_need_server_mode(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--home", str(tmp_path), "serve", "--workers", "2", "--no-browser"]
+    )
+    assert result.exit_code == 2 and "--database" in result.output
+
+
+def test_server_settings_come_from_the_environment() -> None:
+    from retain.web.serve import server_settings
+
+    settings = server_settings(
+        {"RETAIN_DATABASE_URL": "postgresql://u@db/retain", "RETAIN_ALLOWED_HOSTS":
+         "cards.example.org, www.cards.example.org", "RETAIN_SECURE_COOKIES": "1"}
+    )
+    assert settings.accounts and settings.secure_cookies
+    assert settings.allowed_hosts == ("cards.example.org", "www.cards.example.org")
+    with pytest.raises(ValueError, match="RETAIN_DATABASE_URL"):
+        server_settings({})
+
+
+def test_server_mode_is_in_help() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert "--database" in result.output and "--workers" in result.output
