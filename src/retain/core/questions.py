@@ -297,10 +297,8 @@ def _wrong(
     chosen: list[_Candidate] = []
     for kinds in tiers:
         candidates = [c for k in kinds for c in deck.candidates(k, rng)]
-        # Ranked first and checked in that order, so that only the few candidates looked
-        # at before `count` are found are checked (the checks cost more than the ranking).
-        for cand in _rank(candidates, target, facts, rng):
-            if not safe(cand) or any(_clash(cand, c) for c in (*avoid, *chosen)):
+        for cand in _rank([c for c in candidates if safe(c)], target, facts, rng):
+            if any(_clash(cand, c) for c in (*avoid, *chosen)):
                 continue
             chosen.append(cand)
             if len(chosen) == count:
