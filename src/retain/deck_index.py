@@ -292,6 +292,13 @@ class DeckIndex:
             ).first()
             if state is None:
                 return True  # indexed whole when studied (`ensure`), or deleted
+            visible = conn.execute(
+                select(func.count())
+                .select_from(schema.notes)
+                .where(n.deck_id == deck_id, n.import_id.is_(None))
+            ).scalar_one()
+            if int(state.notes) >= int(visible):
+                return True  # complete: a count, not a look for the notes left
             rows = conn.execute(
                 select(schema.notes)
                 .where(
@@ -305,6 +312,20 @@ class DeckIndex:
             if rows[:limit]:
                 self._apply(conn, deck_id, [_note_row(r) for r in rows[:limit]], [])
         return len(rows) <= limit
+
+    def _complete(self, deck_id: int) -> bool:
+        """Whether a deck's index holds every visible note of it (read, not written)."""
+        n, d = schema.notes.c, schema.index_decks.c
+        with self.engine.connect() as conn:
+            indexed = conn.execute(select(d.notes).where(d.deck_id == deck_id)).scalar()
+            if indexed is None:
+                return True
+            visible = conn.execute(
+                select(func.count())
+                .select_from(schema.notes)
+                .where(n.deck_id == deck_id, n.import_id.is_(None))
+            ).scalar_one()
+        return int(indexed) >= int(visible)
 
     def complete(self, deck_id: int) -> None:
         """Index every note of a deck that its index has not read yet (in chunks)."""
@@ -599,7 +620,11 @@ class DeckIndex:
         its indexing left for later) has its first `LATER_FIRST` notes indexed now, and the
         rest in the background while the student studies."""
         self.ensure(deck_id)
-        if not self._stopping.is_set() and not self.index_more(deck_id, LATER_FIRST):
+        if (
+            not self._stopping.is_set()
+            and not self._complete(deck_id)
+            and not self.index_more(deck_id, LATER_FIRST)
+        ):
             self._complete_in_background(deck_id)
         return StoredDeck(self.engine, deck_id, self._prepared)
 
