@@ -278,7 +278,9 @@ class DeckIndex:
         self.drop(conn, deck_id)
         conn.execute(insert(schema.index_decks).values(deck_id=deck_id, notes=0))
 
-    def index_more(self, deck_id: int, limit: int = LATER_CHUNK) -> bool:
+    def index_more(
+        self, deck_id: int, limit: int = LATER_CHUNK, *, cursor: list[int] | None = None
+    ) -> bool:
         """Index up to `limit` more of a deck's notes that its index has not read yet, in
         a write transaction of their own; True when every note of the deck is indexed.
         Questions asked meanwhile draw on the notes indexed so far; the index of the notes
@@ -304,6 +306,7 @@ class DeckIndex:
                 .where(
                     n.deck_id == deck_id,
                     n.import_id.is_(None),
+                    n.id > (cursor[0] if cursor else -1),
                     ~select(i.note_id).where(i.note_id == n.id).exists(),
                 )
                 .order_by(n.id)
@@ -311,6 +314,9 @@ class DeckIndex:
             ).all()
             if rows[:limit]:
                 self._apply(conn, deck_id, [_note_row(r) for r in rows[:limit]], [])
+                if cursor is not None:
+                    # The next call starts after these (the notes before them are indexed).
+                    cursor[:] = [int(rows[limit - 1 if len(rows) > limit else -1].id)]
         return len(rows) <= limit
 
     def _complete(self, deck_id: int) -> bool:
@@ -343,9 +349,10 @@ class DeckIndex:
                 return
 
             def run() -> None:
+                cursor: list[int] = []
                 try:
                     while not self._stopping.is_set() and not self.index_more(
-                        deck_id, LATER_CHUNK
+                        deck_id, LATER_CHUNK, cursor=cursor
                     ):
                         self._stopping.wait(LATER_PAUSE_SECONDS)
                 except Exception:  # noqa: BLE001 - the next session goes on from here
