@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from retain.collection import Collection, CollectionError
+from retain.collection.importing import _Batches
 from retain.core import scheduling
 from retain.core.model import CardState
 from retain.formats import read_data
@@ -169,7 +170,7 @@ def test_an_import_finished_by_another_process_replays_the_log(
     draft = read_data(package(collection(REVIEWED)))
     with Collection.open(store_target, tz=UTC, media_dir=tmp_path / "m") as first:
         plan = first._importer._begin_import("Biology", draft, 0)
-        first._importer._write_import(plan, draft.notes, progress=None, batch_size=2)
+        first._importer._write_import(plan, _Batches(draft, 2), progress=None)
         with first.engine.begin() as conn:
             conn.execute(schema.imports.update().values(state="settling", heartbeat_at=0))
     with Collection.open(store_target, tz=UTC, media_dir=tmp_path / "m") as second:
