@@ -70,8 +70,8 @@ _CHUNK = 500
 LATER_FIRST = 100
 """Notes of a deck imported with its indexing left for later that are indexed before its
 first question (the rest follow in the background, `LATER_CHUNK` at a time)."""
-LATER_CHUNK = 100
-LATER_PAUSE_SECONDS = 0.2
+LATER_CHUNK = 25
+LATER_PAUSE_SECONDS = 0.05
 IMPORT_NOTES_PER_APPLY = 2000
 """Notes an import gives one update at most (the Collection's import batch)."""
 _COUNT_FIELDS = ("lower", "capital_mid", "possessive", "who", "last", "first")
