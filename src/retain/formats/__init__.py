@@ -105,11 +105,21 @@ def read_stream(
     It is read in chunks, and refused as soon as it passes `MAX_INPUT_BYTES` (unless
     `limit` is False), or as soon as its first chunk shows it is binary data: an endless
     device such as /dev/zero is never read to its end."""
+    data = _read_checked(stream, source=source, limit=limit)
+    return read_data(data, source=source, limit=limit)
+
+
+def _read_checked(
+    stream: BinaryIO, *, source: str | None, limit: bool, stop_after: int | None = None
+) -> bytes:
+    """Read `stream` in chunks, to its end or to the first chunk past `stop_after` bytes:
+    binary data is refused at its first chunk, and input past `MAX_INPUT_BYTES` as soon as
+    it is read (unless `limit` is False)."""
     from retain.formats.decode import refuse_binary_start
 
     chunks: list[bytes] = []
     size = 0
-    while True:
+    while stop_after is None or size <= stop_after:
         chunk = stream.read(_CHUNK)
         if not chunk:
             break
@@ -120,9 +130,7 @@ def read_stream(
         if limit and size > MAX_INPUT_BYTES:
             raise _too_large(source)
         chunks.append(chunk)
-    data = b"".join(chunks)
-    chunks.clear()
-    return read_data(data, source=source, limit=limit)
+    return b"".join(chunks)
 
 
 def read_path(path: Path, *, limit: bool = True) -> DeckDraft:
@@ -175,19 +183,10 @@ def open_stream(
     import tempfile
 
     from retain.formats import text
-    from retain.formats.decode import refuse_binary_start
 
-    parts: list[bytes] = []
-    size = 0
-    while size <= text.STREAM_PREFIX_BYTES and (chunk := stream.read(_CHUNK)):
-        if not parts and not chunk.startswith(_ARCHIVE_MAGICS):
-            refuse_binary_start(chunk, source=source)
-        size += len(chunk)
-        if limit and size > MAX_INPUT_BYTES:
-            raise _too_large(source)
-        parts.append(chunk)
-    head = b"".join(parts)
-    del parts
+    head = _read_checked(
+        stream, source=source, limit=limit, stop_after=text.STREAM_PREFIX_BYTES
+    )
     if len(head) <= text.STREAM_PREFIX_BYTES or head.startswith(_ARCHIVE_MAGICS):
         return read_stream(
             cast(BinaryIO, _Prepended(head, stream)), source=source, limit=limit
