@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from retain.collection import Collection
 from retain.collection.class_reports import DeckReport
 from retain.core.model import Deck
-from retain.web.deps import Account as WebAccount
 from retain.web.deps import AccountDep, ClockDep, CollectionDep, require_teacher
 from retain.web.errors import NotFound
 from retain.web.models import (
@@ -27,11 +26,6 @@ from retain.web.views import redirect, render
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["classes"], responses={404: {"model": Problem}})
-
-
-def acting(col: Collection, account: WebAccount) -> Collection:
-    """The collection acting for the request's account."""
-    return col if int(col.account_id) == account.id else col.as_account(account.id)
 
 
 def class_deck(col: Collection, class_id: int, deck_id: int) -> Deck:
@@ -74,13 +68,12 @@ def report_out(report: DeckReport) -> ClassReportOut:
 
 @pages.get("/classes", response_class=HTMLResponse)
 def classes_page(request: Request, col: CollectionDep, account: AccountDep) -> HTMLResponse:
-    me = acting(col, account)
-    joined = me.classes.joined()
+    joined = col.classes.joined()
     return render(
         request, "classes.html",
         {
-            "page": "classes", "taught": me.classes.taught(), "joined": joined,
-            "joined_decks": {c.id: me.classes.decks(c.id) for c in joined},
+            "page": "classes", "taught": col.classes.taught(), "joined": joined,
+            "joined_decks": {c.id: col.classes.decks(c.id) for c in joined},
         },
     )
 
@@ -91,7 +84,7 @@ def create_class_page(
     name: Annotated[str, Form(max_length=200)],
 ) -> HTMLResponse | RedirectResponse:
     require_teacher(account)
-    made = acting(col, account).classes.create(name, now=clock())
+    made = col.classes.create(name, now=clock())
     return redirect(request, f"/classes/{made.id}")
 
 
@@ -99,19 +92,18 @@ def create_class_page(
 def class_page(
     request: Request, class_id: Id, col: CollectionDep, clock: ClockDep, account: AccountDep
 ) -> HTMLResponse:
-    me = acting(col, account)
-    info = me.classes.get(class_id)
+    info = col.classes.get(class_id)
     if info.teacher_id != account.id:
         raise NotFound(f"no class with id {class_id}")
-    decks = me.classes.decks(class_id)
-    reports = [me.classes.report(class_id, deck, now=clock()) for deck in decks]
+    decks = col.classes.decks(class_id)
+    reports = [col.classes.report(class_id, deck, now=clock()) for deck in decks]
     assigned = {int(d.id) for d in decks}
     return render(
         request, "class.html",
         {
             "page": "classes", "info": info, "reports": reports,
-            "students": me.classes.students(class_id),
-            "assignable": [d for d in me.decks.all() if int(d.id) not in assigned],
+            "students": col.classes.students(class_id),
+            "assignable": [d for d in col.decks.all() if int(d.id) not in assigned],
         },
     )
 
@@ -121,8 +113,7 @@ def assign_page(
     request: Request, class_id: Id, col: CollectionDep, clock: ClockDep, account: AccountDep,
     deck_id: Annotated[int, Form(ge=1, le=2**53)],
 ) -> HTMLResponse | RedirectResponse:
-    me = acting(col, account)
-    me.classes.assign(class_id, find_deck(me, deck_id), now=clock())
+    col.classes.assign(class_id, find_deck(col, deck_id), now=clock())
     return redirect(request, f"/classes/{class_id}")
 
 
@@ -131,8 +122,7 @@ def report_csv(
     class_id: Id, deck_id: Id, col: CollectionDep, clock: ClockDep, account: AccountDep,
     table: Annotated[Literal["students", "missed"], Query()] = "students",
 ) -> Response:
-    me = acting(col, account)
-    report = me.classes.report(class_id, class_deck(me, class_id, deck_id), now=clock())
+    report = col.classes.report(class_id, class_deck(col, class_id, deck_id), now=clock())
     text = report.students_csv() if table == "students" else report.missed_csv()
     return Response(
         text, media_type="text/csv; charset=utf-8",
@@ -154,7 +144,6 @@ def report_csv(
 def class_report(
     class_id: Id, deck_id: Id, col: CollectionDep, clock: ClockDep, account: AccountDep
 ) -> ClassReportOut:
-    me = acting(col, account)
     return report_out(
-        me.classes.report(class_id, class_deck(me, class_id, deck_id), now=clock())
+        col.classes.report(class_id, class_deck(col, class_id, deck_id), now=clock())
     )
