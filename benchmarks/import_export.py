@@ -89,6 +89,21 @@ class Row:
 # -- the ways in, each run in a process of its own ------------------------------------------
 
 
+def write_csv_rows(path: Path, count: int, seed: int) -> int:
+    """The first `count` generated cards as CSV (a header row, then front and back, the
+    back's points one per line of a quoted field); returns the number of cards."""
+    import csv
+
+    written = 0
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["front", "back"])
+        for question, points in generate_cards(count, seed):
+            writer.writerow([question, "\n".join(points)])
+            written += 1
+    return written
+
+
 def worker(kind: str, source: Path, target: Path) -> int:
     """Import `source` into a new store at `target` and print {"import_s", "peak_mb"}."""
     out = sys.stdout
@@ -452,6 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 data["peak_mb"], data["note"]))
             del cards
         large: Row | None = None
+        large_csv: Row | None = None
         if args.lines:
             big = tmpdir / "pasted-large.txt"
             count = write_pasted_lines(big, args.lines, seed=1)
@@ -460,6 +476,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             large = retain_import(big, tmpdir / "home-large", import_flags())
             large.size = count
             large.what = f"retain import, {args.lines:,} lines ({mb:.0f} MB)"
+            big_csv = tmpdir / "rows-large.csv"
+            count = write_csv_rows(big_csv, count, seed=1)
+            mb = big_csv.stat().st_size / 1e6
+            progress(f"the same {count:,} cards as CSV ({mb:.0f} MB): retain import")
+            large_csv = retain_import(big_csv, tmpdir / "home-large-csv", import_flags())
+            large_csv.size = count
+            large_csv.what = f"retain import, {count:,} CSV rows ({mb:.0f} MB)"
         exported, export_note = export_rows(tmpdir, sizes)
         rows.extend(exported)
         packages: list[Row] = []
@@ -498,11 +521,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(f"Peak memory of `retain import` on a large file (target: under"
               f" {TARGET_PEAK_MB:.0f} MB):")
-        verdict = "-"
-        if large.peak_mb is not None and large.process_s is not None:
-            verdict = "yes" if large.peak_mb < TARGET_PEAK_MB else "NO"
-        print(f"  {large.what}, {large.size:,} cards: {_fmt(large.process_s, '.1f')} s, "
-              f"{_fmt(large.peak_mb, '.0f')} MB ({verdict}) — {large.note}")
+        for row in (large, large_csv):
+            if row is None:
+                continue
+            verdict = "-"
+            if row.peak_mb is not None and row.process_s is not None:
+                verdict = "yes" if row.peak_mb < TARGET_PEAK_MB else "NO"
+            print(f"  {row.what}, {row.size:,} cards: {_fmt(row.process_s, '.1f')} s, "
+                  f"{_fmt(row.peak_mb, '.0f')} MB ({verdict}) — {row.note}")
     if packages:
         print_package_rows(packages, sizes)
     elif not args.no_packages:

@@ -57,6 +57,12 @@ _CHUNK = 1024 * 1024
 _ARCHIVE_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
+class _Opener(Protocol):
+    def __call__(
+        self, data: BinaryIO, size: int, *, source: str | None = None
+    ) -> DeckStream | None: ...
+
+
 class FormatReader(Protocol):
     """What a format module provides."""
 
@@ -176,10 +182,11 @@ def _size(count: int) -> str:
 def open_stream(
     stream: BinaryIO, *, source: str | None = None, limit: bool = True
 ) -> DeckDraft | DeckStream:
-    """`read_stream`, except that a large file of pasted text is not read into memory: it
-    comes back as a `DeckStream` whose notes are read as they are imported (see
-    `text.stream`), and the limits are checked as they are read. A stream that cannot be
-    read twice (a pipe, standard input) is first copied to a temporary file."""
+    """`read_stream`, except that a large file of pasted text or of rows (CSV, TSV) is not
+    read into memory: it comes back as a `DeckStream` whose notes are read as they are
+    imported (see `text.stream`, `delimited.stream`), and the limits are checked as they
+    are read. A stream that cannot be read twice (a pipe, standard input) is first copied
+    to a temporary file."""
     import tempfile
 
     from retain.formats import text
@@ -208,8 +215,8 @@ def open_stream(
 
 
 def open_path(path: Path, *, limit: bool = True) -> DeckDraft | DeckStream:
-    """`read_path`, except that a large file of pasted text comes back as a `DeckStream`
-    (see `open_stream`)."""
+    """`read_path`, except that a large file of pasted text or of rows comes back as a
+    `DeckStream` (see `open_stream`)."""
     source = str(path)
     try:
         if path.is_dir():
@@ -250,19 +257,17 @@ def open_path(path: Path, *, limit: bool = True) -> DeckDraft | DeckStream:
 def _open_spooled(
     stream: BinaryIO, size: int, *, source: str | None, limit: bool
 ) -> DeckDraft | DeckStream:
-    """A large seekable file: streamed when it is pasted text that `text.stream` reads card
-    by card, else read whole (and closed either way once read)."""
-    from retain.formats import text
+    """A large seekable file: streamed when its format reads it card by card (pasted text,
+    rows of fields), else read whole (and closed either way once read)."""
     from retain.formats.decode import refuse_binary_start
 
     stream.seek(0)
     head = stream.read(_CHUNK)
     refuse_binary_start(head, source=source)
-    if _best_format(head, source) is not text:
-        stream.seek(0)
-        with stream:
-            return read_stream(stream, source=source, limit=limit)
-    deck = text.stream(stream, size, source=source)
+    reader = _best_format(head, source)
+    # A format that can read as it imports has `stream(data, size, *, source)`.
+    opener = cast("_Opener | None", getattr(reader, "stream", None))
+    deck = opener(stream, size, source=source) if opener is not None else None
     if deck is None:
         stream.seek(0)
         with stream:

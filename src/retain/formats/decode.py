@@ -16,10 +16,22 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from retain.formats.errors import DeckImportError
 
-__all__ = ["decode_bytes", "normalise_newlines", "refuse_binary_start"]
+__all__ = [
+    "STREAM_CHUNK",
+    "Utf8Chunks",
+    "decode_bytes",
+    "is_utf8_text_file",
+    "normalise_newlines",
+    "refuse_binary_start",
+]
+
+STREAM_CHUNK = 1024 * 1024
+"""How much of a large file is read at a time."""
 
 # Signatures of the binary files most often picked by mistake, and what to call them.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -207,3 +219,64 @@ def _refuse_control_characters(text: str, *, source: str | None) -> None:
         raise DeckImportError(
             "this is binary data, not text (it is full of control characters)", source=source
         )
+
+
+def is_utf8_text_file(data: BinaryIO) -> bool:
+    """Whether the whole of a seekable file is UTF-8 text (with or without its byte-order
+    mark) that `decode_bytes` would take as it is: no other byte-order mark, no NUL, no
+    more control characters than text has. Read a chunk at a time, in bounded memory."""
+    data.seek(0)
+    head = data.read(4)
+    if any(head.startswith(bom) for bom, _ in _BOMS if bom != codecs.BOM_UTF8):
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    controls = length = 0
+    data.seek(0)
+    while chunk := data.read(STREAM_CHUNK):
+        try:
+            text = decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return False
+        if "\x00" in text:
+            return False
+        length += len(text)
+        if text.isascii():
+            ascii_text = text.encode("ascii")
+            controls += len(ascii_text) - len(ascii_text.translate(None, _CONTROL_BYTES))
+        else:
+            controls += len(_CONTROL_CHARACTERS.findall(text))
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return controls <= _MAX_CONTROL_SHARE * length
+
+
+class Utf8Chunks:
+    """The text of a UTF-8 file, a chunk at a time, with LF line endings; each chunk but
+    the last ends with a line's newline. `read` counts the bytes read so far."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self.stream = stream
+        self.size = max(size, 1)
+        self.read = 0
+
+    def __iter__(self) -> Iterator[str]:
+        self.stream.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        carry = ""
+        while True:
+            data = self.stream.read(STREAM_CHUNK)
+            self.read += len(data)
+            text = carry + decoder.decode(data, final=not data)
+            if not data:
+                if text:
+                    yield normalise_newlines(text)
+                return
+            # A CR at the end may be the first half of a CRLF: it waits for the next chunk.
+            cut = text.rfind("\n", 0, len(text) - 1 if text.endswith("\r") else len(text))
+            if cut < 0:
+                carry = text
+                continue
+            carry = text[cut + 1 :]
+            yield normalise_newlines(text[: cut + 1])

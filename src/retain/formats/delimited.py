@@ -23,7 +23,8 @@ lines). `write` writes CSV (a header row, then a row a card) or TSV as Anki's te
 
 Reading is linear in the size of the input: rows are split by the standard library's
 `csv` module, in C, and a field may be at most `MAX_FIELD` characters long, so an unclosed
-quote is refused with its line rather than swallowing the rest of the file.
+quote is refused with its line rather than swallowing the rest of the file. A large file
+is read as it is imported (`stream`), a line at a time, in bounded memory.
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ import csv
 import html
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import PurePath
+from typing import BinaryIO
 
-from retain.core.model import DeckDraft, NoteDraft, parse_tags
+from retain.core.model import DeckDraft, DeckStream, NoteDraft, parse_tags
 from retain.formats.decode import decode_bytes
 from retain.formats.errors import DeckImportError
 
-__all__ = ["NAME", "read", "read_text", "sniff", "write"]
+__all__ = ["NAME", "read", "read_text", "sniff", "stream", "write"]
 
 NAME = "delimited"
 
@@ -219,10 +221,60 @@ def read_text(text: str, *, source: str | None = None) -> DeckDraft:
     removed = 0
     if _CONTROL_RE.search(text) is not None:
         text, removed = _CONTROL_RE.subn("", text)
+    layout, body_start, line_offset = _layout_of(text, source=source)
+    fmt = _format_of(layout)
+    notes = tuple(
+        _notes(io.StringIO(text[body_start:], newline=""), layout, line_offset, source=source)
+    )
+    return DeckDraft(
+        title=layout.deck, format=fmt, notes=notes, control_characters_removed=removed
+    )
+
+
+def stream(data: BinaryIO, size: int, *, source: str | None = None) -> DeckStream | None:
+    """Read a large UTF-8 file (`data`, seekable, of `size` bytes) as it is imported: the
+    layout is found in its start, then the rows are read a line at a time, so that memory
+    stays bounded by the longest row whatever the size of the file. Returns None for a file
+    that must be read whole (one that is not UTF-8)."""
+    from retain.formats.decode import STREAM_CHUNK, Utf8Chunks, is_utf8_text_file
+
+    if not is_utf8_text_file(data):
+        return None
+    data.seek(0)
+    head = data.read(STREAM_CHUNK).decode("utf-8-sig", errors="ignore")
+    head = head[: head.rfind("\n") + 1] or head
+    layout, _, line_offset = _layout_of(_CONTROL_RE.sub("", head), source=source)
+    chunks = Utf8Chunks(data, size)
+    deck = DeckStream(
+        layout.deck,
+        _format_of(layout),
+        iter(()),
+        read_fraction=lambda: min(chunks.read / chunks.size, 1.0),
+    )
+
+    def lines() -> Iterator[str]:
+        skipped = 0
+        for text in chunks:
+            if _CONTROL_RE.search(text) is not None:
+                text, removed = _CONTROL_RE.subn("", text)
+                deck.control_characters_removed += removed
+            for line in text.splitlines(keepends=True):
+                if skipped < line_offset:  # Anki's header lines, read into the layout
+                    skipped += 1
+                    continue
+                yield line
+
+    deck.notes = _notes(lines(), layout, line_offset, source=source)
+    return deck
+
+
+def _layout_of(text: str, *, source: str | None) -> tuple[_Layout, int, int]:
+    """The layout of the rows of `text` (the start of the input will do): the layout, where
+    the rows start (an offset in `text`), and how many header lines come before them."""
     layout = _Layout()
     body_start, line_offset = _read_header_lines(text, layout, source=source)
-    body = text[body_start:]
     if layout.separator is None:
+        body = text[body_start:]
         shape = _shape(body)
         suffix = _suffix(source)
         if shape is None and suffix in (".csv", ".tsv"):
@@ -235,12 +287,23 @@ def read_text(text: str, *, source: str | None = None) -> DeckDraft:
                 source=source,
             )
         layout.separator = shape[0]
-    fmt = "anki/text" if layout.anki else ("tsv" if layout.separator == "\t" else "csv")
-    notes: list[NoteDraft] = []
+    return layout, body_start, line_offset
+
+
+def _format_of(layout: _Layout) -> str:
+    return "anki/text" if layout.anki else ("tsv" if layout.separator == "\t" else "csv")
+
+
+def _notes(
+    lines: Iterable[str], layout: _Layout, line_offset: int, *, source: str | None
+) -> Iterator[NoteDraft]:
+    """The cards of the rows in `lines` (the input's lines after its header lines, each
+    with its newline), read as `layout` says; refused if there are none."""
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=layout.separator, strict=True)
+    reader = csv.reader(lines, delimiter=layout.separator or "\t", strict=True)
     first = True
+    found = False
     previous_line = 0
     try:
         for row in reader:
@@ -255,7 +318,8 @@ def read_text(text: str, *, source: str | None = None) -> DeckDraft:
                 elif _is_header(row):
                     _apply_names(layout, row)
                     continue
-            notes.append(_note(row, layout, line=line, source=source))
+            found = True
+            yield _note(row, layout, line=line, source=source)
     except csv.Error as error:
         line = line_offset + previous_line + 1
         reason = str(error)
@@ -268,11 +332,8 @@ def read_text(text: str, *, source: str | None = None) -> DeckDraft:
         ) from None
     finally:
         csv.field_size_limit(old_limit)
-    if not notes:
+    if not found:
         raise DeckImportError("no cards found: there are no rows below the header", source=source)
-    return DeckDraft(
-        title=layout.deck, format=fmt, notes=tuple(notes), control_characters_removed=removed
-    )
 
 
 def _read_header_lines(text: str, layout: _Layout, *, source: str | None) -> tuple[int, int]:

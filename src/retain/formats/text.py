@@ -84,10 +84,6 @@ _ROW_RE = re.compile(r"^([^\S\n]*+)(\S[^\n]*)", re.MULTILINE)
 # clear the screen or retitle the window of the terminal that shows them.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ASCII_CONTROLS = bytes(range(0x00, 0x09)) + bytes(range(0x0B, 0x20)) + b"\x7f"
-# What `decode_bytes` counts as the control characters of binary data (not tab, newline,
-# vertical tab, form feed or carriage return).
-_BINARY_CONTROLS = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
-_BINARY_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 _NO_CARDS = (
     "no cards found: retain reads questions ending in '?' with their answer lines below, "
@@ -864,7 +860,6 @@ STREAM_PREFIX_BYTES = 4 * 1024 * 1024
 """Text up to this size is read whole; from a larger file, the structure is found in its
 first `STREAM_PREFIX_BYTES` and the cards are read a segment at a time (`stream`)."""
 _SEGMENT_ROWS = 20_000
-_STREAM_CHUNK = 1024 * 1024
 
 
 def _starts_question(rows: Sequence[_Line], i: int, separated: bool) -> bool:
@@ -896,38 +891,6 @@ _STREAMED: dict[
 }
 
 
-class _Utf8Chunks:
-    """The text of a UTF-8 file, a chunk at a time, with LF line endings; each chunk but
-    the last ends with a line's newline."""
-
-    def __init__(self, stream: BinaryIO, size: int) -> None:
-        self.stream = stream
-        self.size = max(size, 1)
-        self.read = 0
-
-    def __iter__(self) -> Iterator[str]:
-        import codecs
-
-        self.stream.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8-sig")()
-        carry = ""
-        while True:
-            data = self.stream.read(_STREAM_CHUNK)
-            self.read += len(data)
-            text = carry + decoder.decode(data, final=not data)
-            if not data:
-                if text:
-                    yield normalise_newlines(text)
-                return
-            # A CR at the end may be the first half of a CRLF: it waits for the next chunk.
-            cut = text.rfind("\n", 0, len(text) - 1 if text.endswith("\r") else len(text))
-            if cut < 0:
-                carry = text
-                continue
-            carry = text[cut + 1 :]
-            yield normalise_newlines(text[: cut + 1])
-
-
 def _stream_rows(chunks: Iterable[str], counter: list[int]) -> Iterator[_Line]:
     """The rows of the text (as `_rows` gives them), a chunk at a time; `counter[0]` counts
     the control characters removed."""
@@ -952,38 +915,13 @@ def stream(data: BinaryIO, size: int, *, source: str | None = None) -> DeckStrea
     a segment of rows at a time, each segment ending where a card starts. Memory stays
     bounded by a segment, whatever the size of the file. Returns None for a file that must
     be read whole: one that is not UTF-8, or whose structure is not read card by card."""
-    import codecs
-
     from retain.core.model import DeckStream
-    from retain.formats.decode import _BOMS
+    from retain.formats.decode import Utf8Chunks, is_utf8_text_file
 
+    if not is_utf8_text_file(data):
+        return None  # read whole, by a reader that says what is wrong with it
     data.seek(0)
     head = data.read(STREAM_PREFIX_BYTES)
-    if any(head.startswith(bom) for bom, _ in _BOMS if bom != codecs.BOM_UTF8):
-        return None
-    # The whole file is UTF-8, and it is text, not binary data (as `decode_bytes` checks).
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    controls = length = 0
-    data.seek(0)
-    while chunk := data.read(_STREAM_CHUNK):
-        try:
-            text = decoder.decode(chunk)
-        except UnicodeDecodeError:
-            return None
-        if "\x00" in text:
-            return None
-        length += len(text)
-        if text.isascii():
-            ascii_text = text.encode("ascii")
-            controls += len(ascii_text) - len(ascii_text.translate(None, _BINARY_CONTROLS))
-        else:
-            controls += len(_BINARY_CONTROL_RE.findall(text))
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return None
-    if controls > 0.02 * length:
-        return None  # refused by the whole reader, with its reason
     prefix_text = head.decode("utf-8-sig", errors="ignore")
     prefix_text = prefix_text[: prefix_text.rfind("\n") + 1] or prefix_text
     prefix_rows, _ = _clean_rows(prefix_text)
@@ -1008,7 +946,7 @@ def stream(data: BinaryIO, size: int, *, source: str | None = None) -> DeckStrea
     apart = [i for i in asks[1:] if prefix_rows[i].after_blank]
     separated = len(apart) >= 3 and len(apart) >= 0.75 * len(asks[1:])
     del prefix_rows, prefix_text, head
-    chunks = _Utf8Chunks(data, size)
+    chunks = Utf8Chunks(data, size)
     counter = [0]
     deck = DeckStream(
         found.title, found.format, iter(()),
