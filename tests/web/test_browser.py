@@ -100,7 +100,25 @@ def _new_page(browser: Any, viewport: str) -> tuple[Any, list[str]]:
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on(
+        "response",
+        lambda r: problems.append(f"{r.request.method} {r.url}: {r.status}")
+        if r.status >= 400
+        else None,
+    )
     return page, problems
+
+
+def _feedback(page: Any, problems: list[str]) -> Any:
+    """The feedback on the answer just sent; else the test fails with what the page shows
+    instead, and the requests that failed."""
+    try:
+        return page.wait_for_selector('[data-testid="feedback"], [role="alert"]')
+    finally:
+        if page.locator('[data-testid="feedback"]').count() == 0:
+            pytest.fail(
+                f"no feedback: the page shows {page.inner_text('main')!r}; problems: {problems}"
+            )
 
 
 def _paste_sample_deck(page: Any, live: LiveServer, viewport: str) -> None:
@@ -158,7 +176,7 @@ def test_paste_the_sample_deck_and_study_five_typed_answers(
             wanted.remove(how)
         page.fill("#response", _answer_for(live.store, card_id, how))
         page.press("#response", "Enter")  # Enter checks the answer
-        feedback = page.wait_for_selector('[data-testid="feedback"]')
+        feedback = _feedback(page, problems)
         verdict = page.inner_text('[data-testid="verdict"]')
         assert verdicts[how] in verdict, (how, verdict)
         graded = page.locator(".graded-points li")
