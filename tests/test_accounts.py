@@ -141,3 +141,33 @@ def test_accounts_never_reach_each_others_decks_cards_or_answers(
     assert [d.name for d in ana.decks.all()] == ["Ana's deck"]
     assert len(ana.decks.notes(deck)) != len(ben.decks.notes(bens))
     assert ana.stats.review_count() == 1 and ana.check().ok
+
+
+def test_the_same_name_signed_up_at_once_is_taken_not_a_storage_failure(
+    store_target: object, collection: Collection
+) -> None:
+    import threading
+
+    others = [Collection.open(store_target) for _ in range(4)]  # type: ignore[arg-type]
+    start = threading.Barrier(len(others))
+    made: list[str] = []
+    refused: list[str] = []
+
+    def sign_up(col: Collection) -> None:
+        start.wait(timeout=60)
+        try:
+            made.append(col.accounts.sign_up("Ana", PASSWORD, now=NOW).name)
+        except CollectionError as error:
+            refused.append(str(error))
+
+    threads = [threading.Thread(target=sign_up, args=(col,)) for col in others]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        for col in others:
+            col.close()
+    assert made == ["Ana"]
+    assert len(refused) == 3 and all("is taken" in reason for reason in refused)

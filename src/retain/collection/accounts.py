@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING, Any, NewType
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
 
 from retain.collection._rows import _check_now, _ms, _utc
 from retain.errors import CollectionError
 from retain.storage import schema
+from retain.storage.errors import StorageError
 
 if TYPE_CHECKING:
     from retain.collection import Collection
@@ -171,21 +173,28 @@ class Accounts:
         self._check_throttle([f"signup:{client}"], now)
         digest = _hasher().hash(password)
         a = schema.accounts.c
-        with self._col._write() as conn:
-            taken = conn.execute(select(a.id).where(a.name_key == key)).first() is not None
-            if taken:  # counted in a transaction of its own, which the refusal keeps
-                self._fail(conn, [f"signup:{client}"], now)
-        if taken:
+        account_id: int | None = None
+        try:
+            with self._col._write() as conn:
+                if conn.execute(select(a.id).where(a.name_key == key)).first() is not None:
+                    # Counted in this transaction, which the refusal commits.
+                    self._fail(conn, [f"signup:{client}"], now)
+                else:
+                    account_id = conn.execute(
+                        insert(schema.accounts)
+                        .values(
+                            name=shown, name_key=key, password_hash=digest, local=False,
+                            created_at=_ms(now), role=role,
+                        )
+                        .returning(a.id)
+                    ).scalar_one()
+        except StorageError as error:
+            # The same name signed up by another request between the look and the insert
+            # (a database server lets both look at once): the name is taken.
+            if not isinstance(error.__cause__, IntegrityError):
+                raise
+        if account_id is None:
             raise CollectionError(f"the name {shown!r} is taken; choose another")
-        with self._col._write() as conn:
-            account_id: int = conn.execute(
-                insert(schema.accounts)
-                .values(
-                    name=shown, name_key=key, password_hash=digest, local=False,
-                    created_at=_ms(now), role=role,
-                )
-                .returning(a.id)
-            ).scalar_one()
         return Account(AccountId(int(account_id)), shown, False, role)
 
     # -- signing in and out -------------------------------------------------------------
