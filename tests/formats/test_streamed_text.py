@@ -39,6 +39,13 @@ LAYOUTS = {
     "tab": "Capitals\n" + "".join(f"term {i}\tdefinition {i} • one • two\n" for i in range(500)),
     "colon": "".join(f"term {i}: its meaning, number {i}\nmore on {i}\n" for i in range(400)),
     "accents and controls": questions(300).replace("fact", "fäct\x1b[2J"),
+    "Q: and A: blocks": "Rivers\n\n"
+    + "".join(
+        f"Q: What is fact {i},\nasked over two lines?\nA: the first point\nthe second {i}\n\n"
+        if i % 3
+        else f"Q: Fact {i}? A: in one line\n"
+        for i in range(300)
+    ),
 }
 
 

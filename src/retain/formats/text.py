@@ -879,6 +879,10 @@ def _starts_colon(rows: Sequence[_Line], i: int, separated: bool) -> bool:
     return _colon_split(rows[i].text) is not None
 
 
+def _starts_qa(rows: Sequence[_Line], i: int, separated: bool) -> bool:
+    return _QA_QUESTION_RE.match(rows[i].text) is not None
+
+
 # The structures a large file is read in a segment at a time: what they read a card by,
 # and where a card starts (a segment ends just before a card's start, so that no card is
 # cut in two). A file of any other structure is read whole.
@@ -888,6 +892,7 @@ _STREAMED: dict[
     "text/questions": (_parse_questions, _starts_question),
     "text/tab": (_parse_tab, _starts_tab),
     "text/colon": (_parse_colon, _starts_colon),
+    "text/qa": (_parse_qa, _starts_qa),
 }
 
 
