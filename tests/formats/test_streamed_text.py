@@ -39,6 +39,15 @@ LAYOUTS = {
     "tab": "Capitals\n" + "".join(f"term {i}\tdefinition {i} • one • two\n" for i in range(500)),
     "colon": "".join(f"term {i}: its meaning, number {i}\nmore on {i}\n" for i in range(400)),
     "accents and controls": questions(300).replace("fact", "fäct\x1b[2J"),
+    "Markdown": "# Rivers\n\n"
+    + "".join(
+        f"## Part {i}\n\n### What is fact {i}?\n- the first point\n- the second\n\n"
+        if i % 25 == 0
+        else f"### Fact {i}\n```\n# not a heading {i}\n```\n- a point\n"
+        if i % 7 == 0
+        else f"### What is fact {i}?\n- the first point\n* the second {i}\n\n"
+        for i in range(300)
+    ),
     "Q: and A: blocks": "Rivers\n\n"
     + "".join(
         f"Q: What is fact {i},\nasked over two lines?\nA: the first point\nthe second {i}\n\n"

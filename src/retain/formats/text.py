@@ -883,16 +883,44 @@ def _starts_qa(rows: Sequence[_Line], i: int, separated: bool) -> bool:
     return _QA_QUESTION_RE.match(rows[i].text) is not None
 
 
+def _starts_heading(rows: Sequence[_Line], i: int, separated: bool) -> bool:
+    # A heading over a card's body, not one just under a section heading (whose cards
+    # follow it) nor one in a fenced block of code.
+    return _heading(rows[i]) is not None and _heading(rows[i - 1]) is None
+
+
+_Starts = Callable[[Sequence[_Line], int, bool], bool]
+_LastStart = Callable[[Sequence[_Line], bool], int]
+
+
+def _last_start(starts: _Starts, *, fences: bool = False) -> _LastStart:
+    """Where the last card of `rows` starts (after the first row, before the last), or 0
+    if none does: the rows before it make a segment. With `fences`, a row inside a fenced
+    block is never a start (the segment begins outside one)."""
+
+    def last(rows: Sequence[_Line], separated: bool) -> int:
+        if not fences:
+            return next((i for i in range(len(rows) - 2, 0, -1) if starts(rows, i, separated)), 0)
+        found, inside = 0, False
+        for i in range(len(rows) - 1):
+            if _FENCE_RE.match(rows[i].text):
+                inside = not inside
+            elif not inside and i > 0 and starts(rows, i, separated):
+                found = i
+        return found
+
+    return last
+
+
 # The structures a large file is read in a segment at a time: what they read a card by,
-# and where a card starts (a segment ends just before a card's start, so that no card is
-# cut in two). A file of any other structure is read whole.
-_STREAMED: dict[
-    str, tuple[_Parser, Callable[[Sequence[_Line], int, bool], bool]]
-] = {
-    "text/questions": (_parse_questions, _starts_question),
-    "text/tab": (_parse_tab, _starts_tab),
-    "text/colon": (_parse_colon, _starts_colon),
-    "text/qa": (_parse_qa, _starts_qa),
+# and where the last card of some rows starts (a segment ends just before it, so that no
+# card is cut in two). A file of any other structure is read whole.
+_STREAMED: dict[str, tuple[_Parser, _LastStart]] = {
+    "text/questions": (_parse_questions, _last_start(_starts_question)),
+    "text/tab": (_parse_tab, _last_start(_starts_tab)),
+    "text/colon": (_parse_colon, _last_start(_starts_colon)),
+    "text/qa": (_parse_qa, _last_start(_starts_qa)),
+    "text/markdown": (_parse_markdown, _last_start(_starts_heading, fences=True)),
 }
 
 
@@ -938,7 +966,7 @@ def stream(data: BinaryIO, size: int, *, source: str | None = None) -> DeckStrea
         return None  # the whole reader says what is wrong, and where
     if found.format not in _STREAMED:
         return None
-    parse, starts = _STREAMED[found.format]
+    parse, last_start = _STREAMED[found.format]
     heading = _heading(prefix_rows[0])
     lone = (
         heading is not None
@@ -965,7 +993,7 @@ def stream(data: BinaryIO, size: int, *, source: str | None = None) -> DeckStrea
             rows.append(row)
             if len(rows) < limit:
                 continue
-            cut = next((i for i in range(len(rows) - 2, 0, -1) if starts(rows, i, separated)), 0)
+            cut = last_start(rows, separated)
             if cut:
                 yield rows[:cut]
                 rows = rows[cut:]
