@@ -39,13 +39,34 @@ def test_the_day_serves_the_planned_cards_then_ends(collection: Collection) -> N
     collection.plans.set_exam(deck, EXAM, 2.0, frozenset(), NOW)
     assert collection.study.counts(NOW, deck).new == 6
     answered = study_all(collection, NOW, deck.name)
-    assert len(set(answered)) == 6  # each new card, then its learning steps as they fall due
+    assert len(answered) == len(set(answered)) == 6  # each new card once
     later = NOW + timedelta(hours=3)
     assert collection.study.next_card(later, deck) is None
     # Studying ahead takes the next cards of the plan.
     ahead = collection.study.cards_ahead(later, deck, until=later + timedelta(days=1), limit=3)
     assert len(ahead) == 3 and all(i.card.schedule.state == CardState.NEW for i in ahead)
     assert not {int(i.card.id) for i in ahead} & set(answered)
+
+
+def test_only_a_card_forgotten_today_is_asked_again_the_same_day(
+    collection: Collection,
+) -> None:
+    deck = collection.decks.import_deck(make_draft(30), now=NOW).deck
+    collection.plans.set_exam(deck, EXAM, 2.0, frozenset(), NOW)
+    clock = NOW
+    answered: list[int] = []
+    for k in range(20):
+        item = collection.study.next_card(clock, deck)
+        if item is None:
+            break
+        # The second card is forgotten (Again): its learning step is served, the others' not.
+        rating = Rating.AGAIN if k == 1 and not answered.count(int(item.card.id)) else Rating.GOOD
+        collection.study.answer(item.card.id, rating, clock, duration_ms=10_000)
+        answered.append(int(item.card.id))
+        clock += timedelta(minutes=2)
+    assert len(set(answered)) == 6
+    assert len(answered) == 7 and answered.count(answered[1]) == 2
+    assert collection.study.counts(clock, deck).due == 0
 
 
 def test_the_plan_is_made_again_the_next_day(collection: Collection) -> None:
@@ -97,7 +118,7 @@ def test_a_deck_without_an_exam_is_studied_beside_one_with_an_exam(
         decks.append(item.card.deck_id)
         collection.study.answer(item.card.id, Rating.GOOD, clock)
         clock += timedelta(minutes=11)
-    assert decks.count(planned.id) == 3 * 2  # 3 cards, 2 learning steps
+    assert decks.count(planned.id) == 3  # 3 cards, not asked again the same day
     assert decks.count(plain.id) == 3 * 2
 
 

@@ -5,10 +5,12 @@ due dates. The plan is made once a day, the first time the deck is studied (or s
 day, from the real state of its cards: the cards chosen for the day are kept in
 `plan_cards`, in the order to study them, so that picking the next card costs the same at
 any deck size. A day's study ends when the day's planned cards have been answered and the
-learning steps due by then are done; studying ahead takes the next cards the planner would
-choose. Once the exam is past, the deck is scheduled by FSRS again. Answers are recorded
-and scheduled exactly as always, so the review log replays the same with or without an
-exam.
+steps of the cards forgotten today are done: the plan counts those in a forgotten review's
+time. A card answered Good, a new card among them, is not asked again the same day: FSRS
+gives a review the same day next to nothing at the exam, and its time is not in the plan.
+Studying ahead takes the next cards the planner would choose. Once the exam is past, the
+deck is scheduled by FSRS again. Answers are recorded and scheduled exactly as always, so
+the review log replays the same with or without an exam.
 
 `Plans` is the Collection's manager for all this (`Collection.plans`).
 """
@@ -115,8 +117,10 @@ def _statements() -> dict[str, Any]:
     not_done = or_(c.last_review.is_(None), c.last_review < bindparam("since"))
     # `+ 0` keeps the state index out of it: the due index's range for today is smaller.
     stepping = or_(c.state + 0 == int(CardState.LEARNING), c.state + 0 == int(CardState.RELEARNING))
+    # The steps of cards forgotten today (step 0: answered Again), which the plan counts in
+    # a forgotten review's time; a card answered Good is not asked again the same day.
     today_steps = and_(
-        stepping, c.due >= bindparam("since"), c.last_review >= bindparam("since")
+        stepping, c.step == 0, c.due >= bindparam("since"), c.last_review >= bindparam("since")
     )
 
     def planned(extra: bool) -> Any:
@@ -501,10 +505,11 @@ class Plans:
         ahead: timedelta,
     ) -> list[Any]:
         """Up to `limit` rows of cards to study now in decks `deck_ids` (each with an exam
-        ahead): the day's planned cards not yet studied today, then the learning steps that
-        are due. Learning steps are not studied ahead of time: with a budget of minutes, a
-        new card seen once is worth more at the exam than a step repeated minutes later,
-        so the steps take the time that is left."""
+        ahead): the day's planned cards not yet studied today, then the due steps of the
+        cards forgotten today. Steps are not studied ahead of time: with a budget of minutes,
+        a new card seen once is worth more at the exam than a step repeated minutes later,
+        so the steps take the time that is left. A card answered Good (a new card among
+        them) is not asked again the same day: its learning step is not in the plan."""
         statements = _statements()
         day, since = self._today(now)
         rows: list[Any] = []
