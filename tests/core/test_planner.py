@@ -156,6 +156,19 @@ def test_new_cards_are_seen_as_late_as_the_budget_allows() -> None:
     assert [d.new for d in early.days] == [2, 2]
 
 
+def test_known_cards_are_reviewed_in_the_days_before_new_cards_start() -> None:
+    # Two cards last seen 20 days ago and 4 new ones, 2 first sights a day, 6 days: the old
+    # cards are reviewed from today, the new ones come as late as the budget lets them
+    # before a last day that reviews every card.
+    cards = [reviewed(1, days_ago=20), reviewed(2, days_ago=20), *new_cards(4, start=3)]
+    plan = plan_exam(cards, NOW, NOW + timedelta(days=6), StudyBudget(2.0), COSTS, CONFIG)
+    assert [(d.new, d.reviews) for d in plan.days] == [
+        (0, 2), (0, 2), (0, 2), (2, 0), (2, 0), (0, 6)
+    ]
+    assert plan.today is not None and plan.today.card_ids == (1, 2)
+    assert plan.unseen_at_exam == 0 and plan.expected_at_exam > 0.95
+
+
 def test_a_memory_that_lasts_less_lowers_the_expected_recall_and_asks_for_reviews() -> None:
     cards = [reviewed(k, days_ago=1) for k in range(1, 6)]
     exam = NOW + timedelta(days=5)

@@ -373,9 +373,14 @@ def plan_exam(
     context = _Context(fsrs, costs, budget, days, exam_index, spent_today, done, now, config)
     value_of_second = SECOND_VALUE / costs.recalled
     best: tuple[float, list[DayPlan], Floats, _Arrays] | None = None
+    # The days before a trial's first day for new cards are the same in every trial that
+    # starts them later: they are planned once, each from where the earlier trial's ended.
+    shared, shared_exam = a.copy(), at_exam.copy()
+    shared_plans: list[DayPlan] = []
     for first_new in _first_new_days(len(days), bool((~a.seen).any())):
-        trial = a.copy()
-        plans, recall = _simulate(context, trial, at_exam.copy(), first_new, keep_ids)
+        _simulate(context, shared, shared_exam, len(days), keep_ids, shared_plans, first_new)
+        trial, recall = shared.copy(), shared_exam.copy()
+        plans = _simulate(context, trial, recall, first_new, keep_ids, list(shared_plans))
         worth = float(recall.sum()) - value_of_second * sum(p.seconds for p in plans)
         if best is None or worth > best[0] + 1e-9:
             best = (worth, plans, recall, trial)
@@ -424,10 +429,17 @@ class _Context:
 
 
 def _simulate(
-    c: _Context, a: _Arrays, at_exam: Floats, first_new: int, keep_ids: int
-) -> tuple[list[DayPlan], Floats]:
-    """The day-by-day greedy plan, new cards only from day `first_new` on; `a` and
-    `at_exam` are brought to the plan's expectation at the exam."""
+    c: _Context,
+    a: _Arrays,
+    at_exam: Floats,
+    first_new: int,
+    keep_ids: int,
+    plans: list[DayPlan],
+    stop: int | None = None,
+) -> list[DayPlan]:
+    """The day-by-day greedy plan, new cards only from day `first_new` on, from the day
+    after those already in `plans` to the day before `stop` (None: the last day), added
+    to `plans`; `a` and `at_exam` are brought to the plan's expectation then."""
     fsrs, costs = c.fsrs, c.costs
     n = len(a.ids)
     first = _first_day_state(c.now, c.config)
@@ -435,8 +447,8 @@ def _simulate(
     first_difficulty = float(first.difficulty or 5.0)
     # Within a day, cards keep the order of the input (their position) among equals.
     order_bias = -np.arange(n, dtype=np.float64) * 1e-12
-    plans: list[DayPlan] = []
-    for index, day in enumerate(c.days):
+    for index in range(len(plans), len(c.days) if stop is None else stop):
+        day = c.days[index]
         budget_seconds = c.budget.seconds_on(day)
         available = budget_seconds - (c.spent_today if index == 0 else 0.0)
         t_exam = c.exam_index - index
@@ -493,7 +505,7 @@ def _simulate(
             a.difficulty[chosen] = np.where(seen, rr * d_ok + (1 - rr) * d_bad, first_difficulty)
             a.last[chosen] = index
             a.seen[chosen] = True
-    return plans, at_exam
+    return plans
 
 
 def memory_fit(
