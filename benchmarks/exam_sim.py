@@ -311,13 +311,16 @@ STRATEGIES = ("retain planner", "FSRS 20 new/day", "FSRS new spread", "Leitner",
 
 def curve_at(points: Sequence[tuple[float, float]], minutes: float) -> float:
     """The recall of a recall-vs-minutes curve at `minutes`: linear between its points,
-    from 0 at 0 minutes, and its best recall past its last point."""
+    from 0 at 0 minutes, never below the best recall of a point at fewer minutes (a budget
+    that spent less and recalled more is there to be taken), and its best recall past its
+    last point."""
     ordered = sorted([(0.0, 0.0), *points])
     best = ordered[0][1]
     for (m0, r0), (m1, r1) in zip(ordered, ordered[1:], strict=False):
         best = max(best, r0)
         if m0 <= minutes <= m1:
-            return r0 if m1 == m0 else r0 + (r1 - r0) * (minutes - m0) / (m1 - m0)
+            between = r0 if m1 == m0 else r0 + (r1 - r0) * (minutes - m0) / (m1 - m0)
+            return max(best, between)
     return max(best, ordered[-1][1])
 
 
