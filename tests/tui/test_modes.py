@@ -204,36 +204,42 @@ async def test_a_wrong_choice_shows_the_right_answer(sample: Collection) -> None
         await pilot.pause()
         assert mode(app) is Mode.CHOICE
         assert text(app, "#question") == "When did Lenin die?"
+        question = app.question
+        assert question is not None and isinstance(question.answer, int)
+        right = question.answer
+        assert question.options[right] == "January 1924"
+        wrong = next(i for i in range(len(question.options)) if i != right)
         buttons = list(app.query(".option").results(OptionButton))
         assert [str(b.label) for b in buttons] == [
-            "a)  January 1924", "b)  August 1936", "c)  February 1929", "d)  1937",
+            f"{letter})  {option}" for letter, option in zip("abcd", question.options, strict=True)
         ]
         first = card_id(app)
         await pilot.press("1", "enter")  # rating keys do nothing before an answer
         await pilot.pause()
         assert phase(app) is Phase.QUESTION
-        await pilot.press("b")
+        await pilot.press("abcd"[wrong])
         await pilot.pause()
         assert phase(app) is Phase.ANSWER
         assert text(app, "#verdict") == "Not quite."
-        assert text(app, "#right-answer") == "The answer is: a), marked ✓"
-        assert buttons[0].has_class("right") and buttons[1].has_class("wrong")
-        assert [str(b.label) for b in buttons][:2] == [
-            "a)  January 1924  ✓", "b)  August 1936  ✗",
-        ]
+        assert text(app, "#right-answer") == f"The answer is: {'abcd'[right]}), marked ✓"
+        assert buttons[right].has_class("right") and buttons[wrong].has_class("wrong")
+        labels = [str(b.label) for b in buttons]
+        assert labels[right] == f"{'abcd'[right]})  January 1924  ✓"
+        assert labels[wrong] == f"{'abcd'[wrong]})  {question.options[wrong]}  ✗"
         assert shown(app, "#answer")
         assert [str(w.content) for w in app.query(".point-text").results(Static)] == [
             "January 1924"
         ]
         assert app.query_one("#rating-1").has_class("suggested")
-        await pilot.press("c")  # a second pick changes nothing
+        other = next(i for i in range(len(question.options)) if i not in (right, wrong))
+        await pilot.press("abcd"[other])  # a second pick changes nothing
         await pilot.press("enter")
         await pilot.pause()
         assert card_id(app) != first
     [log] = sample.stats.reviews(first)
     assert (log.mode, log.rating) == ("choice", Rating.AGAIN)
     assert log.detail is not None and log.detail["correct"] is False
-    assert log.detail["response"] == "1"
+    assert log.detail["response"] == str(wrong)
 
 
 async def test_a_right_choice_by_click_and_another_rating(sample: Collection) -> None:

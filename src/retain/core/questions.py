@@ -68,6 +68,9 @@ MATCH_PAIRS = (5, 6)
 """A match round has six pairs when the deck allows it, and at least five."""
 MATCH_ANSWER_LIMIT = 60
 """Right-hand answers of a match round are cut to about this many characters."""
+CHOICE_OPTION_LIMIT = 240
+"""A point longer than this is asked about in choice mode only when no shorter point of
+its card gives a question: four options of that length do not fit on a small screen."""
 
 
 class Mode(StrEnum):
@@ -297,8 +300,10 @@ def _wrong(
     chosen: list[_Candidate] = []
     for kinds in tiers:
         candidates = [c for k in kinds for c in deck.candidates(k, rng)]
-        for cand in _rank([c for c in candidates if safe(c)], target, facts, rng):
-            if any(_clash(cand, c) for c in (*avoid, *chosen)):
+        # Ranked first and checked in that order, so that only the few candidates looked
+        # at before `count` are found are checked (the checks cost more than the ranking).
+        for cand in _rank(candidates, target, facts, rng):
+            if not safe(cand) or any(_clash(cand, c) for c in (*avoid, *chosen)):
                 continue
             chosen.append(cand)
             if len(chosen) == count:
@@ -359,7 +364,9 @@ def _build_choice(deck: DeckView, facts: _NoteFacts, rng: random.Random) -> Ques
     note = facts.note
     if not facts.points:
         raise QuestionUnavailable(Mode.CHOICE, "the card has no answer")
-    for target, i, is_focus in _targets(facts, rng):
+    targets = _targets(facts, rng)
+    targets.sort(key=lambda t: len(t[0].core) > CHOICE_OPTION_LIMIT)  # stable: long ones last
+    for target, i, is_focus in targets:
         right = _Candidate(
             target.core,
             target.kind,
