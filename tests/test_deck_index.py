@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,16 @@ def test_an_index_being_completed_stays_true_through_edits_and_deletes(
         conn.execute(delete(schema.notes).where(schema.notes.c.id.in_([n.id for n in gone])))
     collection.index.complete(deck_id)
     assert_true_to_its_notes(collection, deck_id)
+
+
+def test_a_view_reads_a_note_once_and_a_changed_note_again(collection: Collection) -> None:
+    report = collection.decks.import_deck(draft(BASE), now=NOW)
+    note = collection.decks.notes(report.deck)[1]
+    view = collection.decks.view(report.deck.id)
+    [first] = view.facts([note])
+    assert view.facts([note]) == [first] and view.facts([note])[0] is first
+    changed = replace(note, answer_points=("In Warsaw, with Pierre Curie - a school",))
+    [again] = view.facts([changed])
+    assert again.note == changed
+    assert [again] == collection.decks.view(report.deck.id).facts([changed])
+    assert again != first

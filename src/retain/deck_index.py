@@ -67,6 +67,8 @@ GRADING_SAMPLE = 12
 answer (at most `GRADING_RELATED`) and one fixed sample of `GRADING_SAMPLE` notes."""
 
 _CHUNK = 500
+_FACTS_KEPT = 8
+"""Notes whose reading a view keeps (the cards asked last)."""
 LATER_FIRST = 100
 """Notes of a deck imported with its indexing left for later that are indexed before its
 first question (the rest follow in the background, `LATER_CHUNK` at a time)."""
@@ -667,6 +669,7 @@ class StoredDeck:
         self._candidate_sample = candidate_sample or STORED_CANDIDATE_SAMPLE
         self._note_sample = note_sample or STORED_NOTE_SAMPLE
         self._counts: dict[str, WordCounts] = {}
+        self._facts: dict[Note, NoteFacts] = {}
         self._frequencies: dict[tuple[str, str], int] = {}
         self._size: int | None = None
         self._grading_sample: list[int] | None = None
@@ -689,6 +692,7 @@ class StoredDeck:
     def _lexicon(self, words: set[str]) -> Lexicon:
         if len(self._counts) > 50_000:
             self._counts.clear()
+            self._facts.clear()  # read with counts no longer kept
         missing = [w for w in words if w not in self._counts]
         if missing:
             fields = ("word", *_COUNT_FIELDS)
@@ -702,12 +706,22 @@ class StoredDeck:
         return lexicon_from_counts({w: self._counts[w] for w in words})
 
     def facts(self, notes: Sequence[Note]) -> list[NoteFacts]:
+        """These notes read with the deck's lexicon. A card's own note is read once for all
+        the questions its card is asked (the mode is chosen, then the question built), and
+        kept while the words it was read with are."""
+        if len(notes) == 1 and (known := self._facts.get(notes[0])) is not None:
+            return [known]
         words: set[str] = set()
         for note in notes:
             for text in note_texts(note):
                 words |= lexicon_words(text)
         lexicon = self._lexicon(words)
-        return [analyse_note(note, lexicon) for note in notes]
+        out = [analyse_note(note, lexicon) for note in notes]
+        if len(notes) == 1:
+            if len(self._facts) >= _FACTS_KEPT:
+                self._facts.pop(next(iter(self._facts)))
+            self._facts[notes[0]] = out[0]
+        return out
 
     def _frequency(self, words: Iterable[str], column: str) -> Mapping[str, int]:
         """Counts of words, read once per view (a few per question) and then remembered."""
