@@ -26,6 +26,9 @@ from pathlib import Path
 
 _BATCH = 500
 """Words looked up by one statement (SQLite allows some thousands of parameters)."""
+_REMEMBERED = 50_000
+"""Answers looked up in the cache file that are remembered in memory (a deck's words recur
+from card to card), at most: a few MB."""
 
 
 def _words_of(lang: str) -> frozenset[str]:
@@ -84,6 +87,7 @@ class WordLists:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._memory: dict[str, frozenset[str]] | None = None
+        self._answers: dict[tuple[str, str], bool] = {}
 
     def _open(self) -> None:
         if self._db is not None or self._memory is not None:
@@ -113,18 +117,26 @@ class WordLists:
                 if lexicon is None:
                     lexicon = self._memory[lang] = _words_of(lang)
                 return frozenset(w for w in wanted if w in lexicon)
-            found: set[str] = set()
-            for start in range(0, len(wanted), _BATCH):
-                batch = wanted[start : start + _BATCH]
-                marks = ",".join("?" * len(batch))
-                found.update(
-                    row[0]
-                    for row in self._db.execute(
-                        f"SELECT word FROM words WHERE lang = ? AND word IN ({marks})",
-                        (lang, *batch),
+            answers = self._answers
+            missing = [w for w in wanted if (lang, w) not in answers]
+            if missing:
+                if len(answers) + len(missing) > _REMEMBERED:
+                    answers.clear()
+                    missing = wanted
+                found: set[str] = set()
+                for start in range(0, len(missing), _BATCH):
+                    batch = missing[start : start + _BATCH]
+                    marks = ",".join("?" * len(batch))
+                    found.update(
+                        row[0]
+                        for row in self._db.execute(
+                            f"SELECT word FROM words WHERE lang = ? AND word IN ({marks})",
+                            (lang, *batch),
+                        )
                     )
-                )
-            return frozenset(found)
+                for w in missing:
+                    answers[(lang, w)] = w in found
+            return frozenset(w for w in wanted if answers[(lang, w)])
 
     def warm_up(self) -> None:
         """Build or open the cache now, rather than at the first word looked up."""
