@@ -226,6 +226,12 @@ def _synonyms() -> tuple[dict[str, str], dict[tuple[str, ...], str], int]:
 
 
 @lru_cache(maxsize=1)
+def _phrase_starts() -> frozenset[str]:
+    """The first keys of the multi-key phrases: a token with another key starts none."""
+    return frozenset(keys[0] for keys in _synonyms()[1])
+
+
+@lru_cache(maxsize=1)
 def _antonyms() -> dict[str, frozenset[str]]:
     single, _, _ = _synonyms()
     out: dict[str, set[str]] = {}
@@ -283,12 +289,13 @@ def _analyse(text: str, lang: str = "en") -> tuple[_Tok, ...]:
 def _analyse_cached(text: str, lang: str) -> tuple[_Tok, ...]:
     toks = tokenize(text, lang)
     single, phrases, longest = _synonyms()
+    starts = _phrase_starts()
     out: list[_Tok] = []
     folded = fold(text)
     i = 0
     while i < len(toks):
         matched = False
-        for n in range(min(longest, len(toks) - i), 1, -1):
+        for n in range(min(longest, len(toks) - i) if toks[i].key in starts else 0, 1, -1):
             keys = tuple(t.key for t in toks[i : i + n])
             group = phrases.get(keys)
             if group is not None:
@@ -1395,22 +1402,20 @@ def _acronyms(point: _Point, ans: _Answer) -> dict[int, _Tok]:
     }
     if not short:
         return out
-    toks = _analyse_cached(point.text, ans.lang)
-    for k, t in enumerate(toks):
-        if t.stop:
-            continue
+    content = [t for t in _analyse_cached(point.text, ans.lang) if not t.stop]
+    # The initial of each content word, as `_initials` reads them ("" where none is).
+    initials = [
+        "" if t.group or not t.text[:1].isalpha() else t.text[0].lower() for t in content
+    ]
+    for p in range(len(content)):
         for n in _ACRONYM:
-            letters = _initials(toks, k, n)
-            if letters is None:
+            letters = initials[p : p + n]
+            if len(letters) < n or "" in letters:
                 break
-            typed = short.get(letters)
+            typed = short.get("".join(letters))
             if typed is not None and typed.key not in point.keys:
-                j, taken = k, 0
-                while taken < n:
-                    if not toks[j].stop:
-                        out[toks[j].pos] = typed
-                        taken += 1
-                    j += 1
+                for t in content[p : p + n]:
+                    out[t.pos] = typed
     for term in point.terms:  # the point's own abbreviation, spelt out in the answer
         text = term.text
         if not (text.isalpha() and text.isupper() and len(text) in _ACRONYM):
