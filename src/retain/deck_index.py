@@ -828,21 +828,22 @@ class StoredDeck:
                     ).scalars()
                 )
         with self._prepared.transaction(write=False) as db:
-            related: list[int] = []
-            if names:
-                size = next(k for k in _IN_SIZES if k >= len(names))
-                padded = names + [names[-1]] * (size - len(names))
-                related = [
+            # The first notes by id that write one of the names: the first of each name's
+            # (an index range each, however many notes write a common name), then the
+            # first of those.
+            found: set[int] = set()
+            for name in names:
+                found.update(
                     int(r[0])
                     for r in db.all(
-                        _related_statement(size),
+                        _related_statement(),
                         {
-                            **{f"v{k}": v for k, v in enumerate(padded)},
-                            "deck_id": self.deck_id, "note_id": note.id,
+                            "deck_id": self.deck_id, "word": name, "note_id": note.id,
                             "limit": GRADING_RELATED,
                         },
                     )
-                ]
+                )
+            related = sorted(found)[:GRADING_RELATED]
             sample = [x for x in self._grading_sample if x != note.id][:GRADING_SAMPLE]
             ids = sorted(set(related) | set(sample))
             rows = _lookup(db, "notes", "id", ids, None, ("id", "answer_points"))
@@ -857,18 +858,17 @@ def _answer_points(text: str) -> tuple[str, ...]:
 
 
 @functools.cache
-def _related_statement(size: int) -> Any:
-    """The notes of the deck `deck_id`, other than `note_id`, that have one of `size` names
-    (``v0``, ``v1``, ...), the first `limit` of them by id."""
+def _related_statement() -> Any:
+    """The notes of the deck `deck_id`, other than `note_id`, that write the name `word`,
+    the first `limit` of them by id."""
     a = schema.index_names.c
     return (
         select(a.note_id)
         .where(
             a.deck_id == bindparam("deck_id"),
-            a.word.in_([bindparam(f"v{k}") for k in range(size)]),
+            a.word == bindparam("word"),
             a.note_id != bindparam("note_id"),
         )
-        .distinct()
         .order_by(a.note_id)
         .limit(bindparam("limit", type_=Integer))
     )
