@@ -174,3 +174,54 @@ def test_another_person_for_who_did_it_contradicts() -> None:
 def test_a_true_but_unlisted_description_for_who_was_is_no_contradiction() -> None:
     grade = grade_in(PLAY, 1, "a minor character")
     assert not grade.contradiction
+
+
+GASES: tuple[Card, ...] = (
+    (
+        "What happens to the pressure of a gas when it is squeezed into a smaller space?",
+        ("The pressure rises", "Because the particles hit the walls more often"),
+    ),
+    (
+        "What happens to a balloon left in a freezer?",
+        ("It shrinks", "The particles slow down and take up less room"),
+    ),
+    (
+        "What is a crystal of table salt made of?",
+        ("A regular cubic lattice of sodium and chloride ions", "Held together by strong forces"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        (0, "it goes up", (0,)),  # "goes up" for "rises": the table's "go up" inflected
+        (0, "the pressure is rising", (0,)),
+        (0, "the pressure goes down", ()),
+        (2, "regular cubic lattice", (0,)),  # a point said in short
+        (2, "cubic lattice of ions", (0,)),
+    ],
+)
+def test_an_inflected_synonym_or_a_point_said_in_short_covers_it(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    grade = grade_in(GASES, index, typed)
+    assert grade.covered == covered
+    assert grade.verdict == ("partial" if covered else "incorrect")
+
+
+@pytest.mark.parametrize(
+    ("index", "typed"),
+    [
+        (2, "lattice forces sodium"),  # key words picked from two points
+        (0, "walls pressure particles"),
+    ],
+)
+def test_key_words_picked_from_several_points_cover_none(index: int, typed: str) -> None:
+    grade = grade_in(GASES, index, typed)
+    assert grade.covered == ()
+
+
+def test_goes_down_against_rises_contradicts() -> None:
+    grade = grade_in(GASES, 0, "the pressure goes down")
+    assert grade.contradiction

@@ -204,24 +204,61 @@ def _keys(phrase: str) -> tuple[str, ...]:
     return tuple(t.key for t in tokenize(phrase))
 
 
+def _inflections(word: str) -> tuple[str, ...]:
+    """`word` and the forms English inflection gives it ("rise": "rises", "rising",
+    "rised"...; "go": "goes", "going"). Some are no words; they are never typed, and
+    the real ones are what a student writes where the table has the plain form."""
+    if not word.isalpha() or len(word) < 2:
+        return (word,)
+    forms = [word, word + "s", word + "es", word + "ed", word + "ing"]
+    if word.endswith("e"):
+        forms += [word + "d", word[:-1] + "ing"]
+    if word.endswith("y") and len(word) > 2:
+        forms += [word[:-1] + "ies", word[:-1] + "ied"]
+    return tuple(forms)
+
+
+def _member_forms(member: str) -> list[tuple[str, ...]]:
+    """The keys of a synonym table's member, and of its forms with one word inflected."""
+    words = member.split()
+    out: list[tuple[str, ...]] = []
+    for i, word in enumerate(words):
+        for form in _inflections(word) if i == 0 or len(words) == 1 else (word,):
+            keys = _keys(" ".join([*words[:i], form, *words[i + 1 :]]))
+            if keys and keys not in out:
+                out.append(keys)
+    if len(words) > 1:  # the last word of a phrase too ("light bulbs")
+        for form in _inflections(words[-1])[1:]:
+            keys = _keys(" ".join([*words[:-1], form]))
+            if keys and keys not in out:
+                out.append(keys)
+    return out
+
+
 @lru_cache(maxsize=1)
 def _synonyms() -> tuple[dict[str, str], dict[tuple[str, ...], str], int]:
-    """Single-key synonyms -> group key, and multi-key phrases -> group key."""
+    """Single-key synonyms -> group key, and multi-key phrases -> group key. A member
+    stands for its inflected forms too ("goes up" for "go up", "rises" for "rise"):
+    the light stemmer does not always bring them to one key."""
     single: dict[str, str] = {}
     phrases: dict[tuple[str, ...], str] = {}
     longest = 1
-    for line in _data_lines("synonyms.txt"):
-        members = [m.strip() for m in line.split("|") if m.strip()]
-        group = "=" + "_".join(_keys(members[0]))
-        for member in members:
-            keys = _keys(member)
-            if not keys:
-                continue
-            if len(keys) == 1:
-                single.setdefault(keys[0], group)
-            else:
-                phrases.setdefault(keys, group)
-                longest = max(longest, len(keys))
+    lines = [
+        [m.strip() for m in line.split("|") if m.strip()] for line in _data_lines("synonyms.txt")
+    ]
+    for exact in (True, False):  # a member as written wins over another's inflected form
+        for members in lines:
+            group = "=" + "_".join(_keys(members[0]))
+            for member in members:
+                forms = [_keys(member)] if exact else _member_forms(member)
+                for keys in forms:
+                    if not keys:
+                        continue
+                    if len(keys) == 1:
+                        single.setdefault(keys[0], group)
+                    else:
+                        phrases.setdefault(keys, group)
+                        longest = max(longest, len(keys))
     return single, phrases, longest
 
 
@@ -1341,6 +1378,15 @@ def _word_salad(m: _PointMatch, ans: _Answer) -> bool:
     return pairs >= 4 and 5 * kept < pairs
 
 
+def _all_words_of_the_point(m: _PointMatch, ans: _Answer) -> bool:
+    """Every word of a short answer is one of this point's words: it is the point said in
+    short ("giant ionic structure"), not key words picked from the card here and there."""
+    matched = set(m.positions)
+    return len(ans.words) <= _SHORT and all(
+        t.pos in matched for t in ans.toks if not t.stop and not t.fact
+    )
+
+
 def _card_salad(pairs_kept: Sequence[tuple[int, int]]) -> bool:
     """The words of the card's points, few to a point, all there but out of order: over
     all the points, hardly any pair of words stands as it does in its point."""
@@ -2029,6 +2075,18 @@ for _words, _axis, _sign in (
 _Claim = tuple[frozenset[str], frozenset[str], str, int, int]
 
 
+def _direction(tok: _Tok) -> tuple[str, int] | None:
+    """The direction a word says, or a phrase of the synonym table ("goes down")."""
+    low = tok.text.lower()
+    found = _DIRECTIONS.get(low)
+    if found is None and tok.group:
+        for word in reversed(low.split()):
+            found = _DIRECTIONS.get(word)
+            if found is not None:
+                break
+    return found
+
+
 def _direction_claims(toks: Sequence[_Tok]) -> list[_Claim]:
     """(what moves, its numbers, axis, sign, clause) for each word of direction: what
     moves is the nearest two content words before it in its clause, back to the previous
@@ -2036,14 +2094,14 @@ def _direction_claims(toks: Sequence[_Tok]) -> list[_Claim]:
     generic = _generic()
     out: list[_Claim] = []
     for k, t in enumerate(toks):
-        direction = _DIRECTIONS.get(t.text.lower())
+        direction = _direction(t)
         if direction is None:
             continue
         subject: list[str] = []
         numbers: set[str] = set()
         for j in range(k - 1, -1, -1):
             u = toks[j]
-            if u.clause != t.clause or u.text.lower() in _DIRECTIONS:
+            if u.clause != t.clause or _direction(u) is not None:
                 break
             if u.fact:
                 numbers.add(u.key)
@@ -2518,6 +2576,7 @@ def _grade(
             and bare
             and point.head_content > 2
             and not all(t.name or t.fact for t in point.terms)  # a name is a list of words
+            and not _all_words_of_the_point(m, ans)
         ):
             covered = False
         if covered and _facts_in_another_statement(card, i, m, ans):
