@@ -225,3 +225,58 @@ def test_key_words_picked_from_several_points_cover_none(index: int, typed: str)
 def test_goes_down_against_rises_contradicts() -> None:
     grade = grade_in(GASES, 0, "the pressure goes down")
     assert grade.contradiction
+
+
+MEASURES: tuple[Card, ...] = (
+    ("What is the unit of density?", ("kilograms per cubic metre (kg/m³)",)),
+    ("What is the unit of gravitational field strength?", ("newtons per kilogram (N/kg)",)),
+    ("How many grams are in a kilogram?", ("1,000",)),
+    ("What share of a sample is left after one half-life?", ("0.5",)),
+    ("What is the speed of a wave in a rope in metres per second?", ("2.50 m/s",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed"),
+    [
+        (0, "kg/m3"),  # a unit in any of its written forms
+        (0, "kg/m^3"),
+        (0, "kg m^-3"),
+        (0, "kg/m/m/m"),
+        (0, "kg/m cubed"),
+        (1, "n/kg"),
+        (2, "1000"),  # a number in any of its written forms
+        (2, "1e3"),
+        (2, "1 x 10^3"),
+        (2, "a thousand"),
+        (3, "½"),
+        (3, "0.50"),
+        (4, "2.5 m/s"),
+    ],
+)
+def test_a_unit_or_a_number_written_another_way_is_the_same(index: int, typed: str) -> None:
+    grade = grade_in(MEASURES, index, typed)
+    assert grade.verdict == "correct"
+    assert not grade.contradiction
+
+
+@pytest.mark.parametrize(
+    ("index", "typed"),
+    [
+        (0, "kg/m2"),  # another unit
+        (1, "n kg"),
+        (2, "a hundred"),  # another number
+        (3, "0.25"),
+    ],
+)
+def test_another_unit_or_number_is_not_the_answer(index: int, typed: str) -> None:
+    grade = grade_in(MEASURES, index, typed)
+    assert grade.verdict == "incorrect"
+
+
+def test_another_unit_for_one_of_several_quantities_contradicts_it() -> None:
+    question = "What are the units of pressure and of density?"
+    points = ["Pressure – pascals (Pa)", "Density – kg/m³"]
+    grade = grade_typed_answer(question, points, "pressure Pa, density kg/m2")
+    assert grade.covered == (0,)
+    assert grade.contradiction

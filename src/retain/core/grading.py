@@ -651,7 +651,8 @@ def _analyse_card(
                 d = df.get(t.key, 0)
                 floor = 0.5 if t.cap else 0.25
                 w *= max(floor, 1.0 / (1.0 + 0.5 * d))
-            head = whole_is_head or off < head_end
+            # a unit such as "(m/s²)" is the point's key fact even in brackets after its name
+            head = whole_is_head or off < head_end or t.key.startswith("u:")
             if not head:
                 w *= _TAIL_FACTOR
             terms.append(
@@ -993,6 +994,8 @@ def _fact_match(point_key: str, typed_key: str) -> bool:
         return typed_key[-2:] == point_key[2:]
     if point_key[0] in "pn" and typed_key[0] in "pn":
         return point_key[1:] == typed_key[1:]
+    if {point_key[0], typed_key[0]} == {"y", "n"} and "yy" not in (point_key[:2], typed_key[:2]):
+        return point_key[1:] == typed_key[1:]  # 1000 read as a year, and 1,000
     return False
 
 
@@ -1002,7 +1005,9 @@ def _in_card(fact: str, card: _Card) -> bool:
     if fact.startswith("yy"):
         return fact[2:] in card.index.year_endings
     if fact[0] in "pn":
-        return f"p{fact[1:]}" in card.facts or f"n{fact[1:]}" in card.facts
+        return any(f"{kind}{fact[1:]}" in card.facts for kind in "pny")
+    if fact[0] == "y":
+        return f"n{fact[1:]}" in card.facts
     return False
 
 
@@ -1034,7 +1039,7 @@ class _FactIndex(Generic[_T]):
             out.append(("y", key[-2:]))
         if key.startswith("yy"):
             out.append(("yy", key[2:]))
-        if key[0] in "pn":
+        if key[0] in "pn" or (key[0] == "y" and not key.startswith("yy")):
             out.append(("pn", key[1:]))
         return out
 
@@ -1047,7 +1052,7 @@ class _FactIndex(Generic[_T]):
             buckets = [("=", key), ("yy", key[-2:])]
         else:
             buckets = [("=", key)]
-        if key[0] in "pn":
+        if key[0] in "pn" or (key[0] == "y" and not key.startswith("yy")):
             buckets.append(("pn", key[1:]))
         found: dict[int, _T] = {}
         for bucket in buckets:

@@ -376,8 +376,21 @@ def _english_stem(word: str) -> str:
 
 # --- number words ---------------------------------------------------------------------
 
+_UNIT_SYMBOL = r"(?:kwh|kpa|mol|min|kg|km|cm|mm|mg|ml|pa|hz|m|s|g|h|n|j|w|v|a|c|k|l)"
+_UNIT_POWER = _UNIT_SYMBOL + r"(?:\^?-?[1-4](?![\d.]))?"
+_UNIT = (  # a unit made of others: m/s, m/s2 (m/s² folded), m/s^2, m/s/s, N/kg, m s^-2
+    rf"(?<![\w/^.]){_UNIT_POWER}(?:/{_UNIT_POWER})+(?![\w/^])"
+    rf"|(?<![\w/^.]){_UNIT_SYMBOL}(?: {_UNIT_SYMBOL}\^?-[1-4])+(?![\w/^])"
+)
+_UNIT_RE = re.compile(_UNIT, re.IGNORECASE)
+_UNIT_PART = re.compile(r"(/?)\s*([a-z]+)\^?(-?\d)?")
+_UNIT_WORD_POWERS = {"squared": 2, "cubed": 3}
+
 _WORD_RE = re.compile(
-    r"\d{1,2}/\d{1,2}/\d{2,4}"  # 1/12/1934
+    f"(?i:{_UNIT})|"
+    r"\d+(?:\.\d+)?(?:[eE][+-]?\d{1,2}|\s?[x×*]\s?10\^[+-]?\d{1,2})(?![\w.^])"  # 1e3, 1 x 10^3
+    r"|\d{1,3}\u2044\d{1,3}(?!\d)"  # ½, folded to 1⁄2
+    r"|\d{1,2}/\d{1,2}/\d{2,4}"  # 1/12/1934
     r"|'\d\d(?!\d)"  # '24
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 26,000
     r"|\d+(?:\.\d+)?[kK](?![A-Za-z])"  # 26k, 1.5k
@@ -386,6 +399,45 @@ _WORD_RE = re.compile(
     r"|[^\W\d_]+(?:'[^\W\d_]+)*"
     r"|%"
 )
+
+
+_SCIENTIFIC = re.compile(r"(\d+(?:\.\d+)?)(?:[eE]([+-]?\d{1,2})|\s?[x×*]\s?10\^([+-]?\d{1,2}))")
+
+
+def _scientific_value(text: str) -> float:
+    m = _SCIENTIFIC.fullmatch(text)
+    assert m is not None
+    try:
+        return float(m.group(1)) * 10.0 ** int(m.group(2) or m.group(3))
+    except OverflowError:  # a number past what a float holds is no fact a card has
+        return float("inf")
+
+
+def _number_key(value: float) -> str:
+    """A number's key, the same however it is written: "2.50", "2.5" and "5⁄2" are
+    ``2.5``; 1e3 and 1,000 are ``1000``."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return "inf"
+    if value.is_integer() and abs(value) < 1e18:
+        return str(int(value))
+    return repr(round(value, 12))
+
+
+def _unit_key(expression: str, power_of_last: int = 1) -> str:
+    """The key of a unit made of others, the same however it is written: "m/s2",
+    "m/s²", "m/s^2", "m/s/s", "m s^-2" and "m/s squared" are all ``u:m1.s-2``."""
+    powers: dict[str, int] = {}
+    last = ""
+    for slash, symbol, power in _UNIT_PART.findall(expression.lower()):
+        exponent = int(power) if power else 1
+        if slash:
+            exponent = -exponent
+        powers[symbol] = powers.get(symbol, 0) + exponent
+        last = symbol
+    if power_of_last != 1 and last:
+        exponent = powers[last]
+        powers[last] = exponent * power_of_last if exponent in (1, -1) else exponent
+    return "u:" + ".".join(f"{u}{e}" for u, e in sorted(powers.items()) if e)
 
 
 _HUGE = 10**60  # a number said in words is not read past this: "hundred hundred ..." stops
@@ -509,8 +561,20 @@ def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
     while i < n:
         r = raws[i]
         low = r.text.lower()
+        if _UNIT_RE.fullmatch(r.text):
+            power = 1
+            end = r.end
+            if i + 1 < n and raws[i + 1].text.lower() in _UNIT_WORD_POWERS:
+                power = _UNIT_WORD_POWERS[raws[i + 1].text.lower()]
+                end = raws[i + 1].end
+                i += 1
+            add(text[r.start : end], _unit_key(r.text, power), r.start, end, fact=True)
+            i += 1
+            continue
         # number words
-        if low in _NUMBER_WORDS and low != "hundred":
+        if low in _NUMBER_WORDS and (
+            low != "hundred" or (i > 0 and raws[i - 1].text.lower() == "a")  # "a hundred"
+        ):
             j = i
             words: list[str] = []
             while j < n:
@@ -544,6 +608,17 @@ def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
             add(r.text, f"yy{r.text[1:]}", r.start, r.end, fact=True)
             i += 1
             continue
+        if r.text[0].isdigit() and _SCIENTIFIC.fullmatch(r.text):
+            add(r.text, f"n{_number_key(_scientific_value(r.text))}", r.start, r.end, fact=True)
+            i += 1
+            continue
+        if r.text[0].isdigit() and "\u2044" in r.text:
+            top, bottom = r.text.split("\u2044")
+            if int(bottom):
+                share = int(top) / int(bottom)
+                add(r.text, f"n{_number_key(share)}", r.start, r.end, fact=True)
+                i += 1
+                continue
         if r.text[0].isdigit():
             if "/" in r.text:
                 parts = r.text.split("/")
@@ -565,7 +640,7 @@ def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
                 i += 1
                 continue
             value_i = int(value_f) if value_f.is_integer() else None  # not inf
-            vstr = str(value_i) if value_i is not None else digits
+            vstr = str(value_i) if value_i is not None else _number_key(value_f)
             if _percent_follows(raws, i + 1):
                 add(r.text, f"p{vstr}", r.start, r.end, fact=True)
                 i = _skip_percent(raws, i + 1)
