@@ -280,3 +280,37 @@ def test_another_unit_for_one_of_several_quantities_contradicts_it() -> None:
     grade = grade_typed_answer(question, points, "pressure Pa, density kg/m2")
     assert grade.covered == (0,)
     assert grade.contradiction
+
+
+LABELLED: tuple[Card, ...] = (
+    (
+        "How many legs do spiders and insects have?",
+        (
+            "Spiders – 8, on a body made of a cephalothorax and an abdomen",
+            "Insects – 6, joined to a thorax between the head and the abdomen",
+        ),
+    ),
+    (
+        "Which gas do plants and animals give out in the daytime?",
+        ("Plants – oxygen, made in photosynthesis", "Animals – carbon dioxide, from respiration"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        # the label is what the question asks about: the value after it is the key fact
+        (0, "insects six", (1,)),
+        (0, "spiders eight", (0,)),
+        (0, "spiders 8, insects 6", (0, 1)),
+        (0, "spiders eight insects six", (0, 1)),
+        (1, "animals give out carbon dioxide", (1,)),
+        # one label's value said of another label covers neither
+        (1, "plants give out carbon dioxide", ()),
+    ],
+)
+def test_a_label_and_its_value_cover_the_point(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(LABELLED, index, typed).covered == covered

@@ -573,6 +573,21 @@ def _split_head(text: str) -> int:
     return m.start() if m else len(folded)
 
 
+_VALUE_END = re.compile(r",|;|\.\s|\.$|\s[-:]\s")  # a bracket after the value glosses it
+
+
+def _label_value_head(folded: str, head_end: int) -> int:
+    """Where the head of a "label – value" point ends when its label is only what the
+    question asks about ("Copper – metallic" on "What bonding is found in ... copper?"):
+    after the value, at the next comma or head end ("Graphite – 3, in layers of ...")."""
+    if head_end >= len(folded):
+        return head_end
+    sep = _HEAD_END.match(folded, head_end)
+    start = sep.end() if sep else head_end + 1
+    m = _VALUE_END.search(folded, start)
+    return m.start() if m else len(folded)
+
+
 def _term_weight(tok: _Tok, generic: frozenset[str]) -> float:
     if tok.fact:
         kind = tok.key[0]
@@ -636,6 +651,10 @@ def _analyse_card(
         # map token positions back to head/tail by character offset of their text
         offsets = _token_offsets(folded, toks)
         head_toks = [t for t, off in zip(toks, offsets, strict=True) if off < head_end]
+        label = [t for t in head_toks if not t.stop]
+        if label and all(t.key in qkeys for t in label):
+            head_end = _label_value_head(folded, head_end)
+            head_toks = [t for t, off in zip(toks, offsets, strict=True) if off < head_end]
         head_content = sum(1 for t in head_toks if not t.stop and not t.fact)
         head_all = sum(1 for t in head_toks if not t.stop)
         whole_is_head = head_all < 2
@@ -1618,6 +1637,32 @@ def _names_elsewhere(
     return False
 
 
+_DASH_LABEL = re.compile(r"\s*[^\W\d][\w' ]{0,40}?\s[-:]\s")
+
+
+def _dash_labels(card: _Card) -> list[str | None]:
+    """`_labels` of the points written "Label – what is said of it", and None for the
+    others; all None unless two points or more are so written."""
+    labels = [
+        label if label is not None and _DASH_LABEL.match(fold(p.text)) else None
+        for label, p in zip(_labels(card), card.points, strict=True)
+    ]
+    return labels if sum(label is not None for label in labels) >= 2 else [None] * len(labels)
+
+
+def _said_of_another_label(card: _Card, labels: Sequence[str | None], i: int, m: _PointMatch,
+                           ans: _Answer) -> bool:
+    """The point's words are said of another point's subject, and its own subject is not
+    named ("inferior goods: demand rises with income" does not give "Normal good – demand
+    rises when income rises")."""
+    own = labels[i]
+    if own is None or own in m.keys or not m.positions:
+        return False
+    others = {label for j, label in enumerate(labels) if j != i and label is not None}
+    clauses = {ans.toks[p].clause for p in m.positions}
+    return all(any(t.key in others for t in ans.clauses[c]) for c in clauses)
+
+
 # --- who does what ------------------------------------------------------------------
 
 _Role = tuple[str, str, str]  # (name, word, "agent" | "patient" | "other")
@@ -2546,6 +2591,7 @@ def _grade(
     shares: list[float] = []
     conflicts: list[bool] = []
     first: set[int] = set()
+    labels = _dash_labels(card)
     for i, (point, m) in enumerate(zip(card.points, matches, strict=True)):
         side_contradicted, wrong_side = _side_conflict(point, ans, m)
         if i in verbatim:  # the point typed back as it stands
@@ -2587,6 +2633,8 @@ def _grade(
         if covered and _facts_in_another_statement(card, i, m, ans):
             covered = False
         if covered and _only_the_year(point, m):
+            covered = False
+        if covered and _said_of_another_label(card, labels, i, m, ans):
             covered = False
         if i in verbatim and not conflict:
             covered = True
