@@ -314,3 +314,32 @@ def test_a_label_and_its_value_cover_the_point(
     index: int, typed: str, covered: tuple[int, ...]
 ) -> None:
     assert grade_in(LABELLED, index, typed).covered == covered
+
+
+BALLOON: Card = (
+    "Why does a hot-air balloon rise?",
+    (
+        "The air inside is less dense than the air outside",
+        "So the upthrust on it is bigger than its weight",
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "covered", "contradiction"),
+    [
+        ("the weight is bigger than the upthrust", (), True),  # the comparison turned round
+        ("the air outside is less dense than the air inside", (), True),
+        ("the weight is bigger than the upthrust, the air inside is less dense than outside",
+         (0,), True),
+        ("the upthrust is greater than the weight", (1,), False),  # the same, in other words
+        ("its weight is smaller than the upthrust", (1,), False),
+        ("hot air is less dense than cold air so upthrust is more than weight", (0, 1), False),
+    ],
+)
+def test_a_comparison_turned_round_contradicts_its_point(
+    typed: str, covered: tuple[int, ...], contradiction: bool
+) -> None:
+    grade = grade_in((BALLOON,), 0, typed)
+    assert grade.covered == covered
+    assert grade.contradiction is contradiction

@@ -2198,6 +2198,92 @@ def _reversed_directions(card: _Card, ans: _Answer) -> set[int]:
     return out
 
 
+_MORE = frozenset({"more", "greater", "bigger", "larger", "higher"})
+_LESS_THAN: dict[str, str] = {  # a comparative -> the one it is the reverse of
+    "less": "more", "fewer": "more", "smaller": "more", "lower": "more", "lesser": "more",
+    "slower": "faster", "shorter": "longer", "colder": "hotter", "cheaper": "dearer",
+    "weaker": "stronger", "lighter": "heavier", "younger": "older", "worse": "better",
+    "narrower": "wider", "thinner": "thicker", "quieter": "louder", "softer": "harder",
+}
+_NOT_COMPARATIVE = frozenset({"rather", "other", "different", "differently", "else"})
+_COMPARE_WORDS = 2  # content words either side of a comparison that say what is compared
+
+_Comparison = tuple[frozenset[str], frozenset[str], str]  # (greater, lesser, dimension)
+
+
+def _comparisons(toks: Sequence[_Tok]) -> list[tuple[_Comparison, int]]:
+    """(what is greater, what is lesser, in what) and its clause for each "A is bigger
+    than B" ("more", "-er", "less ... than" and the like), the lesser first when the
+    comparative says less ("B is smaller than A")."""
+    out: list[tuple[_Comparison, int]] = []
+    for k, t in enumerate(toks):
+        if t.text.lower() != "than" or k == 0:
+            continue
+        comparative: str | None = None
+        at = k
+        for j in range(k - 1, max(-1, k - 3), -1):
+            word = toks[j].text.lower()
+            if word in _NOT_COMPARATIVE:
+                break
+            if word in _MORE or word in _LESS_THAN or (
+                len(word) > 4 and word.endswith("er") and word.isalpha() and not toks[j].cap
+            ):
+                comparative, at = word, j
+                break
+        if comparative is None:
+            continue
+        before: list[str] = []
+        for j in range(at - 1, -1, -1):
+            u = toks[j]
+            if u.clause != t.clause or len(before) == _COMPARE_WORDS:
+                break
+            if not u.stop and not u.fact and u.text.lower() not in _BE:
+                before.append(u.key)
+        after: list[str] = []
+        for u in toks[k + 1 :]:
+            if u.clause != t.clause or len(after) == _COMPARE_WORDS:
+                break
+            if not u.stop and not u.fact:
+                after.append(u.key)
+        if not before or not after:
+            continue
+        greater, lesser = frozenset(before) - set(after), frozenset(after) - set(before)
+        if not greater or not lesser:  # "the air inside ... than the air outside": by
+            continue  # what tells them apart
+        reverse = _LESS_THAN.get(comparative)
+        if reverse is not None:
+            greater, lesser, comparative = lesser, greater, reverse
+        dimension = "more" if comparative in _MORE else comparative
+        out.append(((greater, lesser, dimension), t.clause))
+    return out
+
+
+def _reversed_comparisons(card: _Card, ans: _Answer) -> tuple[set[int], set[int]]:
+    """Points whose comparison the answer turns round ("air resistance is bigger than
+    the weight" against "the weight is bigger than the air resistance"), and does not
+    also state the right way round; and the clauses of the answer that turn them."""
+    typed = _comparisons(ans.toks)
+    if not typed:
+        return set(), set()
+    out: set[int] = set()
+    clauses: set[int] = set()
+    for i, p in enumerate(card.points):
+        for (greater, lesser, dimension), _ in _comparisons(_analyse(p.text, card.lang)):
+            agree = False
+            wrong: set[int] = set()
+            for (t_greater, t_lesser, t_dimension), clause in typed:
+                if t_dimension != dimension:
+                    continue
+                if t_greater & greater and t_lesser & lesser:
+                    agree = True
+                elif t_greater & lesser and t_lesser & greater:
+                    wrong.add(clause)
+            if wrong and not agree:
+                out.add(i)
+                clauses |= wrong
+    return out, clauses
+
+
 _ITEM_SPLIT = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b)\s*")
 
 
@@ -2582,7 +2668,8 @@ def _grade(
     matches = [_match_point(p, ans, bare) for p in card.points]
     fact_contradicted, fact_conflict = _fact_conflicts(card, ans)
     fact_contradicted |= _misplaced_facts(card, ans)
-    swapped = _swapped_slots(card, ans) | _reversed_directions(card, ans)
+    reversed_comparisons, wrong_clauses = _reversed_comparisons(card, ans)
+    swapped = _swapped_slots(card, ans) | _reversed_directions(card, ans) | reversed_comparisons
     fact_contradicted |= swapped
     verbatim = _verbatim(card, ans)
     fact_contradicted -= verbatim
@@ -2636,6 +2723,10 @@ def _grade(
             covered = False
         if covered and _said_of_another_label(card, labels, i, m, ans):
             covered = False
+        if covered and m.positions and all(
+            ans.toks[p].clause in wrong_clauses for p in m.positions
+        ):
+            covered = False  # the words that show it are those of a statement turned round
         if i in verbatim and not conflict:
             covered = True
         if conflict:
