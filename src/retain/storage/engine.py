@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DisconnectionError
 
 from retain.storage.errors import StoreReadOnly, folder_writable, storage_errors
 from retain.storage.schema import SCHEMA_REVISION
@@ -36,6 +37,12 @@ READ_ONLY = "retain_read_only"
 BUSY_TIMEOUT_S = 30
 MIGRATION_LOCK_ID = 0x7265_7461_696E  # "retain": the advisory lock a server's migration holds
 SQLITE_HEADER = b"SQLite format 3\x00"
+SERVER_POOL_SIZE = 16
+"""Connections a process keeps open to a server database. A connection opened past these
+(up to `SERVER_POOL_OVERFLOW` more) is closed when it is given back, and opening one costs
+the server a new backend process: the pool is sized for the requests one process runs at
+once, which two cores cannot make many more of."""
+SERVER_POOL_OVERFLOW = 8
 
 
 def database_url(target: str | Path) -> str:
@@ -63,8 +70,25 @@ def open_engine(target: str | Path, *, read_only: bool = False) -> Engine:
             engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
         _configure_sqlite(engine, read_only=read_only)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=SERVER_POOL_SIZE, max_overflow=SERVER_POOL_OVERFLOW)
+        _configure_server(engine)
     return engine
+
+
+def _configure_server(engine: Engine) -> None:
+    """A server database's pool hands out no connection that the driver knows is broken
+    (the server restarted, or the connection dropped): the check reads the driver's own
+    state, with no round trip to the server. A pre-ping (`SELECT 1` at every checkout)
+    would cost one more round trip per transaction; a connection that breaks without the
+    driver knowing fails its first statement, and the driver then marks it broken, so the
+    next checkout replaces it."""
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if getattr(dbapi_connection, "closed", False) or getattr(
+            dbapi_connection, "broken", False
+        ):
+            raise DisconnectionError("the connection to the database was closed")
 
 
 def is_read_only(engine: Engine) -> bool:
