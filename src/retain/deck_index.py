@@ -624,18 +624,38 @@ class DeckIndex:
 
     # -- reading it ---------------------------------------------------------------------
 
-    def view(self, deck_id: DeckId) -> StoredDeck:
-        """The deck for a study session. A deck whose index is not complete (imported with
-        its indexing left for later) has its first `LATER_FIRST` notes indexed now, and the
-        rest in the background while the student studies."""
-        self.ensure(deck_id)
-        if (
-            not self._stopping.is_set()
-            and not self._complete(deck_id)
+    def view(self, deck_id: DeckId, prepared: PreparedStatements | None = None) -> StoredDeck:
+        """The deck for a study session, read through `prepared` (default: this index's
+        own statements). A deck whose index is not complete (imported with its indexing
+        left for later) has its first `LATER_FIRST` notes indexed now, and the rest in the
+        background while the student studies. Whether there is an index, and whether it
+        is complete, is one read."""
+        prepared = self._prepared if prepared is None else prepared
+        with prepared.transaction(write=False) as db:
+            state = db.first(_index_state(), {"deck_id": deck_id})
+        if state is None:
+            self.ensure(deck_id)
+        elif (
+            int(state.notes) < int(state.visible)
+            and not self._stopping.is_set()
             and not self.index_more(deck_id, LATER_FIRST)
         ):
             self._complete_in_background(deck_id)
-        return StoredDeck(self.engine, deck_id, self._prepared)
+        return StoredDeck(self.engine, deck_id, prepared)
+
+
+@functools.cache
+def _index_state() -> Any:
+    """A deck's index: the notes it has read, and the deck's visible notes (no row: the
+    deck has no index)."""
+    n, d = schema.notes.c, schema.index_decks.c
+    visible = (
+        select(func.count())
+        .select_from(schema.notes)
+        .where(n.deck_id == bindparam("deck_id"), n.import_id.is_(None))
+        .scalar_subquery()
+    )
+    return select(d.notes, visible.label("visible")).where(d.deck_id == bindparam("deck_id"))
 
 
 @functools.lru_cache(maxsize=2 * IMPORT_NOTES_PER_APPLY)

@@ -471,8 +471,15 @@ class Plans:
 
     def active(self, db: Driver, now: datetime) -> list[int]:
         """The decks with an exam ahead, the soonest exam first."""
+        memo = self._col._memo()
+        key = ("exams ahead", self._col.account_id)
+        if memo is not None and key in memo:
+            return list(memo[key])
         params = {"now": _ms(now), "account_id": self._col.account_id}
-        return [int(r.deck_id) for r in db.all(_statements()["active"], params)]
+        found = [int(r.deck_id) for r in db.all(_statements()["active"], params)]
+        if memo is not None:
+            memo[key] = tuple(found)
+        return found
 
     def ensure_today(self, now: datetime, deck: Deck | None) -> None:
         """Plan today for the decks with an exam ahead (in `deck`, or all) not yet planned

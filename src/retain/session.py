@@ -135,8 +135,13 @@ class StudySession:
         rng: random.Random | None = None,
         mode: str = "auto",
         judge: Judge | None = None,
+        prefetch: bool = True,
     ) -> None:
+        """`prefetch`: an answer also picks the next card, in its own transaction (see
+        `PREFETCH_FRESH`); off for a session that asks one question and ends (a request of
+        the web app), which would never use the pick."""
         self.collection = collection
+        self._prefetch = prefetch
         self.judge = judge
         self.deck = deck
         self.clock = clock
@@ -332,7 +337,7 @@ class StudySession:
             points = outcome.points
             if overruled == "right" and points is not None:
                 points = dict.fromkeys(points, True)
-        prefetch = self.mode not in ("learn", "match")
+        prefetch = self._prefetch and self.mode not in ("learn", "match")
         before = _Undoable(
             (), item, self.summary.copy(),
             tuple((e.item, e.stage) for e in self._learn), frozenset(self._learned),

@@ -26,6 +26,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ from retain.storage import schema
 from retain.storage.engine import WRITE, check_revision, is_read_only, migrate, store_location
 from retain.storage.errors import storage_errors
 from retain.storage.opening import open_store
-from retain.storage.prepared import PreparedStatements
+from retain.storage.prepared import OneTransaction, PreparedStatements
 
 _SCHEDULING_SETTINGS = frozenset({"desired_retention", "day_start_hour", "fsrs_parameters"})
 """The settings that change how answers are scheduled: each answer records those in force."""
@@ -87,6 +88,11 @@ def _parameters(value: Any) -> list[float]:
 
 
 
+@dataclass
+class _ConfigRow:
+    id: int | None = None
+
+
 class Collection:
     """A student's (or a class's) decks, cards and review log in one store."""
 
@@ -103,13 +109,16 @@ class Collection:
             check_revision(engine)
         else:
             migrate(engine)
-        self._prepared = PreparedStatements(engine)
+        self._prepared: PreparedStatements = PreparedStatements(engine)
+        # Set in a view made by `one_transaction`: the transaction its work is part of.
+        self._unit: OneTransaction | None = None
         self.index = DeckIndex(engine, self._prepared)
         self._settings = self._load_settings()
         self.tz = tz if tz is not None else _local_timezone()
         self._config = self._scheduler_config()
-        # The stored row of the scheduler settings in force, once an answer has needed it.
-        self._config_id: int | None = None
+        # The stored row of the scheduler settings in force, once an answer has needed it
+        # (such a row is never changed): shared with the views of `as_account`.
+        self._config_row = _ConfigRow()
         # The account the collection acts for: the local one, unless `as_account` names
         # another.
         self.account_id: AccountId = LOCAL_ACCOUNT_ID
@@ -168,7 +177,42 @@ class Collection:
         self.close()
 
     @contextmanager
+    def one_transaction(self) -> Iterator[Collection]:
+        """A view of this collection (for the same account) whose reads and writes, until
+        the block ends, all make one transaction on one connection: committed when the block
+        ends, rolled back if it raises. For a request of a server database: one checkout,
+        one BEGIN and one COMMIT, however many operations it runs. On SQLite, whose writes
+        take the write lock at their start (BEGIN IMMEDIATE), each operation keeps its own
+        transaction and the collection itself is given."""
+        if self.engine.dialect.name == "sqlite" or self._unit is not None:
+            yield self
+            return
+        unit = OneTransaction(self._prepared)
+        view = copy.copy(self)
+        view._prepared = unit
+        view._unit = unit
+        view._make_managers()
+        try:
+            yield view
+        except BaseException:
+            unit.finish(commit=False)
+            raise
+        unit.finish(commit=True)
+
+    def _memo(self) -> dict[Any, Any] | None:
+        """In a view of `one_transaction`: what its transaction has read and may read
+        again, until its next write (see `OneTransaction.memo`); otherwise None."""
+        return None if self._unit is None else self._unit.memo
+
+    @contextmanager
     def _write(self) -> Iterator[Connection]:
+        if self._unit is not None:
+            with storage_errors(self.location):
+                try:
+                    yield self._unit.connection()
+                finally:
+                    self._unit.memo.clear()
+            return
         with (
             storage_errors(self.location),
             self.engine.connect().execution_options(**{WRITE: True}) as conn,
@@ -178,6 +222,10 @@ class Collection:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
+        if self._unit is not None:
+            with storage_errors(self.location):
+                yield self._unit.connection(write=False)
+            return
         with storage_errors(self.location), self.engine.connect() as conn, conn.begin():
             yield conn
 
@@ -230,7 +278,7 @@ class Collection:
         self._settings[key] = value
         self._config = self._scheduler_config()
         if key in _SCHEDULING_SETTINGS:
-            self._config_id = None
+            self._config_row.id = None
 
     def use_scheduler(self, found: SchedulerDraft) -> list[str]:
         """Take the scheduler settings that came with a deck (Anki's desired retention and

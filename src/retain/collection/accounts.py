@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NewType
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -64,6 +64,17 @@ STUDENT = "student"
 TEACHER = "teacher"
 ROLES = (STUDENT, TEACHER)
 """What an account signs up as: only a teacher makes classes (see migration 0013)."""
+
+_SESSION = (
+    select(
+        schema.account_sessions.c.seen_at, schema.account_sessions.c.expires_at,
+        schema.accounts,
+    )
+    .join(schema.accounts, schema.accounts.c.id == schema.account_sessions.c.account_id)
+    .where(schema.account_sessions.c.id == bindparam("token_id"))
+)
+"""A session by the SHA-256 of its id, with its account: one read at every request."""
+
 
 @functools.cache
 def _hasher() -> Any:
@@ -254,14 +265,10 @@ class Accounts:
         _check_now(now)
         if not token or len(token) > 200:
             return None
-        s, a = schema.account_sessions.c, schema.accounts.c
+        s = schema.account_sessions.c
         stamp = _ms(now)
-        with self._col._read() as conn:
-            row = conn.execute(
-                select(s.seen_at, s.expires_at, schema.accounts)
-                .join(schema.accounts, a.id == s.account_id)
-                .where(s.id == _token_id(token))
-            ).first()
+        with self._col._prepared.reads() as db:
+            row = db.first(_SESSION, {"token_id": _token_id(token)})
         if row is None:
             return None
         idle = _ms(now - SESSION_IDLE)

@@ -482,7 +482,7 @@ class Decks:
     def view(self, deck_id: DeckId) -> StoredDeck:
         """What question generation needs from the rest of a deck, read from the deck index
         a little at a time (see `retain.deck_index`): the same cost at any deck size."""
-        return self._col.index.view(deck_id)
+        return self._col.index.view(deck_id, self._col._prepared)
 
     def notes(self, deck: Deck) -> list[Note]:
         """The deck's notes in order, without those of an import that is not complete."""

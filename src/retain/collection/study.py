@@ -46,9 +46,11 @@ from retain.core.model import (
     CardId,
     CardState,
     Deck,
+    DeckId,
     Note,
     NoteId,
     Rating,
+    parse_tags,
 )
 from retain.errors import CollectionError, NotFound
 from retain.storage import schema
@@ -70,6 +72,13 @@ _CARD_FOR_ANSWER = (
     select(schema.cards)
     .where(schema.cards.c.id == bindparam("card_id"), schema.cards.c.account_id == _ME)
     .with_for_update()
+)
+
+
+_CARD_WITH_NOTE = (
+    _cards_with_notes()
+    .add_columns(schema.notes.c.tags.label("note_tags"))
+    .where(schema.cards.c.id == bindparam("card_id"), schema.cards.c.account_id == _ME)
 )
 
 
@@ -283,8 +292,18 @@ class Study:
             params["deck_id"] = deck.id
         full, later, newest_review, newest_undo = _day_statements(deck is not None)
         if not self._count_incrementally:
+            memo = self._col._memo()
+            memo_key = (
+                "day's answers", self._col.account_id, None if deck is None else deck.id, since
+            )
+            if memo is not None and memo_key in memo:
+                found: tuple[int, int] = memo[memo_key]
+                return found
             row = db.first(full, params)
-            return int(row[0]), int(row[1])
+            found = int(row[0]), int(row[1])
+            if memo is not None:
+                memo[memo_key] = found
+            return found
         key = None if deck is None else int(deck.id)
         last_review = int(db.scalar(newest_review, {}))
         last_undo = int(db.scalar(newest_undo, {}))
@@ -461,19 +480,19 @@ class Study:
         return [StudyItem(_card(r), _joined_note(r)) for r in rows]
 
     def card(self, card_id: CardId) -> StudyItem:
-        with self._col._read() as conn:
-            row = conn.execute(
-                select(schema.cards).where(
-                    schema.cards.c.id == card_id,
-                    schema.cards.c.account_id == self._col.account_id,
-                )
-            ).first()
-            if row is None:
-                raise NotFound(f"no card with id {card_id}")
-            note = conn.execute(
-                select(schema.notes).where(schema.notes.c.id == row.note_id)
-            ).one()
-        return StudyItem(_card(row), _note(note))
+        """A card of the account's, with its note (one read)."""
+        with self._col._prepared.transaction(write=False) as db:
+            row = db.first(
+                _CARD_WITH_NOTE, {"card_id": card_id, "account_id": self._col.account_id}
+            )
+        if row is None:
+            raise NotFound(f"no card with id {card_id}")
+        points = json.loads(row.note_answer_points)
+        note = Note(
+            NoteId(row.note_id), DeckId(row.note_deck_id), row.note_question, tuple(points),
+            parse_tags(row.note_tags),
+        )
+        return StudyItem(_card(row), note)
 
     def card_for_note(self, note_id: NoteId) -> StudyItem:
         """The (first) card of a note."""
@@ -505,8 +524,8 @@ class Study:
 
     def _answer_config_id(self, db: Driver, stamp: int) -> int:
         """The stored row of the scheduler settings in force (written on first need)."""
-        if self._col._config_id is not None:
-            return self._col._config_id
+        if self._col._config_row.id is not None:
+            return self._col._config_row.id
         wanted = _config_values(self._col._config, self._col.tz)
         for row in reversed(db.all(_CONFIGS, {})):
             if all(getattr(row, name) == value for name, value in wanted.items()):
@@ -579,7 +598,7 @@ class Study:
             if pick_next:
                 queue = self._queue(db, now, deck, 1)
                 upcoming = queue[0] if queue else None
-        self._col._config_id = config_id
+        self._col._config_row.id = config_id
         if card.schedule.state == CardState.NEW:
             self._new_card_answered(card)
         return AnswerResult(

@@ -135,6 +135,27 @@ class PreparedStatements:
                     self._own, self._own_cursor, "BEGIN IMMEDIATE" if write else "BEGIN"
                 )
 
+    @contextmanager
+    def reads(self) -> Iterator[Driver]:
+        """Reads that need no snapshot in common (one statement, say), each its own
+        transaction on a server database: no BEGIN and no COMMIT, so one round trip a
+        statement. On SQLite, a read transaction."""
+        if self._sqlite:
+            with self.transaction(write=False) as db:
+                yield db
+            return
+        with storage_errors(self._location):
+            connection = self.engine.raw_connection()
+            try:
+                driver_connection: Any = connection.dbapi_connection
+                driver_connection.autocommit = True
+                try:
+                    yield Driver(connection.cursor(), self.prepare)
+                finally:
+                    driver_connection.autocommit = False
+            finally:
+                connection.close()
+
     def _run(self, connection: Any, cursor: Any, begin: str | None) -> Iterator[Driver]:
         try:
             if begin:
@@ -151,3 +172,83 @@ class PreparedStatements:
                 self._own_cursor.close()
                 self._own.close()
                 self._own = self._own_cursor = None
+
+
+class OneTransaction(PreparedStatements):
+    """Every transaction asked of it, prepared (`transaction`) or through SQLAlchemy
+    (`connection`), is part of one transaction on one pooled connection, checked out at
+    the first statement: `finish` commits it (rolls it back after an error) and gives the
+    connection back. For a request of a server database, which then costs one checkout, one
+    BEGIN and one COMMIT, however many reads and writes it makes.
+
+    A block that raises inside it does not roll back what came before (the whole is rolled
+    back by `finish`), so it is for work that ends at its first error, as a request does.
+    The compiled statements are those of the `PreparedStatements` it is made from."""
+
+    def __init__(self, shared: PreparedStatements) -> None:
+        super().__init__(shared.engine)
+        self._shared = shared
+        self._connection: Any = None
+        self._reading = False
+        self._driver: Driver | None = None
+        self.memo: dict[Any, Any] = {}
+        """What the transaction has read and may read again (the exams ahead, the day's
+        answers): emptied by every write, and gone with the transaction."""
+
+    def prepare(self, statement: ClauseElement) -> Prepared:
+        return self._shared.prepare(statement)
+
+    def connection(self, *, write: bool = True) -> Any:
+        """The SQLAlchemy connection of the transaction (begun on first use).
+
+        Until the first write the connection is in autocommit: on a server database read
+        committed gives each statement a snapshot of its own anyway, so reads need no
+        transaction, and one that only reads costs no BEGIN and no COMMIT. The first
+        write (or `FOR UPDATE` read, which is made in a writing transaction) begins it."""
+        if write:
+            self.memo.clear()
+        if self._connection is None:
+            with storage_errors(self._location):
+                connection: Any = self.engine.connect()
+                connection.begin()
+                connection.connection.dbapi_connection.autocommit = True
+            self._connection = connection
+            self._reading = True
+        if write and self._reading:
+            self._connection.connection.dbapi_connection.autocommit = False
+            self._reading = False
+        return self._connection
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Driver]:
+        connection = self.connection(write=write)  # a write begins the transaction
+        if self._driver is None:
+            cursor = connection.connection.dbapi_connection.cursor()
+            self._driver = Driver(cursor, self.prepare, sqlite=self._sqlite)
+        try:
+            with storage_errors(self._location):
+                yield self._driver
+        finally:
+            if write:
+                self.memo.clear()
+
+    def finish(self, *, commit: bool) -> None:
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is None:
+            return
+        with storage_errors(self._location):
+            try:
+                if commit:
+                    connection.commit()
+                else:
+                    connection.rollback()
+                driver: Any = connection.connection.dbapi_connection
+                driver.autocommit = False
+            except BaseException:
+                connection.invalidate()  # not given back to the pool as it is
+                raise
+            finally:
+                connection.close()
+
+    def close(self) -> None:
+        self.finish(commit=False)

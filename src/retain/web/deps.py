@@ -10,12 +10,13 @@ decks, cards or classes, whatever ids it is sent."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 
@@ -26,6 +27,9 @@ from retain.web.errors import Forbidden, NotFound, SignInNeeded
 from retain.web.security import is_secure, session_cookie_name
 
 __all__ = ["LOCAL_ACCOUNT", "Account", "CollectionHolder"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 LOCAL_ACCOUNT = Account(id=LOCAL_ACCOUNT_ID, name="Local student", local=True)
 
@@ -113,6 +117,25 @@ def get_collection(request: Request, account: AccountDep) -> Iterator[Collection
             yield collection
         else:
             yield collection.as_account(account.id)
+
+
+def one_transaction(route: Callable[P, R]) -> Callable[P, R]:
+    """A route (a plain function taking the collection as `col`) that runs as one
+    transaction on a server database, from its first read to its last write (see
+    `Collection.one_transaction`): committed before it returns, so before its response
+    is sent, and rolled back if it raises. The transaction begins and ends in the thread
+    that runs the route, so no request holds a pooled connection while it waits for a
+    thread. On SQLite each operation keeps its own transaction."""
+
+    @functools.wraps(route)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        col = kwargs["col"]
+        assert isinstance(col, Collection)
+        with col.one_transaction() as unit:
+            kwargs["col"] = unit
+            return route(*args, **kwargs)
+
+    return run
 
 
 def store(request: Request) -> Iterator[Collection]:

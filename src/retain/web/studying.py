@@ -41,14 +41,12 @@ class Asked:
     item: StudyItem
     question: Question
     intervals: dict[Rating, timedelta]
-    counts: StudyCounts
 
 
 @dataclass(frozen=True)
 class MatchRound:
     question: Question
     items: list[StudyItem]
-    counts: StudyCounts
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,9 @@ def _session(
     wanted = checked_mode(mode)
     if wanted == "learn":
         wanted = "choice" if card.schedule.reps == 0 else "type"
-    return StudySession(col, deck, clock=clock, rng=question_rng(card), mode=wanted, judge=judge)
+    return StudySession(
+        col, deck, clock=clock, rng=question_rng(card), mode=wanted, judge=judge, prefetch=False
+    )
 
 
 def progress(counts: StudyCounts) -> tuple[int, int]:
@@ -107,7 +107,7 @@ def ask(
     session = _session(col, deck, mode, clock, item.card, judge)
     question = session.question(item)
     now = clock()
-    return Asked(item, question, col.study.preview(item.card, now), col.study.counts(now, deck))
+    return Asked(item, question, col.study.preview(item.card, now))
 
 
 def card_to_answer(col: Collection, deck: Deck | None, card_id: int, reps: int) -> StudyItem:
@@ -211,7 +211,7 @@ def match_round(col: Collection, deck: Deck | None, clock: Clock) -> MatchRound 
     if found is None:
         return None
     question, items = found
-    return MatchRound(question, items, col.study.counts(clock(), deck))
+    return MatchRound(question, items)
 
 
 def answer_match(

@@ -13,7 +13,7 @@ from retain.core.model import Deck, Rating
 from retain.core.questions import Mode, Question
 from retain.core.scheduling import format_interval
 from retain.web import studying
-from retain.web.deps import ClockDep, CollectionDep, SettingsDep
+from retain.web.deps import ClockDep, CollectionDep, SettingsDep, one_transaction
 from retain.web.errors import WebError
 from retain.web.models import (
     AnswerIn,
@@ -145,6 +145,7 @@ def _mode(mode: str) -> str:
 
 
 @pages.get("/study", response_class=HTMLResponse)
+@one_transaction
 def study_page(
     request: Request,
     col: CollectionDep,
@@ -174,6 +175,7 @@ def _optional_int(value: str | None) -> int | None:
 
 
 @pages.post("/study/answer", response_class=HTMLResponse)
+@one_transaction
 def answer_page(
     request: Request,
     col: CollectionDep,
@@ -214,6 +216,7 @@ def answer_page(
 
 
 @pages.post("/study/grade", response_class=HTMLResponse)
+@one_transaction
 def grade_page(
     request: Request,
     col: CollectionDep,
@@ -258,6 +261,7 @@ def grade_page(
 
 
 @pages.post("/study/undo", response_class=HTMLResponse)
+@one_transaction
 def undo_page(
     request: Request,
     col: CollectionDep,
@@ -339,6 +343,7 @@ def question_out(asked: studying.Asked) -> QuestionOut:
 
 
 @api.get("/next", response_model=NextOut, summary="The next question (or none left now)")
+@one_transaction
 def next_question(
     col: CollectionDep,
     clock: ClockDep,
@@ -368,6 +373,7 @@ def next_question(
 
 
 @api.post("/answer", response_model=FeedbackOut, summary="Check or grade an answer; record nothing")
+@one_transaction
 def answer(
     body: AnswerIn, col: CollectionDep, clock: ClockDep, settings: SettingsDep
 ) -> FeedbackOut:
@@ -387,6 +393,7 @@ def answer(
 
 
 @api.post("/grade", response_model=RecordedOut, summary="Record the rating of an answer")
+@one_transaction
 def grade(body: GradeIn, col: CollectionDep, clock: ClockDep, settings: SettingsDep) -> RecordedOut:
     deck = optional_deck(col, body.deck_id)
     checked, result = studying.record(
@@ -413,6 +420,7 @@ def grade(body: GradeIn, col: CollectionDep, clock: ClockDep, settings: Settings
 
 
 @api.post("/match", response_model=MatchResultOut, summary="Record a round of matching")
+@one_transaction
 def match(body: MatchIn, col: CollectionDep, clock: ClockDep) -> MatchResultOut:
     deck = optional_deck(col, body.deck_id)
     _found, results = studying.answer_match(
@@ -426,6 +434,7 @@ def match(body: MatchIn, col: CollectionDep, clock: ClockDep) -> MatchResultOut:
 
 
 @api.post("/undo", response_model=UndoOut, summary="Take back the last answer (or one by id)")
+@one_transaction
 def undo(body: UndoIn, col: CollectionDep, clock: ClockDep) -> UndoOut:
     result = studying.undo(col, clock, body.review_id)
     return UndoOut(review_id=result.review_id, card_id=result.card.id, rating=result.rating.label)
