@@ -277,3 +277,136 @@ def test_every_page_passes_axe_and_fits_the_screen(
         if bad:
             found[name] = bad
     assert found == {}
+
+
+class ClassServer(LiveServer):
+    """Server mode (accounts, sign-in) on a store of its own: PostgreSQL when
+    RETAIN_TEST_DATABASE_URL is set, SQLite otherwise. The app is the one `retain serve
+    --database` runs (`WebSettings(accounts=True)`), in one process."""
+
+    def __init__(self, target: str | Path) -> None:
+        import uvicorn
+
+        from retain.web import WebSettings, create_app
+
+        self.target = target
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        app = create_app(WebSettings(target=target, accounts=True))
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+
+@pytest.fixture
+def class_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ClassServer]:
+    target: str | Path = tmp_path / "retain.sqlite3"
+    if os.environ.get("RETAIN_TEST_DATABASE_URL"):
+        target = request.getfixturevalue("postgres_url")
+    with ClassServer(target) as server:
+        yield server
+
+
+def _sign_up(page: Any, server: ClassServer, name: str, role: str) -> None:
+    page.goto(server.url + "/signup")
+    page.fill("#name", name)
+    page.fill("#password", "a long enough password")
+    page.check(f'input[name="role"][value="{role}"]')
+    page.click('button:has-text("Make the account")')
+    page.wait_for_url(server.url + ("/classes" if role == "teacher" else "/"))
+    assert name in page.inner_text("header")
+
+
+def _student_card(target: str | Path, card_id: int) -> list[str]:
+    """The answer points of a student's card, read from the store."""
+    from sqlalchemy import select
+
+    from retain.storage import schema
+
+    col = Collection.open(target)
+    try:
+        with col.engine.connect() as conn:
+            owner = conn.execute(
+                select(schema.cards.c.account_id).where(schema.cards.c.id == card_id)
+            ).scalar_one()
+        return list(col.as_account(owner).study.card(CardId(card_id)).note.answer_points)
+    finally:
+        col.close()
+
+
+def test_a_teacher_sees_a_student_s_progress_and_most_missed_points(
+    browser: Any, class_server: ClassServer
+) -> None:
+    expect = playwright_sync.expect
+    server = class_server
+    teacher, teacher_problems = _new_page(browser, "desktop")
+    _sign_up(teacher, server, "Ms Rivera", "teacher")
+    _paste_sample_deck(teacher, server, "class")
+    teacher.goto(server.url + "/classes")
+    teacher.fill("#class-name", "History 10A")
+    teacher.click('button:has-text("Create")')
+    teacher.wait_for_url("**/classes/*")
+    code = teacher.inner_text(".join-code").strip()
+    assert code
+    class_page = teacher.url
+    teacher.click('button:has-text("Assign")')
+    teacher.wait_for_selector("text=No student has joined yet.")
+    _shot(teacher, "class-teacher-before")
+
+    student, student_problems = _new_page(browser, "phone")
+    _sign_up(student, server, "Sam Okafor", "student")
+    student.goto(server.url + "/classes")
+    student.fill("#join-code", code)
+    student.click('button:has-text("Join the class")')
+    student.wait_for_url(server.url + "/classes")
+    study_link = student.locator('main a[href^="/study?deck="]')
+    assert "History 10A" in student.inner_text("main")
+    href = study_link.get_attribute("href")
+    assert href is not None and href.startswith("/study?deck=")
+    _shot(student, "class-student-joined")
+    student.goto(server.url + href + "&mode=type")
+
+    # Right, half right, wrong: the half and the wrong answers leave points missed.
+    missed: set[str] = set()
+    plan = ["right", "half", "wrong"]
+    for answered, how in enumerate(plan, start=1):
+        student.wait_for_selector('[data-testid="question"][data-mode="type"] #response')
+        card_id = int(student.locator('#study input[name="card_id"]').first.input_value())
+        points = _student_card(server.target, card_id)
+        if how == "half" and len(points) < 2:
+            how = "right"
+        shown = {"right": points, "half": points[: len(points) // 2], "wrong": []}[how]
+        typed = "\n".join(shown) if shown else "I do not remember this one at all"
+        missed.update(p for p in points if p not in shown)
+        student.fill("#response", typed)
+        student.press("#response", "Enter")
+        # Only the feedback has the suggested rating, and it has the focus once htmx has
+        # swapped it in and set it up: Space then takes that rating through htmx.
+        expect(student.locator("[data-suggested]")).to_be_focused()
+        if answered == 2:
+            _shot(student, "class-student-feedback")
+        student.keyboard.press("Space")
+        # The count of the day's answers is new only in the page that follows the rating,
+        # and the next question's text box has the focus once that page is set up.
+        expect(student.locator('[data-testid="done-count"]')).to_have_text(str(answered))
+        expect(student.locator("#response")).to_be_focused()
+        assert student.locator('[data-testid="recorded"]').count() == 1
+    _shot(student, "class-student-after")
+    assert missed
+
+    teacher.goto(class_page)
+    row = teacher.locator("tr", has_text="Sam Okafor")
+    cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+    assert cells[0] == "3 / 15", cells  # seen of the deck's cards
+    assert cells[2] == "3", cells  # answers
+    listed = teacher.locator("section.class-deck h3:has-text('Points missed most') + ol > li")
+    assert listed.count() >= 1
+    for text in listed.all_inner_texts():
+        point = text.split(" in “", 1)[0].strip()
+        assert point in missed, (point, missed)
+        assert "missed 1 of 1" in text, text
+    _shot(teacher, "class-teacher-after")
+    assert teacher_problems == [] and student_problems == []
