@@ -39,10 +39,14 @@ MIGRATION_LOCK_ID = 0x7265_7461_696E  # "retain": the advisory lock a server's m
 SQLITE_HEADER = b"SQLite format 3\x00"
 SERVER_POOL_SIZE = 16
 """Connections a process keeps open to a server database. A connection opened past these
-(up to `SERVER_POOL_OVERFLOW` more) is closed when it is given back, and opening one costs
-the server a new backend process: the pool is sized for the requests one process runs at
-once, which two cores cannot make many more of."""
-SERVER_POOL_OVERFLOW = 8
+is closed when it is given back, and opening one costs the server a new backend process:
+16 is more requests than a process on two cores works on at once."""
+SERVER_POOL_OVERFLOW = 64
+"""Connections a process may open past `SERVER_POOL_SIZE` when more requests are at the
+database at once. The web app runs at most 40 requests at once in a process (its thread
+pool), and a request holds at most two connections at once (its transaction, and the
+indexing of a deck it starts), so the pool never makes a request wait for a connection that
+only a waiting request could give back."""
 
 
 def database_url(target: str | Path) -> str:
