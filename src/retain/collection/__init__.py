@@ -199,6 +199,20 @@ class Collection:
             raise
         unit.finish(commit=True)
 
+    def _remember_config_row(self, config_id: int) -> None:
+        """The stored row of the scheduler settings in force is `config_id`: kept for the
+        answers that follow once it is committed (a row written by a transaction still
+        under way is not there for the others)."""
+        row = self._config_row
+
+        def remember() -> None:
+            row.id = config_id
+
+        if self._unit is None:
+            remember()
+        else:
+            self._unit.after_commit(remember)
+
     def _memo(self) -> dict[Any, Any] | None:
         """In a view of `one_transaction`: what its transaction has read and may read
         again, until its next write (see `OneTransaction.memo`); otherwise None."""

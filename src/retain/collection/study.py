@@ -598,7 +598,7 @@ class Study:
             if pick_next:
                 queue = self._queue(db, now, deck, 1)
                 upcoming = queue[0] if queue else None
-        self._col._config_row.id = config_id
+        self._col._remember_config_row(config_id)
         if card.schedule.state == CardState.NEW:
             self._new_card_answered(card)
         return AnswerResult(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -191,6 +191,7 @@ class OneTransaction(PreparedStatements):
         self._connection: Any = None
         self._reading = False
         self._driver: Driver | None = None
+        self._committed: list[Callable[[], None]] = []
         self.memo: dict[Any, Any] = {}
         """What the transaction has read and may read again (the exams ahead, the day's
         answers): emptied by every write, and gone with the transaction."""
@@ -232,9 +233,18 @@ class OneTransaction(PreparedStatements):
             if write:
                 self.memo.clear()
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the transaction has committed (never, if it rolls back): for
+        what may be known beyond it only once its writes are there for everyone."""
+        self._committed.append(action)
+
     def finish(self, *, commit: bool) -> None:
         connection, self._connection, self._driver = self._connection, None, None
+        actions, self._committed = self._committed, []
         if connection is None:
+            if commit:
+                for action in actions:
+                    action()
             return
         with storage_errors(self._location):
             try:
@@ -249,6 +259,9 @@ class OneTransaction(PreparedStatements):
                 raise
             finally:
                 connection.close()
+        if commit:
+            for action in actions:
+                action()
 
     def close(self) -> None:
         self.finish(commit=False)
