@@ -1,8 +1,9 @@
 """Server mode under load: simulated students on the loopback address, each fetching a
 question (`GET /api/study/next`) and posting its answer (`POST /api/study/grade`) with no
 think time, against `retain serve --database postgresql://...` with 2 app processes and
-with 1. Prints answers per second, p50 and p99 latency of a request, and errors, at each
-number of concurrent students.
+with 1. Prints answers per second, p50 and p99 latency of a request, errors, and the CPU
+time the app processes spent per answer (which, unlike the rest, does not depend on what
+else the machine is running), at each number of concurrent students.
 
     python benchmarks/web_load.py                       # 50, 200 and 1,000 students
     python benchmarks/web_load.py --students 20 --seconds 3   # CI's smallest size
@@ -197,6 +198,22 @@ async def load(port: int, tokens: list[str], csrf: str, seconds: float) -> tuple
     return tally, elapsed
 
 
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user and system) used so far by the live processes of a process group:
+    the app's, whatever else the machine is running."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # fields[2] is the process group
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -221,17 +238,21 @@ def main() -> None:
         print(f"web load: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
               f"{args.seconds:g} s per run, think time 0")
         print(f"{'workers':>7} {'students':>8} {'answers/s':>10} {'p50 ms':>8} "
-              f"{'p99 ms':>8} {'errors':>7}")
+              f"{'p99 ms':>8} {'errors':>7} {'app CPU ms/answer':>18}")
         for workers in args.workers:
             port = free_port()
             proc = start_server(database, workers, port)
             try:
                 for n in args.students:
+                    cpu = group_cpu_seconds(proc.pid)
                     tally, elapsed = asyncio.run(load(port, tokens[:n], csrf, args.seconds))
+                    cpu = group_cpu_seconds(proc.pid) - cpu
                     p50 = percentile(tally.latencies, 50) * 1000
                     p99 = percentile(tally.latencies, 99) * 1000
+                    per_answer = cpu * 1000 / max(1, tally.answers)
                     print(f"{workers:>7} {n:>8,} {tally.answers / elapsed:>10,.0f} "
-                          f"{p50:>8.1f} {p99:>8.1f} {tally.errors:>7,}", flush=True)
+                          f"{p50:>8.1f} {p99:>8.1f} {tally.errors:>7,} {per_answer:>18.1f}",
+                          flush=True)
                     if tally.problems:
                         print(f"        errors: {tally.problems}")
             finally:
