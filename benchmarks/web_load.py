@@ -24,11 +24,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import textwrap
 import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import VENV_BIN, percentile, progress  # noqa: E402
@@ -112,11 +115,15 @@ def seed(url: str, students: int, cards: int) -> tuple[list[str], str]:
     return tokens, uuid.uuid4().hex + uuid.uuid4().hex[:11]
 
 
-def start_server(database: str, workers: int, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    database: str, workers: int, port: int, log: IO[bytes]
+) -> subprocess.Popen[bytes]:
+    """The server, its messages written to `log` (a pipe nobody read would fill up and
+    stop the server once it had said 64 KiB)."""
     env = dict(os.environ, RETAIN_DATABASE_URL=database)
     proc = subprocess.Popen(
         [str(VENV_BIN / "retain"), "serve", "--workers", str(workers), "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -125,13 +132,18 @@ def start_server(database: str, workers: int, port: int) -> subprocess.Popen[byt
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit(
-                    "the server did not start: " + (proc.stderr.read() if proc.stderr else b""
-                                                    ).decode(errors="replace")
-                ) from None
+                raise SystemExit("the server did not start: " + server_said(log)) from None
             time.sleep(0.2)
     stop_server(proc)
     raise SystemExit("the server did not start listening within 60 s")
+
+
+def server_said(log: IO[bytes], lines: int = 5) -> str:
+    """The last lines the server wrote to its log."""
+    log.flush()
+    log.seek(0)
+    said = log.read().decode(errors="replace").strip().splitlines()
+    return "\n".join(said[-lines:])
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -241,7 +253,8 @@ def main() -> None:
               f"{'p99 ms':>8} {'errors':>7} {'app CPU ms/answer':>18}")
         for workers in args.workers:
             port = free_port()
-            proc = start_server(database, workers, port)
+            log = tempfile.TemporaryFile()
+            proc = start_server(database, workers, port, log)
             try:
                 for n in args.students:
                     cpu = group_cpu_seconds(proc.pid)
@@ -255,8 +268,13 @@ def main() -> None:
                           flush=True)
                     if tally.problems:
                         print(f"        errors: {tally.problems}")
+                        said = server_said(log)
+                        if said:
+                            print("        the server's last lines:\n" + textwrap.indent(
+                                said, "          "))
             finally:
                 stop_server(proc)
+                log.close()
     finally:
         _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
