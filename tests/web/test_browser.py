@@ -367,6 +367,9 @@ def test_a_teacher_sees_a_student_s_progress_and_most_missed_points(
     href = study_link.get_attribute("href")
     assert href is not None and href.startswith("/study?deck=")
     _shot(student, "class-student-joined")
+    # Signed in, the phone's page still fits its width: it does not scroll sideways.
+    width = student.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORTS["phone"]["width"], "the page scrolls sideways"
     student.goto(server.url + href + "&mode=type")
 
     # Right, half right, wrong: the half and the wrong answers leave points missed.
