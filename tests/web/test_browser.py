@@ -377,7 +377,13 @@ def test_a_teacher_sees_a_student_s_progress_and_most_missed_points(
     plan = ["right", "half", "wrong"]
     for answered, how in enumerate(plan, start=1):
         student.wait_for_selector('[data-testid="question"][data-mode="type"] #response')
-        card_id = int(student.locator('#study input[name="card_id"]').first.input_value())
+        try:
+            card_id = int(student.locator('#study input[name="card_id"]').first.input_value())
+        except Exception:
+            pytest.fail(
+                f"no card in the question at {student.url}: the page shows "
+                f"{student.inner_text('body')!r}; problems: {student_problems}"
+            )
         points = _student_card(server.target, card_id)
         if how == "half" and len(points) < 2:
             how = "right"
