@@ -157,6 +157,14 @@ def study_page(
     mode = _mode(mode)
     context = _study_context(col, optional_deck(col, deck), mode, clock, settings)
     if request.headers.get("hx-target") == "study":
+        return _study_page(request, context)
+    return render(request, "study.html", context)
+
+
+def _study_page(request: Request, context: dict[str, Any]) -> HTMLResponse:
+    """The study part alone for htmx, which swaps it in; the whole page for a form sent
+    without it (before the page's scripts have set the form up, or with no scripts)."""
+    if request.headers.get("hx-request"):
         return render(request, "_study.html", context)
     return render(request, "study.html", context)
 
@@ -212,7 +220,7 @@ def answer_page(
         response=response,
         duration_ms=duration_ms,
     )
-    return render(request, "_study.html", context)
+    return _study_page(request, context)
 
 
 @pages.post("/study/grade", response_class=HTMLResponse)
@@ -257,7 +265,7 @@ def grade_page(
         "question": checked.item.note.question,
     }
     context = _study_context(col, the_deck, mode, clock, settings, recorded=recorded)
-    return render(request, "_study.html", context)
+    return _study_page(request, context)
 
 
 @pages.post("/study/undo", response_class=HTMLResponse)
@@ -278,7 +286,7 @@ def undo_page(
     if mode != "match":
         extra["asked"] = studying.ask(col, the_deck, mode, clock, item, settings.judge)
     context = _study_context(col, the_deck, mode, clock, settings, **extra)
-    return render(request, "_study.html", context)
+    return _study_page(request, context)
 
 
 @pages.post("/study/match", response_class=HTMLResponse)
@@ -322,7 +330,7 @@ async def match_page(
     context = _study_context(
         col, the_deck, "match", clock, settings, match_result={"pairs": pairs, "right": sum(right)}
     )
-    return render(request, "_study.html", context)
+    return _study_page(request, context)
 
 
 # -- API --------------------------------------------------------------------------------
