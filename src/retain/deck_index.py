@@ -693,6 +693,7 @@ class StoredDeck:
         self._frequencies: dict[tuple[str, str], int] = {}
         self._size: int | None = None
         self._grading_sample: list[int] | None = None
+        self._related: dict[tuple[NoteId, tuple[str, ...]], list[tuple[str, ...]]] = {}
 
     def _read(self) -> Any:
         return self.engine.connect()
@@ -825,9 +826,28 @@ class StoredDeck:
     def related_answers(self, note: Note, typed: str) -> list[tuple[str, ...]]:
         """Every other note of a small deck. Of a large one: the notes that share a
         capitalised word with the card or the answer (a few), and one fixed sample of the
-        deck (the same for every card, so that the grader reads it once)."""
+        deck (the same for every card, so that the grader reads it once). What was read for
+        a card is remembered with the names it was read for: an answer that names nothing
+        the card does not is then answered from memory (see `StudySession.prepare_ahead`)."""
+        small = self.size - 1 <= GRADING_OTHERS
+        names: tuple[str, ...] = ()
+        if not small:
+            words = set().union(*map(_capitalised, (*note_texts(note), typed)))
+            names = tuple(sorted(words)[:GRADING_OTHERS])
+        key = (note.id, names)
+        known = self._related.get(key)
+        if known is None:
+            known = self._read_related(note, names, small)
+            if len(self._related) >= _RELATED_KEPT:
+                self._related.pop(next(iter(self._related)))
+            self._related[key] = known
+        return list(known)
+
+    def _read_related(
+        self, note: Note, names: Sequence[str], small: bool
+    ) -> list[tuple[str, ...]]:
         n, i = schema.notes.c, schema.index_notes.c
-        if self.size - 1 <= GRADING_OTHERS:
+        if small:
             with self._read() as conn:
                 rows = conn.execute(
                     select(n.answer_points)
@@ -836,7 +856,6 @@ class StoredDeck:
                 ).all()
             self.touched += len(rows)
             return [_answer_points(r.answer_points) for r in rows]
-        names = sorted(word_evidence([*note_texts(note), typed]).capitalised)[:GRADING_OTHERS]
         if self._grading_sample is None:
             with self._read() as conn:
                 self._grading_sample = list(
@@ -870,6 +889,17 @@ class StoredDeck:
         rows.sort(key=lambda r: r[0])
         self.touched += len(rows)
         return [_answer_points(r[1]) for r in rows]
+
+
+_RELATED_KEPT = 64
+"""How many cards' related answers a view remembers (a few cards are in play at a time)."""
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _capitalised(text: str) -> frozenset[str]:
+    """The capitalised words of a text, as `word_evidence` finds them (a text at a time: the
+    capitalised words of several texts are those of each)."""
+    return word_evidence((text,)).capitalised
 
 
 @functools.lru_cache(maxsize=1 << 14)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import string
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 from retain.collection import CollectionError, StudyItem
@@ -40,6 +41,8 @@ class PlainStudy:
         self.session = session
         self.stdin = stdin
         self.stdout = stdout
+        self._before_input: Callable[[], None] | None = None
+        """Work to do once the next prompt is on screen, before the reply is read."""
 
     def say(self, text: str = "") -> None:
         """Write a line. Everything printed passes `safe_text`: a deck's text never reaches
@@ -50,6 +53,9 @@ class PlainStudy:
     def ask(self, prompt: str) -> str:
         self.stdout.write(safe_text(prompt))
         self.stdout.flush()
+        work, self._before_input = self._before_input, None
+        if work is not None:  # done while the student reads: typed keys wait in the buffer
+            work()
         line = self.stdin.readline()
         if not line:
             raise _Quit
@@ -150,6 +156,7 @@ class PlainStudy:
 
     def ask_question(self, item: StudyItem, question: Question, shown_at: float) -> Outcome:
         mode = question.mode
+        self._before_input = lambda: self.session.prepare_ahead(item, question)
         self.say(f"Q: {question.prompt}")
         if mode is Mode.FLIP:
             self.ask("Press Enter to show the answer (q to quit): ")

@@ -26,10 +26,18 @@ from typing import Any
 from retain.collection import AnswerResult, Collection, StudyCounts, StudyItem, UndoResult
 from retain.core import questions
 from retain.core.deckview import DeckView
-from retain.core.grading import Grade, Judge, cut_to_limits, grade_typed_answer, suggest_rating
+from retain.core.grading import (
+    Grade,
+    Judge,
+    cut_to_limits,
+    grade_typed_answer,
+    prepare_grading,
+    suggest_rating,
+)
 from retain.core.model import CardId, Deck, DeckId, Note, NoteId, Rating
 from retain.core.questions import Mode, Question, QuestionUnavailable
 from retain.core.scheduling import format_interval
+from retain.errors import CollectionError
 
 STUDY_MODES = ("auto", "flip", "type", "choice", "truefalse", "cloze", "match", "learn")
 """The names `retain study --mode` accepts."""
@@ -155,6 +163,7 @@ class StudySession:
         self._upcoming: tuple[datetime, StudyItem | None] | None = None
         self._undoable: list[_Undoable] = []
         self._again: StudyItem | None = None  # an undone card, to be asked again first
+        self._ready: tuple[StudyItem, Question] | None = None  # see `prepare_ahead`
         self.ahead_until: datetime | None = None
         """While studying ahead: cards due by this time are asked once nothing is due."""
 
@@ -230,7 +239,11 @@ class StudySession:
     def question(self, item: StudyItem) -> Question:
         """The question to ask about this card, in the session's mode (or the card's own
         mode under ``auto``), falling back to another mode when the deck cannot give a fair
-        question in it."""
+        question in it. A question made ahead for this card, in the state it is in now, is
+        the one asked (see `prepare_ahead`)."""
+        ready, self._ready = self._ready, None
+        if ready is not None and ready[0] == item:
+            return ready[1]
         view = self.deck_view(item.card.deck_id)
         wanted = self._wanted_mode(item, view)
         for mode in (wanted, *_FALLBACK.get(wanted, ()), Mode.FLIP):
@@ -239,6 +252,32 @@ class StudySession:
             except QuestionUnavailable:
                 continue
         raise AssertionError("flip questions are always available")  # pragma: no cover
+
+    def prepare_ahead(self, item: StudyItem, question: Question) -> None:
+        """Do now, while the student is answering `question` about `item`, the work that
+        would otherwise be waited for after the answer: the grader reads the card (for a
+        typed question), and the question of the card that comes next (the first one queued
+        after this card) is made. Screens call it once the question is on screen; the
+        student's keys wait in the input buffer meanwhile.
+
+        Nothing is recorded and nothing the student sees changes. If another card comes
+        next after all (the answer put this card first again, a learning step fell due, the
+        card was edited), its question is made when it is asked, as without this.
+
+        A storage error here is not raised: the same reads are made again when they are
+        needed, and fail (or not) there, where the screens report it."""
+        try:
+            if question.mode is Mode.TYPE:
+                note = item.note
+                others = self.deck_view(item.card.deck_id).related_answers(note, "")
+                prepare_grading(note.question, note.answer_points, other_answers=others)
+            if self.mode in ("learn", "match") or self._again is not None:
+                return
+            following = next((i for i in self._cards(2) if i.card.id != item.card.id), None)
+            if following is not None:
+                self._ready = (following, self.question(following))
+        except CollectionError:
+            self._ready = None
 
     def _wanted_mode(self, item: StudyItem, notes: DeckView) -> Mode:
         if self.mode == "auto":
@@ -382,7 +421,7 @@ class StudySession:
             result = self.collection.study.undo(now, review_id=review_id)
         assert result is not None
         self.summary = step.summary
-        self._upcoming = None
+        self._upcoming = self._ready = None
         if self.mode == "learn":
             self._learn = [_LearnCard(item, stage) for item, stage in step.learn]
             self._learned = set(step.learned)
@@ -408,7 +447,7 @@ class StudySession:
         self._undoable = [replace(step, item=fresh(step.item)) for step in self._undoable]
         if self._again is not None:
             self._again = fresh(self._again)
-        self._upcoming = None
+        self._upcoming = self._ready = None
         return StudyItem(item.card, note)
 
     # -- matching -----------------------------------------------------------------------

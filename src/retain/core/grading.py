@@ -84,6 +84,7 @@ __all__ = [
     "check_limits",
     "cut_to_limits",
     "grade_typed_answer",
+    "prepare_grading",
     "suggest_rating",
 ]
 
@@ -2349,6 +2350,18 @@ def grade_typed_answer(
     if judge is None:
         return grade
     return _second_opinion(question, typed, grade, judge)
+
+
+def prepare_grading(
+    question: str, answer_points: Sequence[str], *, other_answers: Sequence[Sequence[str]] = ()
+) -> None:
+    """Read a card as the grader reads it, before any answer to it comes: an answer graded
+    later against the same card and `other_answers` is then graded without reading the card
+    again. The grade is the same either way. (Cut to the grader's limits as `cut_to_limits`
+    cuts it.)"""
+    question, points, _ = cut_to_limits(question, answer_points, "")
+    if points:
+        _grade_words(question, points, "", other_answers)
 
 
 def _second_opinion(question: str, typed_text: str, grade: Grade, judge: Judge) -> Grade:

@@ -414,6 +414,13 @@ class StudyApp(App[None]):
         self.query_one("#stage", VerticalScroll).scroll_home(animate=False)
         self._shown_at = self._timer()
         self._set_phase(Phase.QUESTION)
+        self.call_after_refresh(self._prepare_ahead, self.item, question)
+
+    def _prepare_ahead(self, item: StudyItem, question: Question) -> None:
+        """Once the question is drawn, while the student reads it: the work the answer
+        would otherwise wait for (see `StudySession.prepare_ahead`)."""
+        if self.item is item and self.question is question and self.outcome is None:
+            self.session.prepare_ahead(item, question)
 
     def _option_key(self, index: int) -> str:
         if self.mode is Mode.TRUE_FALSE:
