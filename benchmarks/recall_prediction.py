@@ -32,6 +32,15 @@ times are UTC and it has no reviews between 06:00 and 15:00 UTC: that is the lea
 night. Two day starts are measured: 4:00 UTC, which cuts through evening sessions
 (00:00-06:00 UTC), and 4:00 in UTC-06:00 (10:00 UTC, inside the quiet hours), the learner's
 likely local day. ``--day-start-hour`` and ``--utc-offset`` change the second one.
+
+Last, the log is split by time: FSRS-6 is fitted on the oldest 80% (with the optimizer
+extra; without it the defaults stand in) and every predictor is scored on the newest 20%.
+The learner correction (``retain.fitting.recall_features`` and ``fit_correction``) is a
+logistic regression over FSRS's prediction and what FSRS leaves out, fitted on the oldest
+80% alone. Its features and penalty were chosen on the oldest 80% alone: on seven time
+splits of it (fit before a point, score the next stretch), two with FSRS fitted before
+their point and five with the defaults; a feature was kept only when it lowered the log
+loss on nearly every split.
 """
 
 from __future__ import annotations
@@ -39,7 +48,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import random
 import sys
 import time
@@ -47,10 +55,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import fsrs
-import numpy as np
 
 from _common import data_dir
 from retain import fitting
@@ -58,7 +64,6 @@ from retain.core.model import Rating, SchedulingState
 from retain.core.scheduling import (
     SchedulerConfig,
     calendar_days_between,
-    learner_day,
     retrievability,
     review,
 )
@@ -144,111 +149,20 @@ def rmse_bins(scored: Scored) -> float:
 # --- fitted on the oldest 80%, judged on the newest 20% ----------------------------------
 
 
-def _sigmoid(z: Any) -> Any:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-
-
-def _features(reviews: Sequence[Review], config: SchedulerConfig) -> tuple[Any, Any, list[int]]:
-    """For each scored review (a later calendar day than the card's previous one): the
-    features known before it is answered, its outcome, and its index in `reviews`.
-
-    Every feature comes from the reviews before it alone: FSRS's predicted recall (with
-    `config`'s parameters), the days elapsed, stability, difficulty, the card's last
-    rating, its reviews and lapses so far and how many of its answers were Again, and the
-    learner's recent form (the share recalled of their last 50 scored reviews)."""
-    rng = random.Random(0)
-    states: dict[int, SchedulingState] = {}
-    last_rating: dict[int, Rating] = {}
-    reps: dict[int, int] = {}
-    agains: dict[int, int] = {}
-    lapses: dict[int, int] = {}
-    took: dict[int, float] = {}
-    took_total: dict[int, float] = {}
-    recall_before: dict[int, float] = {}
-    day_reviews: dict[int, int] = {}
-    recent: list[int] = []
-    today: tuple[Any, int] = (None, 0)
-    rows: list[list[float]] = []
-    outcomes: list[int] = []
-    index: list[int] = []
-    for k, item in enumerate(reviews):
-        state = states.get(item.card_id, SchedulingState())
-        if state.last_review is not None:
-            elapsed = calendar_days_between(state.last_review, item.at, config)
-            if elapsed > 0:
-                r = min(max(retrievability(state, item.at, config), 1e-4), 1 - 1e-4)
-                n = reps.get(item.card_id, 0)
-                form = (sum(recent[-50:]) + 0.85 * 5) / (len(recent[-50:]) + 5)
-                last = last_rating[item.card_id]
-                rows.append(
-                    [
-                        1.0,
-                        math.log(r / (1 - r)),
-                        math.log(elapsed),
-                        math.log(max(state.stability or 0.01, 0.01)),
-                        float(state.difficulty or 5.0),
-                        float(last == Rating.AGAIN),
-                        float(last == Rating.HARD),
-                        float(last == Rating.EASY),
-                        math.log1p(n),
-                        math.log1p(lapses.get(item.card_id, 0)),
-                        (agains.get(item.card_id, 0) + 0.2) / (n + 1.0),
-                        math.log(form / (1 - form)),
-                        math.log(took[item.card_id]),
-                        math.log(took_total[item.card_id] / (n or 1)),
-                        recall_before.get(item.card_id, 0.0),
-                        math.log(day_reviews.get(item.card_id, 1)),
-                        math.log1p(today[1]) if today[0] == learner_day(item.at, config) else 0.0,
-                        math.log(elapsed / max(state.stability or 0.01, 0.01)),
-                    ]
-                )
-                outcome = int(item.rating != Rating.AGAIN)
-                outcomes.append(outcome)
-                index.append(k)
-                recent.append(outcome)
-                if item.rating == Rating.AGAIN:
-                    lapses[item.card_id] = lapses.get(item.card_id, 0) + 1
-        if state.last_review is not None:
-            recall_before[item.card_id] = retrievability(state, item.at, config)
-        same_day = state.last_review is not None and (
-            calendar_days_between(state.last_review, item.at, config) == 0
-        )
-        day_reviews[item.card_id] = day_reviews.get(item.card_id, 0) + 1 if same_day else 1
-        day = learner_day(item.at, config)
-        today = (day, today[1] + 1) if today[0] == day else (day, 1)
-        states[item.card_id] = review(state, item.rating, item.at, rng, config)
-        seconds = min(max((item.duration_ms or 10_000) / 1000, 1.0), 300.0)
-        took[item.card_id] = seconds
-        took_total[item.card_id] = took_total.get(item.card_id, 0.0) + seconds
-        last_rating[item.card_id] = item.rating
-        reps[item.card_id] = reps.get(item.card_id, 0) + 1
-        agains[item.card_id] = agains.get(item.card_id, 0) + int(item.rating == Rating.AGAIN)
-    return np.asarray(rows), np.asarray(outcomes, dtype=np.float64), index
-
-
-def _fit_logistic(x: Any, y: Any, l2: float = 1.0) -> Any:
-    """Logistic regression by Newton's method, with an L2 penalty (not on the intercept)."""
-    w = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], l2)
-    penalty[0] = 0.0
-    for _ in range(50):
-        p = _sigmoid(x @ w)
-        gradient = x.T @ (p - y) + penalty * w
-        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty)
-        step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.max(np.abs(step)) < 1e-8:
-            break
-    return w
-
-
 def held_out(reviews: Sequence[Review], config: SchedulerConfig, fitted_path: Path | None) -> None:
     """Fit on the reviews before the 80% point in time; score the reviews after it, each
     predicted from the whole history before it."""
     from dataclasses import replace as replaced
 
     from retain.errors import CollectionError
-    from retain.fitting import TimedReview, fit_parameters, replay_scored, split_time
+    from retain.fitting import (
+        TimedReview,
+        fit_correction,
+        fit_parameters,
+        recall_features,
+        replay_scored,
+        split_time,
+    )
 
     timed = [TimedReview(r.card_id, r.rating, r.at, r.duration_ms) for r in reviews]
     cut = split_time(timed)
@@ -281,15 +195,15 @@ def held_out(reviews: Sequence[Review], config: SchedulerConfig, fitted_path: Pa
                       if t < cut]
     constant = sum(train_outcomes) / len(train_outcomes)
 
-    x, y, index = _features(reviews, fitted)
-    times = [reviews[k].at for k in index]
-    before = np.asarray([t < cut for t in times])
-    # Standardised on the oldest 80% alone; a strong L2 penalty keeps the weights small.
-    mean, spread = x[before].mean(axis=0), x[before].std(axis=0)
-    mean[0], spread[spread == 0] = 0.0, 1.0
-    scaled = (x - mean) / spread
-    weights = _fit_logistic(scaled[before], y[before], l2=300.0)
-    corrected = _sigmoid(scaled[~before] @ weights)
+    # The correction is fitted on the scored reviews before the cut alone; every row of
+    # features comes from the reviews before it.
+    features = recall_features(timed, fitted)
+    before = [k for k, t in enumerate(features.at) if t < cut]
+    after = [k for k, t in enumerate(features.at) if t >= cut]
+    correction = fit_correction(
+        [features.rows[k] for k in before], [features.recalled[k] for k in before]
+    )
+    corrected = correction.predict([features.rows[k] for k in after])
 
     header = f"{'predictor':<50} {'n':>6} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>7}"
     print(header)
@@ -300,7 +214,7 @@ def held_out(reviews: Sequence[Review], config: SchedulerConfig, fitted_path: Pa
         ("constant (train recall rate)", [constant] * len(outcomes)),
         ("FSRS-6, default parameters", [defaults_scored.predicted[k] for k in scored_after]),
         (f"FSRS-6, fitted ({how})", [fitted_scored.predicted[k] for k in scored_after]),
-        ("fitted FSRS-6 + learner correction", [float(p) for p in corrected]),
+        ("fitted FSRS-6 + learner correction", corrected),
     ]
     for name, predicted in rows:
         print(
@@ -311,7 +225,7 @@ def held_out(reviews: Sequence[Review], config: SchedulerConfig, fitted_path: Pa
     print("Targets: the fitted parameters beat the defaults; log loss <= 0.44 with AUC >= 0.65.")
     print(
         "The learner correction is a logistic regression fitted on the oldest 80% alone, over "
-        "features known before each review (see _features)."
+        "features known before each review (retain.fitting.recall_features)."
     )
 
 

@@ -124,3 +124,75 @@ def test_calendar_times_count_the_learners_days() -> None:
     ]
     times = calendar_times([TimedReview(1, Rating.GOOD, t) for t in at], config)
     assert [(b - a).days for a, b in zip(times, times[1:], strict=False)] == [0, 1]
+
+
+def test_the_features_of_a_review_come_from_the_reviews_before_it_alone() -> None:
+    from retain.fitting import RECALL_FEATURES, recall_features, replay_scored
+
+    log = simulated_log(60, 40)
+    full = recall_features(log, CONFIG)
+    scored = replay_scored(log, CONFIG)
+    assert len(full.rows) == len(scored.predicted) > 100
+    assert all(len(row) == len(RECALL_FEATURES) for row in full.rows)
+    # The first feature is FSRS's own prediction, as a logit.
+    column = RECALL_FEATURES.index("logit_recall")
+    for row, p in zip(full.rows, scored.predicted, strict=True):
+        assert abs(row[column] - log_odds(p)) < 1e-9
+    # Later reviews, whatever they are, change no earlier row.
+    half = len(log) // 2
+    changed = log[:half] + [
+        TimedReview(r.card_id, Rating.AGAIN, r.at, 60_000) for r in log[half:]
+    ]
+    again = recall_features(changed, CONFIG)
+    kept = sum(1 for k in full.index if k < half)
+    assert again.rows[:kept] == full.rows[:kept]
+    assert again.rows[kept:] != full.rows[kept:]
+
+
+def log_odds(p: float) -> float:
+    import math
+
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def test_the_correction_predicts_the_newest_reviews_better_than_fsrs_alone() -> None:
+    from retain.fitting import fit_correction, recall_features, replay_scored
+
+    log = simulated_log(400, 60)  # a learner who forgets faster than the defaults expect
+    cut = split_time(log)
+    features = recall_features(log, CONFIG)
+    before = [k for k, t in enumerate(features.at) if t < cut]
+    after = [k for k, t in enumerate(features.at) if t >= cut]
+    correction = fit_correction(
+        [features.rows[k] for k in before], [features.recalled[k] for k in before]
+    )
+    corrected = correction.predict([features.rows[k] for k in after])
+    outcomes = [features.recalled[k] for k in after]
+    predicted = replay_scored(log, CONFIG).predicted
+    fsrs_alone = [predicted[k] for k in after]
+    assert all(0 < p < 1 for p in corrected)
+    assert log_loss(corrected, outcomes) < log_loss(fsrs_alone, outcomes) - 0.01
+    assert auc(corrected, outcomes) > 0.6
+
+
+def test_a_heavy_penalty_predicts_the_share_recalled() -> None:
+    from retain.fitting import fit_correction
+
+    rows = [(float(k), float(k % 3)) for k in range(40)]
+    recalled = [int(k % 4 != 0) for k in range(40)]
+    correction = fit_correction(rows, recalled, penalty=1e9)
+    for p in correction.predict(rows):
+        assert abs(p - 0.75) < 1e-3
+    # Without the penalty the features are used: recall follows k % 4 != 0 closely here.
+    free = fit_correction([(float(k % 4 == 0),) for k in range(40)], recalled, penalty=0.01)
+    assert free.predict([(1.0,)])[0] < 0.05 < 0.95 < free.predict([(0.0,)])[0]
+
+
+def test_a_correction_needs_reviews_to_fit() -> None:
+    import pytest
+
+    from retain.fitting import fit_correction
+
+    with pytest.raises(ValueError, match="no reviews"):
+        fit_correction([], [])

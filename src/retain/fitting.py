@@ -270,3 +270,212 @@ def optimize(
         parameters if better else None,
         reason=None if better else "the fitted parameters predict the newest reviews no better",
     )
+
+
+# --- the learner correction -------------------------------------------------------------
+
+CORRECTION_PENALTY = 30.0
+"""The L2 penalty of `fit_correction` on the standardised features. It was chosen, with the
+features, on time splits of the oldest 80% of a real learner's log alone (see
+`benchmarks/recall_prediction.py`)."""
+SESSION_BREAK = timedelta(minutes=30)
+"""A pause this long between two reviews ends a study session."""
+FORM_WINDOW = 50
+
+RECALL_FEATURES: tuple[str, ...] = (
+    "logit_recall",
+    "log_days_elapsed",
+    "log_stability",
+    "difficulty",
+    "last_again",
+    "last_hard",
+    "last_easy",
+    "log_reviews",
+    "log_lapses",
+    "again_share",
+    "form",
+    "log_last_seconds",
+    "log_mean_seconds",
+    "recall_at_last_review",
+    "log_reviews_last_day",
+    "log_reviews_today",
+    "log_elapsed_over_stability",
+    "session_form",
+    "log_hours_elapsed",
+    "time_of_day_sin",
+    "time_of_day_cos",
+    "log_days_since_first_review",
+)
+"""The names of the columns of `RecallFeatures.rows`, in order."""
+
+
+@dataclass(frozen=True)
+class RecallFeatures:
+    """One row per scored review (on a later calendar day than the card's previous one)."""
+
+    rows: list[tuple[float, ...]]
+    recalled: list[int]
+    index: list[int]
+    """Each row's position in the reviews it was computed from."""
+    at: list[datetime]
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def recall_features(reviews: Sequence[TimedReview], config: SchedulerConfig) -> RecallFeatures:
+    """The features of every scored review in `reviews` (in time order), each computed from
+    the reviews before it alone, so a row never changes when later reviews are added.
+
+    They are FSRS's predicted recall (with `config`'s parameters) and what FSRS leaves out:
+    the card's state (days and hours elapsed, stability, difficulty, last rating, reviews,
+    lapses, share of Again answers, days since its first review, its recall predicted at
+    its previous review, its reviews on its last day), how long the card's answers took,
+    and the learner's form: the share recalled of their last 50 scored reviews and of
+    those in this session, their reviews so far today, and the time of day."""
+    import random
+
+    rng = random.Random(0)
+    unfuzzed = config if not config.fuzz else _unfuzzed(config)
+    states: dict[int, SchedulingState] = {}
+    last_rating: dict[int, Rating] = {}
+    reps: dict[int, int] = {}
+    agains: dict[int, int] = {}
+    lapses: dict[int, int] = {}
+    took: dict[int, float] = {}
+    took_total: dict[int, float] = {}
+    first_review: dict[int, datetime] = {}
+    recall_before: dict[int, float] = {}
+    day_reviews: dict[int, int] = {}
+    recent: list[int] = []
+    session: list[int] = []
+    previous_at: datetime | None = None
+    today: tuple[object, int] = (None, 0)
+    found = RecallFeatures([], [], [], [])
+    for k, item in enumerate(reviews):
+        card = item.card_id
+        if previous_at is None or item.at - previous_at > SESSION_BREAK:
+            session = []
+        day = learner_day(item.at, unfuzzed)
+        state = states.get(card, SchedulingState())
+        elapsed = (
+            calendar_days_between(state.last_review, item.at, unfuzzed)
+            if state.last_review is not None
+            else 0
+        )
+        if state.last_review is not None and elapsed > 0:
+            n = reps.get(card, 0)
+            stability = max(state.stability or 0.01, 0.01)
+            last = last_rating[card]
+            window = recent[-FORM_WINDOW:]
+            form = (sum(window) + 0.85 * 5) / (len(window) + 5)
+            hour = item.at.astimezone(unfuzzed.tz)
+            angle = 2 * math.pi * (hour.hour + hour.minute / 60) / 24
+            found.rows.append(
+                (
+                    _logit(retrievability(state, item.at, unfuzzed)),
+                    math.log(elapsed),
+                    math.log(stability),
+                    float(state.difficulty or 5.0),
+                    float(last == Rating.AGAIN),
+                    float(last == Rating.HARD),
+                    float(last == Rating.EASY),
+                    math.log1p(n),
+                    math.log1p(lapses.get(card, 0)),
+                    (agains.get(card, 0) + 0.2) / (n + 1.0),
+                    math.log(form / (1 - form)),
+                    math.log(took[card]),
+                    math.log(took_total[card] / (n or 1)),
+                    recall_before.get(card, 0.0),
+                    math.log(day_reviews.get(card, 1)),
+                    math.log1p(today[1]) if today[0] == day else 0.0,
+                    math.log(elapsed / stability),
+                    _logit((sum(session) + 0.85 * 3) / (len(session) + 3)),
+                    math.log((item.at - state.last_review).total_seconds() / 3600),
+                    math.sin(angle),
+                    math.cos(angle),
+                    math.log1p((item.at - first_review[card]).total_seconds() / 86400),
+                )
+            )
+            outcome = int(item.rating != Rating.AGAIN)
+            found.recalled.append(outcome)
+            found.index.append(k)
+            found.at.append(item.at)
+            recent.append(outcome)
+            session.append(outcome)
+            if item.rating == Rating.AGAIN:
+                lapses[card] = lapses.get(card, 0) + 1
+        if state.last_review is not None:
+            recall_before[card] = retrievability(state, item.at, unfuzzed)
+        same_day = state.last_review is not None and elapsed == 0
+        day_reviews[card] = day_reviews.get(card, 0) + 1 if same_day else 1
+        today = (day, today[1] + 1) if today[0] == day else (day, 1)
+        states[card] = review(state, item.rating, item.at, rng, unfuzzed)
+        seconds = min(max((item.duration_ms or 10_000) / 1000, 1.0), 300.0)
+        took[card] = seconds
+        took_total[card] = took_total.get(card, 0.0) + seconds
+        first_review.setdefault(card, item.at)
+        last_rating[card] = item.rating
+        reps[card] = reps.get(card, 0) + 1
+        agains[card] = agains.get(card, 0) + int(item.rating == Rating.AGAIN)
+        previous_at = item.at
+    return found
+
+
+@dataclass(frozen=True)
+class RecallCorrection:
+    """A logistic regression over `RECALL_FEATURES`, standardised by `mean` and `spread`."""
+
+    mean: tuple[float, ...]
+    spread: tuple[float, ...]
+    intercept: float
+    weights: tuple[float, ...]
+
+    def predict(self, rows: Sequence[Sequence[float]]) -> list[float]:
+        """The probability of recall for each row of features."""
+        import numpy as np
+
+        if not rows:
+            return []
+        x = (np.asarray(rows, dtype=np.float64) - self.mean) / np.asarray(self.spread)
+        z = self.intercept + x @ np.asarray(self.weights)
+        return [float(p) for p in 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))]
+
+
+def fit_correction(
+    rows: Sequence[Sequence[float]],
+    recalled: Sequence[int],
+    penalty: float = CORRECTION_PENALTY,
+) -> RecallCorrection:
+    """Fit a `RecallCorrection` to `rows` and their outcomes by Newton's method. Features
+    are standardised on `rows`; `penalty` is the L2 penalty on every weight but the
+    intercept, which keeps the weights small when the reviews are few."""
+    import numpy as np
+
+    if not rows:
+        raise ValueError("no reviews to fit a correction to")
+    raw = np.asarray(rows, dtype=np.float64)
+    y = np.asarray(recalled, dtype=np.float64)
+    mean = raw.mean(axis=0)
+    spread = raw.std(axis=0)
+    spread[spread == 0] = 1.0
+    x = np.hstack([np.ones((len(raw), 1)), (raw - mean) / spread])
+    penalties = np.full(x.shape[1], float(penalty))
+    penalties[0] = 0.0
+    w = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        gradient = x.T @ (p - y) + penalties * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalties)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return RecallCorrection(
+        tuple(float(v) for v in mean),
+        tuple(float(v) for v in spread),
+        float(w[0]),
+        tuple(float(v) for v in w[1:]),
+    )
