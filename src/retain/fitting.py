@@ -10,6 +10,12 @@ used only when they predict the held-out reviews better than the defaults.
 Once adopted they are a setting of the collection, and every answer from then on records
 the scheduler settings it was made under (`scheduler_configs`), so `retain check` replays
 each answer with the parameters in force when it was made.
+
+The learner correction (`recall_features`, `fit_correction`) predicts recall better than
+FSRS alone: a logistic regression over FSRS's prediction and what FSRS leaves out (how
+long answers took, the hours since the card's last review, the learner's form today and
+in this session, the time of day). It needs numpy only, and is fitted the same way: on
+the oldest reviews, judged on the newest.
 """
 
 from __future__ import annotations
