@@ -6,6 +6,7 @@ import random
 from collections.abc import Sequence
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 
 from retain.cli import cli
@@ -75,6 +76,9 @@ def test_parameters_that_predict_better_are_taken_and_worse_ones_are_not() -> No
     assert report.fitted is not None and report.defaults is not None
     assert report.fitted.log_loss < report.defaults.log_loss
     assert report.parameters == tuple(faster)
+    # The learner correction, fitted on the same oldest 80%, predicts better still.
+    assert report.corrected is not None and report.corrected.reviews == report.fitted.reviews
+    assert report.corrected.log_loss < report.fitted.log_loss
 
     slower = list(DEFAULT_CONFIG.parameters)
     slower[0:4] = [20.0, 30.0, 50.0, 90.0]
@@ -190,9 +194,32 @@ def test_a_heavy_penalty_predicts_the_share_recalled() -> None:
 
 
 def test_a_correction_needs_reviews_to_fit() -> None:
-    import pytest
-
     from retain.fitting import fit_correction
 
     with pytest.raises(ValueError, match="no reviews"):
         fit_correction([], [])
+
+
+def test_retain_optimize_shows_the_scores_of_the_correction(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retain import fitting
+    from retain.fitting import FitReport, Scores
+
+    def report(*args: object, **kwargs: object) -> FitReport:
+        return FitReport(
+            3000, 2400, 500,
+            defaults=Scores(500, 0.46, 0.08, 0.64),
+            fitted=Scores(500, 0.45, 0.07, 0.65),
+            parameters=None,
+            reason="the fitted parameters predict the newest reviews no better",
+            corrected=Scores(500, 0.4321, 0.06, 0.6789),
+        )
+
+    monkeypatch.setattr(fitting, "optimize", report)
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "optimize"])
+    assert result.exit_code == 0, result.output
+    line = next(row for row in result.output.splitlines() if row.startswith("+ correction"))
+    assert "0.4321" in line and "0.6789" in line
+    assert "scheduling does not use it" in result.output
+    assert "Kept the current parameters" in result.output

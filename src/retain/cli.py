@@ -1023,9 +1023,18 @@ def optimize(ctx: Context, reset: bool) -> None:
         f"{plural(report.held_out, 'review')} (on a later day than the card's previous one):"
     )
     echo(f"{'parameters':<12} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>7}")
-    for name, scores in (("current", report.defaults), ("fitted", report.fitted)):
+    rows = [("current", report.defaults), ("fitted", report.fitted)]
+    if report.corrected is not None:
+        rows.append(("+ correction", report.corrected))
+    for name, scores in rows:
         echo(
             f"{name:<12} {scores.log_loss:>9.4f} {scores.rmse_bins:>11.4f} {scores.auc:>7.4f}"
+        )
+    if report.corrected is not None:
+        echo(
+            "(+ correction: the fitted parameters corrected for how long your answers take, "
+            "the time of day and your form that day; a measure only, scheduling does not "
+            "use it.)"
         )
     if report.parameters is None:
         echo(f"Kept the current parameters: {report.reason}.")

@@ -70,6 +70,9 @@ class FitReport:
     """The fitted parameters when they beat the defaults on the held-out reviews."""
     reason: str | None = None
     """Why nothing was fitted, or why the fit was not used."""
+    corrected: Scores | None = None
+    """The fitted parameters with the learner correction (`fit_correction`), fitted on the
+    same oldest 80% and judged on the same newest reviews. Scheduling does not use it."""
 
 
 # --- scoring ----------------------------------------------------------------------------
@@ -269,13 +272,34 @@ def optimize(
     parameters = fit(train, verbose, config)
     fitted_config = replace(config, parameters=parameters)
     defaults_scores = baseline.scores(since=cut)
-    fitted_scores = replay_scored(ordered, fitted_config).scores(since=cut)
+    fitted_scored = replay_scored(ordered, fitted_config)
+    fitted_scores = fitted_scored.scores(since=cut)
     better = fitted_scores.log_loss < defaults_scores.log_loss
     return FitReport(
         len(ordered), len(train), defaults_scores.reviews, defaults_scores, fitted_scores,
         parameters if better else None,
         reason=None if better else "the fitted parameters predict the newest reviews no better",
+        corrected=_corrected_scores(ordered, fitted_config, fitted_scored, cut),
     )
+
+
+def _corrected_scores(
+    reviews: Sequence[TimedReview], config: SchedulerConfig, scored: Scored, cut: datetime
+) -> Scores:
+    """The scores on the reviews from `cut` on of `config`'s predictions corrected by a
+    `fit_correction` fitted on the reviews before `cut` (`scored` is their replay)."""
+    features = recall_features(reviews, config)
+    before = [k for k, t in enumerate(features.at) if t < cut]
+    after = [k for k, t in enumerate(features.at) if t >= cut]
+    correction = fit_correction(
+        [features.rows[k] for k in before], [features.recalled[k] for k in before]
+    )
+    return Scored(
+        correction.predict([features.rows[k] for k in after]),
+        [features.recalled[k] for k in after],
+        [scored.bins[k] for k in after],
+        [features.at[k] for k in after],
+    ).scores()
 
 
 # --- the learner correction -------------------------------------------------------------
