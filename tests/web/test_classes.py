@@ -79,5 +79,65 @@ def test_a_student_studies_a_class_deck(app: FastAPI, client: TestClient) -> Non
     assert client.get(f"/decks/{deck.id}").status_code == 404  # not the student's to edit
 
 
+def _selected(page: str, select_id: str) -> list[tuple[str, str]]:
+    """The (value, text) of the options of a <select> that are selected."""
+    body = page.split(f'id="{select_id}"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="(\d*)" selected>([^<]*)</option>', body)
+
+
+def _options(page: str, select_id: str) -> list[str]:
+    body = page.split(f'id="{select_id}"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="\d*"[^>]*>([^<]*)</option>', body)
+
+
+def test_a_class_deck_is_listed_and_selected_where_a_student_studies(
+    app: FastAPI, client: TestClient
+) -> None:
+    holder: CollectionHolder = app.state.collections
+    col = holder.get()
+    teacher = col.as_account(col.accounts.sign_up("Teacher", "correct horse battery", now=NOW).id)
+    shared = teacher.decks.import_deck(make_draft(2, title="Cells"), now=NOW).deck
+    kept = teacher.decks.import_deck(make_draft(2, title="Private"), now=NOW).deck
+    made = teacher.classes.create("Biology", now=NOW)
+    teacher.classes.assign(made.id, shared, now=NOW)
+    col.classes.join(made.join_code or "", now=NOW)
+    own = col.decks.import_deck(make_draft(1, title="Mine"), now=NOW).deck
+    page = client.get(f"/study?deck={shared.id}").text
+    assert _selected(page, "pick-deck") == [(str(shared.id), "Cells")]
+    assert _options(page, "pick-deck") == ["All decks", "Mine", "Cells"]
+    assert 'label="Class: Biology"' in page and "Private" not in page
+    assert _selected(client.get(f"/study?deck={own.id}").text, "pick-deck") == [
+        (str(own.id), "Mine")
+    ]
+    stats = client.get(f"/stats?deck={shared.id}")
+    assert stats.status_code == 200
+    assert _selected(stats.text, "stats-deck") == [(str(shared.id), "Cells")]
+    assert client.get(f"/study?deck={kept.id}").status_code == 404  # not assigned
+    # The home page lists the class deck with its own counts and a way to study it, and
+    # no link to edit it (it is the teacher's).
+    home = client.get("/").text
+    assert "Your class decks" in home and "From your class Biology" in home
+    assert f'href="/study?deck={shared.id}"' in home
+    assert f'href="/decks/{shared.id}"' not in home and "No decks yet" not in home
+    [(assigned, counts)] = col.decks.class_counts(NOW)
+    assert assigned.deck.id == shared.id and (counts.total, counts.new) == (2, 2)
+
+
+def test_a_student_with_only_class_decks_sees_them_at_home(
+    app: FastAPI, client: TestClient
+) -> None:
+    holder: CollectionHolder = app.state.collections
+    col = holder.get()
+    teacher = col.as_account(col.accounts.sign_up("Teacher", "correct horse battery", now=NOW).id)
+    shared = teacher.decks.import_deck(make_draft(3, title="Cells"), now=NOW).deck
+    made = teacher.classes.create("Biology", now=NOW)
+    teacher.classes.assign(made.id, shared, now=NOW)
+    assert "No decks yet" in client.get("/").text
+    col.classes.join(made.join_code or "", now=NOW)
+    home = client.get("/").text
+    assert "No decks yet" not in home and "Cells" in home
+    assert f'href="/study?deck={shared.id}"' in home
+
+
 def _cards(col: Collection) -> list[Card]:
     return [i.card for i in col.study.next_cards(NOW, limit=100)]

@@ -58,6 +58,15 @@ class ClassInfo:
     """The code students join with; None for anyone but the class's teacher."""
 
 
+@dataclass(frozen=True)
+class AssignedDeck:
+    """A deck a class the account joined shares with it, and the class it comes from."""
+
+    deck: Deck
+    class_id: ClassId
+    class_name: str
+
+
 def _class(row: Row[Any], viewer: int) -> ClassInfo:
     teacher = int(row.teacher_id)
     return ClassInfo(
@@ -281,6 +290,36 @@ class Classes:
                 .order_by(cd.assigned_at, d.id)
             ).all()
         return [Deck(DeckId(int(r.id)), str(r.name), r.title) for r in rows]
+
+    def assigned(self) -> list[AssignedDeck]:
+        """The decks the classes this account joined share with it, class by class in
+        the order joined (and then assigned); a deck two classes share is listed once,
+        with the first, and a deck of the account's own is not listed."""
+        c, m, d, cd = (
+            schema.classes.c, schema.class_members.c, schema.decks.c, schema.class_decks.c
+        )
+        with self._col._read() as conn:
+            rows = conn.execute(
+                select(d.id, d.name, d.title, c.id.label("class_id"), c.name.label("class_name"))
+                .select_from(schema.class_members)
+                .join(schema.classes, c.id == m.class_id)
+                .join(schema.class_decks, cd.class_id == c.id)
+                .join(schema.decks, d.id == cd.deck_id)
+                .where(m.account_id == self._me, d.import_id.is_(None), d.owner_id != self._me)
+                .order_by(m.joined_at, c.id, cd.assigned_at, d.id)
+            ).all()
+        seen: set[int] = set()
+        found = []
+        for r in rows:
+            if int(r.id) not in seen:
+                seen.add(int(r.id))
+                found.append(
+                    AssignedDeck(
+                        Deck(DeckId(int(r.id)), str(r.name), r.title),
+                        ClassId(int(r.class_id)), str(r.class_name),
+                    )
+                )
+        return found
 
     # -- checks -------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from retain.collection._rows import (
     _ms,
     _note,
 )
-from retain.collection.classes import give_cards
+from retain.collection.classes import AssignedDeck, give_cards
 from retain.collection.importing import IMPORT_BATCH, ImportProgress, ImportReport
 from retain.core.model import (
     CardState,
@@ -133,6 +133,73 @@ class Decks:
                 .order_by(schema.decks.c.id)
             ).all()
         return [Deck(DeckId(r.id), r.name, r.title) for r in rows]
+
+    def studyable(self, deck_id: int) -> Deck:
+        """A deck the account may study: one of its own, or one a class it joined shares
+        with it (`NotFound` for any other id, as for one that does not exist)."""
+        for deck in self.all():
+            if deck.id == deck_id:
+                return deck
+        for assigned in self._col.classes.assigned():
+            if assigned.deck.id == deck_id:
+                return assigned.deck
+        raise NotFound(f"no deck with id {deck_id}")
+
+    def class_counts(self, now: datetime) -> list[tuple[AssignedDeck, DeckCounts]]:
+        """The decks the account's classes share with it (`Classes.assigned`), each with
+        the counts of the account's own cards of it: new, learning, due and total."""
+        _check_now(now)
+        assigned = self._col.classes.assigned()
+        if not assigned:
+            return []
+        ids = [int(a.deck.id) for a in assigned]
+        c = schema.cards.c
+        me = self._col.account_id
+        with self._col._read() as conn:
+            kept = {
+                int(r.deck_id): r
+                for r in conn.execute(
+                    select(
+                        c.deck_id,
+                        func.count().label("total"),
+                        func.count().filter(c.state == int(CardState.NEW)).label("new"),
+                        func.count()
+                        .filter(
+                            c.state.in_([int(CardState.LEARNING), int(CardState.RELEARNING)])
+                        )
+                        .label("learning"),
+                    )
+                    .where(c.account_id == me, c.deck_id.in_(ids), c.state != PENDING_STATE)
+                    .group_by(c.deck_id)
+                )
+            }
+            due = {
+                int(r[0]): int(r[1])
+                for r in conn.execute(
+                    select(c.deck_id, func.count())
+                    .where(
+                        c.account_id == me, c.deck_id.in_(ids), c.due.is_not(None),
+                        c.due <= _ms(now),
+                    )
+                    .group_by(c.deck_id)
+                )
+            }
+        result = []
+        for a in assigned:
+            r = kept.get(int(a.deck.id))
+            result.append(
+                (
+                    a,
+                    DeckCounts(
+                        a.deck,
+                        new=int(r.new) if r else 0,
+                        learning=int(r.learning) if r else 0,
+                        due=due.get(int(a.deck.id), 0),
+                        total=int(r.total) if r else 0,
+                    ),
+                )
+            )
+        return result
 
     def find(self, name: str) -> Deck:
         """A deck by id, exact name, or an unambiguous part of its name (any case)."""

@@ -29,16 +29,7 @@ def find_deck(col: Collection, deck_id: int) -> Deck:
 def optional_deck(col: Collection, deck_id: int | None) -> Deck | None:
     """A deck to study or count: one of the account's own, or one a class it joined
     shares with it."""
-    if deck_id is None:
-        return None
-    try:
-        return find_deck(col, deck_id)
-    except NotFound:
-        for joined in col.classes.joined():
-            for deck in col.classes.decks(joined.id):
-                if deck.id == deck_id:
-                    return deck
-        raise
+    return None if deck_id is None else col.decks.studyable(deck_id)
 
 
 def deck_out(col: Collection, clock: Clock, counts: DeckCounts) -> DeckOut:
@@ -61,26 +52,31 @@ def all_decks(col: Collection, clock: Clock) -> list[DeckOut]:
 # -- pages ------------------------------------------------------------------------------
 
 
+def _row(col: Collection, clock: Clock, deck: DeckOut) -> dict[str, object]:
+    return {
+        "deck": deck,
+        "next_due": when(col, clock, deck.next_due) if deck.next_due and not deck.due else "",
+        "next_due_at": local_time(deck.next_due, col.tz),
+    }
+
+
 @pages.get("/", response_class=HTMLResponse)
 def decks_page(
     request: Request, col: CollectionDep, clock: ClockDep, account: AccountDep
 ) -> HTMLResponse:
-    decks = all_decks(col, clock)
     today = col.study.counts(clock())
     done, total = progress(today)
-    rows = [
-        {
-            "deck": d,
-            "next_due": when(col, clock, d.next_due) if d.next_due and not d.due else "",
-            "next_due_at": local_time(d.next_due, col.tz),
-        }
-        for d in decks
+    rows = [_row(col, clock, d) for d in all_decks(col, clock)]
+    class_rows = [
+        {**_row(col, clock, deck_out(col, clock, counts)), "class_name": assigned.class_name}
+        for assigned, counts in col.decks.class_counts(clock())
     ]
     return render(
         request,
         "decks.html",
         {
             "rows": rows,
+            "class_rows": class_rows,
             "today": today,
             "done": done,
             "total": total,

@@ -122,6 +122,7 @@ def stats_page(
             "figures": figures,
             "deck": chosen,
             "decks": col.decks.all(),
+            "class_decks": col.classes.assigned(),
             "page": "stats",
             "total": total,
             "known": known,

@@ -124,6 +124,7 @@ def _study_context(
         "modes": MODE_LABELS,
         "page": "study",
         "decks": col.decks.all(),
+        "class_decks": col.classes.assigned(),
         **extra,
     }
     if "asked" not in context and "checked" not in context and "match" not in context:
