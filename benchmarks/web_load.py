@@ -161,9 +161,12 @@ async def student(
 ) -> None:
     import aiohttp
 
+    from retain.web.security import session_csrf_token
+
     assert isinstance(session, aiohttp.ClientSession)
     cookies = f"retain_session={token}; retain_csrf={csrf}"
-    headers = {"Cookie": cookies, "X-CSRF-Token": csrf}
+    # Signed in, the CSRF token is the session's, as `POST /api/auth/signin` hands it out.
+    headers = {"Cookie": cookies, "X-CSRF-Token": session_csrf_token(token)}
     while time.monotonic() < stop_at:
         try:
             t0 = time.perf_counter()

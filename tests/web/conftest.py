@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -23,6 +24,21 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def follow_csrf(client: TestClient) -> TestClient:
+    """Have the client send the CSRF token the app handed out last, as an API client does:
+    first the one `GET /api/csrf` gives, then the renewed one that the `X-CSRF-Token`
+    header of an answer carries (signing in, up or out)."""
+
+    def take(response: Any) -> None:
+        renewed = response.headers.get("x-csrf-token")
+        if renewed:
+            client.headers["X-CSRF-Token"] = renewed
+
+    client.event_hooks = {"request": [], "response": [take]}
+    client.headers["X-CSRF-Token"] = client.get("/api/csrf").json()["csrf_token"]
+    return client
 
 
 @pytest.fixture

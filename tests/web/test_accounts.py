@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from retain.web import WebSettings, create_app
-from tests.web.conftest import Clock
+from tests.web.conftest import Clock, follow_csrf
 
 PASSWORD = "a long enough password"
 
@@ -18,14 +19,11 @@ PASSWORD = "a long enough password"
 def server(store_target: str | Path, clock: Clock) -> Iterator[TestClient]:
     app = create_app(WebSettings(target=store_target, clock=clock, accounts=True))
     with TestClient(app, base_url="http://127.0.0.1") as client:
-        client.headers["X-CSRF-Token"] = client.get("/api/csrf").json()["csrf_token"]
-        yield client
+        yield follow_csrf(client)
 
 
 def _other(client: TestClient) -> TestClient:
-    other = TestClient(client.app, base_url="http://127.0.0.1")
-    other.headers["X-CSRF-Token"] = other.get("/api/csrf").json()["csrf_token"]
-    return other
+    return follow_csrf(TestClient(client.app, base_url="http://127.0.0.1"))
 
 
 def test_local_mode_has_no_account_routes(client: TestClient) -> None:
@@ -157,13 +155,13 @@ def test_two_app_processes_share_sessions_and_throttling(
     with TestClient(apps[0], base_url="http://127.0.0.1") as one, TestClient(
         apps[1], base_url="http://127.0.0.1"
     ) as two:
-        token = one.get("/api/csrf").json()["csrf_token"]
-        for client in (one, two):
-            client.cookies.set("retain_csrf", token)
-            client.headers["X-CSRF-Token"] = token
-        one.post("/api/auth/signup", json={"name": "Eve", "password": PASSWORD})
+        follow_csrf(one), follow_csrf(two)
+        made = one.post("/api/auth/signup", json={"name": "Eve", "password": PASSWORD})
         two.cookies.set("retain_session", one.cookies["retain_session"])
+        # The session's CSRF token comes from the session: any process accepts it.
+        two.headers["X-CSRF-Token"] = made.json()["csrf_token"]
         assert two.get("/api/auth/me").json()["name"] == "Eve"
+        assert two.post("/api/study/undo", json={}).status_code == 400  # past CSRF
         assert one.post("/api/auth/signout").status_code == 204
         assert two.get("/api/auth/me").status_code == 401
         for client in (one, two, one, two, one):
@@ -172,3 +170,79 @@ def test_two_app_processes_share_sessions_and_throttling(
         assert two.post(
             "/api/auth/signin", json={"name": "Eve", "password": PASSWORD}
         ).status_code == 429
+
+
+def _page_token(html: str) -> str:
+    """The CSRF token a page hands htmx (and its forms)."""
+    match = re.search(r'hx-headers=\'\{"X-CSRF-Token": "([^"]+)"\}\'', html)
+    assert match is not None, html[:500]
+    return match.group(1)
+
+
+def test_the_csrf_token_is_renewed_at_sign_up_in_and_out(store_target: str | Path) -> None:
+    """A CSRF token known before signing up, in or out (one planted in the browser by
+    someone else, say) is refused after, even sent with the cookie it came with; the pages
+    after carry the new token, and an API client finds it in the answer."""
+    app = create_app(WebSettings(target=store_target, accounts=True))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        planted = client.get("/api/csrf").json()["csrf_token"]
+
+        def refused(token: str) -> bool:
+            client.cookies.set("retain_csrf", token)
+            answer = client.post("/api/study/undo", json={}, headers={"X-CSRF-Token": token})
+            return answer.status_code == 403 and "CSRF" in answer.json()["detail"]
+
+        def accepted(token: str) -> bool:
+            answer = client.post("/api/study/undo", json={}, headers={"X-CSRF-Token": token})
+            return answer.status_code in (400, 401)  # past CSRF: nothing to undo, or no session
+
+        assert accepted(planted)
+        made = client.post(
+            "/api/auth/signup", json={"name": "Fay", "password": PASSWORD},
+            headers={"X-CSRF-Token": planted},
+        )
+        assert made.status_code == 201, made.text
+        signed_up = made.json()["csrf_token"]
+        assert signed_up != planted and made.headers["x-csrf-token"] == signed_up
+        assert client.get("/api/csrf").json()["csrf_token"] == signed_up
+        page = client.get("/").text
+        assert _page_token(page) == signed_up and f'value="{signed_up}"' in page
+        assert refused(planted)
+        client.cookies.delete("retain_csrf")
+        assert accepted(signed_up)
+        # htmx sends the page's token in its header: still accepted.
+        study = client.post(
+            "/study/undo", data={"mode": "auto"},
+            headers={"X-CSRF-Token": signed_up, "HX-Request": "true", "HX-Target": "study"},
+        )
+        assert study.status_code == 400 and "CSRF" not in study.text
+
+        # Signing out through the page's form: the sign-in page after has a new token.
+        out = client.post("/signout", data={"csrf_token": signed_up}, follow_redirects=False)
+        assert out.status_code == 303
+        signin_page = client.get("/signin").text
+        signed_out = _page_token(signin_page)
+        assert signed_out not in (planted, signed_up)
+        assert out.headers["x-csrf-token"] == signed_out
+        assert refused(signed_up)
+        client.cookies.delete("retain_csrf")
+
+        # Signing in through the form, with a token planted before.
+        client.cookies.set("retain_csrf", planted)
+        back = client.post(
+            "/signin", data={"name": "Fay", "password": PASSWORD, "csrf_token": planted},
+            follow_redirects=False,
+        )
+        assert back.status_code == 303
+        signed_in = back.headers["x-csrf-token"]
+        home = client.get("/").text
+        assert _page_token(home) == signed_in and signed_in != planted
+        assert refused(planted) and refused(signed_out)
+        client.cookies.delete("retain_csrf")
+        assert accepted(signed_in)
+        api = client.post(
+            "/api/auth/signin", json={"name": "Fay", "password": PASSWORD},
+            headers={"X-CSRF-Token": signed_in},
+        )
+        assert api.status_code == 200 and api.json()["csrf_token"] not in (signed_in, planted)
+        assert api.json()["name"] == "Fay"

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from retain.web import WebSettings, create_app
-from tests.web.conftest import Clock
+from tests.web.conftest import Clock, follow_csrf
 from tests.web.test_routes import _routes
 
 PASSWORD = "a long enough password"
@@ -58,11 +58,13 @@ class World:
         for actor in SIGNED_IN:
             client = self.clients[actor]
             client.cookies.delete("retain_session")
+            follow_csrf(client)  # the token of the session dropped is worth nothing now
             response = client.post(
                 "/api/auth/signin", json={"name": actor, "password": PASSWORD}
             )
             assert response.status_code == 200, response.text
         self.clients["anonymous"].cookies.delete("retain_session")
+        follow_csrf(self.clients["anonymous"])
 
     def fresh_deck(self) -> None:
         """A's deck (made again for every row, since a row may delete it), with one card
@@ -89,9 +91,7 @@ class World:
 
 
 def _client(app: FastAPI) -> TestClient:
-    client = TestClient(app, base_url="http://127.0.0.1")
-    client.headers["X-CSRF-Token"] = client.get("/api/csrf").json()["csrf_token"]
-    return client
+    return follow_csrf(TestClient(app, base_url="http://127.0.0.1"))
 
 
 @pytest.fixture

@@ -7,12 +7,18 @@
 * CSRF: every state-changing request (anything but GET, HEAD and OPTIONS) must carry the
   token of its CSRF cookie, in the `X-CSRF-Token` header (htmx and API clients) or in a
   `csrf_token` form field (plain forms); one whose `Origin` is another site is refused too.
-  The token is a random value kept in an HttpOnly cookie (double submit), so no process
-  keeps state for it. `GET /api/csrf` hands an API client its token.
+  Before sign-in the token is a random value kept in an HttpOnly cookie (double submit);
+  with a session it is derived from the session id (`session_csrf_token`), so no process
+  keeps state for it either way. Signing in, up or out renews it (`renew_csrf`): a token
+  seen before is worth nothing after, even sent with the cookie it came with. The response
+  that renews it carries the new token in its `X-CSRF-Token` header, and `GET /api/csrf`
+  hands an API client its token at any time.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 import secrets
@@ -79,9 +85,37 @@ def session_cookie(token: str, *, secure: bool, max_age: int) -> str:
 
 
 def csrf_token(request: Request) -> str:
-    """The CSRF token of this request's client (the one its pages must send back)."""
+    """The CSRF token of this request's client (the one its pages must send back); after
+    `renew_csrf`, the new one."""
     token: str = request.scope["state"]["csrf_token"]
     return token
+
+
+def session_csrf_token(session: str) -> str:
+    """The CSRF token of a session: a one-way function of its id, which only the client
+    holding the (HttpOnly) session cookie can know, and which changes with the session."""
+    digest = hashlib.sha256(b"retain-csrf\0" + session.encode("utf-8", "replace")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def renew_csrf(request: Request, session: str | None) -> str:
+    """Give the client a new CSRF token as it signs in (`session`: the new session id) or
+    out (None): the response sets a new CSRF cookie and sends the token in its
+    `X-CSRF-Token` header, and pages rendered after this carry it. Returns the token."""
+    state = request.scope["state"]
+    cookie_token = secrets.token_urlsafe(32)
+    token = cookie_token if session is None else session_csrf_token(session)
+    state["csrf_cookie"] = cookie_token
+    state["csrf_token"] = token
+    state["csrf_renewed"] = True
+    return token
+
+
+def _expected_token(session: str, cookie_token: str) -> str:
+    """The token a request must carry: its session's, or without one, its cookie's."""
+    if session:
+        return session_csrf_token(session)
+    return cookie_token
 
 
 class GuardMiddleware:
@@ -103,8 +137,12 @@ class GuardMiddleware:
         cookie = csrf_cookie_name(secure)
         sent_token = request.cookies.get(cookie, "")
         fresh = not _well_formed(sent_token)
-        token = secrets.token_urlsafe(32) if fresh else sent_token
-        state["csrf_token"] = token
+        cookie_token = secrets.token_urlsafe(32) if fresh else sent_token
+        if fresh:
+            state["csrf_cookie"] = cookie_token
+        session = request.cookies.get(session_cookie_name(secure), "")
+        state["csrf_token"] = _expected_token(session, cookie_token)
+        expected = _expected_token(session, "" if fresh else sent_token)
         api = scope["path"].startswith("/api/")
         static = scope["path"].startswith("/static/")
 
@@ -115,10 +153,13 @@ class GuardMiddleware:
                 headers += [h for h in SECURITY_HEADERS if h[0] not in names]
                 if not static and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
-                if fresh:
+                new_cookie = state.get("csrf_cookie")
+                if new_cookie:
                     headers.append(
-                        (b"set-cookie", _csrf_cookie(token, secure).encode("latin-1"))
+                        (b"set-cookie", _csrf_cookie(new_cookie, secure).encode("latin-1"))
                     )
+                if state.get("csrf_renewed"):
+                    headers.append((CSRF_HEADER.encode(), state["csrf_token"].encode()))
                 message["headers"] = headers
             await send(message)
 
@@ -138,7 +179,7 @@ class GuardMiddleware:
         replay = _replay(body, receive)
         problem = _origin_problem(request)
         if problem is None:
-            problem = await self._token_problem(scope, replay, sent_token)
+            problem = await self._token_problem(scope, replay, expected)
         if problem is not None:
             await _refuse(send_with_headers, 403, problem, api)
             return

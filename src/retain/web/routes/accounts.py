@@ -2,8 +2,11 @@
 a teacher makes one and shares its join code or link, a student joins with it.
 
 The session id is handed out in an HttpOnly cookie (see `security.session_cookie`), new at
-every sign-in and sign-up, and worth nothing once signed out. A local app (no accounts) has
-none of these routes: each answers 404. The teacher's class pages are in `classes.py`."""
+every sign-in and sign-up, and worth nothing once signed out. The CSRF token is renewed at
+each of them too (`security.renew_csrf`): the API's answer to signing up or in carries the
+new one, as does the `X-CSRF-Token` header of every answer that renews it. A local app (no
+accounts) has none of these routes: each answers 404. The teacher's class pages are in
+`classes.py`."""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from retain.web.deps import (
     session_token,
 )
 from retain.web.models import Id, Problem
-from retain.web.security import is_secure, session_cookie
+from retain.web.security import is_secure, renew_csrf, session_cookie
 from retain.web.views import redirect, render
 
 pages = APIRouter(include_in_schema=False, dependencies=[Depends(server_mode)])
@@ -59,6 +62,13 @@ class AccountOut(BaseModel):
     id: int
     name: str
     role: str
+
+
+class SignedInOut(AccountOut):
+    csrf_token: str = Field(
+        description="The new CSRF token, to send in the X-CSRF-Token header from now on: "
+        "the one held before signing in is no longer accepted."
+    )
 
 
 class ClassIn(BaseModel):
@@ -105,7 +115,8 @@ def _client(request: Request) -> str:
     return request.client.host if request.client is not None else ""
 
 
-def _hand_out(request: Request, response: Response, signed: SignIn) -> None:
+def _hand_out(request: Request, response: Response, signed: SignIn) -> str:
+    """Set the new session's cookie, and renew the CSRF token (returned)."""
     response.headers.append(
         "set-cookie",
         session_cookie(
@@ -113,10 +124,12 @@ def _hand_out(request: Request, response: Response, signed: SignIn) -> None:
             max_age=int(SESSION_LIFETIME.total_seconds()),
         ),
     )
+    return renew_csrf(request, signed.token)
 
 
 def _take_back(request: Request, response: Response) -> None:
     response.headers.append("set-cookie", session_cookie("", secure=is_secure(request), max_age=0))
+    renew_csrf(request, None)
 
 
 def _sign_up(
@@ -234,32 +247,38 @@ def join_link(
 
 
 @api.post(
-    "/auth/signup", response_model=AccountOut, status_code=201,
-    summary="Make an account and sign in (the session cookie is set)",
+    "/auth/signup", response_model=SignedInOut, status_code=201,
+    summary="Make an account and sign in (the session cookie is set, the CSRF token renewed)",
     responses={429: {"model": Problem}},
 )
 def api_signup(
     request: Request, response: Response, body: SignUpIn, col: StoreDep, clock: ClockDep
-) -> AccountOut:
+) -> SignedInOut:
     signed = _sign_up(request, col, clock, body.name, body.password, body.role)
-    _hand_out(request, response, signed)
-    return account_out(signed.account)
+    return _signed_in(request, response, signed)
 
 
 @api.post(
-    "/auth/signin", response_model=AccountOut,
-    summary="Sign in (a new session cookie is set)",
+    "/auth/signin", response_model=SignedInOut,
+    summary="Sign in (a new session cookie is set, the CSRF token renewed)",
     responses={401: {"model": Problem}, 429: {"model": Problem}},
 )
 def api_signin(
     request: Request, response: Response, body: SignInIn, col: StoreDep, clock: ClockDep
-) -> AccountOut:
+) -> SignedInOut:
     signed = _sign_in(request, col, clock, body.name, body.password)
-    _hand_out(request, response, signed)
-    return account_out(signed.account)
+    return _signed_in(request, response, signed)
 
 
-@api.post("/auth/signout", status_code=204, summary="End the session")
+def _signed_in(request: Request, response: Response, signed: SignIn) -> SignedInOut:
+    token = _hand_out(request, response, signed)
+    return SignedInOut(**account_out(signed.account).model_dump(), csrf_token=token)
+
+
+@api.post(
+    "/auth/signout", status_code=204,
+    summary="End the session (the new CSRF token is in the X-CSRF-Token header)",
+)
 def api_signout(request: Request, col: StoreDep) -> Response:
     _sign_out(request, col)
     response = Response(status_code=204)
