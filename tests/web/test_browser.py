@@ -419,3 +419,70 @@ def test_a_teacher_sees_a_student_s_progress_and_most_missed_points(
         assert "missed 1 of 1" in text, text
     _shot(teacher, "class-teacher-after")
     assert teacher_problems == [] and student_problems == []
+
+
+def _fits(page: Any, viewport: str, where: str) -> list[str]:
+    """What overflows the screen's width on the page now: the page itself, or an element
+    of the header or main whose box goes past the right edge."""
+    limit = VIEWPORTS[viewport]["width"]
+    found = []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > limit:
+        found.append(f"{where}: the page is {width}px wide")
+    past = page.evaluate(
+        """limit => Array.from(document.querySelectorAll('header *, main *'))
+        .filter(e => e.getClientRects().length && !e.closest('.table-wrap')
+                 && e.getBoundingClientRect().right > limit + 0.5)
+        .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))
+        .slice(0, 5)""",
+        limit,
+    )
+    found += [f"{where}: {p} goes past the right edge" for p in past]
+    return found
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_a_student_finds_and_studies_a_class_deck_on_any_screen(
+    browser: Any, class_server: ClassServer, viewport: str
+) -> None:
+    server = class_server
+    teacher, teacher_problems = _new_page(browser, viewport)
+    _sign_up(teacher, server, "Ms Rivera", "teacher")
+    _paste_sample_deck(teacher, server, f"{viewport}-class")
+    teacher.goto(server.url + "/classes")
+    teacher.fill("#class-name", "History 10A, the afternoon group")
+    teacher.click('button:has-text("Create")')
+    teacher.wait_for_url("**/classes/*")
+    class_page = teacher.url
+    code = teacher.inner_text(".join-code").strip()
+    teacher.click('button:has-text("Assign")')
+    teacher.wait_for_selector("text=No student has joined yet.")
+    deck_name = teacher.inner_text("section.class-deck h2").strip()
+
+    student, student_problems = _new_page(browser, viewport)
+    _sign_up(student, server, "Sam Okafor", "student")
+    student.goto(server.url + f"/join/{code}")
+    student.click('button:has-text("Join the class")')
+    student.wait_for_url(server.url + "/classes")
+    overflow = _fits(student, viewport, "classes (student)")
+    _shot(student, f"{viewport}-class-student-classes")
+    student.goto(server.url + "/")
+    assert "Your class decks" in student.inner_text("main")
+    overflow += _fits(student, viewport, "home (student)")
+    _shot(student, f"{viewport}-class-student-home")
+    student.click('main .deck-card a.button.primary:has-text("Study")')
+    student.wait_for_selector('[data-testid="question"]')
+    chosen = student.locator("#pick-deck option:checked")
+    assert chosen.inner_text().strip() == deck_name
+    overflow += _fits(student, viewport, "study (student)")
+    _shot(student, f"{viewport}-class-student-study")
+
+    teacher.goto(server.url + "/classes")
+    overflow += _fits(teacher, viewport, "classes (teacher)")
+    _shot(teacher, f"{viewport}-class-teacher-classes")
+    teacher.goto(class_page)
+    teacher.wait_for_selector("text=Sam Okafor")
+    overflow += _fits(teacher, viewport, "class page (teacher)")
+    _shot(teacher, f"{viewport}-class-teacher-class")
+    assert overflow == []
+    assert teacher_problems == [] and student_problems == []
