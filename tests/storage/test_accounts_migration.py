@@ -102,10 +102,10 @@ def _write_old_store(target: str | Path) -> dict[int, SchedulingState]:
 
 
 def test_a_store_from_before_accounts_moves_into_the_local_account(
-    store_target: str | Path,
+    empty_store_target: str | Path,
 ) -> None:
-    states = _write_old_store(store_target)
-    with Collection.open(store_target, tz=UTC) as col:
+    states = _write_old_store(empty_store_target)
+    with Collection.open(empty_store_target, tz=UTC) as col:
         assert current_revision(col.engine) == SCHEMA_REVISION
         assert col.account_id == LOCAL_ACCOUNT_ID and col.accounts.local().local
         [deck] = col.decks.all()

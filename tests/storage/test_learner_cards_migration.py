@@ -27,10 +27,10 @@ def _write_0011_store(target: str | Path) -> None:
 
 
 def test_a_store_from_before_learner_cards_keeps_its_cards_and_history(
-    store_target: str | Path,
+    empty_store_target: str | Path,
 ) -> None:
-    _write_0011_store(store_target)
-    with Collection.open(store_target, tz=UTC) as col:
+    _write_0011_store(empty_store_target)
+    with Collection.open(empty_store_target, tz=UTC) as col:
         assert current_revision(col.engine) == SCHEMA_REVISION
         [deck] = col.decks.all()
         [counts] = col.decks.counts(NOW)

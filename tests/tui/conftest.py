@@ -21,5 +21,5 @@ if POSTGRES_URL:
 def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
     if request.param == "sqlite":
         return tmp_path / "retain.sqlite3"
-    url: str = request.getfixturevalue("postgres_url")
+    url: str = request.getfixturevalue("postgres_store")
     return url

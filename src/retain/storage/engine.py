@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,9 @@ def _upgrade(engine: Engine, revision: str) -> None:
     # Read again under the lock: another process may have migrated while this one waited.
     if revision == "head" and current_revision(engine) == SCHEMA_REVISION:
         return
+    if revision == "head" and engine.dialect.name == "sqlite" and _empty(engine):
+        _create_from_script(engine)
+        return
     from alembic import command
 
     config = alembic_config()
@@ -216,6 +220,58 @@ def _upgrade(engine: Engine, revision: str) -> None:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
         conn.commit()
+
+
+NEW_STORE_SCRIPT = Path(__file__).with_name("new_store.sql")
+"""The newest schema of a SQLite store as one script: what the migrations build in an empty
+file, dumped (`schema_script`). A new store is made from it in one transaction, without
+importing alembic or running every migration in turn; a test keeps it equal to what the
+migrations build."""
+
+
+def schema_script(database: Path) -> str:
+    """The script that makes the store in `database` (a SQLite file) again: its tables,
+    indexes, triggers and rows, as `sqlite3`'s dump gives them, in one transaction."""
+    conn = sqlite3.connect(database)
+    try:
+        return "\n".join(conn.iterdump()) + "\n"
+    finally:
+        conn.close()
+
+
+def write_new_store_script() -> None:
+    """Write `NEW_STORE_SCRIPT` afresh from the migrations (after adding one):
+    ``python -c "from retain.storage.engine import write_new_store_script as w; w()"``."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "new.sqlite3"
+        engine = open_engine(database)
+        try:
+            migrate(engine, SCHEMA_REVISION)  # a revision by name: every migration is run
+        finally:
+            engine.dispose()
+        NEW_STORE_SCRIPT.write_text(schema_script(database), encoding="utf-8")
+
+
+def _empty(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar() == 0
+
+
+def _create_from_script(engine: Engine) -> None:
+    """The newest schema in an empty SQLite file, from `NEW_STORE_SCRIPT`. The script is one
+    transaction: a process killed while it runs leaves the file empty, to be made again."""
+    script = NEW_STORE_SCRIPT.read_text(encoding="utf-8")
+    stamp = int(time.time() * 1000)
+    body, _, _ = script.rpartition("COMMIT;")
+    raw = engine.raw_connection()
+    try:
+        driver: Any = raw.driver_connection
+        # The local account is made now, as the migration that brings accounts makes it.
+        driver.executescript(f"{body}UPDATE accounts SET created_at = {stamp};\nCOMMIT;\n")
+    finally:
+        raw.close()
 
 
 def alembic_config() -> Any:
