@@ -130,3 +130,70 @@ def test_new_cards_left_are_not_counted_again_after_each_answer(tmp_path: Path) 
         connection.set_trace_callback(None)
         assert not [s for s in statements if "count(*)" in s and "cards.state" in s]
         assert col.study.counts(later).new == _fresh_new(target, later)
+
+
+def _fresh_due(target: str | Path, now: object, deck: Deck | None = None) -> int:
+    with Collection.open(target) as other:
+        return other.study.counts(now, deck).due  # type: ignore[arg-type]
+
+
+def test_due_cards_follow_answers_time_undos_edits_and_other_collections(
+    store_target: str | Path,
+) -> None:
+    """The count of due cards is kept from one count to the next (moved on in time, and
+    through this collection's own answers) and equals a fresh count at every step."""
+    with Collection.open(store_target) as col, Collection.open(store_target) as second:
+        first = col.decks.import_deck(make_draft(12), now=NOW).deck
+        other = col.decks.import_deck(make_draft(5, title="Other deck"), now=NOW).deck
+        col.set_setting("new_per_day", 100)
+        cards = [i.card.id for i in col.study.next_cards(NOW, limit=17)]
+        assert len(cards) == 17
+        ratings = [Rating.AGAIN, Rating.GOOD, Rating.EASY, Rating.HARD]
+        seen = []
+        for minute in range(0, 40 * 6, 6):
+            now = NOW + timedelta(minutes=minute)
+            for deck in (None, first, other):
+                assert col.study.counts(now, deck).due == _fresh_due(store_target, now, deck)
+            seen.append(col.study.counts(now).due)
+            step = minute // 6
+            col.study.answer(cards[step % 17], ratings[step % 4], now)
+        assert max(seen) > 0  # learning steps fell due
+        # Days later (the reviews are due), an earlier time, an undo, an answer through
+        # another collection, and a deleted deck.
+        for when in (now + timedelta(days=9), now, now + timedelta(days=9)):
+            for deck in (None, first, other):
+                assert col.study.counts(when, deck).due == _fresh_due(store_target, when, deck)
+        when = now + timedelta(days=9)
+        col.study.undo(when)
+        assert col.study.counts(when).due == _fresh_due(store_target, when)
+        item = second.study.next_card(when)
+        assert item is not None
+        second.study.answer(item.card.id, Rating.EASY, when)
+        assert col.study.counts(when, first).due == _fresh_due(store_target, when, first)
+        assert col.study.counts(when).due == _fresh_due(store_target, when)
+        before = col.study.counts(when).due
+        assert col.study.counts(when, first).due > 0
+        col.decks.delete(first)
+        assert col.study.counts(when).due == _fresh_due(store_target, when) < before
+
+
+def test_counts_after_an_answer_read_no_whole_range_again(tmp_path: Path) -> None:
+    """After the first count, an answer and a later count read only what changed: the due
+    cards between the two times, not every due card, and not the day's log again."""
+    target = tmp_path / "retain.sqlite3"
+    with Collection.open(target) as col:
+        col.decks.import_deck(make_draft(40), now=NOW)
+        col.study.counts(NOW)
+        statements: list[str] = []
+        connection = col._prepared._own
+        connection.set_trace_callback(statements.append)
+        for minute in range(1, 6):
+            _answer_next(col, minute)
+            col.study.counts(NOW + timedelta(minutes=minute, seconds=30))
+        connection.set_trace_callback(None)
+        counts = [s for s in statements if "count(*)" in s]
+        assert counts and all("cards.due >" in s for s in counts if "cards.due" in s)
+        assert not [s for s in counts if "reviews" in s]
+        assert col.study.counts(NOW + timedelta(minutes=6)).due == _fresh_due(
+            target, NOW + timedelta(minutes=6)
+        )

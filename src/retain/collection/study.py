@@ -50,6 +50,7 @@ from retain.core.model import (
     Note,
     NoteId,
     Rating,
+    SchedulingState,
     parse_tags,
 )
 from retain.errors import CollectionError, NotFound
@@ -130,6 +131,17 @@ def _count_statements(scoped: bool) -> tuple[Select[Any], Select[Any]]:
 
 
 @functools.cache
+def _due_between_statement(scoped: bool) -> Select[Any]:
+    """Cards that fall due after `after` and by `now`: the range of the due index between
+    two counts."""
+    c = schema.cards.c
+    query = select(func.count()).where(
+        c.account_id == _ME, c.due > bindparam("after"), c.due <= bindparam("now")
+    )
+    return query.where(c.deck_id == bindparam("deck_id")) if scoped else query
+
+
+@functools.cache
 def _day_statements(scoped: bool) -> tuple[Any, Any, Select[Any], Select[Any]]:
     """The day's answers and the new cards they introduced, counted in one pass: over the
     day's range of the log, and (`after`) over only the answers logged after a given id;
@@ -165,12 +177,24 @@ class _NewCount:
 
 
 @dataclass(frozen=True)
+class _DueCount:
+    data_version: int
+    at: int
+    """the time (ms) the count is for"""
+    due: int
+    """cards due by `at`"""
+
+
+@dataclass(frozen=True)
 class _DayCount:
     since: int
     newest_review: int
     newest_undo: int
     done: int
     introduced: int
+    data_version: int | None = None
+    """what `data_version` read when the count was made: while it reads the same, nothing
+    but this Study's own answers (added as they are made) has changed the log"""
 
 
 def _review_in_deck() -> Any:
@@ -267,6 +291,10 @@ class Study:
         # then brought down by each new card this Study answers, and counted again when
         # the limit changes or anything else (another connection) has written to the store.
         self._new_counts: dict[tuple[int, int | None], _NewCount] = {}
+        # The cards due, per (account, deck), the same way: counted once, brought forward
+        # in time by the range of the due index between, and kept up to date through this
+        # Study's own answers.
+        self._due_counts: dict[tuple[int, int | None], _DueCount] = {}
 
     def day_start(self, now: datetime) -> datetime:
         """When the learner's current study day began (days start at `day_start_hour`)."""
@@ -305,9 +333,17 @@ class Study:
                 memo[memo_key] = found
             return found
         key = None if deck is None else int(deck.id)
+        version = db.data_version()
+        known = self._day_counts.get(key)
+        if (
+            known is not None
+            and known.data_version is not None
+            and known.data_version == version
+            and known.since == since
+        ):
+            return known.done, known.introduced
         last_review = int(db.scalar(newest_review, {}))
         last_undo = int(db.scalar(newest_undo, {}))
-        known = self._day_counts.get(key)
         if (
             known is not None
             and known.since == since
@@ -321,7 +357,9 @@ class Study:
         else:
             row = db.first(full, params)
             done, introduced = int(row[0]), int(row[1])
-        self._day_counts[key] = _DayCount(since, last_review, last_undo, done, introduced)
+        self._day_counts[key] = _DayCount(
+            since, last_review, last_undo, done, introduced, version
+        )
         return done, introduced
 
     def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
@@ -333,6 +371,7 @@ class Study:
         if deck is not None:
             params["deck_id"] = deck.id
         with self._col._prepared.transaction(write=False) as db:
+            db.data_version()  # before any read: the counts kept are checked against it
             if not self._col.plans.active(db, now):  # no exam ahead: one transaction
                 return self._fsrs_counts(db, due, new, params, now, deck)
         self._col.plans.ensure_today(now, deck)
@@ -348,7 +387,7 @@ class Study:
         self, db: Driver, due: Select[Any], new: Select[Any], params: dict[str, Any],
         now: datetime, deck: Deck | None,
     ) -> StudyCounts:
-        due_count = int(db.scalar(due, params))
+        due_count = self._due_now(db, due, params, deck)
         done_today, introduced = self._today(db, now, deck)
         new_left = max(0, int(self._col._settings["new_per_day"]) - introduced)
         new_available = self._new_available(db, new, params, deck, new_left) if new_left else 0
@@ -371,6 +410,65 @@ class Study:
         if version is not None:
             self._new_counts[key] = _NewCount(version, cap, available)
         return available
+
+    def _due_now(
+        self, db: Driver, statement: Select[Any], params: dict[str, Any], deck: Deck | None
+    ) -> int:
+        """How many cards are due by `params["now"]` (in `deck`): a count read once, then
+        moved forward by the cards that fell due since, and kept up to date by this Study's
+        own answers (see `_due_counts`). Counted again when anything else has written."""
+        key = (int(self._col.account_id), None if deck is None else int(deck.id))
+        version = db.data_version()
+        now = int(params["now"])
+        known = self._due_counts.get(key)
+        if known is not None and known.data_version == version and known.at <= now:
+            due = known.due
+            if known.at < now:
+                between = _due_between_statement(deck is not None)
+                due += int(db.scalar(between, {**params, "after": known.at}))
+        else:
+            due = int(db.scalar(statement, params))
+        if version is not None:
+            self._due_counts[key] = _DueCount(version, now, due)
+        return due
+
+    def _forget_counts(self) -> None:
+        self._due_counts.clear()
+        self._day_counts.clear()
+        self._new_counts.clear()
+
+    def _own_answer(
+        self, db: Driver, card: Card, after: SchedulingState, stamp: int, review_id: int
+    ) -> None:
+        """This Study is recording the answer `review_id` to `card` (its schedule before),
+        which leaves it `after`, at `stamp`: the counts it keeps follow. Called inside the
+        answer's transaction, so that no other thread reads them in between (and they are
+        forgotten if it does not commit)."""
+        account = int(self._col.account_id)
+        for key, due in list(self._due_counts.items()):
+            if key[0] != account or key[1] not in (None, int(card.deck_id)):
+                continue
+            was = card.schedule.due is not None and _ms(card.schedule.due) <= due.at
+            now = after.due is not None and _ms(after.due) <= due.at
+            self._due_counts[key] = replace(due, due=due.due + int(now) - int(was))
+        new = card.schedule.state == CardState.NEW
+        version = db.data_version()
+        for deck_key, day in list(self._day_counts.items()):
+            if deck_key not in (None, int(card.deck_id)) or day.data_version is None:
+                continue
+            if day.data_version != version:
+                # Another connection wrote since the count: it is brought up to date from
+                # the log (this answer included) when next asked.
+                self._day_counts[deck_key] = replace(day, data_version=None)
+            elif stamp >= day.since:
+                self._day_counts[deck_key] = replace(
+                    day, done=day.done + 1, introduced=day.introduced + int(new),
+                    newest_review=review_id,
+                )
+            else:
+                self._day_counts[deck_key] = replace(day, newest_review=review_id)
+        if new:
+            self._new_card_answered(card)
 
     def _new_card_answered(self, card: Card) -> None:
         """A new card has been answered on this connection: min(new cards, cap) of its
@@ -556,51 +654,55 @@ class Study:
         `AnswerResult.next`: the study loop then makes one round trip per answer."""
         _check_now(now)
         rating = Rating(rating)
-        with self._col._prepared.transaction(write=True) as db:
-            row = db.first(
-                _CARD_FOR_ANSWER, {"card_id": card_id, "account_id": self._col.account_id}
-            )
-            if row is None:
-                raise NotFound(f"no card with id {card_id}")
-            card = _card(row)
-            rng = scheduling.fuzz_rng(card.id, card.schedule.reps)
-            new_state = scheduling.review(card.schedule, rating, now, rng, self._col._config)
-            config_id = self._answer_config_id(db, _ms(now))
-            review_id = int(
-                db.scalar(
-                    _INSERT_REVIEW,
-                    {
-                        "v_card_id": card.id, "v_rating": int(rating),
-                        "v_reviewed_at": _ms(now), "v_duration_ms": duration_ms, "v_mode": mode,
-                        "v_state_before": int(card.schedule.state),
-                        "v_detail": None
-                        if detail is None
-                        else json.dumps(detail, ensure_ascii=False),
-                        "v_config_id": config_id,
-                        "v_before": json.dumps(_state_values(card.schedule)),
-                        "v_account_id": self._col.account_id,
-                    },
+        try:
+            with self._col._prepared.transaction(write=True) as db:
+                row = db.first(
+                    _CARD_FOR_ANSWER, {"card_id": card_id, "account_id": self._col.account_id}
                 )
-            )
-            state = _state_values(new_state)
-            db.execute(
-                _UPDATE_CARD, {"card_id": card.id, **{f"v_{k}": v for k, v in state.items()}}
-            )
-            for index, covered in sorted((points or {}).items()):
+                if row is None:
+                    raise NotFound(f"no card with id {card_id}")
+                card = _card(row)
+                rng = scheduling.fuzz_rng(card.id, card.schedule.reps)
+                new_state = scheduling.review(card.schedule, rating, now, rng, self._col._config)
+                config_id = self._answer_config_id(db, _ms(now))
+                review_id = int(
+                    db.scalar(
+                        _INSERT_REVIEW,
+                        {
+                            "v_card_id": card.id, "v_rating": int(rating),
+                            "v_reviewed_at": _ms(now), "v_duration_ms": duration_ms, "v_mode": mode,
+                            "v_state_before": int(card.schedule.state),
+                            "v_detail": None
+                            if detail is None
+                            else json.dumps(detail, ensure_ascii=False),
+                            "v_config_id": config_id,
+                            "v_before": json.dumps(_state_values(card.schedule)),
+                            "v_account_id": self._col.account_id,
+                        },
+                    )
+                )
+                state = _state_values(new_state)
                 db.execute(
-                    _INSERT_POINT,
-                    {
-                        "v_review_id": review_id, "v_card_id": card.id,
-                        "v_point_index": index, "v_covered": bool(covered),
-                    },
+                    _UPDATE_CARD, {"card_id": card.id, **{f"v_{k}": v for k, v in state.items()}}
                 )
-            upcoming = None
-            if pick_next:
-                queue = self._queue(db, now, deck, 1)
-                upcoming = queue[0] if queue else None
+                # Before the queue reads the counts.
+                self._own_answer(db, card, new_state, _ms(now), review_id)
+                for index, covered in sorted((points or {}).items()):
+                    db.execute(
+                        _INSERT_POINT,
+                        {
+                            "v_review_id": review_id, "v_card_id": card.id,
+                            "v_point_index": index, "v_covered": bool(covered),
+                        },
+                    )
+                upcoming = None
+                if pick_next:
+                    queue = self._queue(db, now, deck, 1)
+                    upcoming = queue[0] if queue else None
+        except BaseException:
+            self._forget_counts()  # what they were brought to was not committed
+            raise
         self._col._remember_config_row(config_id)
-        if card.schedule.state == CardState.NEW:
-            self._new_card_answered(card)
         return AnswerResult(
             replace(card, schedule=new_state), int(review_id), rating, next=upcoming
         )

@@ -31,6 +31,7 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Protocol
 
 from fsrs.scheduler import (
     DEFAULT_PARAMETERS,
@@ -228,7 +229,11 @@ def fuzz_range(interval_days: int, config: SchedulerConfig = DEFAULT_CONFIG) -> 
     return min(low, high), high
 
 
-def _fuzzed(interval_days: int, rng: random.Random, config: SchedulerConfig) -> int:
+class _Draws(Protocol):
+    def random(self) -> float: ...
+
+
+def _fuzzed(interval_days: int, rng: _Draws, config: SchedulerConfig) -> int:
     low, high = fuzz_range(interval_days, config)
     if low == high:
         return low
@@ -242,10 +247,11 @@ def _review(
     state: SchedulingState,
     rating: Rating,
     now: datetime,
-    rng: random.Random | None,
+    rng: _Draws | None,
     config: SchedulerConfig,
 ) -> tuple[SchedulingState, timedelta]:
-    """The new state and the interval until it is due. Fuzz only when `rng` is given."""
+    """The new state and the interval until it is due. Fuzz only when `rng` is given; a
+    review draws from it once at most (`_fuzzed`)."""
     _require_utc(now, "now")
     rating = Rating(rating)
     w = config.parameters
@@ -341,10 +347,38 @@ def preview(
     the card is answered, and each interval is exactly the one that answering at `now`
     saves. Without `fuzz` the intervals are not fuzzed.
     """
-    return {
-        rating: _review(state, rating, now, None if fuzz is None else fuzz(), config)[1]
-        for rating in Rating
-    }
+    if fuzz is None:
+        return {rating: _review(state, rating, now, None, config)[1] for rating in Rating}
+    first = _FirstDraw(fuzz)
+    return {rating: _review(state, rating, now, _OneDraw(first), config)[1] for rating in Rating}
+
+
+class _FirstDraw:
+    """The first number of a fresh generator from `make`, drawn when it is first asked for:
+    each rating's review would draw that same number from a generator of its own."""
+
+    def __init__(self, make: Callable[[], random.Random]) -> None:
+        self._make = make
+        self._value: float | None = None
+
+    def value(self) -> float:
+        if self._value is None:
+            self._value = self._make().random()
+        return self._value
+
+
+class _OneDraw:
+    """A fresh generator for a review that draws from it once: it gives `first`'s number."""
+
+    def __init__(self, first: _FirstDraw) -> None:
+        self._first = first
+        self._drawn = False
+
+    def random(self) -> float:
+        if self._drawn:
+            raise AssertionError("a review draws one number from its generator")
+        self._drawn = True
+        return self._first.value()
 
 
 def retrievability(

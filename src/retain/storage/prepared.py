@@ -57,16 +57,20 @@ class Driver:
         self._cursor = cursor
         self._prepare = prepare
         self._sqlite = sqlite
+        self._data_version: int | None = None
 
     def data_version(self) -> int | None:
         """On SQLite, a number that changes whenever another connection (another process,
         or another connection of this one) has committed a change since it was last read;
         the commits of this connection do not change it. None on a server database, where
-        no such number is kept."""
+        no such number is kept. Read once per transaction: read before anything else in it,
+        it is never newer than what the transaction reads."""
         if not self._sqlite:
             return None
-        self._cursor.execute("PRAGMA data_version")
-        return int(self._cursor.fetchone()[0])
+        if self._data_version is None:
+            self._cursor.execute("PRAGMA data_version")
+            self._data_version = int(self._cursor.fetchone()[0])
+        return self._data_version
 
     def execute(self, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
         prepared: Prepared = self._prepare(statement)
