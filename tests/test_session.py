@@ -238,3 +238,31 @@ def test_a_flip_card_is_never_an_overrule(sample: Collection) -> None:
     study.answer(item, Rating.AGAIN, outcome=outcome, overruled="wrong")
     [log] = sample.stats.reviews(item.card.id)
     assert log.mode == "flip" and log.detail is None
+
+
+def test_the_counts_after_an_answer_come_with_it_and_are_the_counts_of_the_store(
+    sample: Collection,
+) -> None:
+    """Right after an answer, the screen's counts are those the answer's own transaction
+    made (no read of its own), and they are what the store counts; later, or after an
+    undo, they are read again."""
+    study, clock = session(sample, "flip")
+    sample.set_setting("new_per_day", 6)
+    statements: list[str] = []
+    for rating in (Rating.AGAIN, Rating.GOOD, Rating.EASY, Rating.AGAIN, Rating.HARD):
+        item = study.next()
+        assert item is not None
+        study.answer(item, rating)
+        connection = sample._prepared._own  # SQLite's study connection (None on a server)
+        if connection is not None:
+            connection.set_trace_callback(statements.append)
+        counts = study.counts()
+        if connection is not None:
+            connection.set_trace_callback(None)
+        assert counts == sample.study.counts(clock.now)
+        clock.tick(30)
+    assert statements == []
+    assert study.counts() == sample.study.counts(clock.now)
+    study.undo()
+    assert study.counts() == sample.study.counts(clock.now)
+    assert study.counts().new == 6 - 4 + 1  # four new cards seen, one of them undone

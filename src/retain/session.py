@@ -161,6 +161,7 @@ class StudySession:
         self._learn: list[_LearnCard] = []
         self._learned: set[CardId] = set()
         self._upcoming: tuple[datetime, StudyItem | None] | None = None
+        self._counted: tuple[datetime, StudyCounts] | None = None  # see `counts`
         self._undoable: list[_Undoable] = []
         self._again: StudyItem | None = None  # an undone card, to be asked again first
         self._ready: tuple[StudyItem, Question] | None = None  # see `prepare_ahead`
@@ -224,7 +225,13 @@ class StudySession:
         return self.ahead_until
 
     def counts(self) -> StudyCounts:
-        return self.collection.study.counts(self.clock(), self.deck)
+        """What the screen shows: due, new and done today. Right after an answer, the counts
+        its transaction made with the next card (within `PREFETCH_FRESH`)."""
+        counted, self._counted = self._counted, None
+        now = self.clock()
+        if counted is not None and timedelta(0) <= now - counted[0] < PREFETCH_FRESH:
+            return counted[1]
+        return self.collection.study.counts(now, self.deck)
 
     def preview(self, item: StudyItem) -> dict[Rating, timedelta]:
         return self.collection.study.preview(item.card, self.clock())
@@ -388,6 +395,7 @@ class StudySession:
         self._undoable.append(replace(before, review_ids=(result.review_id,)))
         self._again = None
         self._upcoming = (now, result.next) if prefetch else None
+        self._counted = (now, result.counts) if result.counts is not None else None
         self.summary.answered += 1
         self.summary.by_rating[rating] += 1
         if outcome is not None and outcome.correct is not None:
@@ -421,7 +429,7 @@ class StudySession:
             result = self.collection.study.undo(now, review_id=review_id)
         assert result is not None
         self.summary = step.summary
-        self._upcoming = self._ready = None
+        self._upcoming = self._ready = self._counted = None
         if self.mode == "learn":
             self._learn = [_LearnCard(item, stage) for item, stage in step.learn]
             self._learned = set(step.learned)
@@ -447,7 +455,7 @@ class StudySession:
         self._undoable = [replace(step, item=fresh(step.item)) for step in self._undoable]
         if self._again is not None:
             self._again = fresh(self._again)
-        self._upcoming = self._ready = None
+        self._upcoming = self._ready = self._counted = None
         return StudyItem(item.card, note)
 
     # -- matching -----------------------------------------------------------------------

@@ -266,6 +266,9 @@ class AnswerResult:
     rating: Rating
     next: StudyItem | None = None
     """The card to study next, when the answer was asked to pick it (`pick_next`)."""
+    counts: StudyCounts | None = None
+    """With `next`: the counts once the answer is in, as `counts` gives them (None when
+    an exam is ahead: they are then asked for)."""
 
 
 @dataclass(frozen=True)
@@ -364,16 +367,17 @@ class Study:
 
     def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
         _check_now(now)
+        with self._col._prepared.transaction(write=False) as db:
+            db.data_version()  # before any read: the counts kept are checked against it
+            counted = self._counts_by_fsrs(db, now, deck)
+            if counted is not None:  # no exam ahead: one transaction
+                return counted
         due, new = _count_statements(deck is not None)
         params: dict[str, Any] = {
             "now": _ms(now), "since": _ms(self.day_start(now)), "account_id": self._col.account_id
         }
         if deck is not None:
             params["deck_id"] = deck.id
-        with self._col._prepared.transaction(write=False) as db:
-            db.data_version()  # before any read: the counts kept are checked against it
-            if not self._col.plans.active(db, now):  # no exam ahead: one transaction
-                return self._fsrs_counts(db, due, new, params, now, deck)
         self._col.plans.ensure_today(now, deck)
         with self._col._prepared.transaction(write=False) as db:
             exams = self._col.plans.active(db, now)
@@ -382,6 +386,19 @@ class Study:
                 done_today = self._today(db, now, deck)[0]
                 return StudyCounts(due=planned_due, new=planned_new, done_today=done_today)
             return self._fsrs_counts(db, due, new, params, now, deck)
+
+    def _counts_by_fsrs(self, db: Driver, now: datetime, deck: Deck | None) -> StudyCounts | None:
+        """The counts, in `db`'s transaction, when no exam is ahead; None when one is (its
+        plan counts them)."""
+        if self._col.plans.active(db, now):
+            return None
+        due, new = _count_statements(deck is not None)
+        params: dict[str, Any] = {
+            "now": _ms(now), "since": _ms(self.day_start(now)), "account_id": self._col.account_id
+        }
+        if deck is not None:
+            params["deck_id"] = deck.id
+        return self._fsrs_counts(db, due, new, params, now, deck)
 
     def _fsrs_counts(
         self, db: Driver, due: Select[Any], new: Select[Any], params: dict[str, Any],
@@ -651,7 +668,8 @@ class Study:
 
         With `pick_next`, the same transaction also picks the card to study next (from
         `deck`, or all decks), as `next_card` would once the answer is in, and returns it in
-        `AnswerResult.next`: the study loop then makes one round trip per answer."""
+        `AnswerResult.next`, with the counts in `AnswerResult.counts`: the study loop then
+        makes one round trip per answer."""
         _check_now(now)
         rating = Rating(rating)
         try:
@@ -695,16 +713,18 @@ class Study:
                             "v_point_index": index, "v_covered": bool(covered),
                         },
                     )
-                upcoming = None
+                upcoming = counts = None
                 if pick_next:
                     queue = self._queue(db, now, deck, 1)
                     upcoming = queue[0] if queue else None
+                    counts = self._counts_by_fsrs(db, now, deck)
         except BaseException:
             self._forget_counts()  # what they were brought to was not committed
             raise
         self._col._remember_config_row(config_id)
         return AnswerResult(
-            replace(card, schedule=new_state), int(review_id), rating, next=upcoming
+            replace(card, schedule=new_state), int(review_id), rating, next=upcoming,
+            counts=counts,
         )
 
     def undo(self, now: datetime, *, review_id: int | None = None) -> UndoResult:
