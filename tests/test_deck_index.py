@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import random
+import statistics
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 
 from retain import deck_index
 from retain.collection import Collection
@@ -309,3 +310,41 @@ def test_a_view_reads_a_note_once_and_a_changed_note_again(collection: Collectio
     assert again.note == changed
     assert [again] == collection.decks.view(report.deck.id).facts([changed])
     assert again != first
+
+
+def _chunk_work(path: Path, size: int) -> list[int]:
+    """SQLite's virtual-machine steps (in thousands) for each chunk of the indexing that a
+    deck of `size` notes imported with `index_later` gets, read by the thread that indexes
+    it in the background."""
+    notes = [NoteDraft(n.question, n.answer_points) for n in map(synthetic_note, range(size))]
+    with Collection.open(path) as col:
+        deck_id = col.decks.import_deck(draft(notes), now=NOW, index_later=True).deck.id
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        def counting(conn: object, *_: object) -> None:
+            conn.connection.dbapi_connection.set_progress_handler(count, 1000)  # type: ignore[attr-defined]
+
+        event.listen(col.engine, "before_cursor_execute", counting)
+        cursor: list[int] = []
+        work = []
+        done = False
+        while not done:
+            steps[0] = 0
+            done = col.index.index_more(deck_id, 20, cursor=cursor)
+            work.append(steps[0])
+        event.remove(col.engine, "before_cursor_execute", counting)
+    return work
+
+
+def test_indexing_a_deck_later_costs_the_same_per_chunk_at_any_size(tmp_path: Path) -> None:
+    """Each chunk of the indexing in the background reads from where the last one ended:
+    a chunk of a deck of 2,000 notes costs SQLite about the work of one of a deck of 200,
+    not the work of reading and sorting the whole deck."""
+    small = _chunk_work(tmp_path / "small.sqlite3", 200)
+    large = _chunk_work(tmp_path / "large.sqlite3", 2000)
+    assert len(large) >= 100 > len(small) >= 10
+    assert statistics.median(large[1:]) <= 1.5 * statistics.median(small[1:]) + 3

@@ -296,17 +296,21 @@ class DeckIndex:
             ).first()
             if state is None:
                 return True  # indexed whole when studied (`ensure`), or deleted
-            visible = conn.execute(
-                select(func.count())
-                .select_from(schema.notes)
-                .where(n.deck_id == deck_id, n.import_id.is_(None))
-            ).scalar_one()
-            if int(state.notes) >= int(visible):
-                return True  # complete: a count, not a look for the notes left
+            if not cursor:  # after the first chunk, the notes left are a range of ids
+                visible = conn.execute(
+                    select(func.count())
+                    .select_from(schema.notes)
+                    .where(n.deck_id == deck_id, n.import_id.is_(None))
+                ).scalar_one()
+                if int(state.notes) >= int(visible):
+                    return True  # complete: a count, not a look for the notes left
+            # `+ 0` keeps the deck's index out of it: the notes after the cursor are read in
+            # the order of their ids, as many as are wanted, rather than the whole deck
+            # read and sorted for each chunk.
             rows = conn.execute(
                 select(schema.notes)
                 .where(
-                    n.deck_id == deck_id,
+                    n.deck_id + 0 == deck_id,
                     n.import_id.is_(None),
                     n.id > (cursor[0] if cursor else -1),
                     ~select(i.note_id).where(i.note_id == n.id).exists(),
@@ -336,8 +340,10 @@ class DeckIndex:
         return int(indexed) >= int(visible)
 
     def complete(self, deck_id: int) -> None:
-        """Index every note of a deck that its index has not read yet (in chunks)."""
-        while not self.index_more(deck_id):
+        """Index every note of a deck that its index has not read yet (in chunks, each
+        read from where the one before ended)."""
+        cursor: list[int] = []
+        while not self.index_more(deck_id, cursor=cursor):
             pass
 
     def _complete_in_background(self, deck_id: int) -> None:
