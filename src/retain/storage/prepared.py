@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine
@@ -110,6 +110,11 @@ class PreparedStatements:
         self._own: Any = None
         self._own_cursor: Any = None
         self._lock = threading.Lock()
+        self.write_lock = threading.Lock()
+        """Held by a writing transaction of the study path, and by the deck index's writes
+        in the background (`DeckIndex`): a thread of this process that waits to write then
+        waits on this lock, and goes on the moment the other commits, instead of waiting
+        on SQLite's lock, whose retries sleep longer and longer."""
 
     def prepare(self, statement: ClauseElement) -> Prepared:
         prepared = self._cache.get(id(statement))
@@ -131,7 +136,7 @@ class PreparedStatements:
                 finally:
                     connection.close()
                 return
-            with self._lock:
+            with self._lock, self.write_lock if write else nullcontext():
                 if self._own is None:
                     self._own = self.engine.raw_connection()
                     self._own_cursor = self._own.cursor()
