@@ -162,9 +162,13 @@ def _outcome(
         raise WebError(f"a {question.mode.value} question needs a response")
     value: object = response
     if question.mode in (Mode.CHOICE, Mode.TRUE_FALSE):
-        if not response.strip().isdigit() or int(response) >= len(question.options):
+        chosen = response.strip()
+        # An option's number: ASCII digits, and not thousands of them (which `int` refuses).
+        short = chosen.isascii() and chosen.isdigit() and len(chosen) <= 6
+        number = int(chosen) if short else -1
+        if not 0 <= number < len(question.options):
             raise WebError(f"choose an option by its number, 0 to {len(question.options) - 1}")
-        value = int(response)
+        value = number
     return session.submit(item, question, value, duration_ms=duration_ms)
 
 
