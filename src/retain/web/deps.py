@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Request
 
 from retain.collection import Collection
@@ -57,6 +58,13 @@ class CollectionHolder:
                     self.lock = nullcontext()
             return self._collection
 
+    async def get_async(self) -> Collection:
+        """`get` from the event loop: the store is opened in a thread the first time."""
+        collection = self._collection
+        if collection is None:
+            collection = await anyio.to_thread.run_sync(self.get)
+        return collection
+
     def close(self) -> None:
         with self._opening:
             if self._collection is not None:
@@ -64,13 +72,21 @@ class CollectionHolder:
                 collection.close()
 
 
-def get_settings(request: Request) -> WebSettings:
+# The dependencies that only read what the app holds are coroutines, so FastAPI calls
+# them in the event loop: a plain function would be sent to a worker thread and back.
+
+
+async def get_settings(request: Request) -> WebSettings:
+    return _settings(request)
+
+
+def _settings(request: Request) -> WebSettings:
     settings: WebSettings = request.app.state.settings
     return settings
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
-    return get_settings(request).clock
+async def get_clock(request: Request) -> Callable[[], datetime]:
+    return _settings(request).clock
 
 
 def session_token(request: Request) -> str:
@@ -81,7 +97,7 @@ def session_token(request: Request) -> str:
 def signed_in_account(request: Request) -> Account | None:
     """The account of the request's session, or None (no cookie, or a session that ended
     or expired). Local mode: always the local account."""
-    settings = get_settings(request)
+    settings = _settings(request)
     if not settings.accounts:
         return LOCAL_ACCOUNT
     token = session_token(request)
@@ -108,15 +124,27 @@ AccountDep = Annotated[Account, Depends(current_account)]
 MaybeAccountDep = Annotated[Account | None, Depends(signed_in_account)]
 
 
-def get_collection(request: Request, account: AccountDep) -> Iterator[Collection]:
-    """The collection, acting for the request's account (and for it only)."""
+async def get_collection(request: Request, account: AccountDep) -> AsyncIterator[Collection]:
+    """The collection, acting for the request's account (and for it only). On SQLite the
+    request has the collection to itself until its response is made (the holder's lock,
+    waited for in a thread); on a server database nothing is waited for."""
     holder: CollectionHolder = request.app.state.collections
-    collection = holder.get()
-    with holder.lock:
-        if account.id == collection.account_id:
-            yield collection
-        else:
-            yield collection.as_account(account.id)
+    collection = await holder.get_async()
+    lock = holder.lock
+    if isinstance(lock, nullcontext):
+        yield _acting_for(collection, account)
+        return
+    await anyio.to_thread.run_sync(lock.__enter__)
+    try:
+        yield _acting_for(collection, account)
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _acting_for(collection: Collection, account: Account) -> Collection:
+    if account.id == collection.account_id:
+        return collection
+    return collection.as_account(account.id)
 
 
 def one_transaction(route: Callable[P, R]) -> Callable[P, R]:
@@ -148,7 +176,7 @@ def store(request: Request) -> Iterator[Collection]:
 
 def server_mode(request: Request) -> None:
     """A route of server mode only: a local app has no accounts, so it has no such page."""
-    if not get_settings(request).accounts:
+    if not _settings(request).accounts:
         raise NotFound("there is no such page: this app runs on this computer, with no accounts")
 
 
