@@ -156,6 +156,21 @@ def _day_statements(scoped: bool) -> tuple[Any, Any, Select[Any], Select[Any]]:
     return full, later, newest_review, newest_undo
 
 
+@functools.cache
+def _counts_at_once(scoped: bool) -> Select[Any]:
+    """What `_count_statements` and the day's count of `_day_statements` read, in one
+    statement: cards due by `now`, the day's answers and the new cards they introduced,
+    and new cards up to `cap`."""
+    due, new = _count_statements(scoped)
+    day = _day_statements(scoped)[0].subquery()
+    return select(
+        due.scalar_subquery().label("due"),
+        day.c[0].label("done"),
+        day.c[1].label("introduced"),
+        new.scalar_subquery().label("new"),
+    ).select_from(day)
+
+
 @dataclass(frozen=True)
 class _NewCount:
     data_version: int
@@ -293,9 +308,7 @@ class Study:
         full, later, newest_review, newest_undo = _day_statements(deck is not None)
         if not self._count_incrementally:
             memo = self._col._memo()
-            memo_key = (
-                "day's answers", self._col.account_id, None if deck is None else deck.id, since
-            )
+            memo_key = self._day_memo_key(deck, since)
             if memo is not None and memo_key in memo:
                 found: tuple[int, int] = memo[memo_key]
                 return found
@@ -324,6 +337,10 @@ class Study:
         self._day_counts[key] = _DayCount(since, last_review, last_undo, done, introduced)
         return done, introduced
 
+    def _day_memo_key(self, deck: Deck | None, since: int) -> tuple[Any, ...]:
+        """Where a transaction keeps the day's answers it has counted (see `_today`)."""
+        return ("day's answers", self._col.account_id, None if deck is None else deck.id, since)
+
     def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
         _check_now(now)
         due, new = _count_statements(deck is not None)
@@ -348,9 +365,25 @@ class Study:
         self, db: Driver, due: Select[Any], new: Select[Any], params: dict[str, Any],
         now: datetime, deck: Deck | None,
     ) -> StudyCounts:
+        new_per_day = int(self._col._settings["new_per_day"])
+        if not self._count_incrementally:
+            memo = self._col._memo()
+            memo_key = self._day_memo_key(deck, params["since"])
+            if memo is None or memo_key not in memo:
+                # One statement for it all. The new cards are counted up to the day's limit
+                # rather than to what is left of it, which the answers read in the same
+                # statement tell: min(new cards, what is left) is the same either way.
+                row = db.first(_counts_at_once(deck is not None), {**params, "cap": new_per_day})
+                done_today, introduced = int(row.done), int(row.introduced)
+                if memo is not None:
+                    memo[memo_key] = (done_today, introduced)
+                new_left = max(0, new_per_day - introduced)
+                return StudyCounts(
+                    due=int(row.due), new=min(int(row.new), new_left), done_today=done_today
+                )
         due_count = int(db.scalar(due, params))
         done_today, introduced = self._today(db, now, deck)
-        new_left = max(0, int(self._col._settings["new_per_day"]) - introduced)
+        new_left = max(0, new_per_day - introduced)
         new_available = self._new_available(db, new, params, deck, new_left) if new_left else 0
         return StudyCounts(
             due=due_count, new=min(new_available, new_left), done_today=done_today
