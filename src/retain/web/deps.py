@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, Request
@@ -147,21 +147,28 @@ def _acting_for(collection: Collection, account: Account) -> Collection:
     return collection.as_account(account.id)
 
 
-def one_transaction(route: Callable[P, R]) -> Callable[P, R]:
+def one_transaction(route: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     """A route (a plain function taking the collection as `col`) that runs as one
     transaction on a server database, from its first read to its last write (see
     `Collection.one_transaction`): committed before it returns, so before its response
     is sent, and rolled back if it raises. The transaction begins and ends in the thread
     that runs the route, so no request holds a pooled connection while it waits for a
-    thread. On SQLite each operation keeps its own transaction."""
+    thread. On SQLite each operation keeps its own transaction.
 
-    @functools.wraps(route)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+    The route is handed to FastAPI as a coroutine that runs it in a worker thread: its
+    answer is then checked against its model and turned into JSON in the event loop, not
+    in a second trip to a worker thread."""
+
+    def in_one_transaction(args: Any, kwargs: Any) -> R:
         col = kwargs["col"]
         assert isinstance(col, Collection)
         with col.one_transaction() as unit:
             kwargs["col"] = unit
             return route(*args, **kwargs)
+
+    @functools.wraps(route)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await anyio.to_thread.run_sync(in_one_transaction, args, kwargs)
 
     return run
 

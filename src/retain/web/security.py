@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -223,8 +224,11 @@ def _csrf_cookie(token: str, secure: bool) -> str:
     return "; ".join(parts)
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
+
+
 def _well_formed(token: str) -> bool:
-    return 20 <= len(token) <= 100 and all(c.isalnum() or c in "-_" for c in token)
+    return _TOKEN.fullmatch(token) is not None
 
 
 def _origin_problem(request: Request) -> str | None:
