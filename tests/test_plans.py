@@ -174,3 +174,34 @@ def test_retain_plan_prints_the_plan_and_decks_shows_the_exam(tmp_path: object) 
     assert result.exit_code == 0 and "removed" in result.output
     result = runner.invoke(cli, ["--home", home, "plan", "bio", "--exam", "someday"])
     assert result.exit_code == 2 and "not an exam time" in result.output
+
+
+@pytest.mark.parametrize("exam", [False, True])
+def test_one_transaction_counts_and_serves_as_each_operation_on_its_own(
+    collection: Collection, exam: bool
+) -> None:
+    """A web request runs its operations as one transaction, which reads the counts,
+    the exams ahead and the day's answers once for all of them: it counts and serves
+    what the same operations do one by one, with an exam ahead or none, for all decks,
+    the deck with the exam and a deck without one."""
+    planned = collection.decks.import_deck(make_draft(12), now=NOW, deck_name="planned").deck
+    other = collection.decks.import_deck(make_draft(8), now=NOW, deck_name="other").deck
+    if exam:
+        collection.plans.set_exam(planned, EXAM, 30.0, frozenset(), NOW)
+    clock = NOW
+    for _ in range(3):
+        item = collection.study.next_card(clock, other)
+        assert item is not None
+        collection.study.answer(item.card.id, Rating.GOOD, clock)
+        clock += timedelta(minutes=1)
+    for deck in (None, planned, other):
+        alone = (collection.study.counts(clock, deck), collection.study.next_card(clock, deck))
+        with collection.one_transaction() as unit:
+            together = (unit.study.counts(clock, deck), unit.study.next_card(clock, deck))
+            item = together[1]
+            if item is not None:
+                unit.study.answer(item.card.id, Rating.GOOD, clock)
+            after = unit.study.counts(clock, deck)
+        assert together == alone, deck
+        assert after == collection.study.counts(clock, deck), deck
+        clock += timedelta(minutes=1)

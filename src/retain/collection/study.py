@@ -53,6 +53,7 @@ from retain.core.model import (
     parse_tags,
 )
 from retain.errors import CollectionError, NotFound
+from retain.plans import any_exam_ahead
 from retain.storage import schema
 from retain.storage.prepared import Driver
 
@@ -160,7 +161,7 @@ def _day_statements(scoped: bool) -> tuple[Any, Any, Select[Any], Select[Any]]:
 def _counts_at_once(scoped: bool) -> Select[Any]:
     """What `_count_statements` and the day's count of `_day_statements` read, in one
     statement: cards due by `now`, the day's answers and the new cards they introduced,
-    and new cards up to `cap`."""
+    new cards up to `cap`, and whether a deck has an exam ahead (`any_exam_ahead`)."""
     due, new = _count_statements(scoped)
     day = _day_statements(scoped)[0].subquery()
     return select(
@@ -168,6 +169,7 @@ def _counts_at_once(scoped: bool) -> Select[Any]:
         day.c[0].label("done"),
         day.c[1].label("introduced"),
         new.scalar_subquery().label("new"),
+        any_exam_ahead().label("exam_ahead"),
     ).select_from(day)
 
 
@@ -349,8 +351,13 @@ class Study:
         }
         if deck is not None:
             params["deck_id"] = deck.id
+        counted: StudyCounts | None = None
         with self._col._prepared.transaction(write=False) as db:
-            if not self._col.plans.active(db, now):  # no exam ahead: one transaction
+            if not self._count_incrementally and not self._col.plans.known_ahead():
+                counted, exam_ahead = self._counted_at_once(db, params, deck)
+                if not exam_ahead:
+                    return counted
+            elif not self._col.plans.active(db, now):  # no exam ahead: one transaction
                 return self._fsrs_counts(db, due, new, params, now, deck)
         self._col.plans.ensure_today(now, deck)
         with self._col._prepared.transaction(write=False) as db:
@@ -359,7 +366,31 @@ class Study:
                 planned_due, planned_new = self._col.plans.counts(db, now, [deck.id])
                 done_today = self._today(db, now, deck)[0]
                 return StudyCounts(due=planned_due, new=planned_new, done_today=done_today)
+            if counted is not None:  # planning today changed no card and no answer
+                return counted
             return self._fsrs_counts(db, due, new, params, now, deck)
+
+    def _counted_at_once(
+        self, db: Driver, params: dict[str, Any], deck: Deck | None
+    ) -> tuple[StudyCounts, bool]:
+        """On a server database, the counts by FSRS's due dates in one statement
+        (`_counts_at_once`), and whether a deck has an exam ahead, which that statement
+        reads too. The new cards are counted up to the day's limit rather than to what is
+        left of it, which the answers read in the same statement tell: min(new cards, what
+        is left) is the same either way."""
+        new_per_day = int(self._col._settings["new_per_day"])
+        row = db.first(_counts_at_once(deck is not None), {**params, "cap": new_per_day})
+        if not row.exam_ahead:
+            self._col.plans.none_ahead()
+        done_today, introduced = int(row.done), int(row.introduced)
+        memo = self._col._memo()
+        if memo is not None:
+            memo[self._day_memo_key(deck, params["since"])] = (done_today, introduced)
+        new_left = max(0, new_per_day - introduced)
+        counted = StudyCounts(
+            due=int(row.due), new=min(int(row.new), new_left), done_today=done_today
+        )
+        return counted, bool(row.exam_ahead)
 
     def _fsrs_counts(
         self, db: Driver, due: Select[Any], new: Select[Any], params: dict[str, Any],
@@ -370,9 +401,8 @@ class Study:
             memo = self._col._memo()
             memo_key = self._day_memo_key(deck, params["since"])
             if memo is None or memo_key not in memo:
-                # One statement for it all. The new cards are counted up to the day's limit
-                # rather than to what is left of it, which the answers read in the same
-                # statement tell: min(new cards, what is left) is the same either way.
+                # One statement for it all, as in `_counted_at_once` (whose exams ahead have
+                # been read already).
                 row = db.first(_counts_at_once(deck is not None), {**params, "cap": new_per_day})
                 done_today, introduced = int(row.done), int(row.introduced)
                 if memo is not None:
