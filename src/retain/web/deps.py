@@ -11,6 +11,7 @@ decks, cards or classes, whatever ids it is sent."""
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -22,7 +23,7 @@ import anyio.to_thread
 from fastapi import Depends, Request
 
 from retain.collection import Collection
-from retain.collection.accounts import LOCAL_ACCOUNT_ID, Account
+from retain.collection.accounts import LOCAL_ACCOUNT_ID, Account, AccountId
 from retain.web.config import WebSettings
 from retain.web.errors import Forbidden, NotFound, SignInNeeded
 from retain.web.security import is_secure, session_cookie_name
@@ -111,10 +112,24 @@ def signed_in_account(request: Request) -> Account | None:
     return account
 
 
-def current_account(request: Request) -> Account:
+ACCOUNT_OF_THE_TRANSACTION = Account(id=AccountId(0), name="", local=False)
+"""What `current_account` gives a route of `one_transaction`, which looks the session up
+itself (no account has id 0)."""
+
+
+async def current_account(request: Request) -> Account:
     """The account the request acts for; a request with no valid session is refused
-    (`SignInNeeded`: 401 under /api/, a redirect to the sign-in page elsewhere)."""
-    account = signed_in_account(request)
+    (`SignInNeeded`: 401 under /api/, a redirect to the sign-in page elsewhere).
+
+    A route of `one_transaction` looks its session up in its own transaction, in the
+    thread that runs it, before anything else (see there): for it, this refuses only a
+    request with no session cookie at all."""
+    route = request.scope.get("route")
+    if getattr(getattr(route, "endpoint", None), "looks_up_its_session", False):
+        if _settings(request).accounts and not session_token(request):
+            raise SignInNeeded("sign in first")
+        return ACCOUNT_OF_THE_TRANSACTION
+    account = await anyio.to_thread.run_sync(signed_in_account, request)
     if account is None:
         raise SignInNeeded("sign in first")
     return account
@@ -147,29 +162,53 @@ def _acting_for(collection: Collection, account: Account) -> Collection:
     return collection.as_account(account.id)
 
 
-def one_transaction(route: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+def one_transaction(route: Callable[..., R]) -> Callable[..., Coroutine[Any, Any, R]]:
     """A route (a plain function taking the collection as `col`) that runs as one
     transaction on a server database, from its first read to its last write (see
     `Collection.one_transaction`): committed before it returns, so before its response
-    is sent, and rolled back if it raises. The transaction begins and ends in the thread
-    that runs the route, so no request holds a pooled connection while it waits for a
-    thread. On SQLite each operation keeps its own transaction.
+    is sent, and rolled back if it raises. On SQLite each operation keeps its own
+    transaction.
 
-    The route is handed to FastAPI as a coroutine that runs it in a worker thread: its
-    answer is then checked against its model and turned into JSON in the event loop, not
-    in a second trip to a worker thread."""
+    All of it happens in one worker thread, in this order: the request's session is
+    looked up in the transaction (server mode; no valid session: `SignInNeeded`, and the
+    route does not run), the collection acting for its account is made, and the route
+    runs. Its answer is then checked against its model and turned into JSON in the event
+    loop. So a request of the study loop goes to a worker thread once, and checks out one
+    pooled connection, only while that thread runs it. The route is given the collection
+    (`col`), and the account (`account`) when it asks for it."""
+    signature = inspect.signature(route, eval_str=True)
+    asks_for_request = "request" in signature.parameters
+    parameters = [p for name, p in signature.parameters.items() if name != "col"]
+    if not asks_for_request:
+        parameters.insert(0, inspect.Parameter(
+            "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+        ))
 
-    def in_one_transaction(args: Any, kwargs: Any) -> R:
-        col = kwargs["col"]
-        assert isinstance(col, Collection)
-        with col.one_transaction() as unit:
-            kwargs["col"] = unit
-            return route(*args, **kwargs)
+    def in_one_transaction(request: Request, kwargs: dict[str, Any]) -> R:
+        settings = _settings(request)
+        holder: CollectionHolder = request.app.state.collections
+        collection = holder.get()
+        with holder.lock, collection.one_transaction() as unit:
+            account: Account | None = LOCAL_ACCOUNT
+            if settings.accounts:
+                # Looked up first, and in the transaction: a session that has expired is
+                # deleted (committed) even though the route does not run.
+                account = unit.accounts.session(session_token(request), now=settings.clock())
+                request.state.account = account
+            if account is not None:
+                kwargs["col"] = _acting_for(unit, account)
+                if "account" in kwargs:
+                    kwargs["account"] = account
+                return route(**kwargs)
+        raise SignInNeeded("sign in first")
 
     @functools.wraps(route)
-    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        return await anyio.to_thread.run_sync(in_one_transaction, args, kwargs)
+    async def run(**kwargs: Any) -> R:
+        request = kwargs["request"] if asks_for_request else kwargs.pop("request")
+        return await anyio.to_thread.run_sync(in_one_transaction, request, kwargs)
 
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.looks_up_its_session = True  # type: ignore[attr-defined]
     return run
 
 
