@@ -69,8 +69,9 @@ def session_cookie_name(secure: bool) -> str:
 
 def is_secure(request: Request) -> bool:
     """Whether this request's cookies are Secure `__Host-` ones (see the module's text)."""
+    # The scheme as the request's URL has it, without the URL made from the scope.
     return bool(request.scope.get("state", {}).get("secure_cookies")) or (
-        request.url.scheme == "https"
+        request.scope.get("scheme", "http") == "https"
     )
 
 
