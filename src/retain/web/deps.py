@@ -175,10 +175,12 @@ def one_transaction(route: Callable[..., R]) -> Callable[..., Coroutine[Any, Any
     runs. Its answer is then checked against its model and turned into JSON in the event
     loop. So a request of the study loop goes to a worker thread once, and checks out one
     pooled connection, only while that thread runs it. The route is given the collection
-    (`col`), and the account (`account`) when it asks for it."""
+    (`col`), and when it asks for them the account (`account`), the settings (`settings`)
+    and the clock (`clock`), with no dependency of FastAPI's to resolve for them."""
     signature = inspect.signature(route, eval_str=True)
     asks_for_request = "request" in signature.parameters
-    parameters = [p for name, p in signature.parameters.items() if name != "col"]
+    given = {"col", "settings", "clock"} & set(signature.parameters)
+    parameters = [p for name, p in signature.parameters.items() if name not in given]
     if not asks_for_request:
         parameters.insert(0, inspect.Parameter(
             "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
@@ -199,6 +201,10 @@ def one_transaction(route: Callable[..., R]) -> Callable[..., Coroutine[Any, Any
                 kwargs["col"] = _acting_for(unit, account)
                 if "account" in kwargs:
                     kwargs["account"] = account
+                if "settings" in given:
+                    kwargs["settings"] = settings
+                if "clock" in given:
+                    kwargs["clock"] = settings.clock
                 return route(**kwargs)
         raise SignInNeeded("sign in first")
 
