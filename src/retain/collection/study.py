@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -574,15 +574,18 @@ class Study:
             note = conn.execute(select(schema.notes).where(schema.notes.c.id == note_id)).one()
         return StudyItem(_card(row), _note(note))
 
-    def preview(self, card: Card, now: datetime) -> dict[Rating, timedelta]:
-        """The next interval each rating would give, without recording anything: exactly
-        the interval that `answer` saves for that rating at `now`, fuzz included (the fuzz
-        is drawn from the card and its number of reviews)."""
+    def preview(
+        self, card: Card, now: datetime, ratings: Iterable[Rating] = tuple(Rating)
+    ) -> dict[Rating, timedelta]:
+        """The next interval each rating (of `ratings`) would give, without recording
+        anything: exactly the interval that `answer` saves for that rating at `now`, fuzz
+        included (the fuzz is drawn from the card and its number of reviews)."""
         return scheduling.preview(
             card.schedule,
             now,
             self._col._config,
             functools.partial(scheduling.fuzz_rng, card.id, card.schedule.reps),
+            ratings,
         )
 
     def _answer_config_id(self, db: Driver, stamp: int) -> int:

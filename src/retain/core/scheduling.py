@@ -333,8 +333,10 @@ def preview(
     now: datetime,
     config: SchedulerConfig = DEFAULT_CONFIG,
     fuzz: Callable[[], random.Random] | None = None,
+    ratings: Iterable[Rating] = tuple(Rating),
 ) -> dict[Rating, timedelta]:
-    """The next interval for each rating (for "Again 1m / Good 10m / Easy 8d").
+    """The next interval for each rating (for "Again 1m / Good 10m / Easy 8d"), or for
+    each of `ratings`.
 
     ``fuzz()`` gives a fresh generator for the review; pass
     ``lambda: fuzz_rng(card_id, state.reps)``, the generator that ``review`` is given when
@@ -343,7 +345,7 @@ def preview(
     """
     return {
         rating: _review(state, rating, now, None if fuzz is None else fuzz(), config)[1]
-        for rating in Rating
+        for rating in ratings
     }
 
 

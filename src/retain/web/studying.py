@@ -187,7 +187,8 @@ def record(
     judge: Judge | None = None,
 ) -> tuple[Checked, AnswerResult]:
     """Record the rating of an answer (on disk when this returns). The response is checked
-    again, so the review log keeps what was answered and how it was graded."""
+    again, so the review log keeps what was answered and how it was graded. The intervals
+    of the `Checked` given back are the rating's alone: the one its button showed."""
     if overruled not in (None, "right", "wrong"):
         raise WebError("overruled is 'right' or 'wrong'")
     item = card_to_answer(col, deck, card_id, reps)
@@ -197,7 +198,7 @@ def record(
         outcome: Outcome | None = _outcome(session, item, question, response, duration_ms)
     else:
         outcome = None
-    intervals = col.study.preview(item.card, clock())
+    intervals = col.study.preview(item.card, clock(), (rating,))
     result = session.answer(
         item, rating, duration_ms=duration_ms, outcome=outcome, overruled=overruled
     )
