@@ -194,13 +194,17 @@ def test_one_transaction_counts_and_serves_as_each_operation_on_its_own(
         assert item is not None
         collection.study.answer(item.card.id, Rating.GOOD, clock)
         clock += timedelta(minutes=1)
+    clock += timedelta(minutes=30)  # the steps of the cards answered are due again
     for deck in (None, planned, other):
-        alone = (collection.study.counts(clock, deck), collection.study.next_card(clock, deck))
+        alone = (
+            collection.study.counts(clock, deck),
+            collection.study.next_cards(clock, deck, limit=6),
+        )
         with collection.one_transaction() as unit:
-            together = (unit.study.counts(clock, deck), unit.study.next_card(clock, deck))
-            item = together[1]
-            if item is not None:
-                unit.study.answer(item.card.id, Rating.GOOD, clock)
+            counts = unit.study.counts(clock, deck)
+            together = (counts, unit.study.next_cards(clock, deck, limit=6))
+            if together[1]:
+                unit.study.answer(together[1][0].card.id, Rating.GOOD, clock)
             after = unit.study.counts(clock, deck)
         assert together == alone, deck
         assert after == collection.study.counts(clock, deck), deck

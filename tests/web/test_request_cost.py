@@ -82,5 +82,5 @@ def test_a_question_and_its_answer_cost_a_few_statements(
         asked = statements.take()
         _grade(student, question, "flip")
         graded = statements.take()
-        assert len(asked) == 4, asked
+        assert len(asked) == 3, asked
         assert len(graded) == 6, graded

@@ -17,8 +17,10 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    literal,
     or_,
     select,
+    union_all,
     update,
 )
 
@@ -223,6 +225,33 @@ def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
 
 
 @functools.cache
+def _due_then_new_statement(scoped: bool) -> Select[Any]:
+    """The due and the new queries of `_queue_statements` in one statement: up to `limit`
+    cards due, then up to `new_limit` new cards, each part in its own order (`part`, then
+    the sort keys `k1`, `k2`, `k3` of its query)."""
+    c = schema.cards.c
+
+    def part(number: int, keys: tuple[Any, Any, Any], *where: Any) -> Any:
+        query = _cards_with_notes().where(c.account_id == _ME, *where)
+        if scoped:
+            query = query.where(c.deck_id == bindparam("deck_id"))
+        return (
+            query.add_columns(
+                literal(number).label("part"), keys[0].label("k1"), keys[1].label("k2"),
+                keys[2].label("k3"),
+            )
+            .order_by(*keys)
+            .limit(bindparam("limit" if number == 0 else "new_limit", type_=Integer))
+            .subquery()
+        )
+
+    due = part(0, (c.due, c.deck_id, c.id), c.due.is_not(None), c.due <= bindparam("now"))
+    new = part(1, (c.position, c.id, c.id), c.state == int(CardState.NEW))
+    both = union_all(select(due), select(new)).subquery()
+    return select(both).order_by(both.c.part, both.c.k1, both.c.k2, both.c.k3)
+
+
+@functools.cache
 def _ahead_statements(scoped: bool) -> tuple[Select[Any], Select[Any]]:
     """When the next card falls due after `now`, and the cards that fall due after `now` and
     by `until`, soonest first (in the deck `deck_id`): both read the due index in order."""
@@ -295,6 +324,13 @@ class Study:
         if start > local:
             start -= timedelta(days=1)
         return start.astimezone(UTC)
+
+    def _knows_new_introduced(self, now: datetime, deck: Deck | None) -> bool:
+        """Whether the transaction has counted the day's answers already (`_today`), so
+        that `_new_introduced_today` reads nothing."""
+        memo = self._col._memo()
+        since = _ms(self.day_start(now))
+        return memo is not None and self._day_memo_key(deck, since) in memo
 
     def _new_introduced_today(self, db: Driver, now: datetime, deck: Deck | None) -> int:
         return self._today(db, now, deck)[1]
@@ -495,8 +531,22 @@ class Study:
         }
         if deck is not None:
             params["deck_id"] = deck.id
-        rows = db.all(due, {**params, "limit": limit})
         new_limit = int(self._col._settings["new_per_day"])
+        if new_limit > 0 and self._knows_new_introduced(now, deck):
+            # The new cards left today are known already: the due and the new cards are
+            # read in one statement.
+            new_left = new_limit - self._new_introduced_today(db, now, deck)
+            if new_left > 0:
+                both = db.all(
+                    _due_then_new_statement(deck is not None),
+                    {**params, "limit": limit, "new_limit": min(new_left, limit)},
+                )
+                rows = [r for r in both if r.part == 0]
+                rows += [r for r in both if r.part == 1][: limit - len(rows)]
+                if len(rows) < limit:
+                    rows += db.all(ahead, {**params, "limit": limit - len(rows)})
+                return [StudyItem(_card(r), _joined_note(r)) for r in rows]
+        rows = db.all(due, {**params, "limit": limit})
         if len(rows) < limit and new_limit > 0:
             new_left = new_limit - self._new_introduced_today(db, now, deck)
             if new_left > 0:
