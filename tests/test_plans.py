@@ -174,3 +174,38 @@ def test_retain_plan_prints_the_plan_and_decks_shows_the_exam(tmp_path: object) 
     assert result.exit_code == 0 and "removed" in result.output
     result = runner.invoke(cli, ["--home", home, "plan", "bio", "--exam", "someday"])
     assert result.exit_code == 2 and "not an exam time" in result.output
+
+
+@pytest.mark.parametrize("exam", [False, True])
+def test_one_transaction_counts_and_serves_as_each_operation_on_its_own(
+    collection: Collection, exam: bool
+) -> None:
+    """A web request runs its operations as one transaction, which reads the counts,
+    the exams ahead and the day's answers once for all of them: it counts and serves
+    what the same operations do one by one, with an exam ahead or none, for all decks,
+    the deck with the exam and a deck without one."""
+    planned = collection.decks.import_deck(make_draft(12), now=NOW, deck_name="planned").deck
+    other = collection.decks.import_deck(make_draft(8), now=NOW, deck_name="other").deck
+    if exam:
+        collection.plans.set_exam(planned, EXAM, 30.0, frozenset(), NOW)
+    clock = NOW
+    for _ in range(3):
+        item = collection.study.next_card(clock, other)
+        assert item is not None
+        collection.study.answer(item.card.id, Rating.GOOD, clock)
+        clock += timedelta(minutes=1)
+    clock += timedelta(minutes=30)  # the steps of the cards answered are due again
+    for deck in (None, planned, other):
+        alone = (
+            collection.study.counts(clock, deck),
+            collection.study.next_cards(clock, deck, limit=6),
+        )
+        with collection.one_transaction() as unit:
+            counts = unit.study.counts(clock, deck)
+            together = (counts, unit.study.next_cards(clock, deck, limit=6))
+            if together[1]:
+                unit.study.answer(together[1][0].card.id, Rating.GOOD, clock)
+            after = unit.study.counts(clock, deck)
+        assert together == alone, deck
+        assert after == collection.study.counts(clock, deck), deck
+        clock += timedelta(minutes=1)

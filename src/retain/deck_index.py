@@ -21,7 +21,7 @@ import functools
 import json
 import random
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, Engine, Integer, bindparam, delete, func, insert, select, update
@@ -641,19 +641,24 @@ class DeckIndex:
         own statements). A deck whose index is not complete (imported with its indexing
         left for later) has its first `LATER_FIRST` notes indexed now, and the rest in the
         background while the student studies. Whether there is an index, and whether it
-        is complete, is one read."""
+        is complete, is one read, made when the view is first read: a question that needs
+        nothing from the rest of the deck (a flip card, a typed answer) costs none."""
         prepared = self._prepared if prepared is None else prepared
-        with prepared.transaction(write=False) as db:
-            state = db.first(_index_state(), {"deck_id": deck_id})
-        if state is None:
-            self.ensure(deck_id)
-        elif (
-            int(state.notes) < int(state.visible)
-            and not self._stopping.is_set()
-            and not self.index_more(deck_id, LATER_FIRST)
-        ):
-            self._complete_in_background(deck_id)
-        return StoredDeck(self.engine, deck_id, prepared)
+        statements = prepared
+
+        def make_ready() -> None:
+            with statements.transaction(write=False) as db:
+                state = db.first(_index_state(), {"deck_id": deck_id})
+            if state is None:
+                self.ensure(deck_id)
+            elif (
+                int(state.notes) < int(state.visible)
+                and not self._stopping.is_set()
+                and not self.index_more(deck_id, LATER_FIRST)
+            ):
+                self._complete_in_background(deck_id)
+
+        return StoredDeck(self.engine, deck_id, prepared, make_ready=make_ready)
 
 
 @functools.cache
@@ -692,10 +697,13 @@ class StoredDeck:
         *,
         candidate_sample: int | None = None,
         note_sample: int | None = None,
+        make_ready: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.deck_id = deck_id
-        self._prepared = prepared
+        self._statements = prepared
+        # Run before the first read (see `DeckIndex.view`).
+        self._make_ready = make_ready
         self._few: dict[AnswerKind, bool] = {}
         self.touched = 0
         self._candidate_sample = candidate_sample or STORED_CANDIDATE_SAMPLE
@@ -707,7 +715,19 @@ class StoredDeck:
         self._grading_sample: list[int] | None = None
         self._related: dict[tuple[NoteId, tuple[str, ...]], list[tuple[str, ...]]] = {}
 
+    def _ready(self) -> None:
+        if self._make_ready is not None:
+            self._make_ready()
+            self._make_ready = None
+
+    @property
+    def _prepared(self) -> PreparedStatements:
+        """The statements every read of the index goes through, once the index is ready."""
+        self._ready()
+        return self._statements
+
     def _read(self) -> Any:
+        self._ready()
         return self.engine.connect()
 
     @property

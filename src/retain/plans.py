@@ -107,6 +107,12 @@ def _cards_with_notes() -> Any:
     ).join(schema.notes, n.id == c.note_id)
 
 
+def any_exam_ahead() -> Any:
+    """EXISTS: a deck of the account `account_id` has an exam after `now` (one that
+    `Plans.active` lists)."""
+    return _statements()["active"].exists()
+
+
 @functools.cache
 def _statements() -> dict[str, Any]:
     c, e, p, d = schema.cards.c, schema.deck_exams.c, schema.plan_cards.c, schema.plan_days.c
@@ -469,10 +475,25 @@ class Plans:
 
     # -- the study path -----------------------------------------------------------------
 
+    def _memo_key(self) -> tuple[str, int]:
+        return ("exams ahead", int(self._col.account_id))
+
+    def known_ahead(self) -> bool:
+        """Whether this transaction has read (`active`) that a deck has an exam ahead."""
+        memo = self._col._memo()
+        return bool(memo and memo.get(self._memo_key()))
+
+    def none_ahead(self) -> None:
+        """This transaction has read that no deck has an exam ahead (`any_exam_ahead`, in
+        a statement that read more): `active` then reads nothing again."""
+        memo = self._col._memo()
+        if memo is not None:
+            memo[self._memo_key()] = ()
+
     def active(self, db: Driver, now: datetime) -> list[int]:
         """The decks with an exam ahead, the soonest exam first."""
         memo = self._col._memo()
-        key = ("exams ahead", self._col.account_id)
+        key = self._memo_key()
         if memo is not None and key in memo:
             return list(memo[key])
         params = {"now": _ms(now), "account_id": self._col.account_id}

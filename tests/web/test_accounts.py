@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from retain.web import WebSettings, create_app
 from tests.web.conftest import Clock, follow_csrf
@@ -246,3 +249,48 @@ def test_the_csrf_token_is_renewed_at_sign_up_in_and_out(store_target: str | Pat
         )
         assert api.status_code == 200 and api.json()["csrf_token"] not in (signed_in, planted)
         assert api.json()["name"] == "Fay"
+
+
+@pytest.mark.parametrize(
+    "request_made",
+    [
+        lambda c: c.get("/api/study/next"),
+        lambda c: c.post("/api/study/grade", json={"card_id": 1, "reps": 0, "rating": "good"}),
+        lambda c: c.get("/study", follow_redirects=False),
+    ],
+    ids=["next", "grade", "study page"],
+)
+def test_study_refuses_a_session_that_ended_or_expired(
+    server: TestClient, clock: Clock, request_made: Any
+) -> None:
+    """The study routes look their session up in their own transaction: one that was
+    signed out, one never handed out and one left idle too long are all refused, and the
+    one that expired is gone from the store."""
+    from retain.collection.accounts import SESSION_IDLE
+    from retain.storage import schema
+    from retain.web.security import session_csrf_token
+
+    made = server.post("/api/auth/signup", json={"name": "Cy", "password": PASSWORD})
+    assert made.status_code == 201
+    assert request_made(server).status_code in (200, 400, 404)
+    signed_in = server.cookies["retain_session"]
+
+    def refused(token: str) -> None:
+        other = _other(server)
+        other.cookies.set("retain_session", token)
+        other.headers["X-CSRF-Token"] = session_csrf_token(token)  # what the cookie asks for
+        response = request_made(other)
+        if response.request.url.path.startswith("/api/"):
+            assert response.status_code == 401, response.text
+        else:
+            assert response.status_code == 303 and response.headers["location"].startswith(
+                "/signin"
+            )
+
+    refused("x" * 43)  # never handed out
+    clock.now += SESSION_IDLE + timedelta(minutes=1)
+    refused(signed_in)
+    collection = server.app.state.collections.get()  # type: ignore[attr-defined]
+    with collection.engine.connect() as conn:
+        left = conn.execute(select(func.count()).select_from(schema.account_sessions)).scalar()
+    assert left == 0

@@ -249,3 +249,9 @@ def test_bad_requests_are_json_that_say_what_is_wrong(client: TestClient, import
         "/api/study/answer", json={"card_id": 1, "reps": 0, "mode": "choice", "response": "9"}
     )
     assert bad_option.status_code == 400 and "option" in bad_option.json()["detail"]
+    for not_an_option in ("0" * 5000, "9" * 5000, "\u00b2", "-1", " "):
+        refused = client.post(
+            "/api/study/answer",
+            json={"card_id": 1, "reps": 0, "mode": "choice", "response": not_an_option},
+        )
+        assert refused.status_code == 400 and "option" in refused.json()["detail"]

@@ -3,6 +3,8 @@ this test until it is added (and tested)."""
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
@@ -103,3 +105,29 @@ def test_health(client: object) -> None:
 
     assert isinstance(client, TestClient)
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def _example_path(template: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", template)
+
+
+def test_no_request_could_reach_two_routes() -> None:
+    """The routers are matched in an order of their own (the study API first): that
+    changes no request's route, since no path of one route's is another's."""
+    routes = [
+        route
+        for module in ROUTE_MODULES
+        for router in (module.pages, module.api)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
+    for route in routes:
+        path = _example_path(route.path)
+        others = [
+            other.path
+            for other in routes
+            if other is not route
+            and other.methods & route.methods
+            and other.path_regex.match(path)
+        ]
+        assert others == [], f"{path} ({route.path}) is also a path of {others}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,8 +17,10 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    literal,
     or_,
     select,
+    union_all,
     update,
 )
 
@@ -54,6 +56,7 @@ from retain.core.model import (
     parse_tags,
 )
 from retain.errors import CollectionError, NotFound
+from retain.plans import any_exam_ahead
 from retain.storage import schema
 from retain.storage.prepared import Driver
 
@@ -168,6 +171,22 @@ def _day_statements(scoped: bool) -> tuple[Any, Any, Select[Any], Select[Any]]:
     return full, later, newest_review, newest_undo
 
 
+@functools.cache
+def _counts_at_once(scoped: bool) -> Select[Any]:
+    """What `_count_statements` and the day's count of `_day_statements` read, in one
+    statement: cards due by `now`, the day's answers and the new cards they introduced,
+    new cards up to `cap`, and whether a deck has an exam ahead (`any_exam_ahead`)."""
+    due, new = _count_statements(scoped)
+    day = _day_statements(scoped)[0].subquery()
+    return select(
+        due.scalar_subquery().label("due"),
+        day.c[0].label("done"),
+        day.c[1].label("introduced"),
+        new.scalar_subquery().label("new"),
+        any_exam_ahead().label("exam_ahead"),
+    ).select_from(day)
+
+
 @dataclass(frozen=True)
 class _NewCount:
     data_version: int
@@ -227,6 +246,33 @@ def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
     learning = or_(c.state == int(CardState.LEARNING), c.state == int(CardState.RELEARNING))
     ahead = cards(learning, c.due > bindparam("now"), c.due <= bindparam("ahead"))
     return due.limit(limit), new.limit(limit), ahead.order_by(c.due, c.id).limit(limit)
+
+
+@functools.cache
+def _due_then_new_statement(scoped: bool) -> Select[Any]:
+    """The due and the new queries of `_queue_statements` in one statement: up to `limit`
+    cards due, then up to `new_limit` new cards, each part in its own order (`part`, then
+    the sort keys `k1`, `k2`, `k3` of its query)."""
+    c = schema.cards.c
+
+    def part(number: int, keys: tuple[Any, Any, Any], *where: Any) -> Any:
+        query = _cards_with_notes().where(c.account_id == _ME, *where)
+        if scoped:
+            query = query.where(c.deck_id == bindparam("deck_id"))
+        return (
+            query.add_columns(
+                literal(number).label("part"), keys[0].label("k1"), keys[1].label("k2"),
+                keys[2].label("k3"),
+            )
+            .order_by(*keys)
+            .limit(bindparam("limit" if number == 0 else "new_limit", type_=Integer))
+            .subquery()
+        )
+
+    due = part(0, (c.due, c.deck_id, c.id), c.due.is_not(None), c.due <= bindparam("now"))
+    new = part(1, (c.position, c.id, c.id), c.state == int(CardState.NEW))
+    both = union_all(select(due), select(new)).subquery()
+    return select(both).order_by(both.c.part, both.c.k1, both.c.k2, both.c.k3)
 
 
 @functools.cache
@@ -310,6 +356,13 @@ class Study:
             start -= timedelta(days=1)
         return start.astimezone(UTC)
 
+    def _knows_new_introduced(self, now: datetime, deck: Deck | None) -> bool:
+        """Whether the transaction has counted the day's answers already (`_today`), so
+        that `_new_introduced_today` reads nothing."""
+        memo = self._col._memo()
+        since = _ms(self.day_start(now))
+        return memo is not None and self._day_memo_key(deck, since) in memo
+
     def _new_introduced_today(self, db: Driver, now: datetime, deck: Deck | None) -> int:
         return self._today(db, now, deck)[1]
 
@@ -324,9 +377,7 @@ class Study:
         full, later, newest_review, newest_undo = _day_statements(deck is not None)
         if not self._count_incrementally:
             memo = self._col._memo()
-            memo_key = (
-                "day's answers", self._col.account_id, None if deck is None else deck.id, since
-            )
+            memo_key = self._day_memo_key(deck, since)
             if memo is not None and memo_key in memo:
                 found: tuple[int, int] = memo[memo_key]
                 return found
@@ -365,19 +416,29 @@ class Study:
         )
         return done, introduced
 
+    def _day_memo_key(self, deck: Deck | None, since: int) -> tuple[Any, ...]:
+        """Where a transaction keeps the day's answers it has counted (see `_today`)."""
+        return ("day's answers", self._col.account_id, None if deck is None else deck.id, since)
+
     def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
         _check_now(now)
-        with self._col._prepared.transaction(write=False) as db:
-            db.data_version()  # before any read: the counts kept are checked against it
-            counted = self._counts_by_fsrs(db, now, deck)
-            if counted is not None:  # no exam ahead: one transaction
-                return counted
         due, new = _count_statements(deck is not None)
         params: dict[str, Any] = {
             "now": _ms(now), "since": _ms(self.day_start(now)), "account_id": self._col.account_id
         }
         if deck is not None:
             params["deck_id"] = deck.id
+        counted: StudyCounts | None = None
+        with self._col._prepared.transaction(write=False) as db:
+            db.data_version()  # before any read: the counts kept are checked against it
+            if not self._count_incrementally and not self._col.plans.known_ahead():
+                counted, exam_ahead = self._counted_at_once(db, params, deck)
+                if not exam_ahead:
+                    return counted
+            else:
+                by_fsrs = self._counts_by_fsrs(db, now, deck)
+                if by_fsrs is not None:  # no exam ahead: one transaction
+                    return by_fsrs
         self._col.plans.ensure_today(now, deck)
         with self._col._prepared.transaction(write=False) as db:
             exams = self._col.plans.active(db, now)
@@ -385,6 +446,8 @@ class Study:
                 planned_due, planned_new = self._col.plans.counts(db, now, [deck.id])
                 done_today = self._today(db, now, deck)[0]
                 return StudyCounts(due=planned_due, new=planned_new, done_today=done_today)
+            if counted is not None:  # planning today changed no card and no answer
+                return counted
             return self._fsrs_counts(db, due, new, params, now, deck)
 
     def _counts_by_fsrs(self, db: Driver, now: datetime, deck: Deck | None) -> StudyCounts | None:
@@ -400,13 +463,50 @@ class Study:
             params["deck_id"] = deck.id
         return self._fsrs_counts(db, due, new, params, now, deck)
 
+    def _counted_at_once(
+        self, db: Driver, params: dict[str, Any], deck: Deck | None
+    ) -> tuple[StudyCounts, bool]:
+        """On a server database, the counts by FSRS's due dates in one statement
+        (`_counts_at_once`), and whether a deck has an exam ahead, which that statement
+        reads too. The new cards are counted up to the day's limit rather than to what is
+        left of it, which the answers read in the same statement tell: min(new cards, what
+        is left) is the same either way."""
+        new_per_day = int(self._col._settings["new_per_day"])
+        row = db.first(_counts_at_once(deck is not None), {**params, "cap": new_per_day})
+        if not row.exam_ahead:
+            self._col.plans.none_ahead()
+        done_today, introduced = int(row.done), int(row.introduced)
+        memo = self._col._memo()
+        if memo is not None:
+            memo[self._day_memo_key(deck, params["since"])] = (done_today, introduced)
+        new_left = max(0, new_per_day - introduced)
+        counted = StudyCounts(
+            due=int(row.due), new=min(int(row.new), new_left), done_today=done_today
+        )
+        return counted, bool(row.exam_ahead)
+
     def _fsrs_counts(
         self, db: Driver, due: Select[Any], new: Select[Any], params: dict[str, Any],
         now: datetime, deck: Deck | None,
     ) -> StudyCounts:
+        new_per_day = int(self._col._settings["new_per_day"])
+        if not self._count_incrementally:
+            memo = self._col._memo()
+            memo_key = self._day_memo_key(deck, params["since"])
+            if memo is None or memo_key not in memo:
+                # One statement for it all, as in `_counted_at_once` (whose exams ahead have
+                # been read already).
+                row = db.first(_counts_at_once(deck is not None), {**params, "cap": new_per_day})
+                done_today, introduced = int(row.done), int(row.introduced)
+                if memo is not None:
+                    memo[memo_key] = (done_today, introduced)
+                new_left = max(0, new_per_day - introduced)
+                return StudyCounts(
+                    due=int(row.due), new=min(int(row.new), new_left), done_today=done_today
+                )
         due_count = self._due_now(db, due, params, deck)
         done_today, introduced = self._today(db, now, deck)
-        new_left = max(0, int(self._col._settings["new_per_day"]) - introduced)
+        new_left = max(0, new_per_day - introduced)
         new_available = self._new_available(db, new, params, deck, new_left) if new_left else 0
         return StudyCounts(
             due=due_count, new=min(new_available, new_left), done_today=done_today
@@ -547,8 +647,22 @@ class Study:
         }
         if deck is not None:
             params["deck_id"] = deck.id
-        rows = db.all(due, {**params, "limit": limit})
         new_limit = int(self._col._settings["new_per_day"])
+        if new_limit > 0 and self._knows_new_introduced(now, deck):
+            # The new cards left today are known already: the due and the new cards are
+            # read in one statement.
+            new_left = new_limit - self._new_introduced_today(db, now, deck)
+            if new_left > 0:
+                both = db.all(
+                    _due_then_new_statement(deck is not None),
+                    {**params, "limit": limit, "new_limit": min(new_left, limit)},
+                )
+                rows = [r for r in both if r.part == 0]
+                rows += [r for r in both if r.part == 1][: limit - len(rows)]
+                if len(rows) < limit:
+                    rows += db.all(ahead, {**params, "limit": limit - len(rows)})
+                return [StudyItem(_card(r), _joined_note(r)) for r in rows]
+        rows = db.all(due, {**params, "limit": limit})
         if len(rows) < limit and new_limit > 0:
             new_left = new_limit - self._new_introduced_today(db, now, deck)
             if new_left > 0:
@@ -626,15 +740,18 @@ class Study:
             note = conn.execute(select(schema.notes).where(schema.notes.c.id == note_id)).one()
         return StudyItem(_card(row), _note(note))
 
-    def preview(self, card: Card, now: datetime) -> dict[Rating, timedelta]:
-        """The next interval each rating would give, without recording anything: exactly
-        the interval that `answer` saves for that rating at `now`, fuzz included (the fuzz
-        is drawn from the card and its number of reviews)."""
+    def preview(
+        self, card: Card, now: datetime, ratings: Iterable[Rating] = tuple(Rating)
+    ) -> dict[Rating, timedelta]:
+        """The next interval each rating (of `ratings`) would give, without recording
+        anything: exactly the interval that `answer` saves for that rating at `now`, fuzz
+        included (the fuzz is drawn from the card and its number of reviews)."""
         return scheduling.preview(
             card.schedule,
             now,
             self._col._config,
             functools.partial(scheduling.fuzz_rng, card.id, card.schedule.reps),
+            ratings,
         )
 
     def _answer_config_id(self, db: Driver, stamp: int) -> int:

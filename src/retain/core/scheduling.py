@@ -339,8 +339,10 @@ def preview(
     now: datetime,
     config: SchedulerConfig = DEFAULT_CONFIG,
     fuzz: Callable[[], random.Random] | None = None,
+    ratings: Iterable[Rating] = tuple(Rating),
 ) -> dict[Rating, timedelta]:
-    """The next interval for each rating (for "Again 1m / Good 10m / Easy 8d").
+    """The next interval for each rating (for "Again 1m / Good 10m / Easy 8d"), or for
+    each of `ratings`.
 
     ``fuzz()`` gives a fresh generator for the review; pass
     ``lambda: fuzz_rng(card_id, state.reps)``, the generator that ``review`` is given when
@@ -348,9 +350,11 @@ def preview(
     saves. Without `fuzz` the intervals are not fuzzed.
     """
     if fuzz is None:
-        return {rating: _review(state, rating, now, None, config)[1] for rating in Rating}
+        return {rating: _review(state, rating, now, None, config)[1] for rating in ratings}
     first = _FirstDraw(fuzz)
-    return {rating: _review(state, rating, now, _OneDraw(first), config)[1] for rating in Rating}
+    return {
+        rating: _review(state, rating, now, _OneDraw(first), config)[1] for rating in ratings
+    }
 
 
 class _FirstDraw:

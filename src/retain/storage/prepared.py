@@ -242,6 +242,13 @@ class OneTransaction(PreparedStatements):
             if write:
                 self.memo.clear()
 
+    @contextmanager
+    def reads(self) -> Iterator[Driver]:
+        """Reads on the connection of the transaction, like any other (until its first
+        write, each is a transaction of its own there too)."""
+        with self.transaction(write=False) as db:
+            yield db
+
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction has committed (never, if it rolls back): for
         what may be known beyond it only once its writes are there for everyone."""

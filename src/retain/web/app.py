@@ -7,12 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from retain.core.grading import warm_up
+from retain.storage.engine import SERVER_POOL_SIZE, database_url
 from retain.web import errors
 from retain.web.config import WebSettings
 from retain.web.deps import CollectionHolder, current_account
@@ -27,6 +30,12 @@ ROUTE_MODULES = (meta, accounts, decks, cards, imports, study, stats, classes)
 OPEN_MODULES = (meta, accounts)
 """Routes anyone may reach (health, CSRF token, signing up and in); every other route
 of server mode needs a session."""
+SERVER_THREADS = SERVER_POOL_SIZE
+"""Requests a process on a server database works on at once (its thread pool); the others
+wait their turn in the event loop. As many as the pool keeps connections: then requests
+seldom open a connection past the pool (which costs the database a new backend process),
+and a few threads on two cores spend less time handing the interpreter lock to each other
+than forty would."""
 
 
 def _version() -> str:
@@ -36,11 +45,17 @@ def _version() -> str:
         return "0"
 
 
+def _guard(module: object) -> list[Any]:
+    return [] if module in OPEN_MODULES else [Depends(current_account)]
+
+
 def create_app(settings: WebSettings) -> FastAPI:
     holder = CollectionHolder(settings.target)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not database_url(settings.target).startswith("sqlite"):
+            anyio.to_thread.current_default_thread_limiter().total_tokens = SERVER_THREADS
         if settings.warm_up:
             threading.Thread(target=warm_up, name="retain-warm-up", daemon=True).start()
         try:
@@ -63,12 +78,14 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.state.templates = make_templates(HERE / "templates")
     errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    # In server mode every route but signing up and in needs a session, whether or not it
+    # reads the collection. A request is matched against the routes in turn, so the API
+    # comes first, the study API (the requests a class server mostly gets) first of all:
+    # no path of the API is a page's, nor of one API router another's.
+    for module in sorted(ROUTE_MODULES, key=lambda m: m is not study):
+        app.include_router(module.api, dependencies=_guard(module))
     for module in ROUTE_MODULES:
-        # In server mode every route but signing up and in needs a session, whether or
-        # not it reads the collection.
-        guard = [] if module in OPEN_MODULES else [Depends(current_account)]
-        app.include_router(module.pages, dependencies=guard)
-        app.include_router(module.api, dependencies=guard)
+        app.include_router(module.pages, dependencies=_guard(module))
     app.add_middleware(
         GuardMiddleware,
         max_request_bytes=settings.max_request_bytes,

@@ -21,6 +21,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -68,8 +69,9 @@ def session_cookie_name(secure: bool) -> str:
 
 def is_secure(request: Request) -> bool:
     """Whether this request's cookies are Secure `__Host-` ones (see the module's text)."""
+    # The scheme as the request's URL has it, without the URL made from the scope.
     return bool(request.scope.get("state", {}).get("secure_cookies")) or (
-        request.url.scheme == "https"
+        request.scope.get("scheme", "http") == "https"
     )
 
 
@@ -223,8 +225,11 @@ def _csrf_cookie(token: str, secure: bool) -> str:
     return "; ".join(parts)
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
+
+
 def _well_formed(token: str) -> bool:
-    return 20 <= len(token) <= 100 and all(c.isalnum() or c in "-_" for c in token)
+    return _TOKEN.fullmatch(token) is not None
 
 
 def _origin_problem(request: Request) -> str | None:

@@ -162,9 +162,13 @@ def _outcome(
         raise WebError(f"a {question.mode.value} question needs a response")
     value: object = response
     if question.mode in (Mode.CHOICE, Mode.TRUE_FALSE):
-        if not response.strip().isdigit() or int(response) >= len(question.options):
+        chosen = response.strip()
+        # An option's number: ASCII digits, and not thousands of them (which `int` refuses).
+        short = chosen.isascii() and chosen.isdigit() and len(chosen) <= 6
+        number = int(chosen) if short else -1
+        if not 0 <= number < len(question.options):
             raise WebError(f"choose an option by its number, 0 to {len(question.options) - 1}")
-        value = int(response)
+        value = number
     return session.submit(item, question, value, duration_ms=duration_ms)
 
 
@@ -183,7 +187,8 @@ def record(
     judge: Judge | None = None,
 ) -> tuple[Checked, AnswerResult]:
     """Record the rating of an answer (on disk when this returns). The response is checked
-    again, so the review log keeps what was answered and how it was graded."""
+    again, so the review log keeps what was answered and how it was graded. The intervals
+    of the `Checked` given back are the rating's alone: the one its button showed."""
     if overruled not in (None, "right", "wrong"):
         raise WebError("overruled is 'right' or 'wrong'")
     item = card_to_answer(col, deck, card_id, reps)
@@ -193,7 +198,7 @@ def record(
         outcome: Outcome | None = _outcome(session, item, question, response, duration_ms)
     else:
         outcome = None
-    intervals = col.study.preview(item.card, clock())
+    intervals = col.study.preview(item.card, clock(), (rating,))
     result = session.answer(
         item, rating, duration_ms=duration_ms, outcome=outcome, overruled=overruled
     )
