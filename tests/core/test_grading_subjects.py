@@ -343,3 +343,39 @@ def test_a_comparison_turned_round_contradicts_its_point(
     grade = grade_in((BALLOON,), 0, typed)
     assert grade.covered == covered
     assert grade.contradiction is contradiction
+
+
+PHRASES: tuple[Card, ...] = (
+    ("How do you say “the cat” in French?", ("le chat",)),
+    ("How do you say “see you tomorrow” in French?", ("à demain",)),
+    ("How do you say “there” in French?", ("là",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("side", "lang"),
+    [
+        ("le café", "fr"),  # English knows both words, but "le" is a French article
+        ("la fenêtre", "fr"),
+        ("the cat", "en"),
+    ],
+)
+def test_a_tie_of_known_words_goes_to_the_language_of_the_articles(
+    side: str, lang: str
+) -> None:
+    assert detect_language(side) == lang
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "verdict"),
+    [
+        (0, "chat", "correct"),  # the article is optional
+        (1, "a demain", "correct"),  # in a phrase, the other words tell which word it is
+        (1, "demain", "incorrect"),  # "à" is no article: "demain" alone is another phrase
+        (2, "la", "incorrect"),  # the one word without its accent is another word
+    ],
+)
+def test_a_missing_accent_is_judged_by_the_phrase_it_is_in(
+    index: int, typed: str, verdict: str
+) -> None:
+    assert grade_in(PHRASES, index, typed).verdict == verdict

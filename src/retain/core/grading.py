@@ -548,6 +548,7 @@ class _Term:
     pos: int
     parts: tuple[str, ...] = ()
     strict: bool = False  # of a short point: a real word is no misspelling of another
+    alone: bool = False  # the point's one word: its accents tell it from another word
 
 
 @dataclass(frozen=True, slots=True)
@@ -659,7 +660,8 @@ def _analyse_card(
         head_content = sum(1 for t in head_toks if not t.stop and not t.fact)
         head_all = sum(1 for t in head_toks if not t.stop)
         whole_is_head = head_all < 2
-        short = sum(1 for t in toks if not t.stop) <= _SHORT
+        content_count = sum(1 for t in toks if not t.stop)
+        short = content_count <= _SHORT
         terms: list[_Term] = []
         for t, off in zip(toks, offsets, strict=True):
             if t.stop:
@@ -687,6 +689,7 @@ def _analyse_card(
                     t.pos,
                     t.parts,
                     short,
+                    content_count == 1,
                 )
             )
         terms = _relative_first_names(terms, toks, folded)
@@ -769,7 +772,7 @@ def _share_within_card(points: list[_Point]) -> list[_Point]:
             if w != t.weight:  # as replace(t, weight=w), without its cost
                 t = _Term(
                     t.key, t.text, w, t.fact, t.name, t.negated, t.head, t.pos, t.parts,
-                    t.strict,
+                    t.strict, t.alone,
                 )
             terms.append(t)
         out.append(replace(p, terms=tuple(terms), total=sum(t.weight for t in terms)))
@@ -955,18 +958,21 @@ def _fuzzy(
     typed_text: str,
     lang: str = "en",
     strict: bool = False,
+    alone: bool = False,
 ) -> float:
     """How well a typed word matches a point word that it is not equal to (0 = not).
 
     A missing accent or a small typo is accepted, unless the typed word is another real
-    word of the point's language ("ou" for "où"; and, when `strict` (a short point, where
-    one word is the whole fact), "sensible" for "sensitive")."""
+    word of the point's language: a missing accent when the word is the point's only one
+    (`alone`: "ou" for "où"; in a phrase the other words tell which it is, "a bientot"),
+    and a typo when `strict` (a short point, where one word is the whole fact: "sensible"
+    for "sensitive")."""
     if point_key.startswith("=") or typed_key.startswith("="):
         return 0.0
     a, b = point_text.lower(), typed_text.lower()
     bare_a, bare_b = strip_accents(a), strip_accents(b)
     if bare_a == bare_b:
-        return 0.0 if is_word(b, lang) else 0.95
+        return 0.0 if alone and is_word(b, lang) else 0.95
     words = a, b
     a, b = bare_a, bare_b
     la, lb = len(a), len(b)
@@ -1237,7 +1243,7 @@ class _Answer:
     lang: str = "en"
     text: str = ""
     index: _WordIndex | None = None
-    best_of_shape: dict[tuple[str, str, str | None, bool], tuple[float, _Tok | None]] = field(
+    best_of_shape: dict[tuple[str, str, str | None, bool, bool], tuple[float, _Tok | None]] = field(
         default_factory=dict
     )
 
@@ -1260,7 +1266,9 @@ class _Answer:
         """The best-scoring word for a term that no word matches on its key: the first of
         the best, as a scan of the answer in order would find it."""
         multi = len(term.parts) > 1
-        shape = (term.key, term.text, term.parts[-1] if multi else None, term.strict)
+        shape = (
+            term.key, term.text, term.parts[-1] if multi else None, term.strict, term.alone
+        )
         found = self.best_of_shape.get(shape)
         if found is None:
             found = self._best_word(term, multi)
@@ -1273,7 +1281,7 @@ class _Answer:
         found = self.fuzzy_candidates(term)
         for w in found if isinstance(found, range) else sorted(found):
             t = self.words[w]
-            s = _fuzzy(term.key, term.text, t.key, t.text, self.lang, term.strict)
+            s = _fuzzy(term.key, term.text, t.key, t.text, self.lang, term.strict, term.alone)
             if multi and t.key == term.parts[-1]:
                 s = max(s, 0.6)
             if s > best:
@@ -1286,7 +1294,9 @@ class _Answer:
         for term in terms:
             for w in self.fuzzy_candidates(term):
                 t = self.words[w]
-                if _fuzzy(term.key, term.text, t.key, t.text, self.lang, term.strict):
+                if _fuzzy(
+                    term.key, term.text, t.key, t.text, self.lang, term.strict, term.alone
+                ):
                     out.add((t.key, t.text))
         return out
 
@@ -1895,6 +1905,17 @@ def _only_the_year(point: _Point, m: _PointMatch) -> bool:
     return not any(k in m.keys for k in point.facts if _fact_kind(k) in "dm")
 
 
+def _part_of_a_phrase(card: _Card, point: _Point, m: _PointMatch) -> bool:
+    """A phrase of another language, the card's one answer, given only in part ("demain"
+    for "à demain"): a word of a vocabulary phrase is another word or phrase, so each
+    of its words must be there (its articles aside, which are no terms)."""
+    if card.lang == "en" or len(card.points) != 1 or not point.terms:
+        return False
+    if len(point.terms) > _SHORT:
+        return False
+    return any(t.key not in m.keys for t in point.terms)
+
+
 def _asks_when(question: str) -> bool:
     q = fold(question).lower()
     return q.startswith("when") or bool(re.search(r"\b(?:what|which) (?:year|date|day)\b", q))
@@ -2311,7 +2332,7 @@ def _outside_the_list(card: _Card, ans: _Answer) -> bool:
                 i
                 for i, p in enumerate(points)
                 for t in p.terms
-                if t.key == w.key or _fuzzy(t.key, t.text, w.key, w.text, card.lang, True)
+                if t.key == w.key or _fuzzy(t.key, t.text, w.key, w.text, card.lang, True, True)
             }
             named |= hits
             names_one = names_one or len(hits) == 1
@@ -2733,6 +2754,8 @@ def _grade(
         if covered and _facts_in_another_statement(card, i, m, ans):
             covered = False
         if covered and _only_the_year(point, m):
+            covered = False
+        if covered and _part_of_a_phrase(card, point, m):
             covered = False
         if covered and _said_of_another_label(card, labels, i, m, ans):
             covered = False

@@ -103,7 +103,7 @@ STOPWORDS: frozenset[str] = frozenset(
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "de")
 
 _ARTICLES: dict[str, frozenset[str]] = {
-    "fr": frozenset("le la les l un une des du de d au aux à".split()),
+    "fr": frozenset("le la les l un une des du de d au aux".split()),
     "es": frozenset("el la los las lo un una unos unas al del".split()),
     "de": frozenset("der die das den dem des ein eine einen einem einer eines".split()),
 }
@@ -165,7 +165,9 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 @lru_cache(maxsize=4096)
 def detect_language(text: str) -> str:
     """The language one side of a card is written in: the one of `LANGUAGES` whose word
-    list knows most of its words; English when it knows them all, or on a tie."""
+    list knows most of its words, and of those the one that has most of them among its
+    function words ("le garçon": English knows both words, but "le" is a French article);
+    English when it knows them all and the text is plain ASCII, or on a tie."""
     words = [w.lower() for w in _LETTERS.findall(fold(text))][:64]
     if not words:
         return "en"
@@ -173,10 +175,11 @@ def detect_language(text: str) -> str:
     known_en = sum(w in english for w in words)
     if known_en == len(words) and text.isascii():
         return "en"
-    best, best_known = "en", known_en
+    best, best_known = "en", (known_en, sum(w in STOPWORDS for w in words))
     for lang in LANGUAGES[1:]:
         lexicon = _known(lang, words)
-        known = sum(w in lexicon for w in words)
+        articles = _ARTICLES[lang]
+        known = (sum(w in lexicon for w in words), sum(w in articles for w in words))
         if known > best_known:
             best, best_known = lang, known
     return best
