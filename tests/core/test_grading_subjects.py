@@ -379,3 +379,48 @@ def test_a_missing_accent_is_judged_by_the_phrase_it_is_in(
     index: int, typed: str, verdict: str
 ) -> None:
     assert grade_in(PHRASES, index, typed).verdict == verdict
+
+
+COURT: tuple[Card, ...] = (
+    (
+        "Who poisons the duke and how?",
+        ("Roderic poisons the duke's wine at the feast",
+         "Lady Roderic distracts the guards with a song"),
+    ),
+    (
+        "Who wrote the forged letter?",
+        ("Lady Roderic, writing to her brother", "She hopes the duke will blame the steward"),
+    ),
+    ("Who is crowned at the end?", ("Edmund, the duke's nephew",
+                                    "He banishes Roderic and Lady Roderic")),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        (0, "roderic", (0,)),  # the person a point opens with answers "who"
+        (0, "lady roderic", (1,)),  # another person, whose name ends in the same word
+        (1, "lady r", (0,)),  # the last word by its initial
+        (2, "Edmnd", (0,)),  # a small typo in a name
+    ],
+)
+def test_the_person_asked_for_covers_the_point_that_opens_with_them(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    grade = grade_in(COURT, index, typed)
+    assert grade.covered == covered
+    assert not grade.contradiction
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "roderic, to her brother",  # the last name alone is the other person of the deck
+        "roderic writes it to lady roderic",  # the two turned round
+    ],
+)
+def test_another_person_of_the_deck_for_who_contradicts(typed: str) -> None:
+    grade = grade_in(COURT, 1, typed)
+    assert grade.contradiction
+    assert grade.verdict == "incorrect"

@@ -2455,7 +2455,7 @@ def _grade_words(
         grade = _contradicted(grade)
     elif len(points) > 1 and _names_someone_else(question, typed, grade, lang):
         grade = _contradicted(grade)
-    return grade
+    return _who_it_was(question, points, typed, others, grade, lang)
 
 
 def _by_formulas(points: Sequence[str], typed: str, grade: Grade) -> Grade:
@@ -2522,6 +2522,197 @@ def _names_someone_else(question: str, typed: str, grade: Grade, lang: str) -> b
         and not any(p.matched_terms for p in grade.points)
         and not all(t.key in question_keys for t in words)
     )
+
+
+# --- the person a "who" question asks for ------------------------------------------------
+
+_Run = tuple[tuple[str, str], ...]  # a run of names: (key, text) of each word
+
+
+@lru_cache(maxsize=4096)
+def _card_runs(points: tuple[str, ...]) -> tuple[tuple[tuple[int, _Run], ...], ...]:
+    """Per point, its runs of names ("Lady Macbeth", "Marie Curie") with the index, among
+    the point's content words, of each run's first word. A capitalised word that opens
+    the point is a name when the word list does not know it, when it is capitalised after
+    the start of a sentence somewhere in the card, or when it stands alone or before a
+    comma ("Malcolm, the king's son"; "Murderers sent by ..." is none)."""
+    lang = _side_language(points)
+    analysed = [(fold(p), _analyse(p, lang)) for p in points]
+    capitalised = {t.key for _, toks in analysed for t in toks if t.cap and not t.stop}
+    out: list[tuple[tuple[int, _Run], ...]] = []
+    for folded, toks in analysed:
+        runs: list[tuple[int, _Run]] = []
+        current: list[tuple[str, str]] = []
+        start = 0
+        content = -1
+        prev: _Tok | None = None
+        for k, t in enumerate(toks):
+            if not t.stop:
+                content += 1
+            after = folded[t.end : toks[k + 1].start] if k + 1 < len(toks) else ","
+            name = _role_name(t) and (
+                t.cap
+                or t.key in capitalised
+                or not is_word(t.text.lower(), lang)
+                or (content == 0 and "," in after)
+            )
+            if name and current and prev is not None and not folded[prev.end : t.start].strip():
+                current.append((t.key, t.text))
+            else:
+                if current:
+                    runs.append((start, tuple(current)))
+                current = [(t.key, t.text)] if name else []
+                start = content
+            prev = t
+        if current:
+            runs.append((start, tuple(current)))
+        out.append(tuple(runs))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _People:
+    """The names of a card and its deck, as a "who" question reads them."""
+
+    subjects: tuple[_Run | None, ...]  # per point, the run of names it opens with
+    words: frozenset[str]  # every word of a run of names in the deck
+    before: frozenset[tuple[str, str]]  # (word, the next word) within a run of the deck
+    two: frozenset[str]  # last words that name two people ("Lady Macbeth" and "Macbeth")
+
+
+@lru_cache(maxsize=4096)
+def _people(points: tuple[str, ...], others: tuple[tuple[str, ...], ...]) -> _People:
+    """The names of a card and of its deck. A last word names two people when one point
+    of the deck has it alone and in a longer run ("He calls Macbeth and Lady Macbeth"):
+    the two are told apart, and the last word alone is the other person."""
+    own = _card_runs(points)
+    subjects = tuple(runs[0][1] if runs and runs[0][0] == 0 else None for runs in own)
+    words: set[str] = set()
+    before: set[tuple[str, str]] = set()
+    two: set[str] = set()
+    for card in (points, *others):
+        for runs in _card_runs(card):
+            alone = {run[0][0] for _, run in runs if len(run) == 1}
+            for _, run in runs:
+                keys = [k for k, _ in run]
+                words.update(keys)
+                before.update(zip(keys, keys[1:], strict=False))
+                if len(keys) > 1 and keys[-1] in alone:
+                    two.add(keys[-1])
+    return _People(subjects, frozenset(words), frozenset(before), frozenset(two))
+
+
+def _asks_for_a_person(question: str) -> bool:
+    """A "who did it" question, not "who was X" (which asks what X was)."""
+    return _asks_who(question) and fold(question).lower().split()[1:2] not in (
+        ["is"], ["was"], ["are"], ["were"]
+    )
+
+
+def _gives_run(run: _Run, typed: Sequence[_Tok], k: int, lang: str) -> bool:
+    """Do the typed words from typed[k] give the run of names: each word as it is, with a
+    small typo, or the last by its initial ("lady m")?"""
+    j = k
+    for n, (key, text) in enumerate(run):
+        while j < len(typed) and typed[j].stop:
+            j += 1
+        if j >= len(typed):
+            return False
+        t = typed[j]
+        initial = n == len(run) - 1 > 0 and len(t.text) == 1 and t.text.lower() == text[0].lower()
+        if t.key != key and not initial and _fuzzy(key, text, t.key, t.text, lang) < 0.85:
+            return False
+        j += 1
+    return True
+
+
+def _named_in_full(
+    run: _Run, people: _People, typed: Sequence[_Tok], lang: str
+) -> bool:
+    """The typed answer names the person of the run, and not someone whose name ends in
+    it: "lady macbeth" does not name Macbeth."""
+    for k, t in enumerate(typed):
+        if t.stop or not _gives_run(run, typed, k, lang):
+            continue
+        prev = typed[k - 1] if k else None
+        if prev is not None and not prev.stop and (prev.key, run[0][0]) in people.before:
+            continue
+        return True
+    return False
+
+
+def _typed_people(typed: Sequence[_Tok], people: _People) -> list[tuple[str, ...]]:
+    """The runs of the deck's names in a typed answer, however it is cased."""
+    out: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for t in typed:
+        if not t.stop and not t.fact and t.key in people.words:
+            current.append(t.key)
+            continue
+        if current:
+            out.append(tuple(current))
+        current = []
+    if current:
+        out.append(tuple(current))
+    return out
+
+
+def _who_it_was(
+    question: str,
+    points: tuple[str, ...],
+    typed: str,
+    others: tuple[tuple[str, ...], ...],
+    grade: Grade,
+    lang: str,
+) -> Grade:
+    """A "who did it" question, answered by the person a point opens with ("Macbeth
+    stabs ..."): the name, with a small typo or its last word as an initial, covers that
+    point, the person being the answer to the question. And when the card's first point
+    opens with a person and no other point opens with another, an answer whose first
+    person (not the question's) is the last name alone of a pair that the deck tells
+    apart ("Lady Macbeth" and "Macbeth") contradicts it."""
+    if not _asks_for_a_person(question) or _says_nothing(typed):
+        return grade
+    people = _people(points, others)
+    if not any(people.subjects):
+        return grade
+    toks = _analyse(typed, lang)
+    question_keys = {t.key for t in _analyse(question) if not t.stop}
+    answer = people.subjects[0]
+    if answer is not None and not any(
+        s is not None and s != answer for s in people.subjects[1:]
+    ):
+        want = tuple(k for k, _ in answer)
+        for person in _typed_people(toks, people):
+            if set(person) <= question_keys:
+                continue
+            if person == want:
+                break
+            if person[-1] == want[-1] and len(want) > 1 and want[-1] in people.two:
+                return _contradicted(grade)
+            break
+    results = list(grade.points)
+    changed = False
+    for i, run in enumerate(people.subjects):
+        r = results[i]
+        if run is None or r.covered or r.contradicted or {k for k, _ in run} <= question_keys:
+            continue
+        if run in people.subjects[:i]:
+            continue  # the person is the answer of the first point that opens with it
+        if _named_in_full(run, people, toks, lang):
+            results[i] = replace(r, covered=True, score=1.0)
+            changed = True
+    if not changed:
+        return grade
+    covered = tuple(p.index for p in results if p.covered)
+    score = sum(1.0 if p.covered else p.score for p in results) / len(results)
+    if grade.contradiction:
+        score *= 0.5
+    verdict: Verdict = (
+        "correct" if len(covered) == len(results) and not grade.contradiction else "partial"
+    )
+    out = Grade(covered, grade.contradiction, score, verdict, Rating.AGAIN, tuple(results))
+    return replace(out, rating=suggest_rating(out))
 
 
 def _nothing(grade: Grade) -> Grade:
