@@ -424,3 +424,34 @@ def test_another_person_of_the_deck_for_who_contradicts(typed: str) -> None:
     grade = grade_in(COURT, 1, typed)
     assert grade.contradiction
     assert grade.verdict == "incorrect"
+
+
+HARBOUR: tuple[Card, ...] = (
+    (
+        "What was the arms race?",
+        ("A race between two empires to build the most warships",
+         "The first empire launched a new battleship in 1890, which made the old ones obsolete",
+         "The second empire built its own battleships, which raised tension"),
+    ),
+    (
+        "What happens to a falling parachutist?",
+        ("At first they speed up because the pull of gravity is bigger than the drag",
+         "When the drag balances gravity they fall at a steady speed"),
+    ),
+)
+
+
+@pytest.mark.parametrize("typed", ["warships", "battleships"])
+def test_one_word_that_names_what_a_point_is_about_does_not_cover_it(typed: str) -> None:
+    grade = grade_in(HARBOUR, 0, typed)
+    assert grade.covered == ()
+
+
+def test_a_side_word_late_in_a_point_may_be_meant_in_another_sense() -> None:
+    typed = (
+        "at first their velocity goes up quickly as they leave the plane; "
+        "later the drag balances gravity and they reach a steady speed"
+    )
+    grade = grade_in(HARBOUR, 1, typed)
+    assert 1 in grade.covered
+    assert not grade.contradiction

@@ -1562,7 +1562,7 @@ def _side_conflict(point: _Point, ans: _Answer, match: _PointMatch) -> tuple[boo
         if votes_wrong > votes_own:
             return True, True
         if votes_own == 0 and not own:
-            if term.head and not votes_wrong:
+            if term.head and not votes_wrong and term is point.terms[0]:
                 return False, True
             if len(point.terms) <= 2:
                 return True, True
@@ -1914,6 +1914,16 @@ def _part_of_a_phrase(card: _Card, point: _Point, m: _PointMatch) -> bool:
     if len(point.terms) > _SHORT:
         return False
     return any(t.key not in m.keys for t in point.terms)
+
+
+def _only_named(card: _Card, point: _Point, ans: _Answer) -> bool:
+    """One word for a point that states something ("dreadnought" against "Germany built
+    its own dreadnoughts, which increased tension"): the word names what the point is
+    about without its content. (A point of a few words, an item of a list, a name or a
+    date, is given by one word; a "who" question's person is read by `_who_it_was`.)"""
+    if len(card.points) < 2 or len(point.terms) <= _SHORT:
+        return False
+    return sum(1 for t in ans.toks if not t.stop) == 1
 
 
 def _asks_when(question: str) -> bool:
@@ -2947,6 +2957,8 @@ def _grade(
         if covered and _only_the_year(point, m):
             covered = False
         if covered and _part_of_a_phrase(card, point, m):
+            covered = False
+        if covered and _only_named(card, point, ans):
             covered = False
         if covered and _said_of_another_label(card, labels, i, m, ans):
             covered = False
