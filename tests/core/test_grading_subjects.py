@@ -455,3 +455,38 @@ def test_a_side_word_late_in_a_point_may_be_meant_in_another_sense() -> None:
     grade = grade_in(HARBOUR, 1, typed)
     assert 1 in grade.covered
     assert not grade.contradiction
+
+
+NEGATIONS: tuple[Card, ...] = (
+    ("What happens to the lake in winter?", ("The lake does not freeze", "Its water is salty")),
+    ("Why did the duke raise an army?", ("The duke feared the barons would seize the throne",)),
+    (
+        "Where did the hermit live?",
+        ("The hermit lived alone in the forest - the villagers brought him bread",),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        (0, "the lake doesnt freeze", (0,)),  # a contraction typed without its apostrophe
+        (0, "the lake doesnt freeze because its water is salty", (0, 1)),
+        # what is denied is the wanting, not the seizing
+        (1, "the duke didnt want them to seize the throne", (0,)),
+        # a negation typed in passing reaches no word of the point's elaboration
+        (2, "he lived alone in the forest, nobody came except villagers bringing bread", (0,)),
+    ],
+)
+def test_a_negation_is_read_as_far_as_it_reaches(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    grade = grade_in(NEGATIONS, index, typed)
+    assert grade.covered == covered
+    assert not grade.contradiction
+
+
+def test_a_negated_point_stated_positively_still_contradicts() -> None:
+    grade = grade_in(NEGATIONS, 0, "the lake freezes")
+    assert grade.contradiction
+    assert grade.covered == ()

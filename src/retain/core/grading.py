@@ -667,7 +667,8 @@ def _analyse_card(
             if t.stop:
                 continue
             w = _term_weight(t, generic)
-            if t.key in qkeys:
+            if t.key in qkeys and _direction(t) is None:
+                # a direction is what "what happens to ... when ... rises?" asks for
                 w *= _QUESTION_FACTOR
             elif not t.fact and df:
                 d = df.get(t.key, 0)
@@ -1240,6 +1241,8 @@ class _Answer:
     facts: _FactIndex[_Tok]  # the content facts
     strong_facts: tuple[_Tok, ...]  # the facts that are not weak
     roles_of_clause: dict[int, frozenset[_Role]] = field(default_factory=dict)
+    # the first content word of each key said plainly (False) or negated (True)
+    first_said: dict[tuple[str, bool], _Tok] = field(default_factory=dict)
     lang: str = "en"
     text: str = ""
     index: _WordIndex | None = None
@@ -1312,12 +1315,14 @@ def _answer_cached(text: str, lang: str) -> _Answer:
     positions: dict[str, list[int]] = {}
     clauses: dict[int, list[_Tok]] = {}
     words: dict[tuple[str, str], _Tok] = {}
+    first_said: dict[tuple[str, bool], _Tok] = {}
     for t in toks:
         positions.setdefault(t.key, []).append(t.pos)
         clauses.setdefault(t.clause, []).append(t)
         if t.stop:
             continue
         by_key.setdefault(t.key, []).append(t)
+        first_said.setdefault((t.key, t.negated), t)
         if not t.fact:
             words.setdefault((t.key, t.text), t)
     return _Answer(
@@ -1331,6 +1336,7 @@ def _answer_cached(text: str, lang: str) -> _Answer:
         tuple(words.values()),
         _FactIndex((t.key, t) for t in toks if t.fact and not t.stop),
         tuple(t for t in toks if t.fact and not t.weak),
+        first_said=first_said,
         lang=lang,
         text=fold(text),
     )
@@ -1354,6 +1360,7 @@ class _PointMatch:
 def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
     result = _PointMatch(0.0, 0.0, [], [], [])
     spelt = _acronyms(point, ans)
+    polarities = {(t.key, t.negated) for t in point.terms}
     for term in point.terms:
         best = 0.0
         best_tok: _Tok | None = None
@@ -1361,7 +1368,8 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
         if term.pos in spelt and not exact:
             best, best_tok = 0.9, spelt[term.pos]
         elif exact:
-            best, best_tok = 1.0, exact[0]
+            # the word where the answer says it as the point does (negated or not), if any
+            best, best_tok = 1.0, ans.first_said.get((term.key, term.negated), exact[0])
         elif term.fact:
             found = ans.facts.matching(term.key, of_point=True)
             if found:
@@ -1370,7 +1378,17 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
             best, best_tok = ans.best_word(term)
         if best_tok is None:
             continue
-        if not term.fact and term.negated != best_tok.negated and term.weight >= 0.3 and not bare:
+        if (
+            not term.fact
+            and not term.name  # a name in the scope of a negation is seldom what it denies
+            and term.negated != best_tok.negated
+            and term.weight >= 0.3
+            # in the elaboration, only what the point denies said as a fact: a negation
+            # typed there may reach further than the student meant
+            and (term.head or term.negated)
+            and not bare
+            and (term.key, best_tok.negated) not in polarities  # said both ways in the point
+        ):
             result.conflict = True
             continue
         result.matched += best * term.weight

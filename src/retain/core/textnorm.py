@@ -189,6 +189,13 @@ NEGATORS: frozenset[str] = frozenset(
     {"no", "not", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
 )
 
+#: Negative contractions typed without their apostrophe ("doesnt", "wasnt"): function
+#: words and negators, as "doesn't" and "wasn't" are.
+BARE_CONTRACTIONS: frozenset[str] = frozenset(
+    """dont doesnt didnt isnt wasnt werent arent couldnt wouldnt shouldnt hasnt havent
+    hadnt mustnt neednt aint""".split()
+)
+
 _MONTHS: dict[str, int] = {}
 for _i, _names in enumerate(
     [
@@ -691,7 +698,7 @@ def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
                 i += 1
                 continue
         cap = r.text[0].isupper() and not _is_sentence_start(text, r.start)
-        if low in stopwords or low.endswith("n't"):
+        if low in stopwords or low.endswith("n't") or low in BARE_CONTRACTIONS:
             add(r.text, low, r.start, r.end, stop=True)
         else:
             add(
@@ -755,7 +762,8 @@ def _number_near(raws: list[_Raw], i: int) -> bool:
 
 
 def _mark_negation(tokens: list[Token], text: str) -> tuple[Token, ...]:
-    """Flag the content words that follow a negator in the same clause (up to 4 words)."""
+    """Flag the content words that follow a negator in the same clause (up to 4 words, and
+    not past a "to" after the first of them)."""
     out: list[Token] = []
     scope = 0
     prev_end = 0
@@ -764,7 +772,7 @@ def _mark_negation(tokens: list[Token], text: str) -> tuple[Token, ...]:
         if any(c in ",;.:-()!?" for c in text[prev_end : t.start]):
             scope = 0
         prev_end = t.end
-        if low in NEGATORS or low.endswith("n't"):
+        if low in NEGATORS or low.endswith("n't") or low in BARE_CONTRACTIONS:
             after = [u.text.lower() for u in tokens[i + 1 : i + 3]]
             # "not much", "not many", "not a lot of": a small amount, nothing denied
             scope = 0 if after[:1] in (["much"], ["many"]) or after == ["a", "lot"] else 4
@@ -787,7 +795,7 @@ def _mark_negation(tokens: list[Token], text: str) -> tuple[Token, ...]:
             )
             scope -= 1
             continue
-        if low in ("but", "so", "because", "which", "who"):
-            scope = 0
+        if low in ("but", "so", "because", "which", "who") or (low == "to" and 0 < scope < 4):
+            scope = 0  # "didn't want them to win": what is denied is the wanting
         out.append(t)
     return tuple(out)
