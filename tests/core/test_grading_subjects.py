@@ -490,3 +490,28 @@ def test_a_negated_point_stated_positively_still_contradicts() -> None:
     grade = grade_in(NEGATIONS, 0, "the lake freezes")
     assert grade.contradiction
     assert grade.covered == ()
+
+
+ECHO: tuple[Card, ...] = (
+    (
+        "What happens to the boiling point of water when the pressure rises?",
+        ("The boiling point rises", "Because the molecules need more energy to escape"),
+    ),
+    ("What happens to a gas when it is heated?", ("Its volume increases", "It expands")),
+    ("What happens to a metal wire when it is heated?", ("Its resistance goes up",)),
+    ("What happens to ice at 0 °C?", ("It melts as its temperature rises",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "covered"),
+    [
+        ("it goes up", (0,)),  # the direction is what the question asks for
+        ("the boiling point increases", (0,)),
+        ("the boiling point changes", ()),  # the question's words, and no direction
+    ],
+)
+def test_a_point_made_of_the_questions_words_is_shown_by_its_direction(
+    typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(ECHO, 0, typed).covered == covered

@@ -2912,6 +2912,25 @@ def _names_someone(words: Sequence[_Tok], others: Sequence[Sequence[str]]) -> bo
     return any(t.key in names for t in words)
 
 
+def _enough(card: _Card, point: _Point, m: _PointMatch, least: float) -> bool:
+    """Is enough of the point matched besides the question's words: `least`, or 80% of
+    the point when it weighs less? A point that is mostly the question's words ("The
+    quantity supplied rises" on "What happens to the quantity supplied when ...?") needs
+    no more than it has outside them ("it goes up"), the words of direction included."""
+    if m.matched_outside_question >= min(least, point.total * 0.8):
+        return True
+    outside = shown = 0.0
+    for t in point.terms:
+        if t.key in card.question_keys and not any(
+            w in _DIRECTIONS for w in t.text.lower().split()
+        ):
+            continue
+        outside += t.weight
+        if t.key in m.keys:
+            shown += t.weight
+    return 0 < outside < point.total and shown >= min(least, outside * 0.8)
+
+
 def _grade(
     question: str, points: tuple[str, ...], typed_text: str, others: tuple[tuple[str, ...], ...]
 ) -> Grade:
@@ -2948,7 +2967,7 @@ def _grade(
             not conflict
             and not wrong_side
             and m.matched >= need - 1e-9
-            and m.matched_outside_question >= min(_MIN_MATCH, point.total * 0.8)
+            and _enough(card, point, m, _MIN_MATCH)
         )
         if not covered and len(card.points) > 1 and m.words_matched:
             # one point of several, shown by fewer of its words, one of them a plain word
@@ -2958,7 +2977,7 @@ def _grade(
                 not conflict
                 and not wrong_side
                 and m.matched >= low - 1e-9
-                and m.matched_outside_question >= min(_MIN_MATCH_MULTI, point.total * 0.8)
+                and _enough(card, point, m, _MIN_MATCH_MULTI)
             )
         if covered and _word_salad(m, ans):
             covered = False
