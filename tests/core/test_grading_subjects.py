@@ -515,3 +515,24 @@ def test_a_point_made_of_the_questions_words_is_shown_by_its_direction(
     typed: str, covered: tuple[int, ...]
 ) -> None:
     assert grade_in(ECHO, 0, typed).covered == covered
+
+
+UNITS: Card = (
+    "What is the difference between energy and power?",
+    (
+        "Energy is the capacity to do work, measured in joules (J)",
+        "Power is the rate of transfer of energy, measured in watts (W)",
+        "power = energy ÷ time (P = E/t)",
+    ),
+)
+
+
+def test_units_swapped_between_quantities_contradict_next_to_a_formula() -> None:
+    grade = grade_in((UNITS,), 0, "power is measured in joules and energy in watts")
+    assert grade.contradiction
+    assert grade.verdict == "incorrect"
+
+
+def test_units_given_to_their_own_quantities_do_not_contradict() -> None:
+    grade = grade_in((UNITS,), 0, "energy is measured in joules and power in watts")
+    assert not grade.contradiction

@@ -2069,11 +2069,13 @@ def _distinctive(card: _Card) -> list[frozenset[str]]:
 
 def _labels(card: _Card) -> list[str | None]:
     """Per point, the word it is about: the first content word of its text, when no other
-    point starts with the same word ("Diamond – 4", "Mass is ... kg")."""
+    point starts with the same word ("Diamond – 4", "Mass is ... kg"). A formula
+    ("weight = mass × g") is about no one word: it has none, and takes none from the
+    point that starts with its first word."""
     firsts: list[str | None] = []
     for p in card.points:
         first = next((t.key for t in p.terms if not t.fact), None)
-        firsts.append(first)
+        firsts.append(None if "=" in p.text else first)
     return [f if f is not None and firsts.count(f) == 1 else None for f in firsts]
 
 
