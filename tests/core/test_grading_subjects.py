@@ -536,3 +536,19 @@ def test_units_swapped_between_quantities_contradict_next_to_a_formula() -> None
 def test_units_given_to_their_own_quantities_do_not_contradict() -> None:
     grade = grade_in((UNITS,), 0, "energy is measured in joules and power in watts")
     assert not grade.contradiction
+
+
+STAGES: Card = (
+    "What happens to a rocket's speed after launch?",
+    (
+        "At first its thrust is bigger than its weight so it speeds up",
+        "As it climbs its weight falls because it burns fuel",
+        "When the thrust stops, its weight slows it down until it falls back",
+    ),
+)
+
+
+def test_words_that_other_points_share_do_not_show_a_point_another_point_tells() -> None:
+    typed = "at first it speeds up because the thrust is more than the weight"
+    grade = grade_in((STAGES,), 0, typed)
+    assert grade.covered == (0,)

@@ -849,6 +849,8 @@ class _CardIndex:
     facts_by_kind: tuple[dict[str, tuple[str, ...]], ...]  # per point: kind -> facts
     point_facts: _FactIndex[int]  # the points' facts, filed for `_fact_match`
     heavy: tuple[frozenset[str], ...]  # per point: its words of weight 0.5 or more
+    # per point: its words of weight 0.5 or more, and its facts, that no other point has
+    distinctive: tuple[frozenset[str], ...] = ()
 
 
 def _index_card(points: Sequence[_Point], facts: frozenset[str]) -> _CardIndex:
@@ -877,6 +879,23 @@ def _index_card(points: Sequence[_Point], facts: frozenset[str]) -> _CardIndex:
         tuple(
             frozenset(x.key for x in p.terms if not x.fact and x.weight >= 0.5) for p in points
         ),
+        _distinct_terms(points),
+    )
+
+
+def _distinct_terms(points: Sequence[_Point]) -> tuple[frozenset[str], ...]:
+    count: dict[str, int] = {}
+    for p in points:
+        for k in p.keys:
+            count[k] = count.get(k, 0) + 1
+    generic = _generic()
+    return tuple(
+        frozenset(
+            t.key
+            for t in p.terms
+            if count.get(t.key, 0) == 1 and t.key not in generic and (t.fact or t.weight >= 0.5)
+        )
+        for p in points
     )
 
 
@@ -1942,6 +1961,29 @@ def _only_named(card: _Card, point: _Point, ans: _Answer) -> bool:
     if len(card.points) < 2 or len(point.terms) <= _SHORT:
         return False
     return sum(1 for t in ans.toks if not t.stop) == 1
+
+
+def _told_by_others(
+    card: _Card, matches: Sequence[_PointMatch], covered: set[int]
+) -> set[int]:
+    """The points shown only by words of other points that the answer tells, with
+    nothing that sets them apart from the others ("their weight is more than the air
+    resistance" tells "At first their weight is bigger than the air resistance", not
+    "When air resistance equals weight ... terminal velocity"). A point tells its words
+    when the answer has one of the words that only it has. (Counted per word, so the
+    time grows with the card, not with its square.)"""
+    distinctive = card.index.distinctive
+    told = {j for j in covered if distinctive[j] & matches[j].keys}
+    tellers: dict[str, int] = {}
+    for j in told:
+        for k in matches[j].keys:
+            tellers[k] = tellers.get(k, 0) + 1
+    out: set[int] = set()
+    for i in covered - told:
+        m = matches[i]
+        if distinctive[i] and m.keys and all(tellers.get(k, 0) for k in m.keys):
+            out.add(i)
+    return out
 
 
 def _asks_when(question: str) -> bool:
@@ -3017,6 +3059,7 @@ def _grade(
     covered_set = {
         i for i in first if i in verbatim or not _names_elsewhere(card, i, matches[i], ans, first)
     }
+    covered_set -= _told_by_others(card, matches, covered_set) - verbatim
     if len(covered_set) == len(card.points) > 1 and not verbatim:
         pairs_kept = [_pairs_kept(m, ans, _SALAD_NEAR) for m in matches]
         if _card_salad(pairs_kept):
