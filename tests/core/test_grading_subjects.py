@@ -552,3 +552,27 @@ def test_words_that_other_points_share_do_not_show_a_point_another_point_tells()
     typed = "at first it speeds up because the thrust is more than the weight"
     grade = grade_in((STAGES,), 0, typed)
     assert grade.covered == (0,)
+
+
+TRADE: tuple[Card, ...] = (
+    (
+        "What was the wine war?",
+        ("A tariff war between Spain and Portugal over wine", "It ended with a treaty in 1703"),
+    ),
+    ("Who joined the war later?", ("The king of France, in 1705",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "contradiction"),
+    [
+        ("a tariff war between spain and france over wine", True),  # France for Portugal
+        ("a tariff war between spain and portugal over wine", False),
+    ],
+)
+def test_another_name_of_the_deck_joined_in_place_of_the_points_contradicts(
+    typed: str, contradiction: bool
+) -> None:
+    grade = grade_in(TRADE, 0, typed)
+    assert grade.contradiction is contradiction
+    assert (0 in grade.covered) is not contradiction

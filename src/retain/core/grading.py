@@ -731,6 +731,7 @@ def _analyse_card(
         _asks_when(question),
         _index_card(analysed_points, frozenset(card_facts)),
         lang,
+        frozenset().union(*other_names) if other_names else frozenset(),
     )
 
 
@@ -835,6 +836,7 @@ class _Card:
     asks_when: bool = False  # the question asks for a date: its facts are the point
     index: _CardIndex = field(default=None, compare=False, hash=False)  # type: ignore[assignment]
     lang: str = "en"  # the language of the answer side (see `detect_language`)
+    deck_names: frozenset[str] = frozenset()  # the names of the deck's other cards
 
 
 @dataclass(frozen=True, slots=True)
@@ -1686,6 +1688,35 @@ def _names_elsewhere(
 
 
 _DASH_LABEL = re.compile(r"\s*[^\W\d][\w' ]{0,40}?\s[-:]\s")
+
+
+def _partner_swapped(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
+    """Of two names or more that the point's head joins ("between Britain and Germany"),
+    the answer keeps one and joins another name of the deck to it in place of one it
+    leaves out ("between britain and france"): a wrong name, and so a contradiction."""
+    point = card.points[i]
+    own = {t.key for t in point.terms if t.name and t.head} - card.question_keys
+    if len(own) < 2 or not (own & m.keys) or own <= m.keys:
+        return False
+    toks = ans.toks
+    for key in own & m.keys:
+        for t in ans.by_key.get(key, ()):
+            for step in (-1, 1):
+                j = t.pos + step
+                while 0 <= j < len(toks) and toks[j].stop and toks[j].clause == t.clause:
+                    j += step
+                if not 0 <= j < len(toks) or toks[j].clause != t.clause or abs(j - t.pos) < 2:
+                    continue
+                u = toks[j]
+                if (
+                    u.key in card.deck_names
+                    and u.key not in card.keys
+                    and not u.fact
+                    and {v.text.lower() for v in toks[min(j, t.pos) + 1 : max(j, t.pos)]}
+                    <= {"and", "or", "&"}
+                ):
+                    return True
+    return False
 
 
 def _dash_labels(card: _Card) -> list[str | None]:
@@ -3041,6 +3072,9 @@ def _grade(
             covered = False
         if covered and _only_named(card, point, ans):
             covered = False
+        if i not in verbatim and _partner_swapped(card, i, m, ans):
+            covered = False
+            conflict = True
         if covered and _said_of_another_label(card, labels, i, m, ans):
             covered = False
         if covered and m.positions and all(
