@@ -1690,32 +1690,44 @@ def _names_elsewhere(
 _DASH_LABEL = re.compile(r"\s*[^\W\d][\w' ]{0,40}?\s[-:]\s")
 
 
-def _partner_swapped(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
+def _partner_swapped(
+    card: _Card, i: int, m: _PointMatch, ans: _Answer, seen: dict[str, bool]
+) -> bool:
     """Of two names or more that the point's head joins ("between Britain and Germany"),
     the answer keeps one and joins another name of the deck to it in place of one it
-    leaves out ("between britain and france"): a wrong name, and so a contradiction."""
+    leaves out ("between britain and france"): a wrong name, and so a contradiction.
+    `seen` keeps, per typed name, whether such a name is joined to it, for the card's
+    other points."""
     point = card.points[i]
     own = {t.key for t in point.terms if t.name and t.head} - card.question_keys
     if len(own) < 2 or not (own & m.keys) or own <= m.keys:
         return False
-    toks = ans.toks
     for key in own & m.keys:
-        for t in ans.by_key.get(key, ()):
-            for step in (-1, 1):
-                j = t.pos + step
-                while 0 <= j < len(toks) and toks[j].stop and toks[j].clause == t.clause:
-                    j += step
-                if not 0 <= j < len(toks) or toks[j].clause != t.clause or abs(j - t.pos) < 2:
-                    continue
-                u = toks[j]
-                if (
-                    u.key in card.deck_names
-                    and u.key not in card.keys
-                    and not u.fact
-                    and {v.text.lower() for v in toks[min(j, t.pos) + 1 : max(j, t.pos)]}
-                    <= {"and", "or", "&"}
-                ):
-                    return True
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = _foreign_partner(card, ans, key)
+        if found:
+            return True
+    return False
+
+
+def _foreign_partner(card: _Card, ans: _Answer, key: str) -> bool:
+    """Does the answer join ("X and Y", "X or Y") a name of the deck's other cards that
+    this card does not have to a word of this key?"""
+    toks = ans.toks
+    for t in ans.by_key.get(key, ()):
+        for step in (-2, 2):
+            j = t.pos + step
+            if not 0 <= j < len(toks) or toks[j].clause != t.clause:
+                continue
+            u, between = toks[j], toks[(t.pos + j) // 2]
+            if (
+                between.text.lower() in ("and", "or", "&")
+                and u.key in card.deck_names
+                and u.key not in card.keys
+                and not u.fact
+            ):
+                return True
     return False
 
 
@@ -2712,6 +2724,9 @@ def _asks_for_a_person(question: str) -> bool:
     )
 
 
+_WHO_WORDS = 200
+
+
 def _gives_run(run: _Run, typed: Sequence[_Tok], k: int, lang: str) -> bool:
     """Do the typed words from typed[k] give the run of names: each word as it is, with a
     small typo, or the last by its initial ("lady m")?"""
@@ -2733,8 +2748,10 @@ def _named_in_full(
     run: _Run, people: _People, typed: Sequence[_Tok], lang: str
 ) -> bool:
     """The typed answer names the person of the run, and not someone whose name ends in
-    it: "lady macbeth" does not name Macbeth."""
-    for k, t in enumerate(typed):
+    it: "lady macbeth" does not name Macbeth. It is read in its first `_WHO_WORDS`
+    words, where an answer to "who" names its person, so that each point of the card
+    costs the same on any answer."""
+    for k, t in enumerate(typed[:_WHO_WORDS]):
         if t.stop or not _gives_run(run, typed, k, lang):
             continue
         prev = typed[k - 1] if k else None
@@ -2796,12 +2813,16 @@ def _who_it_was(
             break
     results = list(grade.points)
     changed = False
+    first_of: set[_Run] = set()
     for i, run in enumerate(people.subjects):
         r = results[i]
-        if run is None or r.covered or r.contradicted or {k for k, _ in run} <= question_keys:
+        if run is None:
             continue
-        if run in people.subjects[:i]:
+        if run in first_of:
             continue  # the person is the answer of the first point that opens with it
+        first_of.add(run)
+        if r.covered or r.contradicted or {k for k, _ in run} <= question_keys:
+            continue
         if _named_in_full(run, people, toks, lang):
             results[i] = replace(r, covered=True, score=1.0)
             changed = True
@@ -3026,6 +3047,7 @@ def _grade(
     conflicts: list[bool] = []
     first: set[int] = set()
     labels = _dash_labels(card)
+    partners: dict[str, bool] = {}
     for i, (point, m) in enumerate(zip(card.points, matches, strict=True)):
         side_contradicted, wrong_side = _side_conflict(point, ans, m)
         if i in verbatim:  # the point typed back as it stands
@@ -3072,7 +3094,7 @@ def _grade(
             covered = False
         if covered and _only_named(card, point, ans):
             covered = False
-        if i not in verbatim and _partner_swapped(card, i, m, ans):
+        if i not in verbatim and _partner_swapped(card, i, m, ans, partners):
             covered = False
             conflict = True
         if covered and _said_of_another_label(card, labels, i, m, ans):
