@@ -576,3 +576,17 @@ def test_another_name_of_the_deck_joined_in_place_of_the_points_contradicts(
     grade = grade_in(TRADE, 0, typed)
     assert grade.contradiction is contradiction
     assert (0 in grade.covered) is not contradiction
+
+
+def test_actions_swapped_between_the_people_of_two_points_contradict() -> None:
+    typed = "roderic distracts the guards and lady roderic poisons the dukes wine"
+    grade = grade_in(COURT, 0, typed)
+    assert grade.contradiction
+    assert grade.verdict == "incorrect"
+
+
+def test_actions_given_to_their_own_people_do_not_contradict() -> None:
+    typed = "roderic poisons the dukes wine and lady roderic distracts the guards"
+    grade = grade_in(COURT, 0, typed)
+    assert not grade.contradiction
+    assert grade.covered == (0, 1)

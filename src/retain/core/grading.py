@@ -2570,6 +2570,22 @@ def _grade_words(
         grade = _contradicted(grade)
     elif len(points) > 1 and _names_someone_else(question, typed, grade, lang):
         grade = _contradicted(grade)
+    swapped = _actions_swapped(points, others, typed, lang) if len(points) > 1 else set()
+    if swapped:
+        results = tuple(
+            replace(p, covered=False, contradicted=True, score=0.0) if p.index in swapped else p
+            for p in grade.points
+        )
+        covered = tuple(p.index for p in results if p.covered)
+        out = Grade(
+            covered,
+            True,
+            0.5 * sum(1.0 if p.covered else p.score for p in results) / len(results),
+            "partial" if covered else "incorrect",
+            Rating.AGAIN,
+            results,
+        )
+        return replace(out, rating=suggest_rating(out))
     return _who_it_was(question, points, typed, others, grade, lang)
 
 
@@ -2837,6 +2853,62 @@ def _who_it_was(
     )
     out = Grade(covered, grade.contradiction, score, verdict, Rating.AGAIN, tuple(results))
     return replace(out, rating=suggest_rating(out))
+
+
+@lru_cache(maxsize=4096)
+def _actions(points: tuple[str, ...]) -> tuple[str | None, ...]:
+    """Per point that opens with a run of names, the key of the word after the run, the
+    verb of "Macbeth stabs Duncan"; None for the other points."""
+    lang = _side_language(points)
+    out: list[str | None] = []
+    for text, runs in zip(points, _card_runs(points), strict=True):
+        content = [t for t in _analyse(text, lang) if not t.stop]
+        if not runs or runs[0][0] != 0 or len(content) <= len(runs[0][1]):
+            out.append(None)
+            continue
+        verb = content[len(runs[0][1])]
+        out.append(None if verb.fact or _role_name(verb) else verb.key)
+    return tuple(out)
+
+
+def _actions_swapped(
+    points: tuple[str, ...], others: tuple[tuple[str, ...], ...], typed: str, lang: str
+) -> set[int]:
+    """The points whose actions the answer swaps between their people: two points open
+    with different people ("Macbeth stabs ...", "Lady Macbeth drugs ..."), and the
+    answer puts each one's name just before the other's verb ("macbeth drugs ... lady
+    macbeth stabs ...")."""
+    people = _people(points, others)
+    subjects = people.subjects
+    if sum(1 for s in set(subjects) if s is not None) < 2:
+        return set()
+    actions = _actions(points)
+    person_of = {tuple(k for k, _ in s): i for i, s in enumerate(subjects) if s is not None}
+    toks = _analyse(typed, lang)
+    given: set[tuple[int, int]] = set()  # (point, the person of another point given it)
+    current: list[str] = []
+    last: tuple[str, ...] | None = None  # the person just named, in this clause
+    clause = -1
+    since = 0
+    wanted = {a: i for i, a in enumerate(actions) if a is not None}
+    for t in toks:
+        if t.clause != clause:
+            clause, last, current, since = t.clause, None, [], 0
+        if t.stop:
+            continue
+        if not t.fact and t.key in people.words:
+            current.append(t.key)
+            continue
+        if current:
+            last, current, since = tuple(current), [], 0
+        since += 1
+        i = wanted.get(t.key)
+        if i is None or last is None or since > 1:
+            continue
+        j = person_of.get(last)
+        if j is not None and j != i and subjects[j] != subjects[i]:
+            given.add((i, j))
+    return {i for i, j in given if (j, i) in given}
 
 
 def _nothing(grade: Grade) -> Grade:
