@@ -590,3 +590,22 @@ def test_actions_given_to_their_own_people_do_not_contradict() -> None:
     grade = grade_in(COURT, 0, typed)
     assert not grade.contradiction
     assert grade.covered == (0, 1)
+
+
+ROCKS: Card = (
+    "What kind of rock are chalk cliffs, roof slate and kerb granite?",
+    ("Chalk cliffs – sedimentary", "Roof slate – metamorphic", "Kerb granite – igneous"),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "covered"),
+    [
+        ("sedimentary metamorphic igneous", (0, 1, 2)),  # the values, in the question's order
+        ("sedimentary igneous", (0, 2)),
+    ],
+)
+def test_the_values_of_labels_the_question_names_cover_them_as_a_bare_list(
+    typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in((ROCKS,), 0, typed).covered == covered

@@ -654,10 +654,17 @@ def _analyse_card(
         offsets = _token_offsets(folded, toks)
         head_toks = [t for t, off in zip(toks, offsets, strict=True) if off < head_end]
         label = [t for t in head_toks if not t.stop]
-        if label and all(t.key in qkeys for t in label):
+        labelled = bool(label) and all(t.key in qkeys for t in label)
+        if labelled:
             head_end = _label_value_head(folded, head_end)
             head_toks = [t for t, off in zip(toks, offsets, strict=True) if off < head_end]
-        head_content = sum(1 for t in head_toks if not t.stop and not t.fact)
+        # the head of a "label – value" point whose label the question names says one
+        # thing ("Methane – covalent" on "What bonding is found in ... methane ...?")
+        head_content = sum(
+            1
+            for t in head_toks
+            if not t.stop and not t.fact and not (labelled and t.key in qkeys)
+        )
         head_all = sum(1 for t in head_toks if not t.stop)
         whole_is_head = head_all < 2
         content_count = sum(1 for t in toks if not t.stop)
