@@ -609,3 +609,38 @@ def test_the_values_of_labels_the_question_names_cover_them_as_a_bare_list(
     typed: str, covered: tuple[int, ...]
 ) -> None:
     assert grade_in((ROCKS,), 0, typed).covered == covered
+
+
+CHEMISTRY: tuple[Card, ...] = (
+    (
+        "What ions do atoms in group 2 and group 6 form?",
+        ("Group 2 atoms lose two electrons to form 2+ ions",
+         "Group 6 atoms gain two electrons to form 2- ions"),
+    ),
+    ("What is the formula of calcium oxide?", ("CaO",)),
+    ("What is the formula of water?", ("H2O",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        (0, "group 2 form 2+ ions", (0,)),  # the charge of an ion is the point's fact
+        (0, "group 6 makes 2- ions and group 2 makes 2+ ions", (0, 1)),
+        (1, "cao", (0,)),
+        (2, "h2o", (0,)),
+    ],
+)
+def test_charges_and_formulas_are_read_as_facts(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    grade = grade_in(CHEMISTRY, index, typed)
+    assert grade.covered == covered
+    assert not grade.contradiction
+
+
+@pytest.mark.parametrize(("index", "typed"), [(1, "CaO2"), (2, "H2O2"), (1, "ca2o")])
+def test_a_formula_with_other_numbers_is_another_substance(index: int, typed: str) -> None:
+    grade = grade_in(CHEMISTRY, index, typed)
+    assert grade.contradiction
+    assert grade.verdict == "incorrect"

@@ -2123,6 +2123,40 @@ def _misplaced_facts(card: _Card, ans: _Answer) -> set[int]:
 
 _FORMULA_SIGN = re.compile(r"[=÷×*/+]")  # a formula states a relation: it is no bare list
 
+# a chemical formula as a card writes it: a capital, then a capital or a digit in it
+# (MgO, NaCl, CO2, H2O); and a typed word with letters and digits (mgo2, h2o)
+_CARD_FORMULA = re.compile(r"(?<![\w])[A-Z][a-z]?(?:[A-Z0-9][a-z]?|\d)[A-Za-z0-9]*(?![\w])")
+_TYPED_FORMULA = re.compile(r"(?<![\w])[A-Za-z]+\d[A-Za-z0-9]*(?![\w])")
+
+
+def _formula_letters(word: str) -> str:
+    return "".join(c for c in word.lower() if c.isalpha())
+
+
+@lru_cache(maxsize=4096)
+def _card_formulas(points: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+    """The chemical formulas of a card's points, filed by their letters: "mgo" ->
+    ("mgo", 0) for "MgO" in point 0."""
+    out: dict[str, tuple[str, int]] = {}
+    for i, p in enumerate(points):
+        for f in _CARD_FORMULA.findall(fold(p)):
+            out.setdefault(_formula_letters(f), (f.lower(), i))
+    return out
+
+
+def _other_formulas(points: tuple[str, ...], typed: str) -> set[int]:
+    """The points whose chemical formula the answer writes with the same elements and
+    other numbers ("MgO2" for "MgO", "H2O2" for "H2O"): another substance."""
+    card = _card_formulas(points)
+    if not card:
+        return set()
+    out: set[int] = set()
+    for word in _TYPED_FORMULA.findall(typed):
+        found = card.get(_formula_letters(word))
+        if found is not None and found[0] != word.lower():
+            out.add(found[1])
+    return out
+
 
 def _is_bare_list(typed: Sequence[_Tok]) -> bool:
     content = [t for t in typed if not t.stop]
@@ -3118,6 +3152,9 @@ def _grade(
     reversed_comparisons, wrong_clauses = _reversed_comparisons(card, ans)
     swapped = _swapped_slots(card, ans) | _reversed_directions(card, ans) | reversed_comparisons
     fact_contradicted |= swapped
+    wrong_formulas = _other_formulas(points, typed_text)
+    fact_contradicted |= wrong_formulas
+    swapped |= wrong_formulas
     verbatim = _verbatim(card, ans)
     fact_contradicted -= verbatim
     contradiction = fact_conflict or bool(swapped - verbatim)

@@ -404,6 +404,7 @@ _WORD_RE = re.compile(
     r"|'\d\d(?!\d)"  # '24
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 26,000
     r"|\d+(?:\.\d+)?[kK](?![A-Za-z])"  # 26k, 1.5k
+    r"|\d{1,2}[+\u2212-](?![\w.])"  # the charge of an ion: 2+, 1-, Mg2+
     r"|\d+(?:\.\d+)?(?:st|nd|rd|th|s)?(?=[^\w]|$|[A-Za-z])"  # 1934, 1st, 1920s
     r"|\d+"
     r"|[^\W\d_]+(?:'[^\W\d_]+)*"
@@ -616,6 +617,11 @@ def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
                 continue
         if r.text[0] == "'" and r.text[1:].isdigit():
             add(r.text, f"yy{r.text[1:]}", r.start, r.end, fact=True)
+            i += 1
+            continue
+        if r.text[0].isdigit() and r.text[-1] in "+-\u2212":
+            sign = "+" if r.text[-1] == "+" else "-"
+            add(r.text, f"q{int(r.text[:-1])}{sign}", r.start, r.end, fact=True)
             i += 1
             continue
         if r.text[0].isdigit() and _SCIENTIFIC.fullmatch(r.text):
