@@ -464,6 +464,7 @@ NEGATIONS: tuple[Card, ...] = (
         "Where did the hermit live?",
         ("The hermit lived alone in the forest - the villagers brought him bread",),
     ),
+    ("Why did the ship sail north?", ("To avoid the storms on the southern route",)),
 )
 
 
@@ -476,6 +477,8 @@ NEGATIONS: tuple[Card, ...] = (
         (1, "the duke didnt want them to seize the throne", (0,)),
         # a negation typed in passing reaches no word of the point's elaboration
         (2, "he lived alone in the forest, nobody came except villagers bringing bread", (0,)),
+        # "avoid" denies what follows it, as "not" does
+        (3, "so it would not run into storms on the southern route", (0,)),
     ],
 )
 def test_a_negation_is_read_as_far_as_it_reaches(

@@ -189,6 +189,9 @@ NEGATORS: frozenset[str] = frozenset(
     {"no", "not", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
 )
 
+#: Verbs that deny what follows them: "to avoid fighting" says "not to fight".
+_AVOID = frozenset({"avoid", "avoids", "avoided", "avoiding"})
+
 #: Negative contractions typed without their apostrophe ("doesnt", "wasnt"): function
 #: words and negators, as "doesn't" and "wasn't" are.
 BARE_CONTRACTIONS: frozenset[str] = frozenset(
@@ -778,7 +781,7 @@ def _mark_negation(tokens: list[Token], text: str) -> tuple[Token, ...]:
         if any(c in ",;.:-()!?" for c in text[prev_end : t.start]):
             scope = 0
         prev_end = t.end
-        if low in NEGATORS or low.endswith("n't") or low in BARE_CONTRACTIONS:
+        if low in NEGATORS or low.endswith("n't") or low in BARE_CONTRACTIONS or low in _AVOID:
             after = [u.text.lower() for u in tokens[i + 1 : i + 3]]
             # "not much", "not many", "not a lot of": a small amount, nothing denied
             scope = 0 if after[:1] in (["much"], ["many"]) or after == ["a", "lot"] else 4
