@@ -441,7 +441,7 @@ HARBOUR: tuple[Card, ...] = (
 )
 
 
-@pytest.mark.parametrize("typed", ["warships", "battleships"])
+@pytest.mark.parametrize("typed", ["warships", "battleships", "empires warships"])
 def test_one_word_that_names_what_a_point_is_about_does_not_cover_it(typed: str) -> None:
     grade = grade_in(HARBOUR, 0, typed)
     assert grade.covered == ()

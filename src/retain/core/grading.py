@@ -2004,13 +2004,15 @@ def _part_of_a_phrase(card: _Card, point: _Point, m: _PointMatch) -> bool:
 
 
 def _only_named(card: _Card, point: _Point, ans: _Answer) -> bool:
-    """One word for a point that states something ("dreadnought" against "Germany built
-    its own dreadnoughts, which increased tension"): the word names what the point is
-    about without its content. (A point of a few words, an item of a list, a name or a
-    date, is given by one word; a "who" question's person is read by `_who_it_was`.)"""
-    if len(card.points) < 2 or len(point.terms) <= _SHORT:
+    """One word or two, no number among them, for a point that states something
+    ("dreadnought" against "Germany built its own dreadnoughts, which increased
+    tension"): they name what the point is about without its content. (A point of a few
+    words or with a head of two, an item of a list, a name or a date, is given by a word
+    or two; a "who" question's person is read by `_who_it_was`.)"""
+    if len(card.points) < 2 or len(point.terms) <= _SHORT or point.head_content <= 2:
         return False
-    return sum(1 for t in ans.toks if not t.stop) == 1
+    content = [t for t in ans.toks if not t.stop]
+    return len(content) <= 2 and not any(t.fact for t in content)
 
 
 def _told_by_others(
