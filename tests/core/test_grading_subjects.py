@@ -647,3 +647,16 @@ def test_a_formula_with_other_numbers_is_another_substance(index: int, typed: st
     grade = grade_in(CHEMISTRY, index, typed)
     assert grade.contradiction
     assert grade.verdict == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("points", "typed"),
+    [
+        (["Tiredness"], "tired"),
+        (["Errors come from tiredness and boredom"], "errors come from being tired and bored"),
+        (["The lake was calm"], "calmness"),
+    ],
+)
+def test_a_word_and_its_derived_noun_or_adverb_meet(points: list[str], typed: str) -> None:
+    grade = grade_typed_answer("What causes it?", points, typed)
+    assert grade.verdict == "correct"

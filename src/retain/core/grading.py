@@ -1016,12 +1016,29 @@ def _fuzzy(
             lim = 1 if min(len(ka), len(kb)) <= 7 else 2
             if Levenshtein.distance(ka, kb, score_cutoff=lim) <= lim:
                 return 0.0 if strict and _other_word(*words, lang) else 0.85
+    if _derived(a, b) or _derived(b, a):
+        return 0.85
     # abbreviation: "gen" for general, "pos" for positive, "dept" for department
     if 3 <= lb <= 4 and la >= 6 and a.startswith(b) and b.isalpha():
         return 0.75
     if 3 <= la <= 4 and lb >= 6 and b.startswith(a) and a.isalpha():
         return 0.75
     return 0.0
+
+
+#: Suffixes that make a noun or an adverb of a word and keep its meaning: "tired" and
+#: "tiredness", "quick" and "quickly". The stemmer does not always bring them to one key.
+_DERIVING = ("ness", "ly", "ment")
+
+
+def _derived(long: str, short: str) -> bool:
+    """Is `long` the word `short` (of four letters or more) with a suffix of `_DERIVING`?"""
+    return (
+        len(short) >= 4
+        and long.startswith(short)
+        and long[len(short) :] in _DERIVING
+        and short.isalpha()
+    )
 
 
 def _other_word(point_word: str, typed_word: str, lang: str) -> bool:
@@ -1208,6 +1225,10 @@ class _WordIndex:
         out: set[int] = set()
         text, key = strip_accents(term.text.lower()), term.key
         out.update(self._bare.get(text, ()))
+        for suffix in _DERIVING:  # "tired" for "tiredness", and the other way round
+            out.update(self._bare.get(text + suffix, ()))
+            if text.endswith(suffix):
+                out.update(self._bare.get(text[: -len(suffix)], ()))
         if term.parts and len(term.parts) > 1:
             out.update(self._by_key.get(term.parts[-1], ()))
         if key.startswith("="):
