@@ -660,3 +660,24 @@ def test_a_formula_with_other_numbers_is_another_substance(index: int, typed: st
 def test_a_word_and_its_derived_noun_or_adverb_meet(points: list[str], typed: str) -> None:
     grade = grade_typed_answer("What causes it?", points, typed)
     assert grade.verdict == "correct"
+
+
+WAX: Card = (
+    "Why does wax melt at a low temperature?",
+    (
+        "The forces between its molecules are weak",
+        "Only a little energy is needed to overcome them",
+        "The bonds inside its molecules are not broken when it melts",
+    ),
+)
+
+
+def test_the_past_forms_of_an_irregular_verb_are_the_verb() -> None:
+    # "break" against "not broken": the one verb, said the other way
+    grade = grade_in((WAX,), 0, "the bonds inside the molecules break when it melts")
+    assert grade.contradiction
+    assert 2 not in grade.covered
+    grade = grade_in((WAX,), 0, "weak forces between molecules, and the bonds inside them "
+                                "are not broken")
+    assert not grade.contradiction
+    assert {0, 2} <= set(grade.covered)

@@ -326,6 +326,35 @@ _SUFFIXES = (
 _DOUBLE = re.compile(r"([bdfgklmnprtz])\1$")
 
 
+# The past forms of English's irregular verbs, which no suffix rule brings to the verb
+# ("broken" and "break", "thrown" and "throw"). Forms that are also other words ("left",
+# "rose", "fell", "saw", "found", "felt", "lay", "ground", "bore") are not read as verbs.
+_IRREGULAR_VERBS = """
+arise arose arisen | awake awoke awoken | be was were been | beat beaten | become became |
+begin began begun | bend bent | bite bit bitten | blow blew blown | break broke broken |
+bring brought | build built | burn burnt | buy bought | catch caught | choose chose chosen |
+come came | cost | creep crept | deal dealt | dig dug | do did done | draw drew drawn |
+dream dreamt | drink drank drunk | drive drove driven | eat ate eaten | feed fed |
+fight fought | flee fled | fly flew flown | forbid forbade forbidden | forget forgot
+forgotten | forgive forgave forgiven | freeze froze frozen | get got gotten | give gave
+given | go went gone | grow grew grown | hang hung | hear heard | hide hid hidden | hit |
+hold held | hurt | keep kept | know knew known | lend lent | let | lose lost | make made |
+mean meant | meet met | pay paid | put | quit | read | ride rode ridden | ring rang rung |
+run ran | say said | seek sought | sell sold | send sent | set | shake shook shaken |
+shine shone | shoot shot | show shown | shrink shrank shrunk | shut | sing sang sung |
+sink sank sunk | sit sat | sleep slept | speak spoken | spend spent | spread | stand stood |
+steal stole stolen | stick stuck | sting stung | strike struck | swear swore sworn |
+sweep swept | swim swam swum | swing swung | take took taken | teach taught | tear tore
+torn | tell told | think thought | throw threw thrown | understand understood | wake woke
+woken | wear wore worn | weep wept | win won | write wrote written
+"""
+_IRREGULAR: dict[str, str] = {
+    form: forms.split()[0]
+    for forms in _IRREGULAR_VERBS.split("|")
+    for form in forms.split()[1:]
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str, lang: str = "en") -> str:
     """The key of a word of `lang`: for English the light stemmer below (both sides of a
@@ -333,7 +362,8 @@ def stem(word: str, lang: str = "en") -> str:
     languages the Snowball stem (PyStemmer), keeping a word's accents when the stem
     would drop them ("sí" and "si" are two words)."""
     if lang == "en":
-        return _english_stem(word)
+        base = _IRREGULAR.get(word.lower())
+        return _english_stem(base if base is not None else word)
     w = word.lower().strip("'")
     if not w.isalpha():
         return w
