@@ -681,3 +681,27 @@ def test_the_past_forms_of_an_irregular_verb_are_the_verb() -> None:
                                 "are not broken")
     assert not grade.contradiction
     assert {0, 2} <= set(grade.covered)
+
+
+RAID: tuple[Card, ...] = (
+    (
+        "What was the raid plan?",
+        ("Seize Korva quickly (in a single night) by sailing through Lisk",
+         "Then hold the bridge until the main army came"),
+    ),
+    ("Who ruled Korva?", ("The old queen of Korva",)),
+    ("Where is Lisk?", ("A strait north of Dara",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "covered"),
+    [
+        ("take korva through lisk", (0,)),  # the route the names stand in is told
+        ("korva and lisk", ()),  # the names alone tell nothing
+    ],
+)
+def test_names_in_the_same_relation_of_place_cover_a_point(
+    typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(RAID, 0, typed).covered == covered

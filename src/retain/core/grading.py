@@ -1453,7 +1453,27 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
             result.fact_positions.append(best_tok.pos)
         elif not term.name and term.weight >= 0.1:
             result.words_matched += 1
+        elif best == 1.0 and _same_preposition(point, term, ans, best_tok):
+            result.words_matched += 1  # "through Belgium": the name's relation is told
     return result
+
+
+_ROUTE = frozenset({"through", "via", "across", "into", "towards", "from", "against"})
+
+
+def _same_preposition(point: _Point, term: _Term, ans: _Answer, tok: _Tok) -> bool:
+    """The name stands after the same preposition of place or direction in the point
+    and in the answer ("by going through Belgium", "through belgium")."""
+    before = _word_before(_analyse_cached(point.text, ans.lang), term.pos)
+    return before is not None and before in _ROUTE and before == _word_before(ans.toks, tok.pos)
+
+
+def _word_before(toks: Sequence[_Tok], pos: int) -> str | None:
+    """The word before toks[pos], an article skipped."""
+    j = pos - 1
+    if j >= 0 and toks[j].text.lower() in ("the", "a", "an"):
+        j -= 1
+    return toks[j].text.lower() if j >= 0 else None
 
 
 _NON_WORD = re.compile(r"[^\w%+=÷×*/-]+")
