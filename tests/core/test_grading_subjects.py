@@ -705,3 +705,16 @@ def test_names_in_the_same_relation_of_place_cover_a_point(
     typed: str, covered: tuple[int, ...]
 ) -> None:
     assert grade_in(RAID, 0, typed).covered == covered
+
+
+@pytest.mark.parametrize(
+    ("points", "typed"),
+    [
+        (["A payment from the goverment to farmers", "It lowers their costs"],
+         "cash from govt"),  # the card's misspelling meets the table's abbreviation
+        (["A payment from the government to farmers", "It lowers their costs"],
+         "cash from the goverment"),
+    ],
+)
+def test_a_misspelt_word_meets_its_synonyms(points: list[str], typed: str) -> None:
+    assert grade_typed_answer("What is a subsidy?", points, typed).covered == (0,)

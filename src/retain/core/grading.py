@@ -264,6 +264,38 @@ def _synonyms() -> tuple[dict[str, str], dict[tuple[str, ...], str], int]:
 
 
 @lru_cache(maxsize=1)
+def _synonym_spellings() -> dict[str, frozenset[tuple[str, str]]]:
+    """The one-word members of the synonym table of six letters or more, filed by
+    themselves and by each of their forms with one letter left out: (member, group)."""
+    single, _, _ = _synonyms()
+    out: dict[str, set[tuple[str, str]]] = {}
+    for line in _data_lines("synonyms.txt"):
+        for member in (m.strip().lower() for m in line.split("|")):
+            keys = _keys(member)
+            if " " in member or len(member) < 6 or len(keys) != 1 or keys[0] not in single:
+                continue
+            entry = (member, single[keys[0]])
+            for variant in {member, *(member[:k] + member[k + 1 :] for k in range(len(member)))}:
+                out.setdefault(variant, set()).add(entry)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=65536)
+def _misspelt_synonym(word: str, lang: str) -> str | None:
+    """The synonym group of a member of the table that `word`, no word of its own, is a
+    misspelling of by one letter ("goverment" for "government"), if exactly one."""
+    if lang != "en" or len(word) > 30 or not word.isalpha() or is_word(word, lang):
+        return None
+    spellings = _synonym_spellings()
+    found: set[str] = set()
+    for variant in {word, *(word[:k] + word[k + 1 :] for k in range(len(word)))}:
+        for member, group in spellings.get(variant, ()):
+            if Levenshtein.distance(member, word, score_cutoff=1) <= 1:
+                found.add(group)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1)
 def _phrase_starts() -> frozenset[str]:
     """The first keys of the multi-key phrases: a token with another key starts none."""
     return frozenset(keys[0] for keys in _synonyms()[1])
@@ -361,6 +393,8 @@ def _analyse_cached(text: str, lang: str) -> tuple[_Tok, ...]:
             continue
         t = toks[i]
         key = t.key if t.fact or t.stop else single.get(t.key, t.key)
+        if key == t.key and not (t.fact or t.stop) and len(t.text) >= 6:
+            key = _misspelt_synonym(t.text.lower(), lang) or key
         out.append(
             _Tok(
                 key,
