@@ -718,3 +718,18 @@ def test_names_in_the_same_relation_of_place_cover_a_point(
 )
 def test_a_misspelt_word_meets_its_synonyms(points: list[str], typed: str) -> None:
     assert grade_typed_answer("What is a subsidy?", points, typed).covered == (0,)
+
+
+@pytest.mark.parametrize(
+    ("points", "typed", "verdict"),
+    [
+        (["the toothbrush"], "a brush for your teeth", "incorrect"),  # "teeth" is no "tooth"
+        (["the toothbrush"], "a brush for a tooth", "correct"),  # a compound given apart
+        (["the teapot"], "a pot to make tea in", "correct"),
+        (["the teapot"], "a pot", "incorrect"),
+    ],
+)
+def test_a_compound_word_is_given_by_its_two_words(
+    points: list[str], typed: str, verdict: str
+) -> None:
+    assert grade_typed_answer("What does it mean?", points, typed).verdict == verdict

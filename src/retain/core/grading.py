@@ -65,6 +65,7 @@ from retain.core.textnorm import (
     fold,
     is_word,
     snowball,
+    stem,
     strip_accents,
     tokenize,
 )
@@ -1459,6 +1460,10 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
                 best, best_tok = 1.0, found[0]
         else:
             best, best_tok = ans.best_word(term)
+            if best < 0.9 and not term.name:
+                whole = _compound_in_parts(term, ans)
+                if whole is not None:
+                    best, best_tok = 0.9, whole
         if best_tok is None:
             continue
         if (
@@ -1508,6 +1513,21 @@ def _word_before(toks: Sequence[_Tok], pos: int) -> str | None:
     if j >= 0 and toks[j].text.lower() in ("the", "a", "an"):
         j -= 1
     return toks[j].text.lower() if j >= 0 else None
+
+
+def _compound_in_parts(term: _Term, ans: _Answer) -> _Tok | None:
+    """A word made of two words ("bookshop", "railway") that the answer gives apart
+    ("a shop that sells books"): the first of the two typed words, or None."""
+    text = term.text.lower()
+    if len(text) < 6 or len(text) > 30 or not text.isalpha():
+        return None
+    for k in range(3, len(text) - 2):
+        head, tail = text[:k], text[k:]
+        first = ans.by_key.get(stem(head, ans.lang))
+        second = ans.by_key.get(stem(tail, ans.lang))
+        if first and second and is_word(head, ans.lang) and is_word(tail, ans.lang):
+            return first[0] if first[0].pos < second[0].pos else second[0]
+    return None
 
 
 _NON_WORD = re.compile(r"[^\w%+=÷×*/-]+")
