@@ -733,3 +733,27 @@ def test_a_compound_word_is_given_by_its_two_words(
     points: list[str], typed: str, verdict: str
 ) -> None:
     assert grade_typed_answer("What does it mean?", points, typed).verdict == verdict
+
+
+FLOWS: tuple[Card, ...] = (
+    ("Which way does heat flow?", ("Heat flows from the hot body to the cold body",)),
+    (
+        "How does water reach the leaves?",
+        ("The root cells pass water to the stem cells", "It then rises in the xylem"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "contradiction"),
+    [
+        (0, "heat goes from the cold body to the hot body", True),  # the flow turned round
+        (0, "heat moves from the hot body to the cold one", False),
+        (1, "the stem cells give water to the root cells", True),
+        (1, "root cells give their water to the stem cells", False),
+    ],
+)
+def test_a_flow_turned_round_contradicts(index: int, typed: str, contradiction: bool) -> None:
+    grade = grade_in(FLOWS, index, typed)
+    assert grade.contradiction is contradiction
+    assert (0 in grade.covered) is not contradiction

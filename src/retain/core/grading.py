@@ -2473,6 +2473,73 @@ def _reversed_directions(card: _Card, ans: _Answer) -> set[int]:
     return out
 
 
+_Flow = tuple[str, str, str]  # (from what, what moves, to what): first keys
+
+
+def _flows(toks: Sequence[_Tok]) -> list[_Flow]:
+    """What moves from what to what, for each "to" after something that moves: "a metal
+    atom transfers electrons to a non-metal atom" and "electrons go from the metal to the
+    non-metal" are (metal, electron, non). Each side is read by the first word of its run
+    of words; what moves is the word before "to" (or "from"), and where it comes from is
+    the run before the verb before it, or the run after "from"."""
+    out: list[_Flow] = []
+    window = 6
+    for k, t in enumerate(toks):
+        if t.text.lower() != "to" or k + 1 >= len(toks):
+            continue
+        after = [u for u in toks[k + 1 : k + 1 + window] if u.clause == t.clause]
+        target = next((u for u in after if not u.stop), None)
+        before = [u for u in toks[max(0, k - window) : k] if u.clause == t.clause]
+        content = [u for u in before if not u.stop]
+        if target is None or target.fact or len(content) < 2:
+            continue
+        source: _Tok | None = None
+        moved: list[_Tok] = []
+        words = [u.text.lower() for u in before]
+        if "from" in words:
+            at = len(words) - 1 - words[::-1].index("from")
+            source = next((u for u in before[at + 1 :] if not u.stop), None)
+            moved = [u for u in before[:at] if not u.stop]  # "electrons (go) from"
+        elif len(content) >= 3:
+            moved = content[-1:]
+            verb = content[-2]
+            run = [u for u in before if not u.stop and u.pos < verb.pos]
+            # the first word of the run of words right before the verb
+            j = len(run) - 1
+            while j > 0 and run[j - 1].pos == run[j].pos - 1 - _stops_between(toks, run[j]):
+                j -= 1
+            source = run[j] if run else None
+        if source is None or source.key == target.key:
+            continue
+        out.extend((source.key, m.key, target.key) for m in moved)
+    return out
+
+
+def _stops_between(toks: Sequence[_Tok], tok: _Tok) -> int:
+    """How many function words stand right before `tok`."""
+    n = 0
+    j = tok.pos - 1
+    while j >= 0 and toks[j].stop and n < 3:
+        n += 1
+        j -= 1
+    return n
+
+
+def _reversed_flows(card: _Card, ans: _Answer) -> set[int]:
+    """Points whose flow the answer turns round: what moves goes from the point's target
+    to its source ("the non metal gives its electrons to the metal" against "a metal
+    atom transfers electrons to a non-metal atom")."""
+    typed = set(_flows(ans.toks))
+    if not typed:
+        return set()
+    out: set[int] = set()
+    for i, p in enumerate(card.points):
+        for source, moved, target in _flows(_analyse(p.text, card.lang)):
+            if (target, moved, source) in typed and (source, moved, target) not in typed:
+                out.add(i)
+    return out
+
+
 _MORE = frozenset({"more", "greater", "bigger", "larger", "higher"})
 _LESS_THAN: dict[str, str] = {  # a comparative -> the one it is the reverse of
     "less": "more", "fewer": "more", "smaller": "more", "lower": "more", "lesser": "more",
@@ -3247,7 +3314,12 @@ def _grade(
     fact_contradicted, fact_conflict = _fact_conflicts(card, ans)
     fact_contradicted |= _misplaced_facts(card, ans)
     reversed_comparisons, wrong_clauses = _reversed_comparisons(card, ans)
-    swapped = _swapped_slots(card, ans) | _reversed_directions(card, ans) | reversed_comparisons
+    swapped = (
+        _swapped_slots(card, ans)
+        | _reversed_directions(card, ans)
+        | reversed_comparisons
+        | _reversed_flows(card, ans)
+    )
     fact_contradicted |= swapped
     wrong_formulas = _other_formulas(points, typed_text)
     fact_contradicted |= wrong_formulas
