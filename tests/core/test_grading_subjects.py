@@ -757,3 +757,13 @@ def test_a_flow_turned_round_contradicts(index: int, typed: str, contradiction: 
     grade = grade_in(FLOWS, index, typed)
     assert grade.contradiction is contradiction
     assert (0 in grade.covered) is not contradiction
+
+
+def test_a_comparative_given_to_the_lesser_side_does_not_show_the_comparison() -> None:
+    card: Card = (
+        "What happens to a falling leaf?",
+        ("At first its weight is bigger than the drag so it speeds up",
+         "As its speed rises the drag rises too"),
+    )
+    assert 0 not in grade_in((card,), 0, "the drag gets bigger as it speeds up").covered
+    assert 0 in grade_in((card,), 0, "at first its weight is bigger so it speeds up").covered

@@ -1330,9 +1330,25 @@ class _Answer:
     lang: str = "en"
     text: str = ""
     index: _WordIndex | None = None
+    by_text: dict[str, list[_Tok]] | None = None
+    compared: list[tuple[_Comparison, int]] | None = None
     best_of_shape: dict[tuple[str, str, str | None, bool, bool], tuple[float, _Tok | None]] = field(
         default_factory=dict
     )
+
+    def comparisons(self) -> list[tuple[_Comparison, int]]:
+        """`_comparisons` of the answer, read once."""
+        if self.compared is None:
+            self.compared = _comparisons(self.toks)
+        return self.compared
+
+    def with_text(self, word: str) -> list[_Tok]:
+        """The tokens written `word` (lower case), in order."""
+        if self.by_text is None:
+            self.by_text = {}
+            for t in self.toks:
+                self.by_text.setdefault(t.text.lower(), []).append(t)
+        return self.by_text.get(word, [])
 
     def roles(self, clause: int) -> frozenset[_Role]:
         found = self.roles_of_clause.get(clause)
@@ -2600,11 +2616,43 @@ def _comparisons(toks: Sequence[_Tok]) -> list[tuple[_Comparison, int]]:
     return out
 
 
+_SAID_TIMES = 20  # the places of a word that are read, the first ones
+
+
+def _comparative_of_the_lesser(point: _Point, ans: _Answer, lang: str) -> bool:
+    """The point compares ("their weight is bigger than the air resistance") and the
+    answer gives its comparative only to the lesser side, comparing with nothing ("air
+    resistance gets bigger"): the words are the point's, the comparison is not."""
+    claims = _comparisons(_analyse_cached(point.text, lang))
+    if not claims:
+        return False
+    typed = ans.comparisons()
+    toks = ans.toks
+    for (greater, lesser, dimension), _ in claims:
+        if any(g & greater and s & lesser for (g, s, d), _ in typed if d == dimension):
+            continue  # the answer states it as the point does
+        words = _MORE if dimension == "more" else {dimension}
+        of_lesser = of_greater = False
+        for t in (t for w in words for t in ans.with_text(w)[:_SAID_TIMES]):
+            subject: set[str] = set()
+            for j in range(t.pos - 1, max(-1, t.pos - 6), -1):
+                u = toks[j]
+                if u.clause != t.clause or len(subject) == _COMPARE_WORDS:
+                    break
+                if not u.stop and not u.fact and u.text.lower() not in _BE:
+                    subject.add(u.key)
+            of_lesser = of_lesser or bool(subject & lesser and not subject & greater)
+            of_greater = of_greater or bool(subject & greater)
+        if of_lesser and not of_greater:
+            return True
+    return False
+
+
 def _reversed_comparisons(card: _Card, ans: _Answer) -> tuple[set[int], set[int]]:
     """Points whose comparison the answer turns round ("air resistance is bigger than
     the weight" against "the weight is bigger than the air resistance"), and does not
     also state the right way round; and the clauses of the answer that turn them."""
-    typed = _comparisons(ans.toks)
+    typed = ans.comparisons()
     if not typed:
         return set(), set()
     out: set[int] = set()
@@ -3378,6 +3426,8 @@ def _grade(
         if covered and _part_of_a_phrase(card, point, m):
             covered = False
         if covered and _only_named(card, point, ans):
+            covered = False
+        if covered and i not in verbatim and _comparative_of_the_lesser(point, ans, card.lang):
             covered = False
         if i not in verbatim and _partner_swapped(card, i, m, ans, partners):
             covered = False
