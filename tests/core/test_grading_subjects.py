@@ -767,3 +767,28 @@ def test_a_comparative_given_to_the_lesser_side_does_not_show_the_comparison() -
     )
     assert 0 not in grade_in((card,), 0, "the drag gets bigger as it speeds up").covered
     assert 0 in grade_in((card,), 0, "at first its weight is bigger so it speeds up").covered
+
+
+LAWS: tuple[Card, ...] = (
+    ("What is Boyle's law?", ("The pressure of a gas is inversely proportional to its volume",
+                              "At a fixed temperature")),
+    ("What is Ohm's law?", ("The current through a resistor is proportional to the voltage",
+                            "At a fixed temperature")),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered", "contradiction"),
+    [
+        (0, "the smaller the volume of a gas the bigger its pressure", (0,), False),
+        (1, "the higher the voltage, the bigger the current through the resistor", (0,), False),
+        (1, "the higher the voltage the smaller the current through a resistor", (), True),
+        (0, "the bigger the volume of the gas the bigger the pressure", (), True),
+    ],
+)
+def test_the_more_the_more_says_a_proportion(
+    index: int, typed: str, covered: tuple[int, ...], contradiction: bool
+) -> None:
+    grade = grade_in(LAWS, index, typed)
+    assert grade.covered == covered
+    assert grade.contradiction is contradiction

@@ -1327,6 +1327,7 @@ class _Answer:
     roles_of_clause: dict[int, frozenset[_Role]] = field(default_factory=dict)
     # the first content word of each key said plainly (False) or negated (True)
     first_said: dict[tuple[str, bool], _Tok] = field(default_factory=dict)
+    proportions: frozenset[int] = frozenset()  # +1 "the more ... the more", -1 inverse
     lang: str = "en"
     text: str = ""
     index: _WordIndex | None = None
@@ -1425,6 +1426,10 @@ def _answer_cached(text: str, lang: str) -> _Answer:
         first_said.setdefault((t.key, t.negated), t)
         if not t.fact:
             words.setdefault((t.key, t.text), t)
+    proportions = _proportions(toks) if lang == "en" else []
+    for t in proportions:
+        by_key.setdefault(t.key, []).append(t)
+        first_said.setdefault((t.key, t.negated), t)
     return _Answer(
         toks,
         by_key,
@@ -1437,9 +1442,73 @@ def _answer_cached(text: str, lang: str) -> _Answer:
         _FactIndex((t.key, t) for t in toks if t.fact and not t.stop),
         tuple(t for t in toks if t.fact and not t.weak),
         first_said=first_said,
+        proportions=_kinds_of_proportion(proportions),
         lang=lang,
         text=fold(text),
     )
+
+
+def _comparative_sign(word: str) -> int:
+    """+1 for a comparative that says more ("bigger", "faster"), -1 for one that says
+    less ("smaller", "fewer"), 0 for no comparative."""
+    if word in _LESS_THAN:
+        return -1
+    if word in _MORE or (len(word) > 4 and word.endswith("er") and word.isalpha()):
+        return 1
+    return 0
+
+
+_PROPORTION_REACH = 8  # words from one "the more" to the next
+
+
+def _proportions(toks: Sequence[_Tok]) -> list[_Tok]:
+    """What "the bigger the force, the bigger the acceleration" says in the words of a
+    card: "proportional" ("the more ..., the less ...": "inversely proportional"), as
+    words of the answer where the second comparative stands."""
+    out: list[_Tok] = []
+    open_at: tuple[int, int, int] | None = None  # (position, sign, sentence)
+    for k in range(len(toks) - 1):
+        t, nxt = toks[k], toks[k + 1]
+        if t.text.lower() != "the":
+            continue
+        sign = _comparative_sign(nxt.text.lower())
+        if not sign:
+            continue
+        if (
+            open_at is not None
+            and open_at[2] == t.sentence
+            and 1 < k - open_at[0] <= _PROPORTION_REACH
+        ):
+            words = ["proportional"] if sign == open_at[1] else ["inversely", "proportional"]
+            for word in words:
+                key = _keys(word)[0]
+                out.append(  # no place in the text: start and end are -1
+                    _Tok(key, word, nxt.pos, False, False, False, False, False, False, (),
+                         -1, -1, nxt.clause, nxt.sentence)
+                )
+            open_at = None
+        else:
+            open_at = (k, sign, t.sentence)
+    return out
+
+
+def _kinds_of_proportion(toks: Sequence[_Tok]) -> frozenset[int]:
+    """Which proportions the words say: +1 plain, -1 inverse (see `_proportions`)."""
+    keys = [t.key for t in toks]
+    inverse = keys.count(_keys("inversely")[0])
+    plain = keys.count(_keys("proportional")[0]) - inverse
+    return frozenset(k for k, n in ((1, plain), (-1, inverse)) if n > 0)
+
+
+def _proportion_turned(point: _Point, ans: _Answer) -> bool:
+    """The answer says "the more ..., the more ..." where the point is an inverse
+    proportion, or the other way round, and nothing else."""
+    if not ans.proportions:
+        return False
+    kinds = _kinds_of_proportion(
+        [t for t in _analyse_cached(point.text, ans.lang) if not t.stop]
+    )
+    return len(kinds) == 1 and len(ans.proportions) == 1 and kinds != ans.proportions
 
 
 @dataclass(slots=True)
@@ -1500,7 +1569,8 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
         result.terms.append(best_tok.text)
         result.keys.add(term.key)
         result.positions.append(best_tok.pos)
-        result.placed.append((term.pos, best_tok.key, best_tok.pos))
+        if best_tok.start >= 0:  # a word of the text, not one read from its sense
+            result.placed.append((term.pos, best_tok.key, best_tok.pos))
         if term.weight >= 0.5 and not term.fact:
             result.anchor_positions.append(best_tok.pos)
             result.content_matched += best * term.weight
@@ -3429,6 +3499,9 @@ def _grade(
             covered = False
         if covered and i not in verbatim and _comparative_of_the_lesser(point, ans, card.lang):
             covered = False
+        if i not in verbatim and _proportion_turned(point, ans):
+            covered = False
+            conflict = True
         if i not in verbatim and _partner_swapped(card, i, m, ans, partners):
             covered = False
             conflict = True
