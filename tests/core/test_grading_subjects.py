@@ -792,3 +792,29 @@ def test_the_more_the_more_says_a_proportion(
     grade = grade_in(LAWS, index, typed)
     assert grade.covered == covered
     assert grade.contradiction is contradiction
+
+
+SUMMIT: tuple[Card, ...] = (
+    (
+        "What happened at the summit?",
+        ("Two rounds of talks, in 1922 (Lorn) and 1924 (Vesk)",
+         "Each time Arland backed Tovia, so the pact grew stronger and Corvia was left alone"),
+    ),
+    ("Who led Corvia?", ("Its old prince, a rival of Arland and of Tovia",)),
+    ("Why did Corvia arm?", ("It feared Arland and Tovia", "Its army was small")),
+    ("What did Tovia want?", ("Land taken by Corvia", "Help from Arland")),
+    ("Where is Arland?", ("North of Tovia and Corvia",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "covered"),
+    [
+        ("talks in 1922 and 1924, arland supported tovia so corvia looked foolish", (0, 1)),
+        ("talks in 1922 and 1924. arland. tovia. corvia.", (0,)),  # in no one sentence
+    ],
+)
+def test_three_names_of_a_point_in_one_sentence_show_it(
+    typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(SUMMIT, 0, typed).covered == covered

@@ -3403,6 +3403,23 @@ def _names_someone(words: Sequence[_Tok], others: Sequence[Sequence[str]]) -> bo
     return any(t.key in names for t in words)
 
 
+_NAMES_MET = 3  # names of a point that, in one sentence, tell how they stand
+
+
+def _names_met(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
+    """Three names of the point or more, not the question's, in one sentence of the
+    answer ("britain supported france so germany looked stupid" for "Britain backed
+    France, ... Germany was humiliated"): names seldom meet so by chance."""
+    names = {
+        t.key for t in card.points[i].terms if t.name and t.key not in card.question_keys
+    }
+    by_sentence: dict[int, set[str]] = {}
+    for _, key, pos in m.placed:
+        if key in names:
+            by_sentence.setdefault(ans.toks[pos].sentence, set()).add(key)
+    return any(len(keys) >= _NAMES_MET for keys in by_sentence.values())
+
+
 def _enough(card: _Card, point: _Point, m: _PointMatch, least: float) -> bool:
     """Is enough of the point matched besides the question's words: `least`, or 80% of
     the point when it weighs less? A point that is mostly the question's words ("The
@@ -3469,9 +3486,10 @@ def _grade(
             and m.matched >= need - 1e-9
             and _enough(card, point, m, _MIN_MATCH)
         )
-        if not covered and len(card.points) > 1 and m.words_matched:
+        shown_in_words = m.words_matched or _names_met(card, i, m, ans)
+        if not covered and len(card.points) > 1 and shown_in_words:
             # one point of several, shown by fewer of its words, one of them a plain word
-            # (not only a name or a number)
+            # (not only a name or a number), or three of its names in one sentence
             low = max(min(point.total, _SATURATION) * _COVER_SHARE_MULTI, 1e-9)
             covered = (
                 not conflict
