@@ -32,9 +32,22 @@ heir"); when it turns round who did what to whom ("Duncan killed Macbeth",
 "Faraday taught Davy" on a card that asks how Davy trained Faraday); or when it
 tells a fact of another card of the deck about that card's people.
 
+It is contradicted too when the answer turns a flow round ("the non-metal gives its
+electrons to the metal"), swaps the actions of two people the points open with, joins
+another name of the deck to one of the names a point pairs ("between spain and france"
+for "between Spain and Portugal"), writes a chemical formula with other numbers ("MgO2"),
+or turns a proportion round ("the higher the voltage, the smaller the current").
+
 A point is not covered either when only its numbers and minor names are there, in a
 clause that states something else ("Darwin died in 1860" against "He published the Darwin
-report, 1859-60"); a question that asks when is answered by its date alone.
+report, 1859-60"); a question that asks when is answered by its date alone. Nor is it
+covered by a word or two that only name what it is about ("dreadnought"), by words that
+other points the answer tells share with it, or by its comparative said of its lesser
+side ("the drag gets bigger" against "the weight is bigger than the drag").
+
+A "who did it" question is answered by the person a point opens with, named in full
+(with a small typo, or the last word by its initial); the last name alone of two people
+the deck tells apart ("Macbeth" for "Lady Macbeth") is another person.
 
 A bare list of key words ("party secretary files agenda") covers only short points
 (names, dates): longer points need the relation between the words to be stated.
