@@ -428,10 +428,10 @@ def test_another_person_of_the_deck_for_who_contradicts(typed: str) -> None:
 
 HARBOUR: tuple[Card, ...] = (
     (
-        "What was the arms race?",
-        ("A race between two empires to build the most warships",
-         "The first empire launched a new battleship in 1890, which made the old ones obsolete",
-         "The second empire built its own battleships, which raised tension"),
+        "What was the canal contest?",
+        ("A contest between two towns to dig the longest canals",
+         "The first town opened a new lock in 1790, which drew the barges to it",
+         "The second town dug its own locks, which cost it all its savings"),
     ),
     (
         "What happens to a falling parachutist?",
@@ -441,7 +441,7 @@ HARBOUR: tuple[Card, ...] = (
 )
 
 
-@pytest.mark.parametrize("typed", ["warships", "battleships", "empires warships"])
+@pytest.mark.parametrize("typed", ["canals", "locks", "towns canals"])
 def test_one_word_that_names_what_a_point_is_about_does_not_cover_it(typed: str) -> None:
     grade = grade_in(HARBOUR, 0, typed)
     assert grade.covered == ()
@@ -616,9 +616,9 @@ def test_the_values_of_labels_the_question_names_cover_them_as_a_bare_list(
 
 CHEMISTRY: tuple[Card, ...] = (
     (
-        "What ions do atoms in group 2 and group 6 form?",
-        ("Group 2 atoms lose two electrons to form 2+ ions",
-         "Group 6 atoms gain two electrons to form 2- ions"),
+        "What ions do calcium and sulfur form?",
+        ("Calcium atoms lose two electrons to form 2+ ions",
+         "Sulfur atoms gain two electrons to form 2- ions"),
     ),
     ("What is the formula of calcium oxide?", ("CaO",)),
     ("What is the formula of water?", ("H2O",)),
@@ -628,8 +628,8 @@ CHEMISTRY: tuple[Card, ...] = (
 @pytest.mark.parametrize(
     ("index", "typed", "covered"),
     [
-        (0, "group 2 form 2+ ions", (0,)),  # the charge of an ion is the point's fact
-        (0, "group 6 makes 2- ions and group 2 makes 2+ ions", (0, 1)),
+        (0, "calcium forms 2+ ions", (0,)),  # the charge of an ion is the point's fact
+        (0, "sulfur makes 2- ions and calcium makes 2+ ions", (0, 1)),
         (1, "cao", (0,)),
         (2, "h2o", (0,)),
     ],
@@ -662,22 +662,22 @@ def test_a_word_and_its_derived_noun_or_adverb_meet(points: list[str], typed: st
     assert grade.verdict == "correct"
 
 
-WAX: Card = (
-    "Why does wax melt at a low temperature?",
+DAM: Card = (
+    "Why does the old dam hold?",
     (
-        "The forces between its molecules are weak",
-        "Only a little energy is needed to overcome them",
-        "The bonds inside its molecules are not broken when it melts",
+        "The walls between its towers are thick",
+        "Only a little water gets through the gaps",
+        "The beams inside its walls are not broken when floods come",
     ),
 )
 
 
 def test_the_past_forms_of_an_irregular_verb_are_the_verb() -> None:
     # "break" against "not broken": the one verb, said the other way
-    grade = grade_in((WAX,), 0, "the bonds inside the molecules break when it melts")
+    grade = grade_in((DAM,), 0, "the beams inside the walls break when floods come")
     assert grade.contradiction
     assert 2 not in grade.covered
-    grade = grade_in((WAX,), 0, "weak forces between molecules, and the bonds inside them "
+    grade = grade_in((DAM,), 0, "thick walls between towers, and the beams inside them "
                                 "are not broken")
     assert not grade.contradiction
     assert {0, 2} <= set(grade.covered)

@@ -8,8 +8,8 @@ operand stands for a point's operand when it has the same words, when it shares 
 words with it and with no other, or when it is a letter that begins exactly one of the
 point's operands' words (or that the point itself uses for it: "F = m × a (resultant
 force = mass × acceleration)"). A difference of two letters stands for the point's
-"change in" a quantity that the first letter begins: "a = (v - u)/t" for "acceleration =
-change in velocity ÷ time taken".
+"change in" a quantity that the first letter begins: "r = (h - g)/t" for "rate of climb =
+change in height ÷ time taken".
 
 Two formulas say the same when they agree at random values of their operands: the point
 solved for its left side, the typed relation must hold. This is an exact test for the
@@ -303,7 +303,7 @@ def compare(point: Sequence[Formula], typed: Sequence[Formula]) -> Verdict | Non
 
 def _changes(typed: Formula, main: Formula) -> Formula:
     """`typed` with each difference of two letters read as the point's "change in" the
-    quantity the first letter begins: "(v - u)" for "change in velocity"."""
+    quantity the first letter begins: "(h - g)" for "change in height"."""
     changes = {
         letter: words
         for words in main.operands

@@ -32,22 +32,22 @@ heir"); when it turns round who did what to whom ("Duncan killed Macbeth",
 "Faraday taught Davy" on a card that asks how Davy trained Faraday); or when it
 tells a fact of another card of the deck about that card's people.
 
-It is contradicted too when the answer turns a flow round ("the non-metal gives its
-electrons to the metal"), swaps the actions of two people the points open with, joins
+It is contradicted too when the answer turns a flow round ("the stem cells give water
+to the root cells"), swaps the actions of two people the points open with, joins
 another name of the deck to one of the names a point pairs ("between spain and france"
-for "between Spain and Portugal"), writes a chemical formula with other numbers ("MgO2"),
+for "between Spain and Portugal"), writes a chemical formula with other numbers ("CaO2"),
 or turns a proportion round ("the higher the voltage, the smaller the current").
 
 A point is not covered either when only its numbers and minor names are there, in a
 clause that states something else ("Darwin died in 1860" against "He published the Darwin
 report, 1859-60"); a question that asks when is answered by its date alone. Nor is it
-covered by a word or two that only name what it is about ("dreadnought"), by words that
+covered by a word or two that only name what it is about ("warships"), by words that
 other points the answer tells share with it, or by its comparative said of its lesser
-side ("the drag gets bigger" against "the weight is bigger than the drag").
+side ("the upthrust gets bigger" against "the weight is bigger than the upthrust").
 
 A "who did it" question is answered by the person a point opens with, named in full
 (with a small typo, or the last word by its initial); the last name alone of two people
-the deck tells apart ("Macbeth" for "Lady Macbeth") is another person.
+the deck tells apart ("Roderic" for "Lady Roderic") is another person.
 
 A bare list of key words ("party secretary files agenda") covers only short points
 (names, dates): longer points need the relation between the words to be stated.
@@ -297,7 +297,7 @@ def _synonym_spellings() -> dict[str, frozenset[tuple[str, str]]]:
 @lru_cache(maxsize=65536)
 def _misspelt_synonym(word: str, lang: str) -> str | None:
     """The synonym group of a member of the table that `word`, no word of its own, is a
-    misspelling of by one letter ("goverment" for "government"), if exactly one."""
+    misspelling of by one letter ("allience" for "alliance"), if exactly one."""
     if lang != "en" or len(word) > 30 or not word.isalpha() or is_word(word, lang):
         return None
     spellings = _synonym_spellings()
@@ -707,7 +707,7 @@ def _analyse_card(
             head_end = _label_value_head(folded, head_end)
             head_toks = [t for t, off in zip(toks, offsets, strict=True) if off < head_end]
         # the head of a "label – value" point whose label the question names says one
-        # thing ("Methane – covalent" on "What bonding is found in ... methane ...?")
+        # thing ("Chalk cliffs – sedimentary" on "What kind of rock are chalk cliffs ...?")
         head_content = sum(
             1
             for t in head_toks
@@ -1041,7 +1041,7 @@ def _fuzzy(
 
     A missing accent or a small typo is accepted, unless the typed word is another real
     word of the point's language: a missing accent when the word is the point's only one
-    (`alone`: "ou" for "où"; in a phrase the other words tell which it is, "a bientot"),
+    (`alone`: "ou" for "où"; in a phrase the other words tell which it is, "a demain"),
     and a typo when `strict` (a short point, where one word is the whole fact: "sensible"
     for "sensitive")."""
     if point_key.startswith("=") or typed_key.startswith("="):
@@ -1074,8 +1074,8 @@ def _fuzzy(
     return 0.0
 
 
-#: Suffixes that make a noun or an adverb of a word and keep its meaning: "tired" and
-#: "tiredness", "quick" and "quickly". The stemmer does not always bring them to one key.
+#: Suffixes that make a noun or an adverb of a word and keep its meaning: "bold" and
+#: "boldness", "quick" and "quickly". The stemmer does not always bring them to one key.
 _DERIVING = ("ness", "ly", "ment")
 
 
@@ -1273,7 +1273,7 @@ class _WordIndex:
         out: set[int] = set()
         text, key = strip_accents(term.text.lower()), term.key
         out.update(self._bare.get(text, ()))
-        for suffix in _DERIVING:  # "tired" for "tiredness", and the other way round
+        for suffix in _DERIVING:  # "bold" for "boldness", and the other way round
             out.update(self._bare.get(text + suffix, ()))
             if text.endswith(suffix):
                 out.update(self._bare.get(text[: -len(suffix)], ()))
@@ -1475,7 +1475,7 @@ _PROPORTION_REACH = 8  # words from one "the more" to the next
 
 
 def _proportions(toks: Sequence[_Tok]) -> list[_Tok]:
-    """What "the bigger the force, the bigger the acceleration" says in the words of a
+    """What "the higher the voltage, the bigger the current" says in the words of a
     card: "proportional" ("the more ..., the less ...": "inversely proportional"), as
     words of the answer where the second comparative stands."""
     out: list[_Tok] = []
@@ -1592,7 +1592,7 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
         elif not term.name and term.weight >= 0.1:
             result.words_matched += 1
         elif best == 1.0 and _same_preposition(point, term, ans, best_tok):
-            result.words_matched += 1  # "through Belgium": the name's relation is told
+            result.words_matched += 1  # "through Lisk": the name's relation is told
     return result
 
 
@@ -1601,7 +1601,7 @@ _ROUTE = frozenset({"through", "via", "across", "into", "towards", "from", "agai
 
 def _same_preposition(point: _Point, term: _Term, ans: _Answer, tok: _Tok) -> bool:
     """The name stands after the same preposition of place or direction in the point
-    and in the answer ("by going through Belgium", "through belgium")."""
+    and in the answer ("by sailing through Lisk", "through lisk")."""
     before = _word_before(_analyse_cached(point.text, ans.lang), term.pos)
     return before is not None and before in _ROUTE and before == _word_before(ans.toks, tok.pos)
 
@@ -1615,8 +1615,8 @@ def _word_before(toks: Sequence[_Tok], pos: int) -> str | None:
 
 
 def _compound_in_parts(term: _Term, ans: _Answer) -> _Tok | None:
-    """A word made of two words ("bookshop", "railway") that the answer gives apart
-    ("a shop that sells books"): the first of the two typed words, or None."""
+    """A word made of two words ("teapot", "toothbrush") that the answer gives apart
+    ("a pot to make tea in"): the first of the two typed words, or None."""
     text = term.text.lower()
     if len(text) < 6 or len(text) > 30 or not text.isalpha():
         return None
@@ -1765,9 +1765,10 @@ def _side_conflict(point: _Point, ans: _Answer, match: _PointMatch) -> tuple[boo
     Each key word of the point found in the answer votes for the side word of its own
     clause, or else for the nearest side word; a word found in several clauses votes for
     the point's side when one of them has it alone (the other clauses may tell other
-    facts). More votes for the opposite side is a contradiction. A point whose head *is*
-    a side ("Right - ...") is not covered by an answer that names only the opposite side,
-    but that alone is no contradiction.
+    facts). More votes for the opposite side is a contradiction. A point that opens with a
+    side ("Right - ...") is not covered by an answer that names only the opposite side,
+    but that alone is no contradiction; a side word later in a point may be meant in
+    another sense ("they fall at a steady speed" is no decrease).
     """
     antonyms = _antonyms()
     typed = ans.toks
@@ -1894,9 +1895,9 @@ _DASH_LABEL = re.compile(r"\s*[^\W\d][\w' ]{0,40}?\s[-:]\s")
 def _partner_swapped(
     card: _Card, i: int, m: _PointMatch, ans: _Answer, seen: dict[str, bool]
 ) -> bool:
-    """Of two names or more that the point's head joins ("between Britain and Germany"),
+    """Of two names or more that the point's head joins ("between Spain and Portugal"),
     the answer keeps one and joins another name of the deck to it in place of one it
-    leaves out ("between britain and france"): a wrong name, and so a contradiction.
+    leaves out ("between spain and france"): a wrong name, and so a contradiction.
     `seen` keeps, per typed name, whether such a name is joined to it, for the card's
     other points."""
     point = card.points[i]
@@ -2199,7 +2200,7 @@ def _part_of_a_phrase(card: _Card, point: _Point, m: _PointMatch) -> bool:
 
 def _only_named(card: _Card, point: _Point, ans: _Answer) -> bool:
     """One word or two, no number among them, for a point that states something
-    ("dreadnought" against "Germany built its own dreadnoughts, which increased
+    ("battleships" against "The second empire built its own battleships, which raised
     tension"): they name what the point is about without its content. (A point of a few
     words or with a head of two, an item of a list, a name or a date, is given by a word
     or two; a "who" question's person is read by `_who_it_was`.)"""
@@ -2219,9 +2220,9 @@ def _told_by_others(
     card: _Card, matches: Sequence[_PointMatch], covered: set[int]
 ) -> set[int]:
     """The points shown only by words of other points that the answer tells, with
-    nothing that sets them apart from the others ("their weight is more than the air
-    resistance" tells "At first their weight is bigger than the air resistance", not
-    "When air resistance equals weight ... terminal velocity"). A point tells its words
+    nothing that sets them apart from the others ("the thrust is more than the weight"
+    tells "At first its thrust is bigger than its weight so it speeds up", not "When the
+    thrust stops, its weight slows it down ..."). A point tells its words
     when the answer has one of the words that only it has. (Counted per word, so the
     time grows with the card, not with its square.)"""
     distinctive = card.index.distinctive
@@ -2326,7 +2327,7 @@ def _misplaced_facts(card: _Card, ans: _Answer) -> set[int]:
 _FORMULA_SIGN = re.compile(r"[=÷×*/+]")  # a formula states a relation: it is no bare list
 
 # a chemical formula as a card writes it: a capital, then a capital or a digit in it
-# (MgO, NaCl, CO2, H2O); and a typed word with letters and digits (mgo2, h2o)
+# (CaO, NaCl, CO2, H2O); and a typed word with letters and digits (cao2, h2o)
 _CARD_FORMULA = re.compile(r"(?<![\w])[A-Z][a-z]?(?:[A-Z0-9][a-z]?|\d)[A-Za-z0-9]*(?![\w])")
 _TYPED_FORMULA = re.compile(r"(?<![\w])[A-Za-z]+\d[A-Za-z0-9]*(?![\w])")
 
@@ -2337,8 +2338,8 @@ def _formula_letters(word: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _card_formulas(points: tuple[str, ...]) -> dict[str, tuple[str, int]]:
-    """The chemical formulas of a card's points, filed by their letters: "mgo" ->
-    ("mgo", 0) for "MgO" in point 0."""
+    """The chemical formulas of a card's points, filed by their letters: "cao" ->
+    ("cao", 0) for "CaO" in point 0."""
     out: dict[str, tuple[str, int]] = {}
     for i, p in enumerate(points):
         for f in _CARD_FORMULA.findall(fold(p)):
@@ -2348,7 +2349,7 @@ def _card_formulas(points: tuple[str, ...]) -> dict[str, tuple[str, int]]:
 
 def _other_formulas(points: tuple[str, ...], typed: str) -> set[int]:
     """The points whose chemical formula the answer writes with the same elements and
-    other numbers ("MgO2" for "MgO", "H2O2" for "H2O"): another substance."""
+    other numbers ("CaO2" for "CaO", "H2O2" for "H2O"): another substance."""
     card = _card_formulas(points)
     if not card:
         return set()
@@ -2398,7 +2399,7 @@ def _distinctive(card: _Card) -> list[frozenset[str]]:
 def _labels(card: _Card) -> list[str | None]:
     """Per point, the word it is about: the first content word of its text, when no other
     point starts with the same word ("Diamond – 4", "Mass is ... kg"). A formula
-    ("weight = mass × g") is about no one word: it has none, and takes none from the
+    ("power = energy ÷ time") is about no one word: it has none, and takes none from the
     point that starts with its first word."""
     firsts: list[str | None] = []
     for p in card.points:
@@ -2582,9 +2583,9 @@ _Flow = tuple[str, str, str]  # (from what, what moves, to what): first keys
 
 
 def _flows(toks: Sequence[_Tok]) -> list[_Flow]:
-    """What moves from what to what, for each "to" after something that moves: "a metal
-    atom transfers electrons to a non-metal atom" and "electrons go from the metal to the
-    non-metal" are (metal, electron, non). Each side is read by the first word of its run
+    """What moves from what to what, for each "to" after something that moves: "the root
+    cells pass water to the stem cells" and "water goes from the root cells to the stem
+    cells" are (root, water, stem). Each side is read by the first word of its run
     of words; what moves is the word before "to" (or "from"), and where it comes from is
     the run before the verb before it, or the run after "from"."""
     out: list[_Flow] = []
@@ -2632,8 +2633,8 @@ def _stops_between(toks: Sequence[_Tok], tok: _Tok) -> int:
 
 def _reversed_flows(card: _Card, ans: _Answer) -> set[int]:
     """Points whose flow the answer turns round: what moves goes from the point's target
-    to its source ("the non metal gives its electrons to the metal" against "a metal
-    atom transfers electrons to a non-metal atom")."""
+    to its source ("the stem cells give water to the root cells" against "The root cells
+    pass water to the stem cells")."""
     typed = set(_flows(ans.toks))
     if not typed:
         return set()
@@ -2709,9 +2710,9 @@ _SAID_TIMES = 20  # the places of a word that are read, the first ones
 
 
 def _comparative_of_the_lesser(point: _Point, ans: _Answer, lang: str) -> bool:
-    """The point compares ("their weight is bigger than the air resistance") and the
-    answer gives its comparative only to the lesser side, comparing with nothing ("air
-    resistance gets bigger"): the words are the point's, the comparison is not."""
+    """The point compares ("its weight is bigger than the drag") and the answer gives
+    its comparative only to the lesser side, comparing with nothing ("the drag gets
+    bigger"): the words are the point's, the comparison is not."""
     claims = _comparisons(_analyse_cached(point.text, lang))
     if not claims:
         return False
@@ -3004,11 +3005,11 @@ _Run = tuple[tuple[str, str], ...]  # a run of names: (key, text) of each word
 
 @lru_cache(maxsize=4096)
 def _card_runs(points: tuple[str, ...]) -> tuple[tuple[tuple[int, _Run], ...], ...]:
-    """Per point, its runs of names ("Lady Macbeth", "Marie Curie") with the index, among
+    """Per point, its runs of names ("Lady Roderic", "Marie Curie") with the index, among
     the point's content words, of each run's first word. A capitalised word that opens
     the point is a name when the word list does not know it, when it is capitalised after
     the start of a sentence somewhere in the card, or when it stands alone or before a
-    comma ("Malcolm, the king's son"; "Murderers sent by ..." is none)."""
+    comma ("Edmund, the duke's nephew"; "Guards sent by ..." is none)."""
     lang = _side_language(points)
     analysed = [(fold(p), _analyse(p, lang)) for p in points]
     capitalised = {t.key for _, toks in analysed for t in toks if t.cap and not t.stop}
@@ -3050,13 +3051,13 @@ class _People:
     subjects: tuple[_Run | None, ...]  # per point, the run of names it opens with
     words: frozenset[str]  # every word of a run of names in the deck
     before: frozenset[tuple[str, str]]  # (word, the next word) within a run of the deck
-    two: frozenset[str]  # last words that name two people ("Lady Macbeth" and "Macbeth")
+    two: frozenset[str]  # last words that name two people ("Lady Roderic" and "Roderic")
 
 
 @lru_cache(maxsize=4096)
 def _people(points: tuple[str, ...], others: tuple[tuple[str, ...], ...]) -> _People:
     """The names of a card and of its deck. A last word names two people when one point
-    of the deck has it alone and in a longer run ("He calls Macbeth and Lady Macbeth"):
+    of the deck has it alone and in a longer run ("He banishes Roderic and Lady Roderic"):
     the two are told apart, and the last word alone is the other person."""
     own = _card_runs(points)
     subjects = tuple(runs[0][1] if runs and runs[0][0] == 0 else None for runs in own)
@@ -3087,7 +3088,7 @@ _WHO_WORDS = 200
 
 def _gives_run(run: _Run, typed: Sequence[_Tok], k: int, lang: str) -> bool:
     """Do the typed words from typed[k] give the run of names: each word as it is, with a
-    small typo, or the last by its initial ("lady m")?"""
+    small typo, or the last by its initial ("lady r")?"""
     j = k
     for n, (key, text) in enumerate(run):
         while j < len(typed) and typed[j].stop:
@@ -3106,7 +3107,7 @@ def _named_in_full(
     run: _Run, people: _People, typed: Sequence[_Tok], lang: str
 ) -> bool:
     """The typed answer names the person of the run, and not someone whose name ends in
-    it: "lady macbeth" does not name Macbeth. It is read in its first `_WHO_WORDS`
+    it: "lady roderic" does not name Roderic. It is read in its first `_WHO_WORDS`
     words, where an answer to "who" names its person, so that each point of the card
     costs the same on any answer."""
     for k, t in enumerate(typed[:_WHO_WORDS]):
@@ -3143,12 +3144,12 @@ def _who_it_was(
     grade: Grade,
     lang: str,
 ) -> Grade:
-    """A "who did it" question, answered by the person a point opens with ("Macbeth
-    stabs ..."): the name, with a small typo or its last word as an initial, covers that
+    """A "who did it" question, answered by the person a point opens with ("Roderic
+    poisons ..."): the name, with a small typo or its last word as an initial, covers that
     point, the person being the answer to the question. And when the card's first point
     opens with a person and no other point opens with another, an answer whose first
     person (not the question's) is the last name alone of a pair that the deck tells
-    apart ("Lady Macbeth" and "Macbeth") contradicts it."""
+    apart ("Lady Roderic" and "Roderic") contradicts it."""
     if not _asks_for_a_person(question) or _says_nothing(typed):
         return grade
     people = _people(points, others)
@@ -3200,7 +3201,7 @@ def _who_it_was(
 @lru_cache(maxsize=4096)
 def _actions(points: tuple[str, ...]) -> tuple[str | None, ...]:
     """Per point that opens with a run of names, the key of the word after the run, the
-    verb of "Macbeth stabs Duncan"; None for the other points."""
+    verb of "Roderic poisons the duke"; None for the other points."""
     lang = _side_language(points)
     out: list[str | None] = []
     for text, runs in zip(points, _card_runs(points), strict=True):
@@ -3217,9 +3218,9 @@ def _actions_swapped(
     points: tuple[str, ...], others: tuple[tuple[str, ...], ...], typed: str, lang: str
 ) -> set[int]:
     """The points whose actions the answer swaps between their people: two points open
-    with different people ("Macbeth stabs ...", "Lady Macbeth drugs ..."), and the
-    answer puts each one's name just before the other's verb ("macbeth drugs ... lady
-    macbeth stabs ...")."""
+    with different people ("Roderic poisons ...", "Lady Roderic distracts ..."), and the
+    answer puts each one's name just before the other's verb ("roderic distracts ...
+    lady roderic poisons ...")."""
     people = _people(points, others)
     subjects = people.subjects
     if sum(1 for s in set(subjects) if s is not None) < 2:
@@ -3430,8 +3431,8 @@ _NAMES_MET = 3
 
 def _names_met(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
     """Three names of the point or more, not the question's, in one sentence of the
-    answer ("britain supported france so germany looked stupid" for "Britain backed
-    France, ... Germany was humiliated"): names seldom meet so by chance."""
+    answer ("arland supported tovia so corvia looked foolish" for "Each time Arland
+    backed Tovia, ... Corvia was left alone"): names seldom meet so by chance."""
     names = {
         t.key for t in card.points[i].terms if t.name and t.key not in card.question_keys
     }
@@ -3445,8 +3446,9 @@ def _names_met(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
 def _enough(card: _Card, point: _Point, m: _PointMatch, least: float) -> bool:
     """Is enough of the point matched besides the question's words: `least`, or 80% of
     the point when it weighs less? A point that is mostly the question's words ("The
-    quantity supplied rises" on "What happens to the quantity supplied when ...?") needs
-    no more than it has outside them ("it goes up"), the words of direction included."""
+    boiling point rises" on "What happens to the boiling point of water when ...?")
+    needs no more than it has outside them ("it goes up"), the words of direction
+    included."""
     if m.matched_outside_question >= min(least, point.total * 0.8):
         return True
     outside = shown = 0.0

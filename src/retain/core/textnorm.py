@@ -166,7 +166,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 def detect_language(text: str) -> str:
     """The language one side of a card is written in: the one of `LANGUAGES` whose word
     list knows most of its words, and of those the one that has most of them among its
-    function words ("le garçon": English knows both words, but "le" is a French article);
+    function words ("le café": English knows both words, but "le" is a French article);
     English when it knows them all and the text is plain ASCII, or on a tie."""
     words = [w.lower() for w in _LETTERS.findall(fold(text))][:64]
     if not words:
