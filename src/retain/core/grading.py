@@ -1542,7 +1542,6 @@ class _PointMatch:
 def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
     result = _PointMatch(0.0, 0.0, [], [], [])
     spelt = _acronyms(point, ans)
-    polarities = {(t.key, t.negated) for t in point.terms}
     for term in point.terms:
         best = 0.0
         best_tok: _Tok | None = None
@@ -1573,7 +1572,6 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
             # typed there may reach further than the student meant
             and (term.head or term.negated)
             and not bare
-            and (term.key, best_tok.negated) not in polarities  # said both ways in the point
         ):
             result.conflict = True
             continue
