@@ -61,3 +61,20 @@ def test_hostile_formulas_are_read_or_left_without_error(typed: str) -> None:
 @pytest.mark.parametrize("typed", ["d = (m - v - 9)^0.5", "d = ((((m^4)^4)^4)^4)^4"])
 def test_powers_that_overflow_or_go_complex_say_nothing(typed: str) -> None:
     assert compare(formulas("density = mass ÷ volume"), formulas(typed)) in (None, "differs")
+
+
+@pytest.mark.parametrize(
+    ("typed", "verdict"),
+    [
+        ("r = (h - g)/t", "same"),  # a difference of two letters is the point's "change in"
+        ("r = (h2 - h1)/t", "same"),
+        ("rate = change in height / time", "same"),
+        ("r = t/(h - g)", "differs"),
+        ("r = (h - g)*t", "differs"),
+    ],
+)
+def test_a_difference_of_two_letters_stands_for_a_change_in_a_quantity(
+    typed: str, verdict: str
+) -> None:
+    point = formulas("rate of climb = change in height ÷ time taken")
+    assert compare(point, formulas(typed)) == verdict

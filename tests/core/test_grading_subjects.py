@@ -343,3 +343,478 @@ def test_a_comparison_turned_round_contradicts_its_point(
     grade = grade_in((BALLOON,), 0, typed)
     assert grade.covered == covered
     assert grade.contradiction is contradiction
+
+
+PHRASES: tuple[Card, ...] = (
+    ("How do you say “the cat” in French?", ("le chat",)),
+    ("How do you say “see you tomorrow” in French?", ("à demain",)),
+    ("How do you say “there” in French?", ("là",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("side", "lang"),
+    [
+        ("le café", "fr"),  # English knows both words, but "le" is a French article
+        ("la fenêtre", "fr"),
+        ("the cat", "en"),
+    ],
+)
+def test_a_tie_of_known_words_goes_to_the_language_of_the_articles(
+    side: str, lang: str
+) -> None:
+    assert detect_language(side) == lang
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "verdict"),
+    [
+        (0, "chat", "correct"),  # the article is optional
+        (1, "a demain", "correct"),  # in a phrase, the other words tell which word it is
+        (1, "demain", "incorrect"),  # "à" is no article: "demain" alone is another phrase
+        (2, "la", "incorrect"),  # the one word without its accent is another word
+    ],
+)
+def test_a_missing_accent_is_judged_by_the_phrase_it_is_in(
+    index: int, typed: str, verdict: str
+) -> None:
+    assert grade_in(PHRASES, index, typed).verdict == verdict
+
+
+COURT: tuple[Card, ...] = (
+    (
+        "Who poisons the duke and how?",
+        ("Roderic poisons the duke's wine at the feast",
+         "Lady Roderic distracts the guards with a song"),
+    ),
+    (
+        "Who wrote the forged letter?",
+        ("Lady Roderic, writing to her brother", "She hopes the duke will blame the steward"),
+    ),
+    ("Who is crowned at the end?", ("Edmund, the duke's nephew",
+                                    "He banishes Roderic and Lady Roderic")),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        (0, "roderic", (0,)),  # the person a point opens with answers "who"
+        (0, "lady roderic", (1,)),  # another person, whose name ends in the same word
+        (1, "lady r", (0,)),  # the last word by its initial
+        (2, "Edmnd", (0,)),  # a small typo in a name
+    ],
+)
+def test_the_person_asked_for_covers_the_point_that_opens_with_them(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    grade = grade_in(COURT, index, typed)
+    assert grade.covered == covered
+    assert not grade.contradiction
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "roderic, to her brother",  # the last name alone is the other person of the deck
+        "roderic writes it to lady roderic",  # the two turned round
+    ],
+)
+def test_another_person_of_the_deck_for_who_contradicts(typed: str) -> None:
+    grade = grade_in(COURT, 1, typed)
+    assert grade.contradiction
+    assert grade.verdict == "incorrect"
+
+
+HARBOUR: tuple[Card, ...] = (
+    (
+        "What was the canal contest?",
+        ("A contest between two towns to dig the longest canals",
+         "The first town opened a new lock in 1790, which drew the barges to it",
+         "The second town dug its own locks, which cost it all its savings"),
+    ),
+    (
+        "What happens to a falling parachutist?",
+        ("At first they speed up because the pull of gravity is bigger than the drag",
+         "When the drag balances gravity they fall at a steady speed"),
+    ),
+)
+
+
+@pytest.mark.parametrize("typed", ["canals", "locks", "towns canals"])
+def test_one_word_that_names_what_a_point_is_about_does_not_cover_it(typed: str) -> None:
+    grade = grade_in(HARBOUR, 0, typed)
+    assert grade.covered == ()
+
+
+def test_a_side_word_late_in_a_point_may_be_meant_in_another_sense() -> None:
+    typed = (
+        "at first their velocity goes up quickly as they leave the plane; "
+        "later the drag balances gravity and they reach a steady speed"
+    )
+    grade = grade_in(HARBOUR, 1, typed)
+    assert 1 in grade.covered
+    assert not grade.contradiction
+
+
+NEGATIONS: tuple[Card, ...] = (
+    ("What happens to the lake in winter?", ("The lake does not freeze", "Its water is salty")),
+    ("Why did the duke raise an army?", ("The duke feared the barons would seize the throne",)),
+    (
+        "Where did the hermit live?",
+        ("The hermit lived alone in the forest - the villagers brought him bread",),
+    ),
+    ("Why did the ship sail north?", ("To avoid the storms on the southern route",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        (0, "the lake doesnt freeze", (0,)),  # a contraction typed without its apostrophe
+        (0, "the lake doesnt freeze because its water is salty", (0, 1)),
+        # what is denied is the wanting, not the seizing
+        (1, "the duke didnt want them to seize the throne", (0,)),
+        # a negation typed in passing reaches no word of the point's elaboration
+        (2, "he lived alone in the forest, nobody came except villagers bringing bread", (0,)),
+        # "avoid" denies what follows it, as "not" does
+        (3, "so it would not run into storms on the southern route", (0,)),
+    ],
+)
+def test_a_negation_is_read_as_far_as_it_reaches(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    grade = grade_in(NEGATIONS, index, typed)
+    assert grade.covered == covered
+    assert not grade.contradiction
+
+
+def test_a_negated_point_stated_positively_still_contradicts() -> None:
+    grade = grade_in(NEGATIONS, 0, "the lake freezes")
+    assert grade.contradiction
+    assert grade.covered == ()
+
+
+ECHO: tuple[Card, ...] = (
+    (
+        "What happens to the boiling point of water when the pressure rises?",
+        ("The boiling point rises", "Because the molecules need more energy to escape"),
+    ),
+    ("What happens to a gas when it is heated?", ("Its volume increases", "It expands")),
+    ("What happens to a metal wire when it is heated?", ("Its resistance goes up",)),
+    ("What happens to ice at 0 °C?", ("It melts as its temperature rises",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "covered"),
+    [
+        ("it goes up", (0,)),  # the direction is what the question asks for
+        ("the boiling point increases", (0,)),
+        ("the boiling point changes", ()),  # the question's words, and no direction
+    ],
+)
+def test_a_point_made_of_the_questions_words_is_shown_by_its_direction(
+    typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(ECHO, 0, typed).covered == covered
+
+
+UNITS: Card = (
+    "What is the difference between energy and power?",
+    (
+        "Energy is the capacity to do work, measured in joules (J)",
+        "Power is the rate of transfer of energy, measured in watts (W)",
+        "power = energy ÷ time (P = E/t)",
+    ),
+)
+
+
+def test_units_swapped_between_quantities_contradict_next_to_a_formula() -> None:
+    grade = grade_in((UNITS,), 0, "power is measured in joules and energy in watts")
+    assert grade.contradiction
+    assert grade.verdict == "incorrect"
+
+
+def test_units_given_to_their_own_quantities_do_not_contradict() -> None:
+    grade = grade_in((UNITS,), 0, "energy is measured in joules and power in watts")
+    assert not grade.contradiction
+
+
+STAGES: Card = (
+    "What happens to a rocket's speed after launch?",
+    (
+        "At first its thrust is bigger than its weight so it speeds up",
+        "As it climbs its weight falls because it burns fuel",
+        "When the thrust stops, its weight slows it down until it falls back",
+    ),
+)
+
+
+def test_words_that_other_points_share_do_not_show_a_point_another_point_tells() -> None:
+    typed = "at first it speeds up because the thrust is more than the weight"
+    grade = grade_in((STAGES,), 0, typed)
+    assert grade.covered == (0,)
+
+
+TRADE: tuple[Card, ...] = (
+    (
+        "What was the wine war?",
+        ("A tariff war between Spain and Portugal over wine", "It ended with a treaty in 1703"),
+    ),
+    ("Who joined the war later?", ("The king of France, in 1705",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "contradiction"),
+    [
+        ("a tariff war between spain and france over wine", True),  # France for Portugal
+        ("a tariff war between spain and portugal over wine", False),
+    ],
+)
+def test_another_name_of_the_deck_joined_in_place_of_the_points_contradicts(
+    typed: str, contradiction: bool
+) -> None:
+    grade = grade_in(TRADE, 0, typed)
+    assert grade.contradiction is contradiction
+    assert (0 in grade.covered) is not contradiction
+
+
+def test_actions_swapped_between_the_people_of_two_points_contradict() -> None:
+    typed = "roderic distracts the guards and lady roderic poisons the dukes wine"
+    grade = grade_in(COURT, 0, typed)
+    assert grade.contradiction
+    assert grade.verdict == "incorrect"
+
+
+def test_actions_given_to_their_own_people_do_not_contradict() -> None:
+    typed = "roderic poisons the dukes wine and lady roderic distracts the guards"
+    grade = grade_in(COURT, 0, typed)
+    assert not grade.contradiction
+    assert grade.covered == (0, 1)
+
+
+ROCKS: Card = (
+    "What kind of rock are chalk cliffs, roof slate and kerb granite?",
+    ("Chalk cliffs – sedimentary", "Roof slate – metamorphic", "Kerb granite – igneous"),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "covered"),
+    [
+        ("sedimentary metamorphic igneous", (0, 1, 2)),  # the values, in the question's order
+        ("sedimentary igneous", (0, 2)),
+    ],
+)
+def test_the_values_of_labels_the_question_names_cover_them_as_a_bare_list(
+    typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in((ROCKS,), 0, typed).covered == covered
+
+
+CHEMISTRY: tuple[Card, ...] = (
+    (
+        "What ions do calcium and sulfur form?",
+        ("Calcium atoms lose two electrons to form 2+ ions",
+         "Sulfur atoms gain two electrons to form 2- ions"),
+    ),
+    ("What is the formula of calcium oxide?", ("CaO",)),
+    ("What is the formula of water?", ("H2O",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        (0, "calcium forms 2+ ions", (0,)),  # the charge of an ion is the point's fact
+        (0, "sulfur makes 2- ions and calcium makes 2+ ions", (0, 1)),
+        (1, "cao", (0,)),
+        (2, "h2o", (0,)),
+    ],
+)
+def test_charges_and_formulas_are_read_as_facts(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    grade = grade_in(CHEMISTRY, index, typed)
+    assert grade.covered == covered
+    assert not grade.contradiction
+
+
+@pytest.mark.parametrize(("index", "typed"), [(1, "CaO2"), (2, "H2O2"), (1, "ca2o")])
+def test_a_formula_with_other_numbers_is_another_substance(index: int, typed: str) -> None:
+    grade = grade_in(CHEMISTRY, index, typed)
+    assert grade.contradiction
+    assert grade.verdict == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("points", "typed"),
+    [
+        (["Tiredness"], "tired"),
+        (["Errors come from tiredness and boredom"], "errors come from being tired and bored"),
+        (["The lake was calm"], "calmness"),
+    ],
+)
+def test_a_word_and_its_derived_noun_or_adverb_meet(points: list[str], typed: str) -> None:
+    grade = grade_typed_answer("What causes it?", points, typed)
+    assert grade.verdict == "correct"
+
+
+DAM: Card = (
+    "Why does the old dam hold?",
+    (
+        "The walls between its towers are thick",
+        "Only a little water gets through the gaps",
+        "The beams inside its walls are not broken when floods come",
+    ),
+)
+
+
+def test_the_past_forms_of_an_irregular_verb_are_the_verb() -> None:
+    # "break" against "not broken": the one verb, said the other way
+    grade = grade_in((DAM,), 0, "the beams inside the walls break when floods come")
+    assert grade.contradiction
+    assert 2 not in grade.covered
+    grade = grade_in((DAM,), 0, "thick walls between towers, and the beams inside them "
+                                "are not broken")
+    assert not grade.contradiction
+    assert {0, 2} <= set(grade.covered)
+
+
+RAID: tuple[Card, ...] = (
+    (
+        "What was the raid plan?",
+        ("Seize Korva quickly (in a single night) by sailing through Lisk",
+         "Then hold the bridge until the main army came"),
+    ),
+    ("Who ruled Korva?", ("The old queen of Korva",)),
+    ("Where is Lisk?", ("A strait north of Dara",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "covered"),
+    [
+        ("take korva through lisk", (0,)),  # the route the names stand in is told
+        ("korva and lisk", ()),  # the names alone tell nothing
+    ],
+)
+def test_names_in_the_same_relation_of_place_cover_a_point(
+    typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(RAID, 0, typed).covered == covered
+
+
+@pytest.mark.parametrize(
+    ("points", "typed"),
+    [
+        (["A payment from the goverment to farmers", "It lowers their costs"],
+         "cash from govt"),  # the card's misspelling meets the table's abbreviation
+        (["A payment from the government to farmers", "It lowers their costs"],
+         "cash from the goverment"),
+    ],
+)
+def test_a_misspelt_word_meets_its_synonyms(points: list[str], typed: str) -> None:
+    assert grade_typed_answer("What is a subsidy?", points, typed).covered == (0,)
+
+
+@pytest.mark.parametrize(
+    ("points", "typed", "verdict"),
+    [
+        (["the toothbrush"], "a brush for your teeth", "incorrect"),  # "teeth" is no "tooth"
+        (["the toothbrush"], "a brush for a tooth", "correct"),  # a compound given apart
+        (["the teapot"], "a pot to make tea in", "correct"),
+        (["the teapot"], "a pot", "incorrect"),
+    ],
+)
+def test_a_compound_word_is_given_by_its_two_words(
+    points: list[str], typed: str, verdict: str
+) -> None:
+    assert grade_typed_answer("What does it mean?", points, typed).verdict == verdict
+
+
+FLOWS: tuple[Card, ...] = (
+    ("Which way does heat flow?", ("Heat flows from the hot body to the cold body",)),
+    (
+        "How does water reach the leaves?",
+        ("The root cells pass water to the stem cells", "It then rises in the xylem"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "contradiction"),
+    [
+        (0, "heat goes from the cold body to the hot body", True),  # the flow turned round
+        (0, "heat moves from the hot body to the cold one", False),
+        (1, "the stem cells give water to the root cells", True),
+        (1, "root cells give their water to the stem cells", False),
+    ],
+)
+def test_a_flow_turned_round_contradicts(index: int, typed: str, contradiction: bool) -> None:
+    grade = grade_in(FLOWS, index, typed)
+    assert grade.contradiction is contradiction
+    assert (0 in grade.covered) is not contradiction
+
+
+def test_a_comparative_given_to_the_lesser_side_does_not_show_the_comparison() -> None:
+    card: Card = (
+        "What happens to a falling leaf?",
+        ("At first its weight is bigger than the drag so it speeds up",
+         "As its speed rises the drag rises too"),
+    )
+    assert 0 not in grade_in((card,), 0, "the drag gets bigger as it speeds up").covered
+    assert 0 in grade_in((card,), 0, "at first its weight is bigger so it speeds up").covered
+
+
+LAWS: tuple[Card, ...] = (
+    ("What is Boyle's law?", ("The pressure of a gas is inversely proportional to its volume",
+                              "At a fixed temperature")),
+    ("What is Ohm's law?", ("The current through a resistor is proportional to the voltage",
+                            "At a fixed temperature")),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered", "contradiction"),
+    [
+        (0, "the smaller the volume of a gas the bigger its pressure", (0,), False),
+        (1, "the higher the voltage, the bigger the current through the resistor", (0,), False),
+        (1, "the higher the voltage the smaller the current through a resistor", (), True),
+        (0, "the bigger the volume of the gas the bigger the pressure", (), True),
+    ],
+)
+def test_the_more_the_more_says_a_proportion(
+    index: int, typed: str, covered: tuple[int, ...], contradiction: bool
+) -> None:
+    grade = grade_in(LAWS, index, typed)
+    assert grade.covered == covered
+    assert grade.contradiction is contradiction
+
+
+SUMMIT: tuple[Card, ...] = (
+    (
+        "What happened at the summit?",
+        ("Two rounds of talks, in 1922 (Lorn) and 1924 (Vesk)",
+         "Each time Arland backed Tovia, so the pact grew stronger and Corvia was left alone"),
+    ),
+    ("Who led Corvia?", ("Its old prince, a rival of Arland and of Tovia",)),
+    ("Why did Corvia arm?", ("It feared Arland and Tovia", "Its army was small")),
+    ("What did Tovia want?", ("Land taken by Corvia", "Help from Arland")),
+    ("Where is Arland?", ("North of Tovia and Corvia",)),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "covered"),
+    [
+        ("talks in 1922 and 1924, arland supported tovia so corvia looked foolish", (0, 1)),
+        ("talks in 1922 and 1924. arland. tovia. corvia.", (0,)),  # in no one sentence
+    ],
+)
+def test_three_names_of_a_point_in_one_sentence_show_it(
+    typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(SUMMIT, 0, typed).covered == covered

@@ -7,7 +7,9 @@ operands are phrases ("thinking distance"), single letters ("d") or numbers. A t
 operand stands for a point's operand when it has the same words, when it shares the most
 words with it and with no other, or when it is a letter that begins exactly one of the
 point's operands' words (or that the point itself uses for it: "F = m × a (resultant
-force = mass × acceleration)").
+force = mass × acceleration)"). A difference of two letters stands for the point's
+"change in" a quantity that the first letter begins: "r = (h - g)/t" for "rate of climb =
+change in height ÷ time taken".
 
 Two formulas say the same when they agree at random values of their operands: the point
 solved for its left side, the typed relation must hold. This is an exact test for the
@@ -292,11 +294,47 @@ def compare(point: Sequence[Formula], typed: Sequence[Formula]) -> Verdict | Non
             continue
         spelt = _spelt(point, main)
         for t in typed:
-            verdict = _compare_one(main, spelt, t)
+            verdict = _compare_one(main, spelt, _changes(t, main))
             if verdict == "same":
                 return "same"
             found = found or verdict
     return found
+
+
+def _changes(typed: Formula, main: Formula) -> Formula:
+    """`typed` with each difference of two letters read as the point's "change in" the
+    quantity the first letter begins: "(h - g)" for "change in height"."""
+    changes = {
+        letter: words
+        for words in main.operands
+        if len(words) > 1 and words[0] == "change"
+        for letter in _letter_of(words[1:])
+    }
+    if not changes:
+        return typed
+    operands = list(typed.operands)
+
+    def sub(e: Expr) -> Expr:
+        if not isinstance(e, tuple):
+            return e
+        op, a, b = e
+        if op == "-" and isinstance(a, int) and isinstance(b, int):
+            first, second = operands[a], operands[b]
+            if (
+                len(first) == 1 == len(second)
+                and len(first[0]) == 1 == len(second[0])
+                and first[0] in changes
+            ):
+                operands[a] = operands[b] = changes[first[0]]  # the two read as one
+                return a
+        return (op, sub(a), sub(b))
+
+    left = sub(typed.left) if typed.left is not None else None
+    right = sub(typed.right)
+    if operands == list(typed.operands):
+        return typed
+    shape = (_shape(left) + "=" if left is not None else "") + _shape(right)
+    return Formula(tuple(operands), left, right, shape)
 
 
 def _compare_one(

@@ -32,9 +32,22 @@ heir"); when it turns round who did what to whom ("Duncan killed Macbeth",
 "Faraday taught Davy" on a card that asks how Davy trained Faraday); or when it
 tells a fact of another card of the deck about that card's people.
 
+It is contradicted too when the answer turns a flow round ("the stem cells give water
+to the root cells"), swaps the actions of two people the points open with, joins
+another name of the deck to one of the names a point pairs ("between spain and france"
+for "between Spain and Portugal"), writes a chemical formula with other numbers ("CaO2"),
+or turns a proportion round ("the higher the voltage, the smaller the current").
+
 A point is not covered either when only its numbers and minor names are there, in a
 clause that states something else ("Darwin died in 1860" against "He published the Darwin
-report, 1859-60"); a question that asks when is answered by its date alone.
+report, 1859-60"); a question that asks when is answered by its date alone. Nor is it
+covered by a word or two that only name what it is about ("warships"), by words that
+other points the answer tells share with it, or by its comparative said of its lesser
+side ("the upthrust gets bigger" against "the weight is bigger than the upthrust").
+
+A "who did it" question is answered by the person a point opens with, named in full
+(with a small typo, or the last word by its initial); the last name alone of two people
+the deck tells apart ("Roderic" for "Lady Roderic") is another person.
 
 A bare list of key words ("party secretary files agenda") covers only short points
 (names, dates): longer points need the relation between the words to be stated.
@@ -65,6 +78,7 @@ from retain.core.textnorm import (
     fold,
     is_word,
     snowball,
+    stem,
     strip_accents,
     tokenize,
 )
@@ -264,6 +278,38 @@ def _synonyms() -> tuple[dict[str, str], dict[tuple[str, ...], str], int]:
 
 
 @lru_cache(maxsize=1)
+def _synonym_spellings() -> dict[str, frozenset[tuple[str, str]]]:
+    """The one-word members of the synonym table of six letters or more, filed by
+    themselves and by each of their forms with one letter left out: (member, group)."""
+    single, _, _ = _synonyms()
+    out: dict[str, set[tuple[str, str]]] = {}
+    for line in _data_lines("synonyms.txt"):
+        for member in (m.strip().lower() for m in line.split("|")):
+            keys = _keys(member)
+            if " " in member or len(member) < 6 or len(keys) != 1 or keys[0] not in single:
+                continue
+            entry = (member, single[keys[0]])
+            for variant in {member, *(member[:k] + member[k + 1 :] for k in range(len(member)))}:
+                out.setdefault(variant, set()).add(entry)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=65536)
+def _misspelt_synonym(word: str, lang: str) -> str | None:
+    """The synonym group of a member of the table that `word`, no word of its own, is a
+    misspelling of by one letter ("allience" for "alliance"), if exactly one."""
+    if lang != "en" or len(word) > 30 or not word.isalpha() or is_word(word, lang):
+        return None
+    spellings = _synonym_spellings()
+    found: set[str] = set()
+    for variant in {word, *(word[:k] + word[k + 1 :] for k in range(len(word)))}:
+        for member, group in spellings.get(variant, ()):
+            if Levenshtein.distance(member, word, score_cutoff=1) <= 1:
+                found.add(group)
+    return next(iter(found)) if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1)
 def _phrase_starts() -> frozenset[str]:
     """The first keys of the multi-key phrases: a token with another key starts none."""
     return frozenset(keys[0] for keys in _synonyms()[1])
@@ -361,6 +407,8 @@ def _analyse_cached(text: str, lang: str) -> tuple[_Tok, ...]:
             continue
         t = toks[i]
         key = t.key if t.fact or t.stop else single.get(t.key, t.key)
+        if key == t.key and not (t.fact or t.stop) and len(t.text) >= 6:
+            key = _misspelt_synonym(t.text.lower(), lang) or key
         out.append(
             _Tok(
                 key,
@@ -548,6 +596,7 @@ class _Term:
     pos: int
     parts: tuple[str, ...] = ()
     strict: bool = False  # of a short point: a real word is no misspelling of another
+    alone: bool = False  # the point's one word: its accents tell it from another word
 
 
 @dataclass(frozen=True, slots=True)
@@ -653,19 +702,28 @@ def _analyse_card(
         offsets = _token_offsets(folded, toks)
         head_toks = [t for t, off in zip(toks, offsets, strict=True) if off < head_end]
         label = [t for t in head_toks if not t.stop]
-        if label and all(t.key in qkeys for t in label):
+        labelled = bool(label) and all(t.key in qkeys for t in label)
+        if labelled:
             head_end = _label_value_head(folded, head_end)
             head_toks = [t for t, off in zip(toks, offsets, strict=True) if off < head_end]
-        head_content = sum(1 for t in head_toks if not t.stop and not t.fact)
+        # the head of a "label – value" point whose label the question names says one
+        # thing ("Chalk cliffs – sedimentary" on "What kind of rock are chalk cliffs ...?")
+        head_content = sum(
+            1
+            for t in head_toks
+            if not t.stop and not t.fact and not (labelled and t.key in qkeys)
+        )
         head_all = sum(1 for t in head_toks if not t.stop)
         whole_is_head = head_all < 2
-        short = sum(1 for t in toks if not t.stop) <= _SHORT
+        content_count = sum(1 for t in toks if not t.stop)
+        short = content_count <= _SHORT
         terms: list[_Term] = []
         for t, off in zip(toks, offsets, strict=True):
             if t.stop:
                 continue
             w = _term_weight(t, generic)
-            if t.key in qkeys:
+            if t.key in qkeys and _direction(t) is None:
+                # a direction is what "what happens to ... when ... rises?" asks for
                 w *= _QUESTION_FACTOR
             elif not t.fact and df:
                 d = df.get(t.key, 0)
@@ -687,6 +745,7 @@ def _analyse_card(
                     t.pos,
                     t.parts,
                     short,
+                    content_count == 1,
                 )
             )
         terms = _relative_first_names(terms, toks, folded)
@@ -727,6 +786,7 @@ def _analyse_card(
         _asks_when(question),
         _index_card(analysed_points, frozenset(card_facts)),
         lang,
+        frozenset().union(*other_names) if other_names else frozenset(),
     )
 
 
@@ -769,7 +829,7 @@ def _share_within_card(points: list[_Point]) -> list[_Point]:
             if w != t.weight:  # as replace(t, weight=w), without its cost
                 t = _Term(
                     t.key, t.text, w, t.fact, t.name, t.negated, t.head, t.pos, t.parts,
-                    t.strict,
+                    t.strict, t.alone,
                 )
             terms.append(t)
         out.append(replace(p, terms=tuple(terms), total=sum(t.weight for t in terms)))
@@ -831,6 +891,7 @@ class _Card:
     asks_when: bool = False  # the question asks for a date: its facts are the point
     index: _CardIndex = field(default=None, compare=False, hash=False)  # type: ignore[assignment]
     lang: str = "en"  # the language of the answer side (see `detect_language`)
+    deck_names: frozenset[str] = frozenset()  # the names of the deck's other cards
 
 
 @dataclass(frozen=True, slots=True)
@@ -845,6 +906,8 @@ class _CardIndex:
     facts_by_kind: tuple[dict[str, tuple[str, ...]], ...]  # per point: kind -> facts
     point_facts: _FactIndex[int]  # the points' facts, filed for `_fact_match`
     heavy: tuple[frozenset[str], ...]  # per point: its words of weight 0.5 or more
+    # per point: its words of weight 0.5 or more, and its facts, that no other point has
+    distinctive: tuple[frozenset[str], ...] = ()
 
 
 def _index_card(points: Sequence[_Point], facts: frozenset[str]) -> _CardIndex:
@@ -873,6 +936,23 @@ def _index_card(points: Sequence[_Point], facts: frozenset[str]) -> _CardIndex:
         tuple(
             frozenset(x.key for x in p.terms if not x.fact and x.weight >= 0.5) for p in points
         ),
+        _distinct_terms(points),
+    )
+
+
+def _distinct_terms(points: Sequence[_Point]) -> tuple[frozenset[str], ...]:
+    count: dict[str, int] = {}
+    for p in points:
+        for k in p.keys:
+            count[k] = count.get(k, 0) + 1
+    generic = _generic()
+    return tuple(
+        frozenset(
+            t.key
+            for t in p.terms
+            if count.get(t.key, 0) == 1 and t.key not in generic and (t.fact or t.weight >= 0.5)
+        )
+        for p in points
     )
 
 
@@ -955,18 +1035,21 @@ def _fuzzy(
     typed_text: str,
     lang: str = "en",
     strict: bool = False,
+    alone: bool = False,
 ) -> float:
     """How well a typed word matches a point word that it is not equal to (0 = not).
 
     A missing accent or a small typo is accepted, unless the typed word is another real
-    word of the point's language ("ou" for "où"; and, when `strict` (a short point, where
-    one word is the whole fact), "sensible" for "sensitive")."""
+    word of the point's language: a missing accent when the word is the point's only one
+    (`alone`: "ou" for "où"; in a phrase the other words tell which it is, "a demain"),
+    and a typo when `strict` (a short point, where one word is the whole fact: "sensible"
+    for "sensitive")."""
     if point_key.startswith("=") or typed_key.startswith("="):
         return 0.0
     a, b = point_text.lower(), typed_text.lower()
     bare_a, bare_b = strip_accents(a), strip_accents(b)
     if bare_a == bare_b:
-        return 0.0 if is_word(b, lang) else 0.95
+        return 0.0 if alone and is_word(b, lang) else 0.95
     words = a, b
     a, b = bare_a, bare_b
     la, lb = len(a), len(b)
@@ -981,12 +1064,29 @@ def _fuzzy(
             lim = 1 if min(len(ka), len(kb)) <= 7 else 2
             if Levenshtein.distance(ka, kb, score_cutoff=lim) <= lim:
                 return 0.0 if strict and _other_word(*words, lang) else 0.85
+    if _derived(a, b) or _derived(b, a):
+        return 0.85
     # abbreviation: "gen" for general, "pos" for positive, "dept" for department
     if 3 <= lb <= 4 and la >= 6 and a.startswith(b) and b.isalpha():
         return 0.75
     if 3 <= la <= 4 and lb >= 6 and b.startswith(a) and a.isalpha():
         return 0.75
     return 0.0
+
+
+#: Suffixes that make a noun or an adverb of a word and keep its meaning: "bold" and
+#: "boldness", "quick" and "quickly". The stemmer does not always bring them to one key.
+_DERIVING = ("ness", "ly", "ment")
+
+
+def _derived(long: str, short: str) -> bool:
+    """Is `long` the word `short` (of four letters or more) with a suffix of `_DERIVING`?"""
+    return (
+        len(short) >= 4
+        and long.startswith(short)
+        and long[len(short) :] in _DERIVING
+        and short.isalpha()
+    )
 
 
 def _other_word(point_word: str, typed_word: str, lang: str) -> bool:
@@ -1173,6 +1273,10 @@ class _WordIndex:
         out: set[int] = set()
         text, key = strip_accents(term.text.lower()), term.key
         out.update(self._bare.get(text, ()))
+        for suffix in _DERIVING:  # "bold" for "boldness", and the other way round
+            out.update(self._bare.get(text + suffix, ()))
+            if text.endswith(suffix):
+                out.update(self._bare.get(text[: -len(suffix)], ()))
         if term.parts and len(term.parts) > 1:
             out.update(self._by_key.get(term.parts[-1], ()))
         if key.startswith("="):
@@ -1234,12 +1338,31 @@ class _Answer:
     facts: _FactIndex[_Tok]  # the content facts
     strong_facts: tuple[_Tok, ...]  # the facts that are not weak
     roles_of_clause: dict[int, frozenset[_Role]] = field(default_factory=dict)
+    # the first content word of each key said plainly (False) or negated (True)
+    first_said: dict[tuple[str, bool], _Tok] = field(default_factory=dict)
+    proportions: frozenset[int] = frozenset()  # +1 "the more ... the more", -1 inverse
     lang: str = "en"
     text: str = ""
     index: _WordIndex | None = None
-    best_of_shape: dict[tuple[str, str, str | None, bool], tuple[float, _Tok | None]] = field(
+    by_text: dict[str, list[_Tok]] | None = None
+    compared: list[tuple[_Comparison, int]] | None = None
+    best_of_shape: dict[tuple[str, str, str | None, bool, bool], tuple[float, _Tok | None]] = field(
         default_factory=dict
     )
+
+    def comparisons(self) -> list[tuple[_Comparison, int]]:
+        """`_comparisons` of the answer, read once."""
+        if self.compared is None:
+            self.compared = _comparisons(self.toks)
+        return self.compared
+
+    def with_text(self, word: str) -> list[_Tok]:
+        """The tokens written `word` (lower case), in order."""
+        if self.by_text is None:
+            self.by_text = {}
+            for t in self.toks:
+                self.by_text.setdefault(t.text.lower(), []).append(t)
+        return self.by_text.get(word, [])
 
     def roles(self, clause: int) -> frozenset[_Role]:
         found = self.roles_of_clause.get(clause)
@@ -1260,7 +1383,9 @@ class _Answer:
         """The best-scoring word for a term that no word matches on its key: the first of
         the best, as a scan of the answer in order would find it."""
         multi = len(term.parts) > 1
-        shape = (term.key, term.text, term.parts[-1] if multi else None, term.strict)
+        shape = (
+            term.key, term.text, term.parts[-1] if multi else None, term.strict, term.alone
+        )
         found = self.best_of_shape.get(shape)
         if found is None:
             found = self._best_word(term, multi)
@@ -1273,7 +1398,7 @@ class _Answer:
         found = self.fuzzy_candidates(term)
         for w in found if isinstance(found, range) else sorted(found):
             t = self.words[w]
-            s = _fuzzy(term.key, term.text, t.key, t.text, self.lang, term.strict)
+            s = _fuzzy(term.key, term.text, t.key, t.text, self.lang, term.strict, term.alone)
             if multi and t.key == term.parts[-1]:
                 s = max(s, 0.6)
             if s > best:
@@ -1286,7 +1411,9 @@ class _Answer:
         for term in terms:
             for w in self.fuzzy_candidates(term):
                 t = self.words[w]
-                if _fuzzy(term.key, term.text, t.key, t.text, self.lang, term.strict):
+                if _fuzzy(
+                    term.key, term.text, t.key, t.text, self.lang, term.strict, term.alone
+                ):
                     out.add((t.key, t.text))
         return out
 
@@ -1302,14 +1429,20 @@ def _answer_cached(text: str, lang: str) -> _Answer:
     positions: dict[str, list[int]] = {}
     clauses: dict[int, list[_Tok]] = {}
     words: dict[tuple[str, str], _Tok] = {}
+    first_said: dict[tuple[str, bool], _Tok] = {}
     for t in toks:
         positions.setdefault(t.key, []).append(t.pos)
         clauses.setdefault(t.clause, []).append(t)
         if t.stop:
             continue
         by_key.setdefault(t.key, []).append(t)
+        first_said.setdefault((t.key, t.negated), t)
         if not t.fact:
             words.setdefault((t.key, t.text), t)
+    proportions = _proportions(toks) if lang == "en" else []
+    for t in proportions:
+        by_key.setdefault(t.key, []).append(t)
+        first_said.setdefault((t.key, t.negated), t)
     return _Answer(
         toks,
         by_key,
@@ -1321,9 +1454,74 @@ def _answer_cached(text: str, lang: str) -> _Answer:
         tuple(words.values()),
         _FactIndex((t.key, t) for t in toks if t.fact and not t.stop),
         tuple(t for t in toks if t.fact and not t.weak),
+        first_said=first_said,
+        proportions=_kinds_of_proportion(proportions),
         lang=lang,
         text=fold(text),
     )
+
+
+def _comparative_sign(word: str) -> int:
+    """+1 for a comparative that says more ("bigger", "faster"), -1 for one that says
+    less ("smaller", "fewer"), 0 for no comparative."""
+    if word in _LESS_THAN:
+        return -1
+    if word in _MORE or (len(word) > 4 and word.endswith("er") and word.isalpha()):
+        return 1
+    return 0
+
+
+_PROPORTION_REACH = 8  # words from one "the more" to the next
+
+
+def _proportions(toks: Sequence[_Tok]) -> list[_Tok]:
+    """What "the higher the voltage, the bigger the current" says in the words of a
+    card: "proportional" ("the more ..., the less ...": "inversely proportional"), as
+    words of the answer where the second comparative stands."""
+    out: list[_Tok] = []
+    open_at: tuple[int, int, int] | None = None  # (position, sign, sentence)
+    for k in range(len(toks) - 1):
+        t, nxt = toks[k], toks[k + 1]
+        if t.text.lower() != "the":
+            continue
+        sign = _comparative_sign(nxt.text.lower())
+        if not sign:
+            continue
+        if (
+            open_at is not None
+            and open_at[2] == t.sentence
+            and 1 < k - open_at[0] <= _PROPORTION_REACH
+        ):
+            words = ["proportional"] if sign == open_at[1] else ["inversely", "proportional"]
+            for word in words:
+                key = _keys(word)[0]
+                out.append(  # no place in the text: start and end are -1
+                    _Tok(key, word, nxt.pos, False, False, False, False, False, False, (),
+                         -1, -1, nxt.clause, nxt.sentence)
+                )
+            open_at = None
+        else:
+            open_at = (k, sign, t.sentence)
+    return out
+
+
+def _kinds_of_proportion(toks: Sequence[_Tok]) -> frozenset[int]:
+    """Which proportions the words say: +1 plain, -1 inverse (see `_proportions`)."""
+    keys = [t.key for t in toks]
+    inverse = keys.count(_keys("inversely")[0])
+    plain = keys.count(_keys("proportional")[0]) - inverse
+    return frozenset(k for k, n in ((1, plain), (-1, inverse)) if n > 0)
+
+
+def _proportion_turned(point: _Point, ans: _Answer) -> bool:
+    """The answer says "the more ..., the more ..." where the point is an inverse
+    proportion, or the other way round, and nothing else."""
+    if not ans.proportions:
+        return False
+    kinds = _kinds_of_proportion(
+        [t for t in _analyse_cached(point.text, ans.lang) if not t.stop]
+    )
+    return len(kinds) == 1 and len(ans.proportions) == 1 and kinds != ans.proportions
 
 
 @dataclass(slots=True)
@@ -1351,16 +1549,30 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
         if term.pos in spelt and not exact:
             best, best_tok = 0.9, spelt[term.pos]
         elif exact:
-            best, best_tok = 1.0, exact[0]
+            # the word where the answer says it as the point does (negated or not), if any
+            best, best_tok = 1.0, ans.first_said.get((term.key, term.negated), exact[0])
         elif term.fact:
             found = ans.facts.matching(term.key, of_point=True)
             if found:
                 best, best_tok = 1.0, found[0]
         else:
             best, best_tok = ans.best_word(term)
+            if best < 0.9 and not term.name:
+                whole = _compound_in_parts(term, ans)
+                if whole is not None:
+                    best, best_tok = 0.9, whole
         if best_tok is None:
             continue
-        if not term.fact and term.negated != best_tok.negated and term.weight >= 0.3 and not bare:
+        if (
+            not term.fact
+            and not term.name  # a name in the scope of a negation is seldom what it denies
+            and term.negated != best_tok.negated
+            and term.weight >= 0.3
+            # in the elaboration, only what the point denies said as a fact: a negation
+            # typed there may reach further than the student meant
+            and (term.head or term.negated)
+            and not bare
+        ):
             result.conflict = True
             continue
         result.matched += best * term.weight
@@ -1368,7 +1580,8 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
         result.terms.append(best_tok.text)
         result.keys.add(term.key)
         result.positions.append(best_tok.pos)
-        result.placed.append((term.pos, best_tok.key, best_tok.pos))
+        if best_tok.start >= 0:  # a word of the text, not one read from its sense
+            result.placed.append((term.pos, best_tok.key, best_tok.pos))
         if term.weight >= 0.5 and not term.fact:
             result.anchor_positions.append(best_tok.pos)
             result.content_matched += best * term.weight
@@ -1376,7 +1589,42 @@ def _match_point(point: _Point, ans: _Answer, bare: bool) -> _PointMatch:
             result.fact_positions.append(best_tok.pos)
         elif not term.name and term.weight >= 0.1:
             result.words_matched += 1
+        elif best == 1.0 and _same_preposition(point, term, ans, best_tok):
+            result.words_matched += 1  # "through Lisk": the name's relation is told
     return result
+
+
+_ROUTE = frozenset({"through", "via", "across", "into", "towards", "from", "against"})
+
+
+def _same_preposition(point: _Point, term: _Term, ans: _Answer, tok: _Tok) -> bool:
+    """The name stands after the same preposition of place or direction in the point
+    and in the answer ("by sailing through Lisk", "through lisk")."""
+    before = _word_before(_analyse_cached(point.text, ans.lang), term.pos)
+    return before is not None and before in _ROUTE and before == _word_before(ans.toks, tok.pos)
+
+
+def _word_before(toks: Sequence[_Tok], pos: int) -> str | None:
+    """The word before toks[pos], an article skipped."""
+    j = pos - 1
+    if j >= 0 and toks[j].text.lower() in ("the", "a", "an"):
+        j -= 1
+    return toks[j].text.lower() if j >= 0 else None
+
+
+def _compound_in_parts(term: _Term, ans: _Answer) -> _Tok | None:
+    """A word made of two words ("teapot", "toothbrush") that the answer gives apart
+    ("a pot to make tea in"): the first of the two typed words, or None."""
+    text = term.text.lower()
+    if len(text) < 6 or len(text) > 30 or not text.isalpha():
+        return None
+    for k in range(3, len(text) - 2):
+        head, tail = text[:k], text[k:]
+        first = ans.by_key.get(stem(head, ans.lang))
+        second = ans.by_key.get(stem(tail, ans.lang))
+        if first and second and is_word(head, ans.lang) and is_word(tail, ans.lang):
+            return first[0] if first[0].pos < second[0].pos else second[0]
+    return None
 
 
 _NON_WORD = re.compile(r"[^\w%+=÷×*/-]+")
@@ -1515,9 +1763,10 @@ def _side_conflict(point: _Point, ans: _Answer, match: _PointMatch) -> tuple[boo
     Each key word of the point found in the answer votes for the side word of its own
     clause, or else for the nearest side word; a word found in several clauses votes for
     the point's side when one of them has it alone (the other clauses may tell other
-    facts). More votes for the opposite side is a contradiction. A point whose head *is*
-    a side ("Right - ...") is not covered by an answer that names only the opposite side,
-    but that alone is no contradiction.
+    facts). More votes for the opposite side is a contradiction. A point that opens with a
+    side ("Right - ...") is not covered by an answer that names only the opposite side,
+    but that alone is no contradiction; a side word later in a point may be meant in
+    another sense ("they fall at a steady speed" is no decrease).
     """
     antonyms = _antonyms()
     typed = ans.toks
@@ -1552,7 +1801,7 @@ def _side_conflict(point: _Point, ans: _Answer, match: _PointMatch) -> tuple[boo
         if votes_wrong > votes_own:
             return True, True
         if votes_own == 0 and not own:
-            if term.head and not votes_wrong:
+            if term.head and not votes_wrong and term is point.terms[0]:
                 return False, True
             if len(point.terms) <= 2:
                 return True, True
@@ -1639,6 +1888,47 @@ def _names_elsewhere(
 
 
 _DASH_LABEL = re.compile(r"\s*[^\W\d][\w' ]{0,40}?\s[-:]\s")
+
+
+def _partner_swapped(
+    card: _Card, i: int, m: _PointMatch, ans: _Answer, seen: dict[str, bool]
+) -> bool:
+    """Of two names or more that the point's head joins ("between Spain and Portugal"),
+    the answer keeps one and joins another name of the deck to it in place of one it
+    leaves out ("between spain and france"): a wrong name, and so a contradiction.
+    `seen` keeps, per typed name, whether such a name is joined to it, for the card's
+    other points."""
+    point = card.points[i]
+    own = {t.key for t in point.terms if t.name and t.head} - card.question_keys
+    if len(own) < 2 or not (own & m.keys) or own <= m.keys:
+        return False
+    for key in own & m.keys:
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = _foreign_partner(card, ans, key)
+        if found:
+            return True
+    return False
+
+
+def _foreign_partner(card: _Card, ans: _Answer, key: str) -> bool:
+    """Does the answer join ("X and Y", "X or Y") a name of the deck's other cards that
+    this card does not have to a word of this key?"""
+    toks = ans.toks
+    for t in ans.by_key.get(key, ()):
+        for step in (-2, 2):
+            j = t.pos + step
+            if not 0 <= j < len(toks) or toks[j].clause != t.clause:
+                continue
+            u, between = toks[j], toks[(t.pos + j) // 2]
+            if (
+                between.text.lower() in ("and", "or", "&")
+                and u.key in card.deck_names
+                and u.key not in card.keys
+                and not u.fact
+            ):
+                return True
+    return False
 
 
 def _dash_labels(card: _Card) -> list[str | None]:
@@ -1895,6 +2185,58 @@ def _only_the_year(point: _Point, m: _PointMatch) -> bool:
     return not any(k in m.keys for k in point.facts if _fact_kind(k) in "dm")
 
 
+def _part_of_a_phrase(card: _Card, point: _Point, m: _PointMatch) -> bool:
+    """A phrase of another language, the card's one answer, given only in part ("demain"
+    for "à demain"): a word of a vocabulary phrase is another word or phrase, so each
+    of its words must be there (its articles aside, which are no terms)."""
+    if card.lang == "en" or len(card.points) != 1 or not point.terms:
+        return False
+    if len(point.terms) > _SHORT:
+        return False
+    return any(t.key not in m.keys for t in point.terms)
+
+
+def _only_named(card: _Card, point: _Point, ans: _Answer) -> bool:
+    """One word or two, no number among them, for a point that states something
+    ("battleships" against "The second empire built its own battleships, which raised
+    tension"): they name what the point is about without its content. (A point of a few
+    words or with a head of two, an item of a list, a name or a date, is given by a word
+    or two; a "who" question's person is read by `_who_it_was`.)"""
+    if len(card.points) < 2 or len(point.terms) <= _SHORT or point.head_content <= 2:
+        return False
+    content = [t for t in ans.toks if not t.stop]
+    return len(content) <= _NAMED_WORDS and not any(t.fact for t in content)
+
+
+#: The most words (no number among them) that only name what a point is about. Chosen
+#: leave-one-deck-out on the six subject decks of the grading benchmark among 1, 2 and 3:
+#: the five decks of each fold choose 2.
+_NAMED_WORDS = 2
+
+
+def _told_by_others(
+    card: _Card, matches: Sequence[_PointMatch], covered: set[int]
+) -> set[int]:
+    """The points shown only by words of other points that the answer tells, with
+    nothing that sets them apart from the others ("the thrust is more than the weight"
+    tells "At first its thrust is bigger than its weight so it speeds up", not "When the
+    thrust stops, its weight slows it down ..."). A point tells its words
+    when the answer has one of the words that only it has. (Counted per word, so the
+    time grows with the card, not with its square.)"""
+    distinctive = card.index.distinctive
+    told = {j for j in covered if distinctive[j] & matches[j].keys}
+    tellers: dict[str, int] = {}
+    for j in told:
+        for k in matches[j].keys:
+            tellers[k] = tellers.get(k, 0) + 1
+    out: set[int] = set()
+    for i in covered - told:
+        m = matches[i]
+        if distinctive[i] and m.keys and all(tellers.get(k, 0) for k in m.keys):
+            out.add(i)
+    return out
+
+
 def _asks_when(question: str) -> bool:
     q = fold(question).lower()
     return q.startswith("when") or bool(re.search(r"\b(?:what|which) (?:year|date|day)\b", q))
@@ -1982,6 +2324,40 @@ def _misplaced_facts(card: _Card, ans: _Answer) -> set[int]:
 
 _FORMULA_SIGN = re.compile(r"[=÷×*/+]")  # a formula states a relation: it is no bare list
 
+# a chemical formula as a card writes it: a capital, then a capital or a digit in it
+# (CaO, NaCl, CO2, H2O); and a typed word with letters and digits (cao2, h2o)
+_CARD_FORMULA = re.compile(r"(?<![\w])[A-Z][a-z]?(?:[A-Z0-9][a-z]?|\d)[A-Za-z0-9]*(?![\w])")
+_TYPED_FORMULA = re.compile(r"(?<![\w])[A-Za-z]+\d[A-Za-z0-9]*(?![\w])")
+
+
+def _formula_letters(word: str) -> str:
+    return "".join(c for c in word.lower() if c.isalpha())
+
+
+@lru_cache(maxsize=4096)
+def _card_formulas(points: tuple[str, ...]) -> dict[str, tuple[str, int]]:
+    """The chemical formulas of a card's points, filed by their letters: "cao" ->
+    ("cao", 0) for "CaO" in point 0."""
+    out: dict[str, tuple[str, int]] = {}
+    for i, p in enumerate(points):
+        for f in _CARD_FORMULA.findall(fold(p)):
+            out.setdefault(_formula_letters(f), (f.lower(), i))
+    return out
+
+
+def _other_formulas(points: tuple[str, ...], typed: str) -> set[int]:
+    """The points whose chemical formula the answer writes with the same elements and
+    other numbers ("CaO2" for "CaO", "H2O2" for "H2O"): another substance."""
+    card = _card_formulas(points)
+    if not card:
+        return set()
+    out: set[int] = set()
+    for word in _TYPED_FORMULA.findall(typed):
+        found = card.get(_formula_letters(word))
+        if found is not None and found[0] != word.lower():
+            out.add(found[1])
+    return out
+
 
 def _is_bare_list(typed: Sequence[_Tok]) -> bool:
     content = [t for t in typed if not t.stop]
@@ -2020,11 +2396,13 @@ def _distinctive(card: _Card) -> list[frozenset[str]]:
 
 def _labels(card: _Card) -> list[str | None]:
     """Per point, the word it is about: the first content word of its text, when no other
-    point starts with the same word ("Diamond – 4", "Mass is ... kg")."""
+    point starts with the same word ("Diamond – 4", "Mass is ... kg"). A formula
+    ("power = energy ÷ time") is about no one word: it has none, and takes none from the
+    point that starts with its first word."""
     firsts: list[str | None] = []
     for p in card.points:
         first = next((t.key for t in p.terms if not t.fact), None)
-        firsts.append(first)
+        firsts.append(None if "=" in p.text else first)
     return [f if f is not None and firsts.count(f) == 1 else None for f in firsts]
 
 
@@ -2199,6 +2577,73 @@ def _reversed_directions(card: _Card, ans: _Answer) -> set[int]:
     return out
 
 
+_Flow = tuple[str, str, str]  # (from what, what moves, to what): first keys
+
+
+def _flows(toks: Sequence[_Tok]) -> list[_Flow]:
+    """What moves from what to what, for each "to" after something that moves: "the root
+    cells pass water to the stem cells" and "water goes from the root cells to the stem
+    cells" are (root, water, stem). Each side is read by the first word of its run
+    of words; what moves is the word before "to" (or "from"), and where it comes from is
+    the run before the verb before it, or the run after "from"."""
+    out: list[_Flow] = []
+    window = 6
+    for k, t in enumerate(toks):
+        if t.text.lower() != "to" or k + 1 >= len(toks):
+            continue
+        after = [u for u in toks[k + 1 : k + 1 + window] if u.clause == t.clause]
+        target = next((u for u in after if not u.stop), None)
+        before = [u for u in toks[max(0, k - window) : k] if u.clause == t.clause]
+        content = [u for u in before if not u.stop]
+        if target is None or target.fact or len(content) < 2:
+            continue
+        source: _Tok | None = None
+        moved: list[_Tok] = []
+        words = [u.text.lower() for u in before]
+        if "from" in words:
+            at = len(words) - 1 - words[::-1].index("from")
+            source = next((u for u in before[at + 1 :] if not u.stop), None)
+            moved = [u for u in before[:at] if not u.stop]  # "electrons (go) from"
+        elif len(content) >= 3:
+            moved = content[-1:]
+            verb = content[-2]
+            run = [u for u in before if not u.stop and u.pos < verb.pos]
+            # the first word of the run of words right before the verb
+            j = len(run) - 1
+            while j > 0 and run[j - 1].pos == run[j].pos - 1 - _stops_between(toks, run[j]):
+                j -= 1
+            source = run[j] if run else None
+        if source is None or source.key == target.key:
+            continue
+        out.extend((source.key, m.key, target.key) for m in moved)
+    return out
+
+
+def _stops_between(toks: Sequence[_Tok], tok: _Tok) -> int:
+    """How many function words stand right before `tok`."""
+    n = 0
+    j = tok.pos - 1
+    while j >= 0 and toks[j].stop and n < 3:
+        n += 1
+        j -= 1
+    return n
+
+
+def _reversed_flows(card: _Card, ans: _Answer) -> set[int]:
+    """Points whose flow the answer turns round: what moves goes from the point's target
+    to its source ("the stem cells give water to the root cells" against "The root cells
+    pass water to the stem cells")."""
+    typed = set(_flows(ans.toks))
+    if not typed:
+        return set()
+    out: set[int] = set()
+    for i, p in enumerate(card.points):
+        for source, moved, target in _flows(_analyse(p.text, card.lang)):
+            if (target, moved, source) in typed and (source, moved, target) not in typed:
+                out.add(i)
+    return out
+
+
 _MORE = frozenset({"more", "greater", "bigger", "larger", "higher"})
 _LESS_THAN: dict[str, str] = {  # a comparative -> the one it is the reverse of
     "less": "more", "fewer": "more", "smaller": "more", "lower": "more", "lesser": "more",
@@ -2259,11 +2704,43 @@ def _comparisons(toks: Sequence[_Tok]) -> list[tuple[_Comparison, int]]:
     return out
 
 
+_SAID_TIMES = 20  # the places of a word that are read, the first ones
+
+
+def _comparative_of_the_lesser(point: _Point, ans: _Answer, lang: str) -> bool:
+    """The point compares ("its weight is bigger than the drag") and the answer gives
+    its comparative only to the lesser side, comparing with nothing ("the drag gets
+    bigger"): the words are the point's, the comparison is not."""
+    claims = _comparisons(_analyse_cached(point.text, lang))
+    if not claims:
+        return False
+    typed = ans.comparisons()
+    toks = ans.toks
+    for (greater, lesser, dimension), _ in claims:
+        if any(g & greater and s & lesser for (g, s, d), _ in typed if d == dimension):
+            continue  # the answer states it as the point does
+        words = _MORE if dimension == "more" else {dimension}
+        of_lesser = of_greater = False
+        for t in (t for w in words for t in ans.with_text(w)[:_SAID_TIMES]):
+            subject: set[str] = set()
+            for j in range(t.pos - 1, max(-1, t.pos - 6), -1):
+                u = toks[j]
+                if u.clause != t.clause or len(subject) == _COMPARE_WORDS:
+                    break
+                if not u.stop and not u.fact and u.text.lower() not in _BE:
+                    subject.add(u.key)
+            of_lesser = of_lesser or bool(subject & lesser and not subject & greater)
+            of_greater = of_greater or bool(subject & greater)
+        if of_lesser and not of_greater:
+            return True
+    return False
+
+
 def _reversed_comparisons(card: _Card, ans: _Answer) -> tuple[set[int], set[int]]:
     """Points whose comparison the answer turns round ("air resistance is bigger than
     the weight" against "the weight is bigger than the air resistance"), and does not
     also state the right way round; and the clauses of the answer that turn them."""
-    typed = _comparisons(ans.toks)
+    typed = ans.comparisons()
     if not typed:
         return set(), set()
     out: set[int] = set()
@@ -2311,7 +2788,7 @@ def _outside_the_list(card: _Card, ans: _Answer) -> bool:
                 i
                 for i, p in enumerate(points)
                 for t in p.terms
-                if t.key == w.key or _fuzzy(t.key, t.text, w.key, w.text, card.lang, True)
+                if t.key == w.key or _fuzzy(t.key, t.text, w.key, w.text, card.lang, True, True)
             }
             named |= hits
             names_one = names_one or len(hits) == 1
@@ -2434,7 +2911,23 @@ def _grade_words(
         grade = _contradicted(grade)
     elif len(points) > 1 and _names_someone_else(question, typed, grade, lang):
         grade = _contradicted(grade)
-    return grade
+    swapped = _actions_swapped(points, others, typed, lang) if len(points) > 1 else set()
+    if swapped:
+        results = tuple(
+            replace(p, covered=False, contradicted=True, score=0.0) if p.index in swapped else p
+            for p in grade.points
+        )
+        covered = tuple(p.index for p in results if p.covered)
+        out = Grade(
+            covered,
+            True,
+            0.5 * sum(1.0 if p.covered else p.score for p in results) / len(results),
+            "partial" if covered else "incorrect",
+            Rating.AGAIN,
+            results,
+        )
+        return replace(out, rating=suggest_rating(out))
+    return _who_it_was(question, points, typed, others, grade, lang)
 
 
 def _by_formulas(points: Sequence[str], typed: str, grade: Grade) -> Grade:
@@ -2501,6 +2994,262 @@ def _names_someone_else(question: str, typed: str, grade: Grade, lang: str) -> b
         and not any(p.matched_terms for p in grade.points)
         and not all(t.key in question_keys for t in words)
     )
+
+
+# --- the person a "who" question asks for ------------------------------------------------
+
+_Run = tuple[tuple[str, str], ...]  # a run of names: (key, text) of each word
+
+
+@lru_cache(maxsize=4096)
+def _card_runs(points: tuple[str, ...]) -> tuple[tuple[tuple[int, _Run], ...], ...]:
+    """Per point, its runs of names ("Lady Roderic", "Marie Curie") with the index, among
+    the point's content words, of each run's first word. A capitalised word that opens
+    the point is a name when the word list does not know it, when it is capitalised after
+    the start of a sentence somewhere in the card, or when it stands alone or before a
+    comma ("Edmund, the duke's nephew"; "Guards sent by ..." is none)."""
+    lang = _side_language(points)
+    analysed = [(fold(p), _analyse(p, lang)) for p in points]
+    capitalised = {t.key for _, toks in analysed for t in toks if t.cap and not t.stop}
+    out: list[tuple[tuple[int, _Run], ...]] = []
+    for folded, toks in analysed:
+        runs: list[tuple[int, _Run]] = []
+        current: list[tuple[str, str]] = []
+        start = 0
+        content = -1
+        prev: _Tok | None = None
+        for k, t in enumerate(toks):
+            if not t.stop:
+                content += 1
+            after = folded[t.end : toks[k + 1].start] if k + 1 < len(toks) else ","
+            name = _role_name(t) and (
+                t.cap
+                or t.key in capitalised
+                or not is_word(t.text.lower(), lang)
+                or (content == 0 and "," in after)
+            )
+            if name and current and prev is not None and not folded[prev.end : t.start].strip():
+                current.append((t.key, t.text))
+            else:
+                if current:
+                    runs.append((start, tuple(current)))
+                current = [(t.key, t.text)] if name else []
+                start = content
+            prev = t
+        if current:
+            runs.append((start, tuple(current)))
+        out.append(tuple(runs))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _People:
+    """The names of a card and its deck, as a "who" question reads them."""
+
+    subjects: tuple[_Run | None, ...]  # per point, the run of names it opens with
+    words: frozenset[str]  # every word of a run of names in the deck
+    before: frozenset[tuple[str, str]]  # (word, the next word) within a run of the deck
+    two: frozenset[str]  # last words that name two people ("Lady Roderic" and "Roderic")
+
+
+@lru_cache(maxsize=4096)
+def _people(points: tuple[str, ...], others: tuple[tuple[str, ...], ...]) -> _People:
+    """The names of a card and of its deck. A last word names two people when one point
+    of the deck has it alone and in a longer run ("He banishes Roderic and Lady Roderic"):
+    the two are told apart, and the last word alone is the other person."""
+    own = _card_runs(points)
+    subjects = tuple(runs[0][1] if runs and runs[0][0] == 0 else None for runs in own)
+    words: set[str] = set()
+    before: set[tuple[str, str]] = set()
+    two: set[str] = set()
+    for card in (points, *others):
+        for runs in _card_runs(card):
+            alone = {run[0][0] for _, run in runs if len(run) == 1}
+            for _, run in runs:
+                keys = [k for k, _ in run]
+                words.update(keys)
+                before.update(zip(keys, keys[1:], strict=False))
+                if len(keys) > 1 and keys[-1] in alone:
+                    two.add(keys[-1])
+    return _People(subjects, frozenset(words), frozenset(before), frozenset(two))
+
+
+def _asks_for_a_person(question: str) -> bool:
+    """A "who did it" question, not "who was X" (which asks what X was)."""
+    return _asks_who(question) and fold(question).lower().split()[1:2] not in (
+        ["is"], ["was"], ["are"], ["were"]
+    )
+
+
+_WHO_WORDS = 200
+
+
+def _gives_run(run: _Run, typed: Sequence[_Tok], k: int, lang: str) -> bool:
+    """Do the typed words from typed[k] give the run of names: each word as it is, with a
+    small typo, or the last by its initial ("lady r")?"""
+    j = k
+    for n, (key, text) in enumerate(run):
+        while j < len(typed) and typed[j].stop:
+            j += 1
+        if j >= len(typed):
+            return False
+        t = typed[j]
+        initial = n == len(run) - 1 > 0 and len(t.text) == 1 and t.text.lower() == text[0].lower()
+        if t.key != key and not initial and _fuzzy(key, text, t.key, t.text, lang) < 0.85:
+            return False
+        j += 1
+    return True
+
+
+def _named_in_full(
+    run: _Run, people: _People, typed: Sequence[_Tok], lang: str
+) -> bool:
+    """The typed answer names the person of the run, and not someone whose name ends in
+    it: "lady roderic" does not name Roderic. It is read in its first `_WHO_WORDS`
+    words, where an answer to "who" names its person, so that each point of the card
+    costs the same on any answer."""
+    for k, t in enumerate(typed[:_WHO_WORDS]):
+        if t.stop or not _gives_run(run, typed, k, lang):
+            continue
+        prev = typed[k - 1] if k else None
+        if prev is not None and not prev.stop and (prev.key, run[0][0]) in people.before:
+            continue
+        return True
+    return False
+
+
+def _typed_people(typed: Sequence[_Tok], people: _People) -> list[tuple[str, ...]]:
+    """The runs of the deck's names in a typed answer, however it is cased."""
+    out: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for t in typed:
+        if not t.stop and not t.fact and t.key in people.words:
+            current.append(t.key)
+            continue
+        if current:
+            out.append(tuple(current))
+        current = []
+    if current:
+        out.append(tuple(current))
+    return out
+
+
+def _who_it_was(
+    question: str,
+    points: tuple[str, ...],
+    typed: str,
+    others: tuple[tuple[str, ...], ...],
+    grade: Grade,
+    lang: str,
+) -> Grade:
+    """A "who did it" question, answered by the person a point opens with ("Roderic
+    poisons ..."): the name, with a small typo or its last word as an initial, covers that
+    point, the person being the answer to the question. And when the card's first point
+    opens with a person and no other point opens with another, an answer whose first
+    person (not the question's) is the last name alone of a pair that the deck tells
+    apart ("Lady Roderic" and "Roderic") contradicts it."""
+    if not _asks_for_a_person(question) or _says_nothing(typed):
+        return grade
+    people = _people(points, others)
+    if not any(people.subjects):
+        return grade
+    toks = _analyse(typed, lang)
+    question_keys = {t.key for t in _analyse(question) if not t.stop}
+    answer = people.subjects[0]
+    if answer is not None and not any(
+        s is not None and s != answer for s in people.subjects[1:]
+    ):
+        want = tuple(k for k, _ in answer)
+        for person in _typed_people(toks, people):
+            if set(person) <= question_keys:
+                continue
+            if person == want:
+                break
+            if person[-1] == want[-1] and len(want) > 1 and want[-1] in people.two:
+                return _contradicted(grade)
+            break
+    results = list(grade.points)
+    changed = False
+    first_of: set[_Run] = set()
+    for i, run in enumerate(people.subjects):
+        r = results[i]
+        if run is None:
+            continue
+        if run in first_of:
+            continue  # the person is the answer of the first point that opens with it
+        first_of.add(run)
+        if r.covered or r.contradicted or {k for k, _ in run} <= question_keys:
+            continue
+        if _named_in_full(run, people, toks, lang):
+            results[i] = replace(r, covered=True, score=1.0)
+            changed = True
+    if not changed:
+        return grade
+    covered = tuple(p.index for p in results if p.covered)
+    score = sum(1.0 if p.covered else p.score for p in results) / len(results)
+    if grade.contradiction:
+        score *= 0.5
+    verdict: Verdict = (
+        "correct" if len(covered) == len(results) and not grade.contradiction else "partial"
+    )
+    out = Grade(covered, grade.contradiction, score, verdict, Rating.AGAIN, tuple(results))
+    return replace(out, rating=suggest_rating(out))
+
+
+@lru_cache(maxsize=4096)
+def _actions(points: tuple[str, ...]) -> tuple[str | None, ...]:
+    """Per point that opens with a run of names, the key of the word after the run, the
+    verb of "Roderic poisons the duke"; None for the other points."""
+    lang = _side_language(points)
+    out: list[str | None] = []
+    for text, runs in zip(points, _card_runs(points), strict=True):
+        content = [t for t in _analyse(text, lang) if not t.stop]
+        if not runs or runs[0][0] != 0 or len(content) <= len(runs[0][1]):
+            out.append(None)
+            continue
+        verb = content[len(runs[0][1])]
+        out.append(None if verb.fact or _role_name(verb) else verb.key)
+    return tuple(out)
+
+
+def _actions_swapped(
+    points: tuple[str, ...], others: tuple[tuple[str, ...], ...], typed: str, lang: str
+) -> set[int]:
+    """The points whose actions the answer swaps between their people: two points open
+    with different people ("Roderic poisons ...", "Lady Roderic distracts ..."), and the
+    answer puts each one's name just before the other's verb ("roderic distracts ...
+    lady roderic poisons ...")."""
+    people = _people(points, others)
+    subjects = people.subjects
+    if sum(1 for s in set(subjects) if s is not None) < 2:
+        return set()
+    actions = _actions(points)
+    person_of = {tuple(k for k, _ in s): i for i, s in enumerate(subjects) if s is not None}
+    toks = _analyse(typed, lang)
+    given: set[tuple[int, int]] = set()  # (point, the person of another point given it)
+    current: list[str] = []
+    last: tuple[str, ...] | None = None  # the person just named, in this clause
+    clause = -1
+    since = 0
+    wanted = {a: i for i, a in enumerate(actions) if a is not None}
+    for t in toks:
+        if t.clause != clause:
+            clause, last, current, since = t.clause, None, [], 0
+        if t.stop:
+            continue
+        if not t.fact and t.key in people.words:
+            current.append(t.key)
+            continue
+        if current:
+            last, current, since = tuple(current), [], 0
+        since += 1
+        i = wanted.get(t.key)
+        if i is None or last is None or since > 1:
+            continue
+        j = person_of.get(last)
+        if j is not None and j != i and subjects[j] != subjects[i]:
+            given.add((i, j))
+    return {i for i, j in given if (j, i) in given}
 
 
 def _nothing(grade: Grade) -> Grade:
@@ -2672,6 +3421,46 @@ def _names_someone(words: Sequence[_Tok], others: Sequence[Sequence[str]]) -> bo
     return any(t.key in names for t in words)
 
 
+#: Names of a point that, in one sentence, tell how they stand. Chosen leave-one-deck-out
+#: on the six subject decks of the grading benchmark among 2, 3 and 4: in every fold the
+#: five decks score 2 and 3 alike and 4 lower, and the stricter of the two is kept.
+_NAMES_MET = 3
+
+
+def _names_met(card: _Card, i: int, m: _PointMatch, ans: _Answer) -> bool:
+    """Three names of the point or more, not the question's, in one sentence of the
+    answer ("arland supported tovia so corvia looked foolish" for "Each time Arland
+    backed Tovia, ... Corvia was left alone"): names seldom meet so by chance."""
+    names = {
+        t.key for t in card.points[i].terms if t.name and t.key not in card.question_keys
+    }
+    by_sentence: dict[int, set[str]] = {}
+    for _, key, pos in m.placed:
+        if key in names:
+            by_sentence.setdefault(ans.toks[pos].sentence, set()).add(key)
+    return any(len(keys) >= _NAMES_MET for keys in by_sentence.values())
+
+
+def _enough(card: _Card, point: _Point, m: _PointMatch, least: float) -> bool:
+    """Is enough of the point matched besides the question's words: `least`, or 80% of
+    the point when it weighs less? A point that is mostly the question's words ("The
+    boiling point rises" on "What happens to the boiling point of water when ...?")
+    needs no more than it has outside them ("it goes up"), the words of direction
+    included."""
+    if m.matched_outside_question >= min(least, point.total * 0.8):
+        return True
+    outside = shown = 0.0
+    for t in point.terms:
+        if t.key in card.question_keys and not any(
+            w in _DIRECTIONS for w in t.text.lower().split()
+        ):
+            continue
+        outside += t.weight
+        if t.key in m.keys:
+            shown += t.weight
+    return 0 < outside < point.total and shown >= min(least, outside * 0.8)
+
+
 def _grade(
     question: str, points: tuple[str, ...], typed_text: str, others: tuple[tuple[str, ...], ...]
 ) -> Grade:
@@ -2682,8 +3471,16 @@ def _grade(
     fact_contradicted, fact_conflict = _fact_conflicts(card, ans)
     fact_contradicted |= _misplaced_facts(card, ans)
     reversed_comparisons, wrong_clauses = _reversed_comparisons(card, ans)
-    swapped = _swapped_slots(card, ans) | _reversed_directions(card, ans) | reversed_comparisons
+    swapped = (
+        _swapped_slots(card, ans)
+        | _reversed_directions(card, ans)
+        | reversed_comparisons
+        | _reversed_flows(card, ans)
+    )
     fact_contradicted |= swapped
+    wrong_formulas = _other_formulas(points, typed_text)
+    fact_contradicted |= wrong_formulas
+    swapped |= wrong_formulas
     verbatim = _verbatim(card, ans)
     fact_contradicted -= verbatim
     contradiction = fact_conflict or bool(swapped - verbatim)
@@ -2692,6 +3489,7 @@ def _grade(
     conflicts: list[bool] = []
     first: set[int] = set()
     labels = _dash_labels(card)
+    partners: dict[str, bool] = {}
     for i, (point, m) in enumerate(zip(card.points, matches, strict=True)):
         side_contradicted, wrong_side = _side_conflict(point, ans, m)
         if i in verbatim:  # the point typed back as it stands
@@ -2708,17 +3506,18 @@ def _grade(
             not conflict
             and not wrong_side
             and m.matched >= need - 1e-9
-            and m.matched_outside_question >= min(_MIN_MATCH, point.total * 0.8)
+            and _enough(card, point, m, _MIN_MATCH)
         )
-        if not covered and len(card.points) > 1 and m.words_matched:
+        shown_in_words = m.words_matched or _names_met(card, i, m, ans)
+        if not covered and len(card.points) > 1 and shown_in_words:
             # one point of several, shown by fewer of its words, one of them a plain word
-            # (not only a name or a number)
+            # (not only a name or a number), or three of its names in one sentence
             low = max(min(point.total, _SATURATION) * _COVER_SHARE_MULTI, 1e-9)
             covered = (
                 not conflict
                 and not wrong_side
                 and m.matched >= low - 1e-9
-                and m.matched_outside_question >= min(_MIN_MATCH_MULTI, point.total * 0.8)
+                and _enough(card, point, m, _MIN_MATCH_MULTI)
             )
         if covered and _word_salad(m, ans):
             covered = False
@@ -2734,6 +3533,18 @@ def _grade(
             covered = False
         if covered and _only_the_year(point, m):
             covered = False
+        if covered and _part_of_a_phrase(card, point, m):
+            covered = False
+        if covered and _only_named(card, point, ans):
+            covered = False
+        if covered and i not in verbatim and _comparative_of_the_lesser(point, ans, card.lang):
+            covered = False
+        if i not in verbatim and _proportion_turned(point, ans):
+            covered = False
+            conflict = True
+        if i not in verbatim and _partner_swapped(card, i, m, ans, partners):
+            covered = False
+            conflict = True
         if covered and _said_of_another_label(card, labels, i, m, ans):
             covered = False
         if covered and m.positions and all(
@@ -2752,6 +3563,7 @@ def _grade(
     covered_set = {
         i for i in first if i in verbatim or not _names_elsewhere(card, i, matches[i], ans, first)
     }
+    covered_set -= _told_by_others(card, matches, covered_set) - verbatim
     if len(covered_set) == len(card.points) > 1 and not verbatim:
         pairs_kept = [_pairs_kept(m, ans, _SALAD_NEAR) for m in matches]
         if _card_salad(pairs_kept):

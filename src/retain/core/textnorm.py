@@ -103,7 +103,7 @@ STOPWORDS: frozenset[str] = frozenset(
 LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "de")
 
 _ARTICLES: dict[str, frozenset[str]] = {
-    "fr": frozenset("le la les l un une des du de d au aux à".split()),
+    "fr": frozenset("le la les l un une des du de d au aux".split()),
     "es": frozenset("el la los las lo un una unos unas al del".split()),
     "de": frozenset("der die das den dem des ein eine einen einem einer eines".split()),
 }
@@ -165,7 +165,9 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 @lru_cache(maxsize=4096)
 def detect_language(text: str) -> str:
     """The language one side of a card is written in: the one of `LANGUAGES` whose word
-    list knows most of its words; English when it knows them all, or on a tie."""
+    list knows most of its words, and of those the one that has most of them among its
+    function words ("le café": English knows both words, but "le" is a French article);
+    English when it knows them all and the text is plain ASCII, or on a tie."""
     words = [w.lower() for w in _LETTERS.findall(fold(text))][:64]
     if not words:
         return "en"
@@ -173,10 +175,11 @@ def detect_language(text: str) -> str:
     known_en = sum(w in english for w in words)
     if known_en == len(words) and text.isascii():
         return "en"
-    best, best_known = "en", known_en
+    best, best_known = "en", (known_en, sum(w in STOPWORDS for w in words))
     for lang in LANGUAGES[1:]:
         lexicon = _known(lang, words)
-        known = sum(w in lexicon for w in words)
+        articles = _ARTICLES[lang]
+        known = (sum(w in lexicon for w in words), sum(w in articles for w in words))
         if known > best_known:
             best, best_known = lang, known
     return best
@@ -184,6 +187,16 @@ def detect_language(text: str) -> str:
 
 NEGATORS: frozenset[str] = frozenset(
     {"no", "not", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
+)
+
+#: Verbs that deny what follows them: "to avoid fighting" says "not to fight".
+_AVOID = frozenset({"avoid", "avoids", "avoided", "avoiding"})
+
+#: Negative contractions typed without their apostrophe ("doesnt", "wasnt"): function
+#: words and negators, as "doesn't" and "wasn't" are.
+BARE_CONTRACTIONS: frozenset[str] = frozenset(
+    """dont doesnt didnt isnt wasnt werent arent couldnt wouldnt shouldnt hasnt havent
+    hadnt mustnt neednt aint""".split()
 )
 
 _MONTHS: dict[str, int] = {}
@@ -313,6 +326,35 @@ _SUFFIXES = (
 _DOUBLE = re.compile(r"([bdfgklmnprtz])\1$")
 
 
+# The past forms of English's irregular verbs, which no suffix rule brings to the verb
+# ("broken" and "break", "thrown" and "throw"). Forms that are also other words ("left",
+# "rose", "fell", "saw", "found", "felt", "lay", "ground", "bore") are not read as verbs.
+_IRREGULAR_VERBS = """
+arise arose arisen | awake awoke awoken | be was were been | beat beaten | become became |
+begin began begun | bend bent | bite bit bitten | blow blew blown | break broke broken |
+bring brought | build built | burn burnt | buy bought | catch caught | choose chose chosen |
+come came | cost | creep crept | deal dealt | dig dug | do did done | draw drew drawn |
+dream dreamt | drink drank drunk | drive drove driven | eat ate eaten | feed fed |
+fight fought | flee fled | fly flew flown | forbid forbade forbidden | forget forgot
+forgotten | forgive forgave forgiven | freeze froze frozen | get got gotten | give gave
+given | go went gone | grow grew grown | hang hung | hear heard | hide hid hidden | hit |
+hold held | hurt | keep kept | know knew known | lend lent | let | lose lost | make made |
+mean meant | meet met | pay paid | put | quit | read | ride rode ridden | ring rang rung |
+run ran | say said | seek sought | sell sold | send sent | set | shake shook shaken |
+shine shone | shoot shot | show shown | shrink shrank shrunk | shut | sing sang sung |
+sink sank sunk | sit sat | sleep slept | speak spoken | spend spent | spread | stand stood |
+steal stole stolen | stick stuck | sting stung | strike struck | swear swore sworn |
+sweep swept | swim swam swum | swing swung | take took taken | teach taught | tear tore
+torn | tell told | think thought | throw threw thrown | understand understood | wake woke
+woken | wear wore worn | weep wept | win won | write wrote written
+"""
+_IRREGULAR: dict[str, str] = {
+    form: forms.split()[0]
+    for forms in _IRREGULAR_VERBS.split("|")
+    for form in forms.split()[1:]
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str, lang: str = "en") -> str:
     """The key of a word of `lang`: for English the light stemmer below (both sides of a
@@ -320,7 +362,8 @@ def stem(word: str, lang: str = "en") -> str:
     languages the Snowball stem (PyStemmer), keeping a word's accents when the stem
     would drop them ("sí" and "si" are two words)."""
     if lang == "en":
-        return _english_stem(word)
+        base = _IRREGULAR.get(word.lower())
+        return _english_stem(base if base is not None else word)
     w = word.lower().strip("'")
     if not w.isalpha():
         return w
@@ -394,6 +437,7 @@ _WORD_RE = re.compile(
     r"|'\d\d(?!\d)"  # '24
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 26,000
     r"|\d+(?:\.\d+)?[kK](?![A-Za-z])"  # 26k, 1.5k
+    r"|\d{1,2}[+\u2212-](?![\w.])"  # the charge of an ion: 2+, 1-, Mg2+
     r"|\d+(?:\.\d+)?(?:st|nd|rd|th|s)?(?=[^\w]|$|[A-Za-z])"  # 1934, 1st, 1920s
     r"|\d+"
     r"|[^\W\d_]+(?:'[^\W\d_]+)*"
@@ -608,6 +652,11 @@ def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
             add(r.text, f"yy{r.text[1:]}", r.start, r.end, fact=True)
             i += 1
             continue
+        if r.text[0].isdigit() and r.text[-1] in "+-\u2212":
+            sign = "+" if r.text[-1] == "+" else "-"
+            add(r.text, f"q{int(r.text[:-1])}{sign}", r.start, r.end, fact=True)
+            i += 1
+            continue
         if r.text[0].isdigit() and _SCIENTIFIC.fullmatch(r.text):
             add(r.text, f"n{_number_key(_scientific_value(r.text))}", r.start, r.end, fact=True)
             i += 1
@@ -688,7 +737,7 @@ def _tokenize_cached(text: str, lang: str) -> tuple[Token, ...]:
                 i += 1
                 continue
         cap = r.text[0].isupper() and not _is_sentence_start(text, r.start)
-        if low in stopwords or low.endswith("n't"):
+        if low in stopwords or low.endswith("n't") or low in BARE_CONTRACTIONS:
             add(r.text, low, r.start, r.end, stop=True)
         else:
             add(
@@ -752,7 +801,8 @@ def _number_near(raws: list[_Raw], i: int) -> bool:
 
 
 def _mark_negation(tokens: list[Token], text: str) -> tuple[Token, ...]:
-    """Flag the content words that follow a negator in the same clause (up to 4 words)."""
+    """Flag the content words that follow a negator in the same clause (up to 4 words, and
+    not past a "to" after the first of them)."""
     out: list[Token] = []
     scope = 0
     prev_end = 0
@@ -761,7 +811,7 @@ def _mark_negation(tokens: list[Token], text: str) -> tuple[Token, ...]:
         if any(c in ",;.:-()!?" for c in text[prev_end : t.start]):
             scope = 0
         prev_end = t.end
-        if low in NEGATORS or low.endswith("n't"):
+        if low in NEGATORS or low.endswith("n't") or low in BARE_CONTRACTIONS or low in _AVOID:
             after = [u.text.lower() for u in tokens[i + 1 : i + 3]]
             # "not much", "not many", "not a lot of": a small amount, nothing denied
             scope = 0 if after[:1] in (["much"], ["many"]) or after == ["a", "lot"] else 4
@@ -784,7 +834,7 @@ def _mark_negation(tokens: list[Token], text: str) -> tuple[Token, ...]:
             )
             scope -= 1
             continue
-        if low in ("but", "so", "because", "which", "who"):
-            scope = 0
+        if low in ("but", "so", "because", "which", "who") or (low == "to" and 0 < scope < 4):
+            scope = 0  # "didn't want them to win": what is denied is the wanting
         out.append(t)
     return tuple(out)
