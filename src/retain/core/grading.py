@@ -2198,8 +2198,8 @@ def _part_of_a_phrase(card: _Card, point: _Point, m: _PointMatch) -> bool:
 
 def _only_named(card: _Card, point: _Point, ans: _Answer) -> bool:
     """One word or two, no number among them, for a point that states something
-    ("battleships" against "The second empire built its own battleships, which raised
-    tension"): they name what the point is about without its content. (A point of a few
+    ("glaciers" against "The glaciers carved the valley into a U shape over many
+    centuries"): they name what the point is about without its content. (A point of a few
     words or with a head of two, an item of a list, a name or a date, is given by a word
     or two; a "who" question's person is read by `_who_it_was`.)"""
     if len(card.points) < 2 or len(point.terms) <= _SHORT or point.head_content <= 2:
