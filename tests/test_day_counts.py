@@ -4,10 +4,10 @@ answers from another open collection, undos, a new day and a deleted deck."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from retain.collection import Collection
+from retain.collection import Collection, StudyCounts
 from retain.core.model import Deck, DeckDraft, NoteDraft, Rating
 from tests.conftest import NOW, make_draft
 
@@ -73,9 +73,14 @@ def test_day_counts_per_deck_and_after_a_deck_is_deleted(tmp_path: Path) -> None
         assert col.study.counts(later).done_today == _fresh_counts(target)[0]
 
 
-def _fresh_new(target: str | Path, now: object, deck: Deck | None = None) -> int:
+def _fresh_at(target: str | Path, now: datetime, deck: Deck | None = None) -> StudyCounts:
+    """What a collection opened now, with nothing remembered, counts at `now`."""
     with Collection.open(target) as other:
-        return other.study.counts(now, deck).new  # type: ignore[arg-type]
+        return other.study.counts(now, deck)
+
+
+def _fresh_new(target: str | Path, now: datetime, deck: Deck | None = None) -> int:
+    return _fresh_at(target, now, deck).new
 
 
 def test_new_cards_left_follow_answers_limits_undos_and_other_collections(
@@ -132,9 +137,8 @@ def test_new_cards_left_are_not_counted_again_after_each_answer(tmp_path: Path) 
         assert col.study.counts(later).new == _fresh_new(target, later)
 
 
-def _fresh_due(target: str | Path, now: object, deck: Deck | None = None) -> int:
-    with Collection.open(target) as other:
-        return other.study.counts(now, deck).due  # type: ignore[arg-type]
+def _fresh_due(target: str | Path, now: datetime, deck: Deck | None = None) -> int:
+    return _fresh_at(target, now, deck).due
 
 
 def test_due_cards_follow_answers_time_undos_edits_and_other_collections(

@@ -422,12 +422,7 @@ class Study:
 
     def counts(self, now: datetime, deck: Deck | None = None) -> StudyCounts:
         _check_now(now)
-        due, new = _count_statements(deck is not None)
-        params: dict[str, Any] = {
-            "now": _ms(now), "since": _ms(self.day_start(now)), "account_id": self._col.account_id
-        }
-        if deck is not None:
-            params["deck_id"] = deck.id
+        due, new, params = self._count_query(now, deck)
         counted: StudyCounts | None = None
         with self._col._prepared.transaction(write=False) as db:
             db.data_version()  # before any read: the counts kept are checked against it
@@ -455,13 +450,20 @@ class Study:
         plan counts them)."""
         if self._col.plans.active(db, now):
             return None
+        return self._fsrs_counts(db, *self._count_query(now, deck), now, deck)
+
+    def _count_query(
+        self, now: datetime, deck: Deck | None
+    ) -> tuple[Select[Any], Select[Any], dict[str, Any]]:
+        """The statements of the counts by FSRS's due dates (see `_count_statements`), and
+        their parameters at `now`."""
         due, new = _count_statements(deck is not None)
         params: dict[str, Any] = {
             "now": _ms(now), "since": _ms(self.day_start(now)), "account_id": self._col.account_id
         }
         if deck is not None:
             params["deck_id"] = deck.id
-        return self._fsrs_counts(db, due, new, params, now, deck)
+        return due, new, params
 
     def _counted_at_once(
         self, db: Driver, params: dict[str, Any], deck: Deck | None
