@@ -18,23 +18,29 @@ It measures:
 
 * **Rating to next question**, per study mode (flip, type, choice, auto), through the
   `StudySession` that the screens drive. One timed step is what happens between the
-  student's answer and the next question being ready to draw: the response is checked
-  (`session.submit`: a typed answer is graded point by point; `session.reveal` for flip),
-  the rating recorded (`session.answer`, committed when it returns), and the next card
-  fetched with its question, its counts and the intervals of its rating buttons
-  (`session.next`, `session.question`, `session.counts`, `session.preview`). Anki's step
+  student's answer and the next question being ready to draw, in the order the screens do
+  it: the response is checked (`session.submit`: a typed answer is graded point by point;
+  `session.reveal` for flip) and the rating buttons get their intervals
+  (`session.preview`), the rating is recorded (`session.answer`, committed when it
+  returns), and the next card is fetched with its question and its counts
+  (`session.next`, `session.question`, `session.counts`). Anki's step
   is the same work in its engine: `sched.build_answer` and `sched.answer_card`, then
   `sched.get_queued_cards()`, the card's rendered question (`card.question()`, which renders
   through the templates) and its button labels (`sched.describe_next_states`); in type mode
   it also compares the typed answer (`col.compare_answer`, Anki's type-in-the-answer check).
   Once a question is ready, retain's worker does what its screens do once the question is
-  drawn and the student is reading it: `session.prepare_ahead` (the grader reads the card,
-  and the next card's question is made). That work is not waited for after an answer, so
+  drawn and the student is reading it: `session.prepare_ahead` (the intervals of its
+  rating buttons are worked out, the grader reads the card, and the next card's question
+  is made). That work is not waited for after an answer, so
   it is timed apart ("ahead p50"); "all cpu/Anki" counts it in retain's CPU per answer.
   Each engine runs in its own process, and the two take turns, one step each, so that the
   load of the machine weighs on them alike. The first question of a session is timed
   apart ("first ms"). A mode stops after ``--answers`` answers or ``--budget`` seconds of
   answering, whichever comes first (the table gives the number of answers timed).
+  ``--think-ms`` puts that much real time between one round of steps and the next, as a
+  student's reading does; with ``--index-later`` (the deck imported as ``retain import``
+  leaves it, its index filled in the background while it is studied) the run also says
+  how many notes the index held by the end.
 * **Start and quit** of ``retain study --plain`` as a process (the real command, stdin a
   pipe): the time from starting it to the first question on stdout, the time from sending
   ``q`` to its exit, and its peak memory (ru_maxrss, taken under GNU time). Anki's row is a
@@ -273,7 +279,6 @@ class RetainStudy:
             return False
         self.question = self.session.question(self.item)
         self.session.counts()
-        self.session.preview(self.item)
         return True
 
     def respond(self) -> object:
@@ -303,6 +308,7 @@ class RetainStudy:
         else:
             outcome = self.session.submit(self.item, self.question, response, duration_ms=6000)
             rating = outcome.rating
+        self.session.preview(self.item)  # the rating buttons, shown with the answer
         checked = (time.perf_counter() - started) * 1000
         self.session.answer(self.item, rating, duration_ms=6000, outcome=outcome)
         return self._show_next(), checked
@@ -583,15 +589,17 @@ class SizeResult:
     peak_mb: dict[str, float] = field(default_factory=dict)
     ready_s: dict[str, float] = field(default_factory=dict)
     processes: list[ProcessRun] = field(default_factory=list)
+    index_note: str = ""  # with --index-later: how far the index got
 
 
 def run_sessions(
     workers: Sequence[Worker], modes: Sequence[str], answers: int, budget_s: float,
-    result: SizeResult,
+    result: SizeResult, think_s: float = 0.0,
 ) -> None:
     """Each mode in turn: the first question for every engine, then one step of each in
     turn (the order alternates), until `answers` answers or `budget_s` seconds of answering
-    (at least one answer)."""
+    (at least one answer), with `think_s` of real time between one round of steps and the
+    next (the student reading and answering; work in the background goes on then)."""
     for mode in modes:
         progress(f"{result.size:,} cards, {mode}: up to {answers} answers per engine, in turns")
         timings = {w.engine: Timings() for w in workers}
@@ -607,6 +615,8 @@ def run_sessions(
                 progress(f"{result.size:,} cards, {mode}: {budget_s:.0f} s of answering spent,"
                          f" {i} answered")
                 break
+            if i and think_s:
+                time.sleep(think_s)
             turn = active if i % 2 == 0 else list(reversed(active))
             for w in turn:
                 reply = w.ask("step")
@@ -624,6 +634,16 @@ def run_sessions(
         result.modes[mode] = timings
     for w in workers:
         result.peak_mb[w.engine] = w.finish()
+
+
+def index_progress(path: Path) -> tuple[int, int]:
+    """How many of the store's notes its deck index holds, and how many notes there are."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        indexed = db.execute("SELECT count(*) FROM index_notes").fetchone()[0]
+        notes = db.execute("SELECT count(*) FROM notes").fetchone()[0]
+    return int(indexed), int(notes)
 
 
 def ready_s(engine: str, path: Path, start: datetime, seed: int) -> float:
@@ -765,8 +785,8 @@ def _ms(value: float | None) -> str:
 
 
 def print_latency(results: Sequence[SizeResult], with_anki: bool, asked_not_to: bool) -> None:
-    print("Rating to next question (ms): check the response, record the rating, then the next")
-    print("card's question, counts and rating intervals, ready to draw")
+    print("Rating to next question (ms): check the response and give the rating buttons their")
+    print("intervals, record the rating, then the next card's question and counts, ready to draw")
     print(f"{'cards':>9}  {'mode':<7}{'engine':<8}{'first':>9} {'answers':>7} {'p50':>7} "
           f"{'p90':>7} {'p99':>7} {'max':>7} {'cpu p50':>7} {'check p50':>9} {'ahead p50':>9}")
     for r in results:
@@ -806,6 +826,9 @@ def print_latency(results: Sequence[SizeResult], with_anki: bool, asked_not_to: 
                 f"{_ms(all_cpu_ratio):>13} {p99:>8.2f}  "
                 f"{p50_target:>10} {_mark(p99 < TARGET_P99_MS):>10}"
             )
+    for r in results:
+        if r.index_note:
+            print(f"{r.size:,} cards, imported with the index left for study: {r.index_note}")
     if not with_anki:
         print(f"(no Anki figures: {no_anki_reason(asked_not_to)})")
 
@@ -864,6 +887,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, help="where to build the collections (a temp dir)")
     parser.add_argument("--index-later", action="store_true",
                         help="import as `retain import` does, the index left for study")
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="real time between answers (with --index-later, the time the"
+                        " index is filled in meanwhile)")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -909,12 +935,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             if with_anki:
                 workers.append(Worker("anki", anki_path, start, size))
             try:
-                run_sessions(workers, modes, args.answers, args.budget, result)
+                run_sessions(
+                    workers, modes, args.answers, args.budget, result, args.think_ms / 1000
+                )
             finally:
                 for w in workers:
                     if w.process.poll() is None:
                         w.process.kill()
             results.append(result)
+            if args.index_later:
+                indexed, notes = index_progress(home / DATABASE_FILE)
+                progress(f"{size:,} cards: {indexed:,} of {notes:,} notes indexed by the end")
+                result.index_note = f"{indexed:,} of {notes:,} notes indexed by the end"
             if not args.no_fsync and not fsyncs:
                 progress("counting fsync calls per answer with strace")
                 fsyncs["retain"] = fsyncs_per_answer(

@@ -28,6 +28,9 @@ def _walk(col: Collection, seed: int, steps: int) -> tuple[int, int]:
         if item is None:
             now += timedelta(days=rng.randrange(1, 4), minutes=rng.randrange(1000))
             continue
+        # Shown first when the question is drawn (up to a few minutes before the answer,
+        # perhaps the day before), and then with the answer.
+        col.study.preview(item.card, now - timedelta(seconds=rng.randrange(1, 400)))
         shown = col.study.preview(item.card, now)
         plain = scheduling.preview(item.card.schedule, now, col._config)
         rating = Rating(rng.randrange(1, 5))
@@ -47,6 +50,26 @@ def test_the_interval_shown_is_the_interval_saved(tmp_path: Path, seed: int) -> 
         _, fuzzed = _walk(col, seed, 300)
         assert fuzzed > 0  # the fuzz was really applied, and still shown as saved
         assert col.check().ok
+
+
+def test_the_interval_shown_follows_a_change_of_settings(tmp_path: Path) -> None:
+    with Collection.open(tmp_path / "c.sqlite3", tz=UTC) as col:
+        col.decks.import_deck(make_draft(3), now=NOW)
+        item = col.study.next_card(NOW)
+        assert item is not None
+        col.study.answer(item.card.id, Rating.GOOD, NOW)
+        later = NOW + timedelta(days=3)
+        card = col.study.card(item.card.id).card
+        before = col.study.preview(card, later)
+        col.set_setting("desired_retention", 0.75)
+        after = col.study.preview(card, later)
+        assert after != before  # a lower retention: longer intervals
+        assert after == scheduling.preview(
+            card.schedule, later, col._config,
+            functools.partial(scheduling.fuzz_rng, card.id, card.schedule.reps),
+        )
+        saved = col.study.answer(card.id, Rating.EASY, later).card.schedule.due
+        assert saved == later + after[Rating.EASY]
 
 
 def test_every_rating_previews_the_state_review_saves() -> None:

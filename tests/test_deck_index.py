@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import random
 import statistics
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, event
@@ -263,6 +265,66 @@ def test_an_import_can_leave_its_notes_for_the_index_to_read_when_studied(
     view = collection.decks.view(deck_id)
     assert view.size >= 5
     collection.index.wait(deck_id)
+    assert_true_to_its_notes(collection, deck_id)
+
+
+def test_indexing_in_the_background_gives_way_to_the_students_work(
+    collection: Collection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the student's work runs (`DeckIndex.foreground`), and for a moment after it,
+    the background indexing takes no chunk; then it goes on to the end."""
+    notes = [NoteDraft(n.question, n.answer_points) for n in map(synthetic_note, range(40))]
+    report = collection.decks.import_deck(draft([*BASE, *notes]), now=NOW, index_later=True)
+    deck_id = report.deck.id
+    monkeypatch.setattr(deck_index, "LATER_FIRST", 5)
+    monkeypatch.setattr(deck_index, "LATER_CHUNK", 3)
+    monkeypatch.setattr(deck_index, "LATER_PAUSE_SECONDS", 0.0)
+    chunks: list[int] = []
+    index_more = collection.index.index_more
+
+    def counted(*args: Any, **kwargs: Any) -> bool:
+        chunks.append(1)
+        return index_more(*args, **kwargs)
+
+    monkeypatch.setattr(collection.index, "index_more", counted)
+    with collection.index.foreground():
+        view = collection.decks.view(deck_id)
+        assert view.size >= 5  # the first notes, indexed before the first question
+        first = len(chunks)
+        time.sleep(0.3)  # time enough for many chunks, were they not held back
+        assert len(chunks) == first
+        assert len(snapshot(collection, deck_id)["index_notes"]) == 5
+    collection.index.wait(deck_id)
+    assert len(chunks) > first
+    assert_true_to_its_notes(collection, deck_id)
+
+
+def test_a_chunk_that_gives_way_is_rolled_back_whole(collection: Collection) -> None:
+    """A chunk of the background indexing stopped midway (for the student's work) leaves
+    the index as it was, and the next chunk indexes the same notes."""
+    notes = [NoteDraft(n.question, n.answer_points) for n in map(synthetic_note, range(30))]
+    report = collection.decks.import_deck(draft([*BASE, *notes]), now=NOW, index_later=True)
+    deck_id = report.deck.id
+    cursor: list[int] = []
+    assert not collection.index.index_more(deck_id, 4, cursor=cursor)
+    before, where = snapshot(collection, deck_id), list(cursor)
+    calls: list[int] = []
+
+    class Stop(Exception):
+        pass
+
+    def give_way() -> None:
+        calls.append(1)
+        if len(calls) > 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        collection.index.index_more(deck_id, 8, cursor=cursor, give_way=give_way)
+    assert snapshot(collection, deck_id) == before
+    assert cursor[0] >= where[0]
+    # Going on from the cursor it left misses no note.
+    while not collection.index.index_more(deck_id, 8, cursor=cursor):
+        pass
     assert_true_to_its_notes(collection, deck_id)
 
 

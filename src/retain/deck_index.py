@@ -20,8 +20,11 @@ from __future__ import annotations
 import functools
 import json
 import random
+import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import BigInteger, Engine, Integer, bindparam, delete, func, insert, select, update
@@ -73,14 +76,26 @@ LATER_FIRST = 100
 """Notes of a deck imported with its indexing left for later that are indexed before its
 first question (the rest follow in the background, `LATER_CHUNK` at a time)."""
 LATER_CHUNK = 12
-"""Notes indexed in one transaction in the background: about 12 ms of holding the write
-lock, the longest a student's answer waits for it (see `PreparedStatements.write_lock`)."""
+"""Notes indexed in one transaction in the background (about 12 ms of work). The student's
+work does not wait for a chunk to end: the chunk gives way (`DeckIndex.foreground`)."""
 LATER_PAUSE_SECONDS = 0.05
+FOREGROUND_QUIET_SECONDS = 0.03
+"""Indexing in the background takes no chunk until the student's work (an answer, the next
+question; see `DeckIndex.foreground`) has been done for this long: the calls of one step
+follow each other closer than that, so no chunk comes between them."""
 IMPORT_NOTES_PER_APPLY = 2000
 """Notes an import gives one update at most (the Collection's import batch)."""
 _COUNT_FIELDS = ("lower", "capital_mid", "possessive", "who", "last", "first")
 _RAND_LIMIT = 1 << 31
 _NO_COUNTS = WordCounts()
+
+
+def _go_on() -> None:
+    """A `give_way` that never does."""
+
+
+class _GaveWay(Exception):
+    """Indexing in the background stopped a chunk for the student's work (`foreground`)."""
 
 
 def _rand_key(*parts: object) -> int:
@@ -234,13 +249,40 @@ class DeckIndex:
     """Keeps the deck index of every deck true; hands out views of it."""
 
     def __init__(self, engine: Engine, prepared: PreparedStatements | None = None) -> None:
-        import threading
-
         self.engine = engine
         self._prepared = prepared if prepared is not None else PreparedStatements(engine)
         self._lock = threading.Lock()
         self._threads: dict[int, threading.Thread] = {}
         self._stopping = threading.Event()
+        self._turn = threading.RLock()  # the student's work, or one chunk in the background
+        self._foreground_at = 0.0  # time.monotonic() when the student's work last ended
+        self._wanted = 0  # the student's work waiting for its turn
+        self._wanted_lock = threading.Lock()
+
+    @contextmanager
+    def foreground(self) -> Iterator[None]:
+        """Work that a student waits for (recording an answer, making the next question):
+        while it runs, and until `FOREGROUND_QUIET_SECONDS` after it, indexing in the
+        background takes no chunk. Work that comes while a chunk is being indexed waits for
+        the chunk to give way: the chunk stops at its next note and is rolled back, to be
+        indexed again later. The indexing does not compete with it for the interpreter
+        meanwhile."""
+        with self._wanted_lock:
+            self._wanted += 1  # a chunk under way stops at its next note, and is rolled back
+        try:
+            self._turn.acquire()
+        finally:
+            with self._wanted_lock:
+                self._wanted -= 1
+        try:
+            yield
+        finally:
+            self._foreground_at = time.monotonic()
+            self._turn.release()
+
+    def _quiet_for(self) -> float:
+        """Seconds left before indexing in the background may take its next chunk."""
+        return self._foreground_at + FOREGROUND_QUIET_SECONDS - time.monotonic()
 
     # -- keeping it true ----------------------------------------------------------------
 
@@ -283,15 +325,24 @@ class DeckIndex:
         conn.execute(insert(schema.index_decks).values(deck_id=deck_id, notes=0))
 
     def index_more(
-        self, deck_id: int, limit: int = LATER_CHUNK, *, cursor: list[int] | None = None
+        self,
+        deck_id: int,
+        limit: int = LATER_CHUNK,
+        *,
+        cursor: list[int] | None = None,
+        give_way: Callable[[], None] = _go_on,
     ) -> bool:
         """Index up to `limit` more of a deck's notes that its index has not read yet, in
         a write transaction of their own; True when every note of the deck is indexed.
         Questions asked meanwhile draw on the notes indexed so far; the index of the notes
-        read is at every step what a rebuild from them would give."""
+        read is at every step what a rebuild from them would give.
+
+        `give_way` is called between one note and the next: what it raises rolls the chunk
+        back (the cursor moves past no note that is not indexed)."""
         from retain.storage.engine import WRITE
 
         n, i, d = schema.notes.c, schema.index_notes.c, schema.index_decks.c
+        give_way()
         with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             state = conn.execute(
                 select(d.notes).where(d.deck_id == deck_id).with_for_update()
@@ -320,8 +371,15 @@ class DeckIndex:
                 .order_by(n.id)
                 .limit(limit + 1)
             ).all()
+            if rows and cursor is not None:
+                # Every note before the first one read is indexed, whether this chunk is
+                # written or gives way.
+                cursor[:] = [int(rows[0].id) - 1]
+            give_way()
             if rows[:limit]:
-                self._apply(conn, deck_id, [_note_row(r) for r in rows[:limit]], [])
+                self._apply(
+                    conn, deck_id, [_note_row(r) for r in rows[:limit]], [], give_way
+                )
                 if cursor is not None:
                     # The next call starts after these (the notes before them are indexed).
                     cursor[:] = [int(rows[limit - 1 if len(rows) > limit else -1].id)]
@@ -350,25 +408,49 @@ class DeckIndex:
 
     def _complete_in_background(self, deck_id: int) -> None:
         """Go on indexing a deck a chunk at a time in a thread of this process, pausing
-        between chunks so that a student's answer never waits long for the write lock."""
-        import threading
-
+        between chunks, and while the student's work runs (`foreground`), so that an
+        answer never waits long for the write lock or the interpreter."""
         with self._lock:
             running = self._threads.get(deck_id)
             if running is not None and running.is_alive():
                 return
 
-            turn = self._prepared.write_lock
+            write_lock = self._prepared.write_lock
 
-            def more(cursor: list[int]) -> bool:
-                with turn:  # an answer of this process waiting to write goes next
-                    return self.index_more(deck_id, LATER_CHUNK, cursor=cursor)
+            def give_way() -> None:
+                if self._wanted:
+                    raise _GaveWay
+
+            def more(cursor: list[int]) -> bool | None:
+                """One chunk (True when the deck is complete), or None when the student's
+                work came first."""
+                with self._turn:
+                    if self._wanted or self._quiet_for() > 0:
+                        return None
+                    try:
+                        with write_lock:  # an answer of this process waiting to write first
+                            return self.index_more(
+                                deck_id, LATER_CHUNK, cursor=cursor, give_way=give_way
+                            )
+                    except _GaveWay:
+                        return None
 
             def run() -> None:
                 cursor: list[int] = []
                 try:
-                    while not self._stopping.is_set() and not more(cursor):
-                        self._stopping.wait(LATER_PAUSE_SECONDS)
+                    while not self._stopping.is_set():
+                        wait = self._quiet_for()
+                        if wait > 0:
+                            self._stopping.wait(wait)
+                            continue
+                        done = more(cursor)
+                        if done:
+                            return
+                        # After a chunk, or after giving way (the student's work, which is
+                        # waiting for the lock, goes first: locks are not taken in turn).
+                        self._stopping.wait(
+                            LATER_PAUSE_SECONDS if done is not None else FOREGROUND_QUIET_SECONDS
+                        )
                 except Exception:  # noqa: BLE001 - the next session goes on from here
                     return
 
@@ -442,7 +524,12 @@ class DeckIndex:
             self._apply(conn, deck_id, list(notes), [])
 
     def _apply(
-        self, conn: Connection, deck_id: int, added: list[Note], removed: list[Note]
+        self,
+        conn: Connection,
+        deck_id: int,
+        added: list[Note],
+        removed: list[Note],
+        give_way: Callable[[], None] = _go_on,
     ) -> None:
         added_ids = {n.id for n in added}
         removed_ids = {n.id for n in removed}
@@ -456,8 +543,10 @@ class DeckIndex:
             lasts, firsts = old_runs.get(note.id, ((), ()))
             add_runs(delta, lasts, firsts, -1)
         for note in added:
+            give_way()
             add_evidence(delta, _evidence(note), 1)
         counts.add(delta)
+        give_way()
         # 2. Full names are read again where a word's base status changed.
         base_changed = {
             w for w in counts.changed()
@@ -471,10 +560,12 @@ class DeckIndex:
             add_runs(delta, lasts, firsts, -1)
         runs: dict[NoteId, tuple[frozenset[str], frozenset[str]]] = {}
         for note in [*added, *reread]:
+            give_way()
             base = counts.base(_evidence(note).capitalised)
             runs[note.id] = person_runs(note_texts(note), base)
             add_runs(delta, *runs[note.id], 1)
         counts.add(delta)
+        give_way()
         # 3. Notes are read again where a word's full status changed.
         full_changed = {
             w for w in counts.changed()
@@ -493,10 +584,14 @@ class DeckIndex:
         for note_id, value in kept_runs.items():
             runs[NoteId(note_id)] = (frozenset(value[0]), frozenset(value[1]))
         self._forget(conn, refresh_ids, names=False)
+        give_way()
         for batch in _chunks([*added, *refresh]):  # in batches: memory stays bounded
-            self._write_notes(conn, deck_id, batch, runs, counts, names=added_ids)
+            self._write_notes(
+                conn, deck_id, batch, runs, counts, names=added_ids, give_way=give_way
+            )
+        give_way()
         counts.save()
-        self._count_terms(conn, deck_id, added, removed)
+        self._count_terms(conn, deck_id, added, removed, give_way)
         gone = len(removed_ids - added_ids)
         new = len(added_ids - removed_ids)
         if gone or new:
@@ -559,6 +654,7 @@ class DeckIndex:
         counts: _Counts,
         *,
         names: set[NoteId],
+        give_way: Callable[[], None] = _go_on,
     ) -> None:
         note_rows: list[dict[str, Any]] = []
         candidate_rows: list[dict[str, Any]] = []
@@ -569,6 +665,7 @@ class DeckIndex:
                 words |= lexicon_words(text)
         lexicon = counts.lexicon(words)
         for note in notes:
+            give_way()
             facts = analyse_note(note, lexicon)
             note_rows.append(
                 {
@@ -601,7 +698,12 @@ class DeckIndex:
                 conn.execute(insert(table), batch)
 
     def _count_terms(
-        self, conn: Connection, deck_id: int, added: Sequence[Note], removed: Sequence[Note]
+        self,
+        conn: Connection,
+        deck_id: int,
+        added: Sequence[Note],
+        removed: Sequence[Note],
+        give_way: Callable[[], None] = _go_on,
     ) -> None:
         delta: dict[str, list[int]] = {}
         for sign, group in ((-1, removed), (1, added)):
@@ -611,6 +713,7 @@ class DeckIndex:
                 for word in content_words(note.question):
                     delta.setdefault(word, [0, 0])[1] += sign
         changed = {w: d for w, d in delta.items() if d != [0, 0]}
+        give_way()
         t = schema.index_terms.c
         current: dict[str, tuple[int, int]] = {}
         for batch in _chunks(sorted(changed)):

@@ -16,12 +16,13 @@ is recorded as an FSRS rating.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from retain.collection import AnswerResult, Collection, StudyCounts, StudyItem, UndoResult
 from retain.core import questions
@@ -58,6 +59,24 @@ _FALLBACK = {
     Mode.CLOZE: (Mode.TYPE,),
     Mode.MATCH: (Mode.CHOICE, Mode.FLIP),
 }
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _foreground(method: Callable[_P, _T]) -> Callable[_P, _T]:
+    """A step the student waits for: indexing in the background gives way to it (see
+    `DeckIndex.foreground`)."""
+
+    @functools.wraps(method)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        session = args[0]
+        assert isinstance(session, StudySession)
+        with session.collection.index.foreground():
+            return method(*args, **kwargs)
+
+    return run
 
 
 def system_clock() -> datetime:
@@ -170,6 +189,7 @@ class StudySession:
 
     # -- what to ask --------------------------------------------------------------------
 
+    @_foreground
     def next(self) -> StudyItem | None:
         if self.mode == "learn":
             return self._next_learn()
@@ -224,6 +244,7 @@ class StudySession:
         self.ahead_until = upcoming + STUDY_AHEAD
         return self.ahead_until
 
+    @_foreground
     def counts(self) -> StudyCounts:
         """What the screen shows: due, new and done today. Right after an answer, the counts
         its transaction made with the next card (within `PREFETCH_FRESH`)."""
@@ -233,6 +254,7 @@ class StudySession:
             return counted[1]
         return self.collection.study.counts(now, self.deck)
 
+    @_foreground
     def preview(self, item: StudyItem) -> dict[Rating, timedelta]:
         return self.collection.study.preview(item.card, self.clock())
 
@@ -243,6 +265,7 @@ class StudySession:
             self._views[deck_id] = self.collection.decks.view(deck_id)
         return self._views[deck_id]
 
+    @_foreground
     def question(self, item: StudyItem) -> Question:
         """The question to ask about this card, in the session's mode (or the card's own
         mode under ``auto``), falling back to another mode when the deck cannot give a fair
@@ -262,10 +285,11 @@ class StudySession:
 
     def prepare_ahead(self, item: StudyItem, question: Question) -> None:
         """Do now, while the student is answering `question` about `item`, the work that
-        would otherwise be waited for after the answer: the grader reads the card (for a
-        typed question), and the question of the card that comes next (the first one queued
-        after this card) is made. Screens call it once the question is on screen; the
-        student's keys wait in the input buffer meanwhile.
+        would otherwise be waited for after the answer: the intervals of the rating buttons
+        are worked out, the grader reads the card (for a typed question), and the question of
+        the card that comes next (the first one queued after this card) is made. Screens call
+        it once the question is on screen; the student's keys wait in the input buffer
+        meanwhile.
 
         Nothing is recorded and nothing the student sees changes. If another card comes
         next after all (the answer put this card first again, a learning step fell due, the
@@ -274,6 +298,7 @@ class StudySession:
         A storage error here is not raised: the same reads are made again when they are
         needed, and fail (or not) there, where the screens report it."""
         try:
+            self.collection.study.preview(item.card, self.clock())  # for the rating buttons
             if question.mode is Mode.TYPE:
                 note = item.note
                 others = self.deck_view(item.card.deck_id).related_answers(note, "")
@@ -304,6 +329,7 @@ class StudySession:
         """A flip card turned over: the student rates it; GOOD is suggested."""
         return Outcome(question=question, rating=Rating.GOOD)
 
+    @_foreground
     def submit(
         self,
         item: StudyItem,
@@ -346,6 +372,7 @@ class StudySession:
 
     # -- recording ----------------------------------------------------------------------
 
+    @_foreground
     def answer(
         self,
         item: StudyItem,
@@ -415,6 +442,7 @@ class StudySession:
         """Whether this session has recorded an answer it can take back."""
         return bool(self._undoable)
 
+    @_foreground
     def undo(self) -> UndoResult | None:
         """Take back the session's last answer (a whole round, in match mode): the card
         gets back its previous state, the summary and a learn round go back to what they

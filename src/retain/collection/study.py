@@ -108,6 +108,10 @@ _UPDATE_CARD = (
 )
 
 
+_PREVIEWS_KEPT = 4
+"""Cards whose rating intervals `Study.preview` keeps (the card shown, and the next)."""
+
+
 _INSERT_POINT = insert(schema.review_points).values(
     {
         name: bindparam(f"v_{name}")
@@ -344,6 +348,8 @@ class Study:
         # in time by the range of the due index between, and kept up to date through this
         # Study's own answers.
         self._due_counts: dict[tuple[int, int | None], _DueCount] = {}
+        # The intervals `preview` gave last, by what they depend on (see `preview`).
+        self._previews: dict[tuple[Any, ...], tuple[Any, dict[Rating, timedelta]]] = {}
 
     def day_start(self, now: datetime) -> datetime:
         """When the learner's current study day began (days start at `day_start_hour`)."""
@@ -747,14 +753,32 @@ class Study:
     ) -> dict[Rating, timedelta]:
         """The next interval each rating (of `ratings`) would give, without recording
         anything: exactly the interval that `answer` saves for that rating at `now`, fuzz
-        included (the fuzz is drawn from the card and its number of reviews)."""
-        return scheduling.preview(
+        included (the fuzz is drawn from the card and its number of reviews).
+
+        The intervals depend on `now` only through the learner's day it falls on, so those
+        of the last few cards are kept: asked again on the same day, in the same state and
+        settings (when the answer is shown, after a screen asked ahead while the question
+        was read), they cost nothing."""
+        _check_now(now)
+        config = self._col._config
+        wanted = tuple(ratings)
+        key = (
+            card.id, card.schedule, scheduling.learner_day(now, config), id(config), wanted
+        )
+        known = self._previews.get(key)
+        if known is not None and known[0] is config:
+            return dict(known[1])
+        intervals = scheduling.preview(
             card.schedule,
             now,
-            self._col._config,
+            config,
             functools.partial(scheduling.fuzz_rng, card.id, card.schedule.reps),
-            ratings,
+            wanted,
         )
+        if len(self._previews) >= _PREVIEWS_KEPT:
+            self._previews.pop(next(iter(self._previews)))
+        self._previews[key] = (config, intervals)
+        return dict(intervals)
 
     def _answer_config_id(self, db: Driver, stamp: int) -> int:
         """The stored row of the scheduler settings in force (written on first need)."""
@@ -824,14 +848,16 @@ class Study:
                 )
                 # Before the queue reads the counts.
                 self._own_answer(db, card, new_state, _ms(now), review_id)
-                for index, covered in sorted((points or {}).items()):
-                    db.execute(
-                        _INSERT_POINT,
+                db.execute_many(
+                    _INSERT_POINT,
+                    [
                         {
                             "v_review_id": review_id, "v_card_id": card.id,
                             "v_point_index": index, "v_covered": bool(covered),
-                        },
-                    )
+                        }
+                        for index, covered in sorted((points or {}).items())
+                    ],
+                )
                 upcoming = counts = None
                 if pick_next:
                     queue = self._queue(db, now, deck, 1)

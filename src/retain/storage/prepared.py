@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -76,6 +76,12 @@ class Driver:
         prepared: Prepared = self._prepare(statement)
         self._cursor.execute(prepared.sql, prepared.parameters(values))
         return prepared
+
+    def execute_many(self, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """`statement` once for each of `rows` (the driver's executemany)."""
+        if rows:
+            prepared: Prepared = self._prepare(statement)
+            self._cursor.executemany(prepared.sql, [prepared.parameters(r) for r in rows])
 
     def all(self, statement: ClauseElement, values: Mapping[str, Any]) -> list[Any]:
         prepared = self.execute(statement, values)
