@@ -299,6 +299,36 @@ def test_indexing_in_the_background_gives_way_to_the_students_work(
     assert_true_to_its_notes(collection, deck_id)
 
 
+def test_the_work_of_several_threads_runs_side_by_side(collection: Collection) -> None:
+    """The requests of a server, each in a thread, are not made to wait for each other."""
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with collection.index.foreground():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert inside.wait(10)
+        entered = threading.Event()
+
+        def second() -> None:
+            with collection.index.foreground():
+                entered.set()
+
+        other = threading.Thread(target=second)
+        other.start()
+        assert entered.wait(10)  # while the first is still inside
+        other.join(10)
+    finally:
+        release.set()
+        thread.join(10)
+
+
 def test_a_chunk_that_gives_way_is_rolled_back_whole(collection: Collection) -> None:
     """A chunk of the background indexing stopped midway (for the student's work) leaves
     the index as it was, and the next chunk indexes the same notes."""

@@ -254,10 +254,13 @@ class DeckIndex:
         self._lock = threading.Lock()
         self._threads: dict[int, threading.Thread] = {}
         self._stopping = threading.Event()
-        self._turn = threading.RLock()  # the student's work, or one chunk in the background
+        # The student's work and the chunks indexed in the background take turns: any
+        # number of the one (requests of a server side by side), or one chunk.
+        self._turns = threading.Condition()
+        self._foreground = 0  # the student's work running
+        self._wanted = 0  # the student's work waiting for a chunk to give way
+        self._indexing = False  # a chunk is being indexed in the background
         self._foreground_at = 0.0  # time.monotonic() when the student's work last ended
-        self._wanted = 0  # the student's work waiting for its turn
-        self._wanted_lock = threading.Lock()
 
     @contextmanager
     def foreground(self) -> Iterator[None]:
@@ -266,19 +269,40 @@ class DeckIndex:
         background takes no chunk. Work that comes while a chunk is being indexed waits for
         the chunk to give way: the chunk stops at its next note and is rolled back, to be
         indexed again later. The indexing does not compete with it for the interpreter
-        meanwhile."""
-        with self._wanted_lock:
-            self._wanted += 1  # a chunk under way stops at its next note, and is rolled back
-        try:
-            self._turn.acquire()
-        finally:
-            with self._wanted_lock:
-                self._wanted -= 1
+        meanwhile. Work of several threads (the requests of a server) runs side by side."""
+        with self._turns:
+            if self._indexing:
+                self._wanted += 1  # the chunk stops at its next note, and is rolled back
+                try:
+                    while self._indexing:
+                        self._turns.wait()
+                finally:
+                    self._wanted -= 1
+            self._foreground += 1
         try:
             yield
         finally:
-            self._foreground_at = time.monotonic()
-            self._turn.release()
+            with self._turns:
+                self._foreground -= 1
+                self._foreground_at = time.monotonic()
+                self._turns.notify_all()
+
+    @contextmanager
+    def _background_turn(self) -> Iterator[bool]:
+        """A turn of the indexing in the background: yields False (and takes no turn) while
+        the student's work runs or has just run."""
+        with self._turns:
+            if self._foreground or self._wanted or self._quiet_for() > 0:
+                free = False
+            else:
+                free = self._indexing = True
+        try:
+            yield free
+        finally:
+            if free:
+                with self._turns:
+                    self._indexing = False
+                    self._turns.notify_all()
 
     def _quiet_for(self) -> float:
         """Seconds left before indexing in the background may take its next chunk."""
@@ -424,8 +448,8 @@ class DeckIndex:
             def more(cursor: list[int]) -> bool | None:
                 """One chunk (True when the deck is complete), or None when the student's
                 work came first."""
-                with self._turn:
-                    if self._wanted or self._quiet_for() > 0:
+                with self._background_turn() as free:
+                    if not free:
                         return None
                     try:
                         with write_lock:  # an answer of this process waiting to write first
