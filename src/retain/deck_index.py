@@ -442,7 +442,7 @@ class DeckIndex:
             write_lock = self._prepared.write_lock
 
             def give_way() -> None:
-                if self._wanted:
+                if self._wanted or self._stopping.is_set():  # the student's work, or quitting
                     raise _GaveWay
 
             def more(cursor: list[int]) -> bool | None:
