@@ -106,3 +106,11 @@ def test_the_lane_serves_plain_requests_itself(
     assert recorded.headers["x-content-type-options"] == "nosniff"  # the guard's headers
     assert client.get("/api/study/next", params={"mode": "dance"}).status_code == 422
     assert taken == [True, True, False]
+
+
+def test_every_route_of_the_lane_is_the_apps(client: TestClient) -> None:
+    """The lane serves only what the app has: the same path, method and route function."""
+    paths = client.get("/openapi.json").json()["paths"]
+    for route in study.LANE:
+        operation = paths[route.path][route.method.lower()]
+        assert operation["operationId"].startswith(route.route.__name__ + "_")

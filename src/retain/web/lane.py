@@ -49,6 +49,10 @@ class LaneRoute:
     route: Callable[..., Awaitable[Any]]
     """A route of `one_transaction` (it has `in_thread`), returning a pydantic model."""
 
+    def __post_init__(self) -> None:
+        if not callable(getattr(self.route, "in_thread", None)):
+            raise TypeError(f"{self.route.__name__} is not a route of one_transaction")
+
 
 def query_values(
     request: Request, wanted: Mapping[str, Callable[[str], Any | None]]
