@@ -2,8 +2,12 @@
 question (`GET /api/study/next`) and posting its answer (`POST /api/study/grade`) with no
 think time, against `retain serve --database postgresql://...` with 2 app processes and
 with 1. Prints answers per second, p50 and p99 latency of a request, errors, and the CPU
-time the app processes spent per answer (which, unlike the rest, does not depend on what
-else the machine is running), at each number of concurrent students.
+time spent per answer (which, unlike the rest, depends little on what else the machine is
+running) by the app's processes, by the database server's processes that serve them (when
+the server runs on this machine) and by the client itself, at each number of concurrent
+students. The client shares the cores with the app: it is plain asyncio, one keep-alive
+HTTP/1.1 connection per student, and it checks every response (its status, and that its
+JSON is the question or the recorded answer it asked for).
 
     python benchmarks/web_load.py                       # 50, 200 and 1,000 students
     python benchmarks/web_load.py --students 20 --seconds 3   # CI's smallest size
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -50,6 +55,14 @@ class Tally:
     def problem(self, what: str) -> None:
         self.errors += 1
         self.problems[what] = self.problems.get(what, 0) + 1
+
+
+def session_csrf_token(token: str) -> str:
+    """The CSRF token of a session, as the app derives it (imported before any load is
+    timed: the import is no work of the client's per answer)."""
+    from retain.web.security import session_csrf_token as derive
+
+    return derive(token)
 
 
 def _admin(url: str, sql: str) -> None:
@@ -156,60 +169,101 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+class Connection:
+    """One student's keep-alive HTTP/1.1 connection to the app: a request written whole,
+    its response read by its status line and Content-Length. Leaner than a client library,
+    whose work would share the two cores with the app's: what the client spends is
+    printed beside the app's."""
+
+    def __init__(self, port: int, cookies: str, csrf_token: str) -> None:
+        self.port = port
+        self.head = (
+            f"Host: 127.0.0.1:{port}\r\nCookie: {cookies}\r\nX-CSRF-Token: {csrf_token}\r\n"
+        ).encode("latin-1")
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, target: str, body: bytes | None = None
+    ) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        extra = b"" if body is None else (
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
+        )
+        self.writer.write(b"%s %s HTTP/1.1\r\n%s%s\r\n%s" % (
+            method.encode(), target.encode(), self.head, extra, body or b""
+        ))
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, _, fields = head.decode("latin-1").partition("\r\n")
+        status = int(status_line.split(" ", 2)[1])
+        length = None
+        close = False
+        for line in fields.split("\r\n"):
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection" and value.strip().lower() == "close":
+                close = True
+        if length is None:
+            raise ValueError("a response without Content-Length")
+        content = await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return status, content
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def student(
-    session: object, base: str, token: str, csrf: str, stop_at: float, tally: Tally
+    port: int, token: str, csrf: str, stop_at: float, tally: Tally
 ) -> None:
-    import aiohttp
-
-    from retain.web.security import session_csrf_token
-
-    assert isinstance(session, aiohttp.ClientSession)
-    cookies = f"retain_session={token}; retain_csrf={csrf}"
     # Signed in, the CSRF token is the session's, as `POST /api/auth/signin` hands it out.
-    headers = {"Cookie": cookies, "X-CSRF-Token": session_csrf_token(token)}
-    while time.monotonic() < stop_at:
-        try:
-            t0 = time.perf_counter()
-            async with session.get(f"{base}/api/study/next?mode=flip", headers=headers) as r:
-                body = await r.json() if r.status == 200 else None
-            tally.latencies.append(time.perf_counter() - t0)
-            if body is None:
-                tally.problem(f"next {r.status}")
-                continue
-            question = body.get("question")
-            if question is None:
-                tally.problem("no question left")
-                await asyncio.sleep(0.05)
-                continue
-            answer = {"card_id": question["card_id"], "reps": question["reps"],
-                      "rating": "good", "mode": "flip"}
-            t0 = time.perf_counter()
-            async with session.post(f"{base}/api/study/grade", json=answer,
-                                    headers=headers) as r:
-                await r.read()
-            tally.latencies.append(time.perf_counter() - t0)
-            if r.status == 200:
-                tally.answers += 1
-            else:
-                tally.problem(f"grade {r.status}")
-        except (TimeoutError, aiohttp.ClientError) as error:
-            tally.problem(type(error).__name__)
+    conn = Connection(port, f"retain_session={token}; retain_csrf={csrf}",
+                      session_csrf_token(token))
+    try:
+        while time.monotonic() < stop_at:
+            try:
+                async with asyncio.timeout(30):
+                    t0 = time.perf_counter()
+                    status, content = await conn.request("GET", "/api/study/next?mode=flip")
+                    tally.latencies.append(time.perf_counter() - t0)
+                    if status != 200:
+                        tally.problem(f"next {status}")
+                        continue
+                    question = json.loads(content).get("question")
+                    if question is None:
+                        tally.problem("no question left")
+                        await asyncio.sleep(0.05)
+                        continue
+                    answer = json.dumps({"card_id": question["card_id"], "reps": question["reps"],
+                                         "rating": "good", "mode": "flip"}).encode()
+                    t0 = time.perf_counter()
+                    status, content = await conn.request("POST", "/api/study/grade", answer)
+                    tally.latencies.append(time.perf_counter() - t0)
+                    if status == 200 and json.loads(content).get("card_id") == question["card_id"]:
+                        tally.answers += 1
+                    else:
+                        tally.problem(f"grade {status}")
+            except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError,
+                    asyncio.LimitOverrunError) as error:
+                tally.problem(type(error).__name__)
+                conn.close()
+    finally:
+        conn.close()
 
 
 async def load(port: int, tokens: list[str], csrf: str, seconds: float) -> tuple[Tally, float]:
-    import aiohttp
-
     tally = Tally()
-    base = f"http://127.0.0.1:{port}"
-    connector = aiohttp.TCPConnector(limit=len(tokens), force_close=False)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout,
-                                     cookie_jar=aiohttp.DummyCookieJar()) as session:
-        started = time.monotonic()
-        stop_at = started + seconds
-        await asyncio.gather(*(student(session, base, t, csrf, stop_at, tally)
-                               for t in tokens))
-        elapsed = time.monotonic() - started
+    started = time.monotonic()
+    stop_at = started + seconds
+    await asyncio.gather(*(student(port, t, csrf, stop_at, tally) for t in tokens))
+    elapsed = time.monotonic() - started
     return tally, elapsed
 
 
@@ -227,6 +281,37 @@ def group_cpu_seconds(group: int) -> float:
         if int(fields[2]) == group:  # fields[2] is the process group
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_seconds(server_url: str, name: str) -> float | None:
+    """CPU time used so far by the database server's processes that serve the database
+    `name` (when the server runs on this machine; else None)."""
+    import psycopg
+
+    with psycopg.connect(server_url.replace("postgresql+psycopg://", "postgresql://"),
+                         autocommit=True) as conn:
+        pids = [int(r[0]) for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)
+        )]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return None
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def run_load(port: int, tokens: list[str], csrf: str, seconds: float) -> tuple[Tally, float]:
+    """`load`, on uvloop where it is installed (as the app runs): the client's own work
+    shares the machine with the app's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - not on Windows
+        return asyncio.run(load(port, tokens, csrf, seconds))
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(load(port, tokens, csrf, seconds))
 
 
 def free_port() -> int:
@@ -247,13 +332,16 @@ def main() -> None:
     name = f"retain_web_load_{os.getpid()}"
     _admin(server_url, f'CREATE DATABASE "{name}"')
     database = _database_url(server_url, name)
+    session_csrf_token("")  # its module imported now, not while a load is timed
     try:
         progress(f"seeding {max(args.students):,} students")
         tokens, csrf = seed(database, max(args.students), args.cards)
         print(f"web load: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
-              f"{args.seconds:g} s per run, think time 0")
+              f"{args.seconds:g} s per run, think time 0; CPU per answer: the app's "
+              "processes, the database's that serve it, and this client's")
         print(f"{'workers':>7} {'students':>8} {'answers/s':>10} {'p50 ms':>8} "
-              f"{'p99 ms':>8} {'errors':>7} {'app CPU ms/answer':>18}")
+              f"{'p99 ms':>8} {'errors':>7} {'app CPU ms/answer':>18} "
+              f"{'db CPU ms/answer':>17} {'client CPU ms/answer':>21}")
         for workers in args.workers:
             port = free_port()
             log = tempfile.TemporaryFile()
@@ -261,14 +349,23 @@ def main() -> None:
             try:
                 for n in args.students:
                     cpu = group_cpu_seconds(proc.pid)
-                    tally, elapsed = asyncio.run(load(port, tokens[:n], csrf, args.seconds))
+                    db_cpu = database_cpu_seconds(server_url, name)
+                    client = os.times()
+                    tally, elapsed = run_load(port, tokens[:n], csrf, args.seconds)
+                    after = os.times()
                     cpu = group_cpu_seconds(proc.pid) - cpu
+                    db_after = database_cpu_seconds(server_url, name)
+                    answers = max(1, tally.answers)
+                    client_ms = (after.user - client.user + after.system - client.system) * 1000
+                    db_ms = "-" if db_cpu is None or db_after is None else (
+                        f"{(db_after - db_cpu) * 1000 / answers:.1f}"
+                    )
                     p50 = percentile(tally.latencies, 50) * 1000
                     p99 = percentile(tally.latencies, 99) * 1000
-                    per_answer = cpu * 1000 / max(1, tally.answers)
                     print(f"{workers:>7} {n:>8,} {tally.answers / elapsed:>10,.0f} "
-                          f"{p50:>8.1f} {p99:>8.1f} {tally.errors:>7,} {per_answer:>18.1f}",
-                          flush=True)
+                          f"{p50:>8.1f} {p99:>8.1f} {tally.errors:>7,} "
+                          f"{cpu * 1000 / answers:>18.1f} {db_ms:>17} "
+                          f"{client_ms / answers:>21.1f}", flush=True)
                     if tally.problems:
                         print(f"        errors: {tally.problems}")
                         said = server_said(log)

@@ -83,4 +83,4 @@ def test_a_question_and_its_answer_cost_a_few_statements(
         _grade(student, question, "flip")
         graded = statements.take()
         assert len(asked) == 3, asked
-        assert len(graded) == 6, graded
+        assert len(graded) == 5, graded

@@ -86,6 +86,10 @@ _CARD_WITH_NOTE = (
 )
 
 
+_CARD_WITH_NOTE_FOR_ANSWER = _CARD_WITH_NOTE.with_for_update(of=schema.cards)
+"""`_CARD_WITH_NOTE`, the card locked as `_CARD_FOR_ANSWER` locks it (see `Study.card`)."""
+
+
 _INSERT_REVIEW = (
     insert(schema.reviews)
     .values(
@@ -716,20 +720,32 @@ class Study:
                 rows += [r for r in more if r.id not in known][: limit - len(rows)]
         return [StudyItem(_card(r), _joined_note(r)) for r in rows]
 
-    def card(self, card_id: CardId) -> StudyItem:
-        """A card of the account's, with its note (one read)."""
-        with self._col._prepared.transaction(write=False) as db:
-            row = db.first(
-                _CARD_WITH_NOTE, {"card_id": card_id, "account_id": self._col.account_id}
-            )
+    def card(self, card_id: CardId, *, to_answer: bool = False) -> StudyItem:
+        """A card of the account's, with its note (one read).
+
+        `to_answer`: the card is read to be answered next, in the same transaction (a
+        request of `Collection.one_transaction` on a server database). It is then locked as
+        `answer` locks it, and `answer` takes the card from this read instead of reading it
+        again, as long as nothing has been written in the transaction since."""
+        memo = self._col._memo() if to_answer else None
+        statement = _CARD_WITH_NOTE if memo is None else _CARD_WITH_NOTE_FOR_ANSWER
+        with self._col._prepared.transaction(write=memo is not None) as db:
+            row = db.first(statement, {"card_id": card_id, "account_id": self._col.account_id})
         if row is None:
             raise NotFound(f"no card with id {card_id}")
+        if memo is not None:
+            # After the transaction's block, which empties the memo as any write does.
+            memo[self._locked_key(card_id)] = _card(row)
         points = json.loads(row.note_answer_points)
         note = Note(
             NoteId(row.note_id), DeckId(row.note_deck_id), row.note_question, tuple(points),
             parse_tags(row.note_tags),
         )
         return StudyItem(_card(row), note)
+
+    def _locked_key(self, card_id: CardId) -> tuple[Any, ...]:
+        """Where a transaction keeps a card that `card` read and locked to be answered."""
+        return ("card to answer", self._col.account_id, int(card_id))
 
     def card_for_note(self, note_id: NoteId) -> StudyItem:
         """The (first) card of a note."""
@@ -815,14 +831,19 @@ class Study:
         makes one round trip per answer."""
         _check_now(now)
         rating = Rating(rating)
+        memo = self._col._memo()
+        locked: Card | None = None if memo is None else memo.pop(self._locked_key(card_id), None)
         try:
             with self._col._prepared.transaction(write=True) as db:
-                row = db.first(
-                    _CARD_FOR_ANSWER, {"card_id": card_id, "account_id": self._col.account_id}
-                )
-                if row is None:
-                    raise NotFound(f"no card with id {card_id}")
-                card = _card(row)
+                if locked is not None:  # read and locked by `card` in this transaction
+                    card = locked
+                else:
+                    row = db.first(
+                        _CARD_FOR_ANSWER, {"card_id": card_id, "account_id": self._col.account_id}
+                    )
+                    if row is None:
+                        raise NotFound(f"no card with id {card_id}")
+                    card = _card(row)
                 rng = scheduling.fuzz_rng(card.id, card.schedule.reps)
                 new_state = scheduling.review(card.schedule, rating, now, rng, self._col._config)
                 config_id = self._answer_config_id(db, _ms(now))

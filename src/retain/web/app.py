@@ -19,6 +19,7 @@ from retain.storage.engine import SERVER_POOL_SIZE, database_url
 from retain.web import errors
 from retain.web.config import WebSettings
 from retain.web.deps import CollectionHolder, current_account
+from retain.web.lane import LaneThreads, StudyLane
 from retain.web.routes import accounts, cards, classes, decks, imports, meta, stats, study
 from retain.web.security import GuardMiddleware
 from retain.web.views import make_templates
@@ -51,6 +52,7 @@ def _guard(module: object) -> list[Any]:
 
 def create_app(settings: WebSettings) -> FastAPI:
     holder = CollectionHolder(settings.target)
+    lane_threads = LaneThreads(SERVER_THREADS)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -61,6 +63,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         try:
             yield
         finally:
+            lane_threads.close()
             holder.close()
 
     app = FastAPI(
@@ -86,6 +89,10 @@ def create_app(settings: WebSettings) -> FastAPI:
         app.include_router(module.api, dependencies=_guard(module))
     for module in ROUTE_MODULES:
         app.include_router(module.pages, dependencies=_guard(module))
+    # Inside the guard: the study loop's requests pass its checks like any other.
+    app.add_middleware(
+        StudyLane, routes=study.LANE, accounts=settings.accounts, threads=lane_threads
+    )
     app.add_middleware(
         GuardMiddleware,
         max_request_bytes=settings.max_request_bytes,

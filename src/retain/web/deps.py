@@ -213,8 +213,16 @@ def one_transaction(route: Callable[..., R]) -> Callable[..., Coroutine[Any, Any
         request = kwargs["request"] if asks_for_request else kwargs.pop("request")
         return await anyio.to_thread.run_sync(in_one_transaction, request, kwargs)
 
+    def in_thread(request: Request, kwargs: dict[str, Any]) -> R:
+        """The route, from a worker thread, given its parameters other than the request
+        (see `retain.web.lane`)."""
+        if asks_for_request:
+            kwargs = {**kwargs, "request": request}
+        return in_one_transaction(request, kwargs)
+
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     run.looks_up_its_session = True  # type: ignore[attr-defined]
+    run.in_thread = in_thread  # type: ignore[attr-defined]
     return run
 
 

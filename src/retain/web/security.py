@@ -113,13 +113,6 @@ def renew_csrf(request: Request, session: str | None) -> str:
     return token
 
 
-def _expected_token(session: str, cookie_token: str) -> str:
-    """The token a request must carry: its session's, or without one, its cookie's."""
-    if session:
-        return session_csrf_token(session)
-    return cookie_token
-
-
 class GuardMiddleware:
     """Size limits, CSRF and security headers, as one ASGI middleware."""
 
@@ -143,8 +136,12 @@ class GuardMiddleware:
         if fresh:
             state["csrf_cookie"] = cookie_token
         session = request.cookies.get(session_cookie_name(secure), "")
-        state["csrf_token"] = _expected_token(session, cookie_token)
-        expected = _expected_token(session, "" if fresh else sent_token)
+        # The token a request must carry: its session's, or without one, its cookie's.
+        if session:
+            state["csrf_token"] = expected = session_csrf_token(session)
+        else:
+            state["csrf_token"] = cookie_token
+            expected = "" if fresh else sent_token
         api = scope["path"].startswith("/api/")
         static = scope["path"].startswith("/static/")
 

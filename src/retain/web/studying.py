@@ -110,11 +110,14 @@ def ask(
     return Asked(item, question, col.study.preview(item.card, now))
 
 
-def card_to_answer(col: Collection, deck: Deck | None, card_id: int, reps: int) -> StudyItem:
+def card_to_answer(
+    col: Collection, deck: Deck | None, card_id: int, reps: int, *, to_record: bool = False
+) -> StudyItem:
     """The card an answer is for, as it is now; refused if it was answered since the
-    question was shown (`reps` is the number of reviews it had then)."""
+    question was shown (`reps` is the number of reviews it had then). `to_record`: the
+    answer is recorded next, and the card is read as `Study.card` reads it to be answered."""
     try:
-        item = col.study.card(CardId(card_id))
+        item = col.study.card(CardId(card_id), to_answer=to_record)
     except StorageError:
         raise
     except CollectionError as error:
@@ -191,7 +194,7 @@ def record(
     of the `Checked` given back are the rating's alone: the one its button showed."""
     if overruled not in (None, "right", "wrong"):
         raise WebError("overruled is 'right' or 'wrong'")
-    item = card_to_answer(col, deck, card_id, reps)
+    item = card_to_answer(col, deck, card_id, reps, to_record=True)
     session = _session(col, deck, mode, clock, item.card, judge)
     question = session.question(item)
     if question.mode is Mode.FLIP or response is not None:

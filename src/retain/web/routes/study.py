@@ -3,7 +3,7 @@ the terminal has, driven by the same `StudySession` (see `retain.web.studying`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
@@ -15,6 +15,7 @@ from retain.core.scheduling import format_interval
 from retain.web import studying
 from retain.web.deps import ClockDep, CollectionDep, SettingsDep, one_transaction
 from retain.web.errors import WebError
+from retain.web.lane import LaneRoute, json_body, one_of, plain_id, query_values
 from retain.web.models import (
     AnswerIn,
     CountsOut,
@@ -447,3 +448,14 @@ def match(body: MatchIn, col: CollectionDep, clock: ClockDep) -> MatchResultOut:
 def undo(body: UndoIn, col: CollectionDep, clock: ClockDep) -> UndoOut:
     result = studying.undo(col, clock, body.review_id)
     return UndoOut(review_id=result.review_id, card_id=result.card.id, rating=result.rating.label)
+
+
+def _next_query(request: Request, _body: bytes) -> dict[str, Any] | None:
+    return query_values(request, {"deck_id": plain_id, "mode": one_of(*get_args(StudyMode))})
+
+
+LANE = (
+    LaneRoute("GET", "/api/study/next", _next_query, next_question),
+    LaneRoute("POST", "/api/study/grade", json_body(GradeIn, "body"), grade),
+)
+"""The study loop's requests, served by `retain.web.lane` when they are plain."""
