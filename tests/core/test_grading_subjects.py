@@ -428,7 +428,8 @@ def test_another_person_of_the_deck_for_who_contradicts(typed: str) -> None:
 
 OBSERVATORY: tuple[Card, ...] = (
     ("Who found the comet, and when?",
-     ("Tomas Harrow, a lens grinder of the Royal Guild of Opticians", "In the spring of 1791", "From the old mill")),
+     ("Tomas Harrow, a lens grinder of the Royal Guild of Opticians", "In the spring of 1791",
+      "From the old mill")),
     ("Who built the great telescope?", ("Ada Byron, with her two sons", "It took nine years")),
     ("Who paid for the dome?", ("Lord Byron, her cousin", "He sold his ships to pay for it")),
     ("Who named the comet?", ("Queen Mira II", "She named it after her mother")),
@@ -863,3 +864,31 @@ def test_three_names_of_a_point_in_one_sentence_show_it(
     typed: str, covered: tuple[int, ...]
 ) -> None:
     assert grade_in(SUMMIT, 0, typed).covered == covered
+
+
+ASKED_WITH_A_DIRECTION: tuple[Card, ...] = (
+    (
+        "A straw of water is put in a freezer. Did the water level go up or down, and why?",
+        ("The level went up because water expands when it freezes",),
+    ),
+    (
+        "What happens to the level of the water in a straw when it freezes?",
+        ("The level goes up", "because water expands when it freezes"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        # the question says the direction: the answer must tell the rest
+        (0, "it went up when it froze", ()),
+        (0, "up, because water expands when it freezes", (0,)),
+        # the question asks what happens: the direction is the answer
+        (1, "the level goes up", (0,)),
+    ],
+)
+def test_a_direction_the_question_says_is_the_questions_unless_it_asks_what_happens(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(ASKED_WITH_A_DIRECTION, index, typed).covered == covered
