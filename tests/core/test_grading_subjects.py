@@ -426,6 +426,52 @@ def test_another_person_of_the_deck_for_who_contradicts(typed: str) -> None:
     assert grade.verdict == "incorrect"
 
 
+OBSERVATORY: tuple[Card, ...] = (
+    ("Who found the comet, and when?",
+     ("Tomas Harrow, a lens grinder of the Royal Guild of Opticians", "In the spring of 1791",
+      "From the old mill")),
+    ("Who built the great telescope?", ("Ada Byron, with her two sons", "It took nine years")),
+    ("Who paid for the dome?", ("Lord Byron, her cousin", "He sold his ships to pay for it")),
+    ("Who named the comet?", ("Queen Mira II", "She named it after her mother")),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        (0, "harrow, in 1791", (0, 1)),  # the surname alone names the person
+        (0, "Harow from the old mill", (0, 2)),  # with a small typo
+        (0, "tomas, in 1791", (1,)),  # the first name alone does not
+        (1, "ada byron", (0,)),
+        (1, "byron", ()),  # the deck gives this surname to two people
+        (2, "byron, he sold his ships", (1,)),
+        (3, "queen mira ii, after her mother", (0, 1)),
+    ],
+)
+def test_the_person_asked_for_is_named_by_a_surname_no_one_else_of_the_deck_has(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    grade = grade_in(OBSERVATORY, index, typed)
+    assert grade.covered == covered
+    assert not grade.contradiction
+
+
+@pytest.mark.parametrize(
+    ("deck", "index", "typed", "covered"),
+    [
+        (COURT, 0, "the duke's wine is poisoned at the feast", ()),  # how, without who
+        (COURT, 0, "someone poisons his wine at the feast", ()),
+        (COURT, 0, "harrow poisons his wine at the feast", ()),  # another person
+        (COURT, 0, "roderic poisons the duke's wine at the feast", (0,)),
+        (OBSERVATORY, 3, "she named it after her mother", (1,)),  # a point of the "how"
+    ],
+)
+def test_what_was_done_without_who_did_it_does_not_answer_who(
+    deck: tuple[Card, ...], index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(deck, index, typed).covered == covered
+
+
 HARBOUR: tuple[Card, ...] = (
     (
         "What was the canal contest?",
@@ -818,3 +864,31 @@ def test_three_names_of_a_point_in_one_sentence_show_it(
     typed: str, covered: tuple[int, ...]
 ) -> None:
     assert grade_in(SUMMIT, 0, typed).covered == covered
+
+
+ASKED_WITH_A_DIRECTION: tuple[Card, ...] = (
+    (
+        "A straw of water is put in a freezer. Did the water level go up or down, and why?",
+        ("The level went up because water expands when it freezes",),
+    ),
+    (
+        "What happens to the level of the water in a straw when it freezes?",
+        ("The level goes up", "because water expands when it freezes"),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("index", "typed", "covered"),
+    [
+        # the question says the direction: the answer must tell the rest
+        (0, "it went up when it froze", ()),
+        (0, "up, because water expands when it freezes", (0,)),
+        # the question asks what happens: the direction is the answer
+        (1, "the level goes up", (0,)),
+    ],
+)
+def test_a_direction_the_question_says_is_the_questions_unless_it_asks_what_happens(
+    index: int, typed: str, covered: tuple[int, ...]
+) -> None:
+    assert grade_in(ASKED_WITH_A_DIRECTION, index, typed).covered == covered

@@ -682,6 +682,7 @@ def _analyse_card(
     generic = _generic()
     lang = detect_language(" ".join(points))
     qtoks = _analyse(question)
+    asks_change = _asks_for_a_change(question)
     topic = _topic(qtoks)
     qkeys = frozenset(t.key for t in qtoks if not t.stop)
     qfacts: set[str] = {t.key for t in qtoks if t.fact}
@@ -722,8 +723,9 @@ def _analyse_card(
             if t.stop:
                 continue
             w = _term_weight(t, generic)
-            if t.key in qkeys and _direction(t) is None:
-                # a direction is what "what happens to ... when ... rises?" asks for
+            if t.key in qkeys and not (asks_change and _direction(t) is not None):
+                # a direction is what "what happens to ... when ... rises?" asks for; in
+                # another question it is the question's own ("Why does the level go up?")
                 w *= _QUESTION_FACTOR
             elif not t.fact and df:
                 d = df.get(t.key, 0)
@@ -2237,6 +2239,22 @@ def _told_by_others(
     return out
 
 
+_ASKS_CHANGE = re.compile(
+    r"\bhappen(?:s|ed|ing)?\b|\b(?:effect|affects?|affected)\b|\bhow\b.*\bchang(?:e|es|ed)\b"
+)
+
+
+@lru_cache(maxsize=4096)
+def _asks_for_a_change(question: str) -> bool:
+    """Does the question ask what happens to something, or how it changes ("What happens
+    to the pressure when the gas is heated?", "How does its speed change?")? Its answer
+    is then a direction, even one the question says of something else ("... when the
+    price rises?": "the supply rises"). Elsewhere a word of direction in the question is
+    the question's own ("The level went up: why?"), and counts for little in the point
+    as its other words do."""
+    return bool(_ASKS_CHANGE.search(fold(question).lower()))
+
+
 def _asks_when(question: str) -> bool:
     q = fold(question).lower()
     return q.startswith("when") or bool(re.search(r"\b(?:what|which) (?:year|date|day)\b", q))
@@ -3050,18 +3068,22 @@ class _People:
     words: frozenset[str]  # every word of a run of names in the deck
     before: frozenset[tuple[str, str]]  # (word, the next word) within a run of the deck
     two: frozenset[str]  # last words that name two people ("Lady Roderic" and "Roderic")
+    # last words of two different names of several words ("Ada Byron", "Lord Byron")
+    shared_last: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=4096)
 def _people(points: tuple[str, ...], others: tuple[tuple[str, ...], ...]) -> _People:
     """The names of a card and of its deck. A last word names two people when one point
     of the deck has it alone and in a longer run ("He banishes Roderic and Lady Roderic"):
-    the two are told apart, and the last word alone is the other person."""
+    the two are told apart, and the last word alone is the other person. It is shared
+    when it ends two different names of several words ("Ada Byron", "Lord Byron")."""
     own = _card_runs(points)
     subjects = tuple(runs[0][1] if runs and runs[0][0] == 0 else None for runs in own)
     words: set[str] = set()
     before: set[tuple[str, str]] = set()
     two: set[str] = set()
+    ending: dict[str, set[tuple[str, ...]]] = {}
     for card in (points, *others):
         for runs in _card_runs(card):
             alone = {run[0][0] for _, run in runs if len(run) == 1}
@@ -3071,7 +3093,10 @@ def _people(points: tuple[str, ...], others: tuple[tuple[str, ...], ...]) -> _Pe
                 before.update(zip(keys, keys[1:], strict=False))
                 if len(keys) > 1 and keys[-1] in alone:
                     two.add(keys[-1])
-    return _People(subjects, frozenset(words), frozenset(before), frozenset(two))
+                if len(keys) > 1:
+                    ending.setdefault(keys[-1], set()).add(tuple(keys))
+    shared = frozenset(k for k, names in ending.items() if len(names) > 1)
+    return _People(subjects, frozenset(words), frozenset(before), frozenset(two), shared)
 
 
 def _asks_for_a_person(question: str) -> bool:
@@ -3113,6 +3138,42 @@ def _named_in_full(
             continue
         prev = typed[k - 1] if k else None
         if prev is not None and not prev.stop and (prev.key, run[0][0]) in people.before:
+            continue
+        return True
+    return False
+
+
+_ROMAN = re.compile(r"[ivxlcdm]+")
+
+
+def _named_by_surname(
+    run: _Run, people: _People, typed: Sequence[_Tok], lang: str
+) -> bool:
+    """The typed answer names the person of the run by the last word of the name alone,
+    as people are named by their surname ("Lovelace" for "Ada Lovelace"), when the deck
+    gives that last word to no one else: it names two people nowhere ("Roderic" and
+    "Lady Roderic") and ends no other name ("Lord Byron" beside "Ada Byron"). The word
+    must not follow a word that the deck puts before it in another name ("lady
+    roderic"), and a number ("George III") or a one-word name is no surname. Read in
+    the first `_WHO_WORDS` words, as `_named_in_full` reads them."""
+    if len(run) < 2:
+        return False
+    key, text = run[-1]
+    if (
+        len(text) < 3
+        or not text.isalpha()
+        or _ROMAN.fullmatch(text.lower())
+        or key in people.two
+        or key in people.shared_last
+    ):
+        return False
+    for k, t in enumerate(typed[:_WHO_WORDS]):
+        if t.stop or t.fact:
+            continue
+        if t.key != key and _fuzzy(key, text, t.key, t.text, lang) < 0.85:
+            continue
+        prev = typed[k - 1] if k else None
+        if prev is not None and not prev.stop and (prev.key, key) in people.before:
             continue
         return True
     return False
@@ -3170,6 +3231,17 @@ def _who_it_was(
             break
     results = list(grade.points)
     changed = False
+    first = results[0]
+    if (
+        answer is not None
+        and first.covered
+        and {k for k, _ in answer} - question_keys
+        and not _named_in_full(answer, people, toks, lang)
+        and not _named_by_surname(answer, people, toks, lang)
+    ):
+        # what the person did, told without the person: not who did it
+        results[0] = replace(first, covered=False)
+        changed = True
     first_of: set[_Run] = set()
     for i, run in enumerate(people.subjects):
         r = results[i]
@@ -3180,7 +3252,9 @@ def _who_it_was(
         first_of.add(run)
         if r.covered or r.contradicted or {k for k, _ in run} <= question_keys:
             continue
-        if _named_in_full(run, people, toks, lang):
+        if _named_in_full(run, people, toks, lang) or _named_by_surname(
+            run, people, toks, lang
+        ):
             results[i] = replace(r, covered=True, score=1.0)
             changed = True
     if not changed:
@@ -3190,7 +3264,11 @@ def _who_it_was(
     if grade.contradiction:
         score *= 0.5
     verdict: Verdict = (
-        "correct" if len(covered) == len(results) and not grade.contradiction else "partial"
+        "incorrect"
+        if not covered
+        else "correct"
+        if len(covered) == len(results) and not grade.contradiction
+        else "partial"
     )
     out = Grade(covered, grade.contradiction, score, verdict, Rating.AGAIN, tuple(results))
     return replace(out, rating=suggest_rating(out))
