@@ -209,3 +209,17 @@ def test_one_transaction_counts_and_serves_as_each_operation_on_its_own(
         assert together == alone, deck
         assert after == collection.study.counts(clock, deck), deck
         clock += timedelta(minutes=1)
+
+
+def test_the_plan_counts_the_learners_first_timed_answers(collection: Collection) -> None:
+    deck = collection.decks.import_deck(make_draft(30), now=NOW).deck
+    collection.plans.set_exam(deck, NOW + timedelta(days=3), 5.0, frozenset(), NOW)
+    assert collection.plans.costs().first_sight == 20.0  # nothing timed: the default
+    clock = NOW
+    for _ in range(5):  # five first sights of 45 s each
+        item = collection.study.next_card(clock, deck)
+        assert item is not None and item.card.schedule.state == CardState.NEW
+        collection.study.answer(item.card.id, Rating.GOOD, clock, duration_ms=45_000)
+        clock += timedelta(minutes=1)
+    # Five answers move the cost most of the way from the default (20 s) to 45 s.
+    assert 35.0 < collection.plans.costs().first_sight < 45.0

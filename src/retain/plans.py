@@ -42,8 +42,11 @@ PLAN_AHEAD = 200
 """How many cards beyond the day's budget are kept for studying ahead."""
 COST_SAMPLE = 5000
 """The newest answers the learner's costs per review are measured from."""
-MIN_COST_SAMPLES = 30
-"""Fewer timed answers than this of a kind: the default cost of that kind is used."""
+COST_PRIOR = 3
+"""The default cost of a kind of answer counts as this many answers of the learner's: their
+first few timed answers already move the costs the plan is made with (a plan made with a
+first sight twice as fast as the learner's would put off cards it has no time for), and
+one slow answer moves them little."""
 
 
 @dataclass(frozen=True)
@@ -253,7 +256,8 @@ class Plans:
 
     def costs(self) -> ReviewCosts:
         """Seconds per first sight, recalled and forgotten review (with its relearning step),
-        measured from the learner's newest answers; the defaults where too few are timed."""
+        the medians of the learner's newest timed answers, each drawn towards its default as
+        if the default were `COST_PRIOR` answers more (the defaults alone when none is timed)."""
         from retain.core import planner
 
         r = schema.reviews.c
@@ -279,15 +283,22 @@ class Plans:
                 kinds["ok"].append(seconds)
         default = planner.DEFAULT_COSTS
 
-        def median(kind: str) -> float | None:
+        def measured(kind: str, prior: float) -> float:
             values = kinds[kind]
-            return statistics.median(values) if len(values) >= MIN_COST_SAMPLES else None
+            if not values:
+                return prior
+            n = len(values)
+            return (n * statistics.median(values) + COST_PRIOR * prior) / (n + COST_PRIOR)
 
-        new, ok, bad, relearn = (median(k) for k in ("new", "ok", "bad", "relearn"))
-        first = default.first_sight if new is None else new
-        recalled = default.recalled if ok is None else ok
-        forgotten = default.forgotten if bad is None else bad + (relearn or bad)
-        return planner.ReviewCosts(first_sight=first, recalled=recalled, forgotten=forgotten)
+        recalled = measured("ok", default.recalled)
+        # A forgotten review's time is its answer and its relearning step's.
+        bad = measured("bad", default.forgotten * 0.6)
+        forgotten = bad + measured("relearn", bad if kinds["bad"] else default.forgotten * 0.4)
+        return planner.ReviewCosts(
+            first_sight=measured("new", default.first_sight),
+            recalled=recalled,
+            forgotten=forgotten,
+        )
 
     def memory_fit(self, conn: Any, deck_id: int) -> tuple[float, float]:
         """How the learner's memory of the deck lasts against FSRS's prediction

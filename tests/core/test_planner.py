@@ -18,7 +18,7 @@ from retain.core.planner import (
     skipped_day_cost,
     study_days,
 )
-from retain.core.scheduling import SchedulerConfig, replay
+from retain.core.scheduling import SchedulerConfig, replay, retrievability
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)  # a Tuesday
 CONFIG = SchedulerConfig(fuzz=False)
@@ -167,6 +167,48 @@ def test_known_cards_are_reviewed_in_the_days_before_new_cards_start() -> None:
     ]
     assert plan.today is not None and plan.today.card_ids == (1, 2)
     assert plan.unseen_at_exam == 0 and plan.expected_at_exam > 0.95
+
+
+def follow(
+    cards: int, days: int, minutes: float, true_first_sight: float, planned: ReviewCosts
+) -> set[int]:
+    """A learner follows the plan made again each morning, with first sights that take
+    `true_first_sight` seconds while the plan counts `planned`: the cards seen by the exam.
+    Each day they study the plan's cards in order while they fit the day's minutes."""
+    exam = NOW + timedelta(days=days)
+    states = {k: SchedulingState() for k in range(cards)}
+    for day in range(days):
+        now = NOW + timedelta(days=day)
+        inputs = [PlanInput(k, s) for k, s in states.items()]
+        today = plan_exam(inputs, now, exam, StudyBudget(minutes), planned, CONFIG).today
+        left = minutes * 60
+        for card in today.card_ids if today is not None else ():
+            state = states[card]
+            cost = true_first_sight if state.reps == 0 else planned.recalled
+            if cost > left:
+                break
+            left -= cost
+            events = [] if state.last_review is None else [(Rating.GOOD, state.last_review)]
+            states[card] = replay([*events, (Rating.GOOD, now)], CONFIG)
+    return {k for k, s in states.items() if s.reps > 0}
+
+
+def test_first_sights_slower_than_counted_still_see_every_card() -> None:
+    # 16 cards, 12 days, 4 minutes a day. The plan counts 60 s a first sight (4 a day) while
+    # the learner takes 80 s (3 a day): had the cards been put off to the last four days,
+    # which the plan fills, one would be left unseen; put off only to days that hold them
+    # one and a half times over, every card is seen.
+    assert follow(16, 12, 4.0, 80.0, COSTS) == set(range(16))
+
+
+def test_a_lone_new_card_is_seen_two_days_before_the_exam_and_reviewed_the_day_before() -> None:
+    # One card and time for everything: two sights, the second the day before the exam,
+    # recall it better at the exam than a single sight that day.
+    exam = NOW + timedelta(days=5)
+    plan = plan_exam(new_cards(1), NOW, exam, StudyBudget(10.0), COSTS, CONFIG)
+    assert [(d.new, d.reviews) for d in plan.days] == [(0, 0), (0, 0), (0, 0), (1, 0), (0, 1)]
+    once = replay([(Rating.GOOD, exam - timedelta(days=1))], CONFIG)
+    assert plan.expected_at_exam > retrievability(once, exam, CONFIG) + 0.02
 
 
 def test_a_memory_that_lasts_less_lowers_the_expected_recall_and_asks_for_reviews() -> None:

@@ -24,7 +24,9 @@ day over FSRS-6's forgetting curve, in expectation:
   has the most expected recall at the exam less the time it takes (`SECOND_VALUE`, what a
   review's time is worth). A card first seen the day before the exam is recalled better
   than one seen weeks before, so when the last days' budget can hold the deck, the days
-  before carry only the reviews worth their time.
+  before carry only the reviews worth their time. New cards are put off only to days
+  whose budget holds their first sights one and a half times over (`DEFER_MARGIN`), for
+  first sights slower than measured.
 * The learner's memory is measured from their answers (`memory_fit`): when cards are
   forgotten sooner (or later) than FSRS predicts, every stability is scaled to match and
   the forgetting curve's decay is fitted (steeper when memory fades like an exponential),
@@ -377,7 +379,15 @@ def plan_exam(
     # starts them later: they are planned once, each from where the earlier trial's ended.
     shared, shared_exam = a.copy(), at_exam.copy()
     shared_plans: list[DayPlan] = []
-    for first_new in _first_new_days(len(days), bool((~a.seen).any())):
+    # New cards are put off only to a day from which the budget holds their first sights
+    # `DEFER_MARGIN` times over.
+    room = np.cumsum([budget.seconds_on(day) for day in reversed(days)])[::-1]
+    room[:1] -= spent_today
+    needed = DEFER_MARGIN * costs.first_sight * float((~a.seen).sum())
+    tried = [
+        k for k in _first_new_days(len(days), bool((~a.seen).any())) if k == 0 or room[k] >= needed
+    ]
+    for first_new in tried:
         _simulate(context, shared, shared_exam, len(days), keep_ids, shared_plans, first_new)
         trial, recall = shared.copy(), shared_exam.copy()
         plans = _simulate(context, trial, recall, first_new, keep_ids, list(shared_plans))
@@ -400,6 +410,14 @@ def plan_exam(
 SECOND_VALUE = 0.01
 """What a recalled review's time is worth, in recall at the exam (one card's share): the
 plan that spends more time for less than this per review's time is not taken."""
+
+
+DEFER_MARGIN = 1.5
+"""New cards are put off to the last days only when those days' budget holds their first
+sights this many times over: the plan is made with costs measured from past answers (the
+defaults before any is timed), and first sights slower than that would leave the last
+cards unseen. A card seen a day earlier than needed loses little; one left unseen loses
+all."""
 
 
 def _first_new_days(count: int, unseen: bool) -> list[int]:
