@@ -41,6 +41,18 @@ logistic regression over FSRS's prediction and what FSRS leaves out, fitted on t
 splits of it (fit before a point, score the next stretch), two with FSRS fitted before
 their point and five with the defaults; a feature was kept only when it lowered the log
 loss on nearly every split.
+
+Features tried and not kept, because their gains on those splits (at most 0.004 log loss)
+did not hold on later stretches: days since the card's last lapse, recall with elapsed time
+in fractional days, the card's past success rate and residuals, review counts and successes
+in the last 1, 7 and 30 days (DASH), ACT-R activation, the outcomes and pace of the current
+session, the day of the week, the backlog of due cards, recall under the default
+parameters, the success of cards created alongside; nor did gradient-boosted trees, a small
+neural network or Platt scaling on a later fold. The time between two reviews in the log is
+not a feature: a review's time is when it was answered, so that gap holds the answer's own
+duration. The same logistic regression fitted on the newest 20% itself predicts them with
+a log loss of 0.437 (0.439 with the usual penalty), so these features leave little beyond
+the correction's 0.4445 there.
 """
 
 from __future__ import annotations
@@ -157,9 +169,8 @@ def held_out(reviews: Sequence[Review], config: SchedulerConfig, fitted_path: Pa
     from retain.errors import CollectionError
     from retain.fitting import (
         TimedReview,
-        fit_correction,
+        corrected_predictions,
         fit_parameters,
-        recall_features,
         replay_scored,
         split_time,
     )
@@ -195,15 +206,10 @@ def held_out(reviews: Sequence[Review], config: SchedulerConfig, fitted_path: Pa
                       if t < cut]
     constant = sum(train_outcomes) / len(train_outcomes)
 
-    # The correction is fitted on the scored reviews before the cut alone; every row of
-    # features comes from the reviews before it.
-    features = recall_features(timed, fitted)
-    before = [k for k, t in enumerate(features.at) if t < cut]
-    after = [k for k, t in enumerate(features.at) if t >= cut]
-    correction = fit_correction(
-        [features.rows[k] for k in before], [features.recalled[k] for k in before]
-    )
-    corrected = correction.predict([features.rows[k] for k in after])
+    # The correction is fitted on the scored reviews before the cut alone, by the function
+    # `retain optimize` scores it with; every row of features comes from the reviews before it.
+    corrected = corrected_predictions(timed, fitted, cut)
+    assert corrected.at == [defaults_scored.at[k] for k in scored_after]
 
     header = f"{'predictor':<50} {'n':>6} {'log loss':>9} {'RMSE(bins)':>11} {'AUC':>7}"
     print(header)
@@ -214,7 +220,7 @@ def held_out(reviews: Sequence[Review], config: SchedulerConfig, fitted_path: Pa
         ("constant (train recall rate)", [constant] * len(outcomes)),
         ("FSRS-6, default parameters", [defaults_scored.predicted[k] for k in scored_after]),
         (f"FSRS-6, fitted ({how})", [fitted_scored.predicted[k] for k in scored_after]),
-        ("fitted FSRS-6 + learner correction", corrected),
+        ("fitted FSRS-6 + learner correction", corrected.predicted),
     ]
     for name, predicted in rows:
         print(

@@ -223,3 +223,19 @@ def test_retain_optimize_shows_the_scores_of_the_correction(
     assert "0.4321" in line and "0.6789" in line
     assert "scheduling does not use it" in result.output
     assert "Kept the current parameters" in result.output
+
+
+def test_retain_optimize_scores_the_corrected_predictions_the_benchmark_scores() -> None:
+    from dataclasses import replace
+
+    from retain.fitting import corrected_predictions
+
+    log = simulated_log(300, 60)
+    faster = list(DEFAULT_CONFIG.parameters)
+    faster[0:4] = [0.3, 0.6, 1.0, 3.0]
+    report = optimize(log, CONFIG, fit=lambda reviews, verbose, config: tuple(faster))
+    cut = split_time(log)
+    corrected = corrected_predictions(log, replace(CONFIG, parameters=tuple(faster)), cut)
+    assert corrected.at and min(corrected.at) >= cut
+    assert report.corrected == corrected.scores()
+    assert report.fitted is not None and report.corrected.reviews == report.fitted.reviews

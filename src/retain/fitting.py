@@ -279,16 +279,18 @@ def optimize(
         len(ordered), len(train), defaults_scores.reviews, defaults_scores, fitted_scores,
         parameters if better else None,
         reason=None if better else "the fitted parameters predict the newest reviews no better",
-        corrected=_corrected_scores(ordered, fitted_config, fitted_scored, cut),
+        corrected=corrected_predictions(ordered, fitted_config, cut).scores(),
     )
 
 
-def _corrected_scores(
-    reviews: Sequence[TimedReview], config: SchedulerConfig, scored: Scored, cut: datetime
-) -> Scores:
-    """The scores on the reviews from `cut` on of `config`'s predictions corrected by a
-    `fit_correction` fitted on the reviews before `cut` (`scored` is their replay)."""
+def corrected_predictions(
+    reviews: Sequence[TimedReview], config: SchedulerConfig, cut: datetime
+) -> Scored:
+    """`config`'s predictions of the scored reviews from `cut` on, corrected by a
+    `fit_correction` fitted on the scored reviews before `cut` alone (`reviews` in time
+    order). `retain optimize` and ``benchmarks/recall_prediction.py`` both score this."""
     features = recall_features(reviews, config)
+    scored = replay_scored(reviews, config)
     before = [k for k, t in enumerate(features.at) if t < cut]
     after = [k for k, t in enumerate(features.at) if t >= cut]
     correction = fit_correction(
@@ -299,7 +301,7 @@ def _corrected_scores(
         [features.recalled[k] for k in after],
         [scored.bins[k] for k in after],
         [features.at[k] for k in after],
-    ).scores()
+    )
 
 
 # --- the learner correction -------------------------------------------------------------
