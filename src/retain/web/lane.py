@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -32,9 +33,9 @@ from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from retain.web.security import is_secure, session_cookie_name
+from retain.web.security import is_secure, read_body, replay_body, session_cookie_name
 
 Parse = Callable[[Request, bytes], dict[str, Any] | None]
 """What a route of the lane is given, from the request and its body; None: the request is
@@ -155,8 +156,9 @@ class StudyLane:
             return
         body = b""
         if scope["method"] != "GET":
-            body = await _read_body(receive)
-            receive = _replay(body, receive)
+            # `GuardMiddleware` has already held the body to the size limit.
+            body = await read_body(receive, sys.maxsize) or b""
+            receive = replay_body(body, receive)
         request = Request(scope, receive)
         kwargs = self._parse(lane, request, body)
         if kwargs is None:
@@ -201,29 +203,3 @@ def _handler(
         if cls in handlers:
             return handlers[cls]
     return None
-
-
-async def _read_body(receive: Receive) -> bytes:
-    """The request's body (`GuardMiddleware` has already held it to the size limit)."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    done = False
-
-    async def replay() -> Message:
-        nonlocal done
-        if done:
-            return await receive()
-        done = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay

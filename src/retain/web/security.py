@@ -171,18 +171,18 @@ class GuardMiddleware:
         if scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send_with_headers)
             return
-        body = await _read_body(receive, self.max_request_bytes)
+        body = await read_body(receive, self.max_request_bytes)
         if body is None:
             await _refuse(send_with_headers, 413, self._too_large(), api)
             return
-        replay = _replay(body, receive)
+        replay = replay_body(body, receive)
         problem = _origin_problem(request)
         if problem is None:
             problem = await self._token_problem(scope, replay, expected)
         if problem is not None:
             await _refuse(send_with_headers, 403, problem, api)
             return
-        await self.app(scope, _replay(body, receive), send_with_headers)
+        await self.app(scope, replay_body(body, receive), send_with_headers)
 
     async def _token_problem(self, scope: Scope, receive: Receive, sent: str) -> str | None:
         if not _well_formed(sent):
@@ -239,7 +239,8 @@ def _origin_problem(request: Request) -> str | None:
     return None
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """A request's whole body, or None once it is longer than `limit` bytes."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -256,7 +257,8 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives `body` (read already by `read_body`) once, then `receive`'s."""
     done = False
 
     async def replay() -> Message:
