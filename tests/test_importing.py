@@ -3,6 +3,7 @@ batches, and all or nothing when the import is interrupted, fails or its process
 
 from __future__ import annotations
 
+import os
 from datetime import UTC
 from pathlib import Path
 
@@ -132,7 +133,8 @@ def test_between_batches_the_lock_is_free_and_the_import_hidden(
             make_draft(6, title="Big"), now=NOW, progress=study_meanwhile, batch_size=2
         )
         writing = [s for s in seen if s[0] == "writing"]
-        assert [s[1] for s in writing] == [2, 4, 6]
+        # Batches grow while they are quick and no one waits for the lock: 2, then 4.
+        assert [s[1] for s in writing] == [2, 6]
         # While it is being written, the import is invisible: no deck, no new cards.
         assert all(names == ["Studied"] and total == 12 for _, _, names, _, total in writing)
         assert studier.stats.review_count() == len(seen)
@@ -169,16 +171,19 @@ def _abandon(col: Collection) -> None:
 
 def test_an_abandoned_import_is_removed_by_the_next_open(store_target: str | Path) -> None:
     col = Collection.open(store_target, tz=UTC)
+    written: list[int] = []
 
     def die(stage: str, done: int, total: int) -> None:
         if done >= 4:
+            written.append(done)
             _abandon(col)
             raise SystemExit  # as if the process ended here, without cleaning up
 
     col._importer._discard_import_quietly = lambda import_id: None  # type: ignore[method-assign]
     with pytest.raises(SystemExit):
         col.decks.import_deck(make_draft(8), now=NOW, progress=die, batch_size=2)
-    assert rows(col, schema.notes) == 4  # written, but hidden
+    assert 4 <= written[0] < 8
+    assert rows(col, schema.notes) == written[0]  # written, but hidden
     assert col.decks.all() == [] and col.decks.counts(NOW) == []
     assert col.study.next_card(NOW) is None
     col.close()
@@ -220,3 +225,46 @@ def test_an_import_reports_the_control_characters_removed(collection: Collection
     assert [(n.question, n.answer_points) for n in collection.decks.notes(deck)] == [
         ("What is [2Jit?", ("A thing",))
     ]
+
+
+def test_batches_grow_while_no_one_waits_and_shrink_when_someone_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retain.collection import importing
+    from retain.storage.engine import WAITING_SUFFIX
+
+    store = tmp_path / "retain.sqlite3"
+    pauses: list[float] = []
+    monkeypatch.setattr(importing.time, "sleep", pauses.append)
+    monkeypatch.setattr(importing, "IMPORT_BUSY_SECONDS", 0.0)  # pause at the first wait
+    with Collection.open(store, tz=UTC) as col:
+        written: list[int] = []
+
+        def wait_once(stage: str, done: int, total: int) -> None:
+            if stage != "writing":
+                return
+            written.append(done)
+            if done == 14:  # someone else begins to wait for the write lock
+                waiting = Path(str(store) + WAITING_SUFFIX)
+                waiting.touch()
+                os.utime(waiting, ns=(1, 1))
+
+        col.decks.import_deck(make_draft(64), now=NOW, progress=wait_once, batch_size=2)
+        # 2, 4, 8, 16 (the largest, 8 times the first), then back to 2 after the wait.
+        assert written[:6] == [2, 6, 14, 30, 32, 36]
+        assert pauses == [importing.IMPORT_PAUSE_SECONDS]
+        assert [c.total for c in col.decks.counts(NOW)] == [64]
+
+
+def test_an_import_with_no_one_waiting_never_pauses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retain.collection import importing
+
+    pauses: list[float] = []
+    monkeypatch.setattr(importing.time, "sleep", pauses.append)
+    monkeypatch.setattr(importing, "IMPORT_BUSY_SECONDS", 0.0)
+    with Collection.open(tmp_path / "retain.sqlite3", tz=UTC) as col:
+        col.decks.import_deck(make_draft(40), now=NOW, batch_size=2)
+        assert pauses == []
+        assert [c.total for c in col.decks.counts(NOW)] == [40]

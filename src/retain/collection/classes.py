@@ -376,6 +376,10 @@ def give_cards(
     c, m, cd, d = (
         schema.cards.c, schema.class_members.c, schema.class_decks.c, schema.decks.c
     )
+    if deck_id is not None and class_id is None and conn.execute(
+        select(cd.deck_id).where(cd.deck_id == deck_id).limit(1)
+    ).first() is None:
+        return 0  # a deck in no class (every deck of a local store): nothing to look for
     mine = schema.cards.alias("mine")
     source = (
         select(

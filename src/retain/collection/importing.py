@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -58,21 +59,26 @@ from retain.core.model import (
 )
 from retain.errors import CollectionError
 from retain.storage import schema
-from retain.storage.engine import is_read_only
+from retain.storage.engine import is_read_only, store_location, writer_waiting
 from retain.storage.schema import LOCAL_ACCOUNT_ID
 
 if TYPE_CHECKING:
     from retain.collection import Collection
 
-# Notes written per transaction by an import: each holds the write lock for a few
-# hundredths of a second, so that an answer recorded meanwhile waits no longer.
+# Notes written per transaction by an import, at first: each holds the write lock for a few
+# hundredths of a second, so that an answer recorded meanwhile waits no longer. While no
+# one waits and a batch takes less than `IMPORT_BATCH_SECONDS`, the next one is twice as
+# large, up to `IMPORT_BATCH_GROWTH` times this (fewer, larger transactions write the
+# deck's indexes fewer times); when someone waits, batches go back to this size.
 IMPORT_BATCH = 2000
+IMPORT_BATCH_SECONDS = 0.1
+IMPORT_BATCH_GROWTH = 8
 
 
-# How an import shares the write lock on SQLite (see `Importer._import_batch`).
+# How an import shares the write lock on SQLite (see `Importer._import_batch`): when
+# someone waits for it, a pause of `IMPORT_PAUSE_SECONDS` after each `IMPORT_BUSY_SECONDS`
+# of batches at most.
 IMPORT_BUSY_SECONDS = 0.3
-
-
 IMPORT_PAUSE_SECONDS = 0.12
 
 
@@ -184,6 +190,25 @@ def _record_media(conn: Connection, deck_id: int, media: Sequence[tuple[str, str
     )
 
 
+class _BatchSize:
+    """How many notes the next transaction of an import handles (see `IMPORT_BATCH`)."""
+
+    def __init__(self, smallest: int) -> None:
+        self.smallest = self.now = smallest
+
+    def adapt(self, seconds: float, waited: bool) -> None:
+        """Size the next batch after one that held the write lock for `seconds`: back to
+        the smallest when someone `waited` for the lock, twice as large (up to
+        `IMPORT_BATCH_GROWTH` times the smallest) when it was quick, half as large when it
+        took more than twice `IMPORT_BATCH_SECONDS`."""
+        if waited:
+            self.now = self.smallest
+        elif seconds < IMPORT_BATCH_SECONDS:
+            self.now = min(2 * self.now, IMPORT_BATCH_GROWTH * self.smallest)
+        elif seconds > 2 * IMPORT_BATCH_SECONDS:
+            self.now = max(self.now // 2, self.smallest)
+
+
 class _Batches:
     """The notes of a draft or a stream, `batch_size` at a time; the first batch is read
     at once (`first`), so that an empty deck is refused before anything is written."""
@@ -191,14 +216,14 @@ class _Batches:
     def __init__(self, draft: DeckDraft | DeckStream, batch_size: int) -> None:
         self._draft = draft
         self._notes = iter(draft.notes)
-        self._size = batch_size
+        self.size = _BatchSize(batch_size)
         self.first = list(itertools.islice(self._notes, batch_size))
 
     def __iter__(self) -> Iterator[list[NoteDraft]]:
         batch, self.first = self.first, []
         while batch:
             yield batch
-            batch = list(itertools.islice(self._notes, self._size))
+            batch = list(itertools.islice(self._notes, self.size.now))
 
     def total(self, done: int) -> int:
         """How many notes there are, for `done` read so far: known for a draft, estimated
@@ -315,23 +340,43 @@ class Importer:
                 ) from None
         return stored
 
-    # Seconds of import batches since the last pause (see `_import_batch`).
-    _import_busy = 0.0
+    # The store's waiting file as the import last saw it, and how the last batch went:
+    # how long it held the write lock, and whether someone waited (see `_import_batch`).
+    _waiting_seen: list[int | None] | None = None
+    _batch_seconds = 0.0
+    _batch_waited = False
+    _busy = 0.0  # seconds of batches since the last pause
+    _someone_waits = False  # since the last pause
 
     @contextmanager
     def _import_batch(self) -> Iterator[Connection]:
-        """The transaction of one batch of an import; after each `IMPORT_BUSY_SECONDS` of
-        them, a pause of `IMPORT_PAUSE_SECONDS`. SQLite's busy handler looks for a free
-        lock every 100 ms at most, so a lock that is released and at once taken again by
-        the next batch would never be free when a student's answer looks: the pause gives
-        it its turn, and an answer waits at most about one busy period."""
+        """The transaction of one batch of an import, then a pause of
+        `IMPORT_PAUSE_SECONDS` if another connection has begun to wait for the write lock
+        since the last pause (it says so in the store's waiting file,
+        `engine.writer_waiting`) and the batches since then took `IMPORT_BUSY_SECONDS`.
+        SQLite's busy handler looks for a free lock every 100 ms at most, so a lock that is
+        released and at once taken again by the next batch would never be free when a
+        student's answer looks: the pause gives it its turn, and an answer waits at most
+        about one busy period. With no one waiting, batches follow each other with no
+        pause, and with someone always waiting the import still spends most of its time
+        writing."""
+        sqlite = self._col.engine.dialect.name == "sqlite"
+        database = Path(str(store_location(self._col.engine)))
+        if sqlite and self._waiting_seen is None:
+            self._waiting_seen = [None]
+            writer_waiting(database, self._waiting_seen)  # a wait before the import began
         began = time.perf_counter()
         with self._col._write() as conn:
             yield conn
-        self._import_busy += time.perf_counter() - began
-        if self._import_busy >= IMPORT_BUSY_SECONDS and self._col.engine.dialect.name == "sqlite":
+        self._batch_seconds = time.perf_counter() - began
+        self._busy += self._batch_seconds
+        self._batch_waited = bool(
+            sqlite and self._waiting_seen and writer_waiting(database, self._waiting_seen)
+        )
+        self._someone_waits = self._someone_waits or self._batch_waited
+        if self._someone_waits and self._busy >= IMPORT_BUSY_SECONDS:
             time.sleep(IMPORT_PAUSE_SECONDS)
-            self._import_busy = 0.0
+            self._busy, self._someone_waits = 0.0, False
 
     def _begin_import(
         self, name: str, draft: DeckDraft | DeckStream, stamp: int
@@ -493,6 +538,7 @@ class Importer:
                 if changes:
                     conn.execute(insert(schema.import_note_updates), changes)
                     tally.updated += len(changes)
+            batches.size.adapt(self._batch_seconds, self._batch_waited)
             if progress is not None:
                 progress("writing", done, batches.total(done))
         return tally
@@ -709,11 +755,12 @@ class Importer:
             later = index_later and deck_id is not None
             if later and not incremental and not self._index_started(conn, indexed_deck):
                 self._col.index.start_later(conn, indexed_deck)
-        batch = select(n.id).where(n.import_id == import_id).order_by(n.id).limit(batch_size)
+        pending = select(n.id).where(n.import_id == import_id).order_by(n.id)
+        size = _BatchSize(batch_size)
         done = 0
         while True:
             with self._import_batch() as conn:
-                ids: list[int] = list(conn.execute(batch).scalars())
+                ids: list[int] = list(conn.execute(pending.limit(size.now)).scalars())
                 conn.execute(
                     update(schema.cards)
                     .where(c.note_id.in_(ids), c.state == PENDING_STATE)
@@ -732,6 +779,7 @@ class Importer:
                     )
             if not settled:
                 break
+            size.adapt(self._batch_seconds, self._batch_waited)
             done += settled
             if progress is not None:
                 progress("finishing", min(done, total), total)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -149,7 +150,64 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
         # execution path (events, result set-up) for a statement that returns nothing.
         write = conn.get_execution_options().get(WRITE)
         driver: Any = conn.connection.driver_connection
-        driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        if write:
+            begin_write(driver.execute, Path(engine.url.database or ""))
+        else:
+            driver.execute("BEGIN")
+
+
+WAITING_SUFFIX = ".waiting"
+"""A SQLite store's waiting file (the store's path with this suffix): its time of change
+is the last time a connection found the write lock taken and began to wait for it. A long
+run of writes (an import) looks at it between its transactions, and pauses only when
+someone is waiting (see `Importer._import_batch`)."""
+
+_SIGNALLED: dict[str, tuple[int, int]] = {}
+"""The waiting file's last change made by this process, by store: (its time, the thread)."""
+
+
+def begin_write(execute: Any, database: Path) -> None:
+    """BEGIN IMMEDIATE on a SQLite driver connection (`execute`, its execute method). When
+    another connection holds the write lock, the waiting file of `database` is touched
+    first, and then the lock is waited for as every write waits for it (the busy
+    timeout)."""
+    execute("PRAGMA busy_timeout=0")
+    try:
+        execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorcode", sqlite3.SQLITE_BUSY) & 0xFF != sqlite3.SQLITE_BUSY:
+            raise
+        _signal_waiting(database)
+    finally:
+        execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    execute("BEGIN IMMEDIATE")
+
+
+def _signal_waiting(database: Path) -> None:
+    path = str(database) + WAITING_SUFFIX
+    try:
+        with open(path, "a"):
+            pass
+        os.utime(path)
+        _SIGNALLED[str(database)] = (os.stat(path).st_mtime_ns, threading.get_ident())
+    except OSError:
+        pass  # a folder that cannot be written: the wait is only longer
+
+
+def writer_waiting(database: Path, seen: list[int | None]) -> bool:
+    """Whether a connection other than this thread's has begun to wait for the write lock
+    of `database` since the last call with the same `seen` (a one-item list that holds
+    the waiting file's time between calls)."""
+    try:
+        mark: int | None = os.stat(str(database) + WAITING_SUFFIX).st_mtime_ns
+    except OSError:
+        mark = None
+    if mark == seen[0]:
+        return False
+    seen[0] = mark
+    own = _SIGNALLED.get(str(database))
+    return mark is not None and own != (mark, threading.get_ident())
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -14,12 +14,13 @@ import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
 
-from retain.storage.engine import store_location
+from retain.storage.engine import begin_write, store_location
 from retain.storage.errors import storage_errors
 
 
@@ -146,9 +147,7 @@ class PreparedStatements:
                 if self._own is None:
                     self._own = self.engine.raw_connection()
                     self._own_cursor = self._own.cursor()
-                yield from self._run(
-                    self._own, self._own_cursor, "BEGIN IMMEDIATE" if write else "BEGIN"
-                )
+                yield from self._run(self._own, self._own_cursor, write)
 
     @contextmanager
     def reads(self) -> Iterator[Driver]:
@@ -171,10 +170,14 @@ class PreparedStatements:
             finally:
                 connection.close()
 
-    def _run(self, connection: Any, cursor: Any, begin: str | None) -> Iterator[Driver]:
+    def _run(self, connection: Any, cursor: Any, write: bool | None) -> Iterator[Driver]:
+        """A transaction on `cursor`: on SQLite it begins with BEGIN IMMEDIATE (`write`) or
+        BEGIN; a server connection (`write` None) is already in one."""
         try:
-            if begin:
-                cursor.execute(begin)
+            if write:  # SQLite: take the write lock at once
+                begin_write(cursor.execute, Path(self._location))
+            elif write is not None:
+                cursor.execute("BEGIN")
             yield Driver(cursor, self.prepare, sqlite=self._sqlite)
         except BaseException:
             connection.rollback()
