@@ -62,6 +62,11 @@ class RetainGroup(click.Group):
             fail(str(error))
 
 
+BACKUP_WAIT_AT_END_S = 0.25
+"""How long a command waits at its end for the day's backup made beside it (see
+`Context._start_daily_backup`)."""
+
+
 class Context:
     def __init__(self, home: str | None) -> None:
         from retain.paths import data_home
@@ -116,8 +121,11 @@ class Context:
     def _start_daily_backup(self, store: Path) -> None:
         """Make the day's backup beside the command, in a thread of its own: SQLite copies
         the pages without holding Python's lock, so a big store's copy (about a second at
-        100,000 cards) delays neither the first question nor the answers. `close` waits for
-        it; an unfinished copy leaves no file (see `backup_to`)."""
+        100,000 cards) delays neither the first question nor the answers. A command that
+        runs beside it waits for it at its end for `BACKUP_WAIT_AT_END_S` at most, so that
+        quitting stays immediate: a copy not finished by then is dropped with the process
+        (it leaves only a partial file, which the next copy removes, see `backup_to`), and
+        the next command that writes makes the day's backup."""
         import sqlite3
         import threading
 
@@ -132,15 +140,17 @@ class Context:
         self._backup = threading.Thread(target=run, name="daily-backup", daemon=True)
         self._backup.start()
 
-    def _finish_daily_backup(self) -> None:
+    def _finish_daily_backup(self, *, wait_s: float | None = None) -> None:
         if self._backup is not None:
-            self._backup.join()
+            self._backup.join(wait_s)
+            if self._backup.is_alive():
+                return  # still copying: a daemon thread, dropped when the process ends
             self._backup = None
             if self._backup_problem is not None:
                 echo(f"retain: no backup made today: {self._backup_problem}", err=True)
 
     def close(self) -> None:
-        self._finish_daily_backup()
+        self._finish_daily_backup(wait_s=BACKUP_WAIT_AT_END_S)
         if self._collection is not None:
             collection, self._collection = self._collection, None
             try:

@@ -333,7 +333,12 @@ def test_a_writing_command_makes_the_days_backup_and_restore_puts_one_back(
     assert retain(home, "check").exit_code == 0
 
 
-def test_study_makes_the_days_backup_beside_the_session(tmp_path: Path) -> None:
+def test_study_makes_the_days_backup_beside_the_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retain import cli
+
+    monkeypatch.setattr(cli, "BACKUP_WAIT_AT_END_S", 60.0)  # a copy that is sure to end
     home = make_home(tmp_path)
     assert retain(home, "import", str(SAMPLE)).exit_code == 0
     for old in (home / "backups").glob("retain-*.sqlite3"):
@@ -343,6 +348,41 @@ def test_study_makes_the_days_backup_beside_the_session(tmp_path: Path) -> None:
     made = list((home / "backups").glob("retain-*.sqlite3"))
     assert len(made) == 1  # finished before the command ended
     assert not list((home / "backups").glob("*.partial"))
+
+
+def test_quitting_study_does_not_wait_for_a_slow_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from retain.storage import backup
+
+    home = make_home(tmp_path)
+    assert retain(home, "import", str(SAMPLE)).exit_code == 0
+    for old in (home / "backups").glob("retain-*.sqlite3"):
+        old.unlink()
+    release, started, finished = threading.Event(), threading.Event(), threading.Event()
+    real = backup.daily_backup
+
+    def slow(store: Path, now: object, **options: object) -> object:
+        started.set()
+        release.wait(120)  # a copy that takes as long as the test wants
+        finished.set()
+        return None
+
+    monkeypatch.setattr(backup, "daily_backup", slow)
+    try:
+        done = retain(home, "study", "--plain", "--mode", "flip", input="q\n")
+        assert done.exit_code == 0, done.output
+        assert started.is_set() and not finished.is_set()  # it ended with the copy unfinished
+        assert "no backup made" not in done.output
+    finally:
+        release.set()
+    monkeypatch.setattr(backup, "daily_backup", real)
+    assert not list((home / "backups").glob("retain-*.sqlite3"))
+    # The next command that writes makes the day's backup.
+    assert retain(home, "config", "new_per_day", "30").exit_code == 0
+    assert len(list((home / "backups").glob("retain-*.sqlite3"))) == 1
 
 
 def test_the_days_backup_reads_the_whole_store_and_refuses_to_copy_a_damaged_one(
