@@ -856,7 +856,7 @@ _PARSERS: tuple[tuple[str, _Parser], ...] = (
 
 # --- reading a large file as it is imported ---------------------------------------------
 
-STREAM_PREFIX_BYTES = 4 * 1024 * 1024
+STREAM_PREFIX_BYTES = 1024 * 1024
 """Text up to this size is read whole; from a larger file, the structure is found in its
 first `STREAM_PREFIX_BYTES` and the cards are read a segment at a time (`stream`)."""
 _SEGMENT_ROWS = 20_000
