@@ -62,7 +62,8 @@ _BULLET = r"[-*+•·▪◦‣●○■□➢➤►–—]"
 # `\s++`), and an unanchored one only from its first character (`(?<!\s)`), so that no run
 # is tried again from each of its positions.
 _MARKER_RE = re.compile(rf"^(?:{_BULLET}\s+|[•·▪◦‣●○■□➢➤►](?=\S)|\d{{1,2}}[.)]\s+)")
-_QUESTION_END_RE = re.compile(r"[?？][\"'”’»)\]*_]*+$")
+# What may close a question after its "?": quotes, brackets, emphasis.
+_QUESTION_CLOSERS = "\"'”’»)]*_"
 _QA_QUESTION_RE = re.compile(r"^(?:q|question)\s*+\d{0,3}+\s*+[:：]\s*+(.*)$", re.IGNORECASE)
 _QA_ANSWER_RE = re.compile(r"^(?:a|ans|answer)\s*+\d{0,3}+\s*+[:：]\s*+(.*)$", re.IGNORECASE)
 # "Q: ... A: ..." on one line; the answer label must be capitalised to count mid-line.
@@ -299,7 +300,8 @@ def _unmistakable(name: str, rows: Sequence[_Line]) -> bool:
 
 def _point(text: str) -> str:
     """A line as an answer point: without its bullet or list-number marker."""
-    return _MARKER_RE.sub("", text, count=1).strip()
+    marker = _MARKER_RE.match(text)
+    return (text[marker.end() :] if marker else text).strip()
 
 
 def _heading(row: _Line) -> tuple[int, str] | None:
@@ -525,7 +527,7 @@ def _parse_numbered(
 def _is_question(row: _Line) -> bool:
     return (
         len(row.text) <= _MAX_QUESTION_LENGTH
-        and _QUESTION_END_RE.search(row.text) is not None
+        and row.text.rstrip(_QUESTION_CLOSERS)[-1:] in ("?", "？")
         and _MARKER_RE.match(row.text) is None
     )
 
