@@ -228,7 +228,7 @@ class PlainStudy:
             matched = ""
             if point.in_other_words:
                 matched = "  [said in other words]"
-            elif point.covered:
+            elif point.covered and point.matched_terms:
                 matched = f"  [matched: {', '.join(point.matched_terms)}]"
             self.say(f"  {mark} {point.index + 1}. {point.text}{matched}")
         if grade.contradiction:

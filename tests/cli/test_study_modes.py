@@ -80,3 +80,19 @@ def test_the_command_offers_every_mode_the_session_knows() -> None:
     [mode] = [p for p in study.params if p.name == "mode"]
     assert isinstance(mode.type, click.Choice)
     assert tuple(mode.type.choices) == STUDY_MODES
+
+
+def test_a_formula_answer_in_other_symbols_shows_as_covered_without_an_empty_match(
+    tmp_path: Path,
+) -> None:
+    home = make_home(tmp_path)
+    deck = tmp_path / "formulas.txt"
+    deck.write_text(
+        "Formulas\n\nHow do you work out density?\ndensity = mass ÷ volume\n", encoding="utf-8"
+    )
+    assert retain(home, "import", str(deck)).exit_code == 0
+    result = retain(home, "study", "formulas", "--plain", "--mode", "type", input="d = m/v\n\nq\n")
+    assert result.exit_code == 0, result.output
+    assert "Grade: correct" in result.stdout
+    assert "✓ 1. density = mass ÷ volume" in result.stdout
+    assert "[matched: ]" not in result.stdout
