@@ -399,7 +399,19 @@ def test_read_accepts_text_and_bytes() -> None:
         pytest.param("  \n\t\r\n   \n", "empty", id="whitespace-only"),
         pytest.param("\ufeff\r\n", "empty", id="bom-and-newline"),
         pytest.param("just some prose\nwith no structure at all\n", "no cards found", id="prose"),
-        pytest.param("What is osmosis?\n", "no cards found", id="question-without-answer"),
+        pytest.param(
+            "What is osmosis?\n", "'What is osmosis?' has no answer below it",
+            id="question-without-answer",
+        ),
+        pytest.param(
+            "Biology\n\nWhat is osmosis?\n",
+            "line 3: the question 'What is osmosis?' has no answer",
+            id="title-then-question-without-answer",
+        ),
+        pytest.param(
+            "What is osmosis?\nWhat is diffusion?\n", "no cards found",
+            id="questions-without-answers",
+        ),
         pytest.param(
             "Q: What is osmosis?\nA: movement of water\nQ: What is diffusion?\nA:\n",
             "has no answer",

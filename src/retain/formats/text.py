@@ -540,6 +540,13 @@ def _parse_questions(
     # it is an answer point that happens to end in "?" (or the deck's title).
     asks = [candidate[i] and i + 1 < len(rows) and not candidate[i + 1] for i in range(len(rows))]
     if not any(asks):
+        if candidate[-1] and not any(candidate[:-1]):
+            # One question, at the end, with nothing below it: a card cut short.
+            raise _NoFit(
+                f"the question {_quote(rows[-1].text)} has no answer below it",
+                line=rows[-1].number,
+                near=True,
+            )
         raise _NoFit("no questions ending in '?' with answers below them")
     first = asks.index(True)
     # When blank lines separate the cards, a line ending in "?" inside a card is a point.
