@@ -131,3 +131,26 @@ async def test_an_empty_question_is_not_saved(studied: Collection) -> None:
         await pilot.pause()
         assert isinstance(app.screen, EditCardScreen)
     assert studied.study.card(CardId(1)).note.question == "Question 0?"
+
+
+async def test_ctrl_z_in_an_empty_answer_box_undoes_the_last_typed_answer(
+    studied: Collection,
+) -> None:
+    app, session = make_app(studied, mode="type")
+    async with app.run_test() as pilot:
+        await pilot.press(*"answer 0 point a", "enter")
+        await pilot.pause()
+        await pilot.press("enter")  # take the suggested rating
+        await pilot.pause()
+        assert text(app, "#question").endswith("Question 1?")
+        assert session.summary.answered == 1
+        await pilot.press("u", "ctrl+z")  # a letter of the answer, then undo the typing
+        await pilot.pause()
+        assert app.query_one(TextArea).text == ""
+        assert session.summary.answered == 1
+        await pilot.press("ctrl+z")  # nothing typed: the last answer
+        await pilot.pause()
+        assert text(app, "#question").endswith("Question 0?")
+        assert session.summary.answered == 0
+    assert studied.stats.review_count() == 0
+    assert studied.check().ok

@@ -76,12 +76,14 @@ class Phase(Enum):
 
 class AnswerBox(TextArea):
     """The box a typed answer is written in: Enter checks it, ctrl+j or shift+enter starts a
-    new line."""
+    new line, and ctrl+z undoes what was typed or, with nothing typed, the last answer (the
+    `u` of the other modes, which here is a letter of the answer)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "check", "Check answer"),
         Binding("ctrl+j", "newline", "New line"),
         Binding("shift+enter", "newline", "New line", show=False),
+        Binding("ctrl+z", "undo_here", "Undo", key_display="ctrl+z"),
     ]
 
     class Checked(Message):
@@ -89,8 +91,17 @@ class AnswerBox(TextArea):
             super().__init__()
             self.text = text
 
+    class UndoAnswer(Message):
+        """Nothing is typed, and ctrl+z was pressed: undo the last answer."""
+
     def action_check(self) -> None:
         self.post_message(self.Checked(self.text))
+
+    def action_undo_here(self) -> None:
+        if self.text:
+            self.undo()
+        else:
+            self.post_message(self.UndoAnswer())
 
     async def _on_key(self, event: events.Key) -> None:
         # Enter (and the new-line keys) are taken here, in turn with the keys typed before
@@ -596,6 +607,11 @@ class StudyApp(App[None]):
     async def _typed(self, event: AnswerBox.Checked) -> None:
         if self.mode is Mode.TYPE:
             await self._submit(event.text.strip())
+
+    @on(AnswerBox.UndoAnswer)
+    async def _undo_from_the_box(self, event: AnswerBox.UndoAnswer) -> None:
+        if self.session.can_undo():
+            await self.action_undo()
 
     @on(Input.Submitted, "#term")
     async def _term(self, event: Input.Submitted) -> None:
