@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,6 +146,11 @@ _NOTE_COLUMNS = (
 
 # One encoder for every note's points: json.dumps with options builds a new one per call.
 _json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _json_strings(items: Sequence[str]) -> str:
+    """`_json` of a list of strings, the same text, without the encoder's generic walk."""
+    return "[" + ", ".join(map(encode_basestring, items)) + "]"
 
 
 def _clock_ms() -> int:
@@ -497,7 +503,7 @@ class Importer:
                 changes: list[dict[str, Any]] = []
                 histories: dict[str, tuple[ReviewDraft, ...]] = {}
                 for key, note in batch.items():
-                    points = _json(list(note.answer_points))
+                    points = _json_strings(note.answer_points)
                     tags = tags_text(note.tags)
                     old = existing.get(key)
                     if old is None:
@@ -761,16 +767,19 @@ class Importer:
         while True:
             with self._import_batch() as conn:
                 ids: list[int] = list(conn.execute(pending.limit(size.now)).scalars())
+                # The batch is the import's notes up to the last of `ids`: a range, not a
+                # list of thousands of ids to bind.
+                batch = and_(n.import_id == import_id, n.id <= (ids[-1] if ids else -1))
                 conn.execute(
                     update(schema.cards)
-                    .where(c.note_id.in_(ids), c.state == PENDING_STATE)
+                    .where(c.note_id.in_(select(n.id).where(batch)), c.state == PENDING_STATE)
                     .values(state=int(CardState.NEW))
                 )
                 self._replay_pending(conn, ids, states)
                 if ids and deck_id is not None:  # the students of classes the deck is in
                     give_cards(conn, deck_id=int(deck_id), note_ids=ids)
                 settled = conn.execute(
-                    update(schema.notes).where(n.id.in_(ids)).values(import_id=None)
+                    update(schema.notes).where(batch).values(import_id=None)
                 ).rowcount
                 if settled and incremental and not later:
                     added = conn.execute(select(schema.notes).where(n.id.in_(ids))).all()
