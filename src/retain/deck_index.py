@@ -189,6 +189,27 @@ def _candidate_statements() -> tuple[Any, Any, Any, Any]:
     return every, above, below, count
 
 
+@functools.cache
+def _in_list(head: str, mark: str, size: int) -> str:
+    """`head` (a statement that ends in a column, its parameters written `{m}`) with
+    `IN (...)` of `size` parameters after it, in the driver's style of parameter."""
+    return f"{head.format(m=mark)} IN ({', '.join([mark] * size)})"
+
+
+def _run_in(conn: Connection, head: str, values: Sequence[Any], *before: Any) -> Any:
+    """Run `_in_list(head, ...)` on the driver for `values` (at most `_CHUNK`), after the
+    parameters `before`. Straight to the driver, a statement per length of list rounded up
+    to a power of two (the last value repeated): a few statements in all, each prepared
+    once, where building each through SQLAlchemy would cost more than running it."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    size = min(1 << (len(values) - 1).bit_length(), _CHUNK)
+    padded = (*values, *[values[-1]] * (size - len(values)))
+    return conn.exec_driver_sql(_in_list(head, mark, size), (*before, *padded))
+
+
+_WORD_COUNTS = f"SELECT word, {', '.join(_COUNT_FIELDS)} FROM index_words"
+
+
 class _Counts:
     """Word counts of one deck, read from the store as they are needed, written back once."""
 
@@ -200,14 +221,13 @@ class _Counts:
 
     def load(self, words: Iterable[str]) -> None:
         missing = [w for w in set(words) if w not in self.now]
-        w = schema.index_words.c
         for batch in _chunks(missing):
-            for row in self.conn.execute(
-                select(schema.index_words).where(w.deck_id == self.deck_id, w.word.in_(batch))
+            for row in _run_in(
+                self.conn, _WORD_COUNTS + " WHERE deck_id = {m} AND word", batch, self.deck_id
             ):
-                counts = WordCounts(*(getattr(row, f) for f in _COUNT_FIELDS))
-                self.before[row.word] = counts
-                self.now[row.word] = counts
+                counts = WordCounts(*row[1:])
+                self.before[row[0]] = counts
+                self.now[row[0]] = counts
         for word in missing:
             self.now.setdefault(word, _NO_COUNTS)
 
@@ -230,19 +250,24 @@ class _Counts:
         return base_lexicon({w: self.now[w] for w in wanted})
 
     def save(self) -> None:
-        changed = self.changed()
-        w = schema.index_words.c
-        for batch in _chunks(sorted(changed)):
-            self.conn.execute(
-                delete(schema.index_words).where(w.deck_id == self.deck_id, w.word.in_(batch))
+        changed = sorted(self.changed())
+        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        for batch in _chunks(changed):
+            _run_in(
+                self.conn, "DELETE FROM index_words WHERE deck_id = {m} AND word", batch,
+                self.deck_id,
             )
         rows = [
-            {"deck_id": self.deck_id, "word": word, **{f: getattr(c, f) for f in _COUNT_FIELDS}}
-            for word in sorted(changed)
+            (self.deck_id, word, *(getattr(c, f) for f in _COUNT_FIELDS))
+            for word in changed
             if not (c := self.now[word]).empty
         ]
-        for batch in _chunks(rows):
-            self.conn.execute(insert(schema.index_words), batch)
+        if rows:
+            self.conn.exec_driver_sql(
+                f"INSERT INTO index_words (deck_id, word, {', '.join(_COUNT_FIELDS)}) "
+                f"VALUES ({', '.join([mark] * (2 + len(_COUNT_FIELDS)))})",
+                rows,
+            )
 
 
 class DeckIndex:
@@ -630,20 +655,21 @@ class DeckIndex:
         self, conn: Connection, ids: Iterable[int]
     ) -> dict[int, tuple[list[str], list[str]]]:
         out: dict[int, tuple[list[str], list[str]]] = {}
-        i = schema.index_notes.c
         for batch in _chunks(sorted(ids)):
-            for row in conn.execute(select(i.note_id, i.runs).where(i.note_id.in_(batch))):
-                lasts, firsts = json.loads(row.runs)
-                out[row.note_id] = (lasts, firsts)
+            for note_id, runs in _run_in(
+                conn, "SELECT note_id, runs FROM index_notes WHERE note_id", batch
+            ):
+                lasts, firsts = json.loads(runs)
+                out[note_id] = (lasts, firsts)
         return out
 
     def _forget(self, conn: Connection, ids: Iterable[int], *, names: bool = True) -> None:
-        tables = [schema.index_candidates, schema.index_notes]
+        tables = ["index_candidates", "index_notes"]
         if names:
-            tables.append(schema.index_names)
+            tables.append("index_names")
         for batch in _chunks(sorted(ids)):
             for table in tables:
-                conn.execute(delete(table).where(table.c.note_id.in_(batch)))
+                _run_in(conn, f"DELETE FROM {table} WHERE note_id", batch)
 
     def _notes_writing(
         self, conn: Connection, deck_id: int, words: set[str], skip: set[NoteId]
@@ -651,13 +677,14 @@ class DeckIndex:
         """The indexed notes of a deck that write one of `words` with a capital."""
         if not words:
             return []
-        a = schema.index_names.c
         ids: set[int] = set()
         for batch in _chunks(sorted(words)):
             ids.update(
-                conn.execute(
-                    select(a.note_id).where(a.deck_id == deck_id, a.word.in_(batch))
-                ).scalars()
+                int(row[0])
+                for row in _run_in(
+                    conn, "SELECT note_id FROM index_names WHERE deck_id = {m} AND word", batch,
+                    deck_id,
+                )
             )
         ids -= skip
         notes: list[Note] = []
