@@ -207,7 +207,25 @@ def _run_in(conn: Connection, head: str, values: Sequence[Any], *before: Any) ->
     return conn.exec_driver_sql(_in_list(head, mark, size), (*before, *padded))
 
 
+_NOTE_COLUMNS = ("note_id", "deck_id", "rand_key", "asks", "question_keys", "runs")
+_CANDIDATE_COLUMNS = (
+    "deck_id", "note_id", "kind", "rand_key", "text", "shape", "keys", "whole"
+)
 _WORD_COUNTS = f"SELECT word, {', '.join(_COUNT_FIELDS)} FROM index_words"
+
+
+def _insert(
+    conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert `rows` (values of `columns`, in that order) into `table`, straight to the
+    driver in one batch of statements."""
+    if rows:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})",
+            rows,
+        )
 
 
 class _Counts:
@@ -251,7 +269,6 @@ class _Counts:
 
     def save(self) -> None:
         changed = sorted(self.changed())
-        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
         for batch in _chunks(changed):
             _run_in(
                 self.conn, "DELETE FROM index_words WHERE deck_id = {m} AND word", batch,
@@ -262,12 +279,7 @@ class _Counts:
             for word in changed
             if not (c := self.now[word]).empty
         ]
-        if rows:
-            self.conn.exec_driver_sql(
-                f"INSERT INTO index_words (deck_id, word, {', '.join(_COUNT_FIELDS)}) "
-                f"VALUES ({', '.join([mark] * (2 + len(_COUNT_FIELDS)))})",
-                rows,
-            )
+        _insert(self.conn, "index_words", ("deck_id", "word", *_COUNT_FIELDS), rows)
 
 
 class DeckIndex:
@@ -707,9 +719,9 @@ class DeckIndex:
         names: set[NoteId],
         give_way: Callable[[], None] = _go_on,
     ) -> None:
-        note_rows: list[dict[str, Any]] = []
-        candidate_rows: list[dict[str, Any]] = []
-        name_rows: list[dict[str, Any]] = []
+        note_rows: list[tuple[Any, ...]] = []
+        candidate_rows: list[tuple[Any, ...]] = []
+        name_rows: list[tuple[Any, ...]] = []
         words: set[str] = set()
         for note in notes:
             for text in note_texts(note):
@@ -719,34 +731,29 @@ class DeckIndex:
             give_way()
             facts = analyse_note(note, lexicon)
             note_rows.append(
-                {
-                    "note_id": note.id, "deck_id": deck_id, "rand_key": _rand_key(note.id),
-                    "asks": facts.asks,
-                    "question_keys": _keys_json(facts.question_keys),
-                    "runs": _runs_json(runs.get(note.id, ((), ()))),
-                }
+                (
+                    note.id, deck_id, _rand_key(note.id), facts.asks,
+                    _keys_json(facts.question_keys), _runs_json(runs.get(note.id, ((), ()))),
+                )
             )
             for cand in facts.candidates:
                 candidate_rows.append(
-                    {
-                        "deck_id": deck_id, "note_id": note.id, "kind": cand.kind.value,
-                        "rand_key": _rand_key(note.id, cand.text), "text": cand.text,
-                        "shape": cand.shape, "keys": _keys_json(cand.keys),
-                        "whole": cand.whole,
-                    }
+                    (
+                        deck_id, note.id, cand.kind.value, _rand_key(note.id, cand.text),
+                        cand.text, cand.shape, _keys_json(cand.keys), bool(cand.whole),
+                    )
                 )
             if note.id in names:
                 name_rows.extend(
-                    {"deck_id": deck_id, "word": w, "note_id": note.id}
-                    for w in sorted(_evidence(note).capitalised)
+                    (deck_id, w, note.id) for w in sorted(_evidence(note).capitalised)
                 )
-        for table, rows in (
-            (schema.index_notes, note_rows),
-            (schema.index_candidates, candidate_rows),
-            (schema.index_names, name_rows),
+        for table, columns, rows in (
+            ("index_notes", _NOTE_COLUMNS, note_rows),
+            ("index_candidates", _CANDIDATE_COLUMNS, candidate_rows),
+            ("index_names", ("deck_id", "word", "note_id"), name_rows),
         ):
             for batch in _chunks(rows):
-                conn.execute(insert(table), batch)
+                _insert(conn, table, columns, batch)
 
     def _count_terms(
         self,
@@ -765,28 +772,21 @@ class DeckIndex:
                     delta.setdefault(word, [0, 0])[1] += sign
         changed = {w: d for w, d in delta.items() if d != [0, 0]}
         give_way()
-        t = schema.index_terms.c
         current: dict[str, tuple[int, int]] = {}
         for batch in _chunks(sorted(changed)):
-            for row in conn.execute(
-                select(schema.index_terms).where(t.deck_id == deck_id, t.term.in_(batch))
+            for term, notes, questions in _run_in(
+                conn, "SELECT term, notes, questions FROM index_terms WHERE deck_id = {m} AND term",
+                batch, deck_id,
             ):
-                current[row.term] = (row.notes, row.questions)
-            conn.execute(
-                delete(schema.index_terms).where(t.deck_id == deck_id, t.term.in_(batch))
-            )
+                current[term] = (notes, questions)
+            _run_in(conn, "DELETE FROM index_terms WHERE deck_id = {m} AND term", batch, deck_id)
         rows = []
         for word, (dn, dq) in sorted(changed.items()):
             notes, questions = current.get(word, (0, 0))
             if notes + dn or questions + dq:
-                rows.append(
-                    {
-                        "deck_id": deck_id, "term": word, "notes": notes + dn,
-                        "questions": questions + dq,
-                    }
-                )
+                rows.append((deck_id, word, notes + dn, questions + dq))
         for batch in _chunks(rows):
-            conn.execute(insert(schema.index_terms), batch)
+            _insert(conn, "index_terms", ("deck_id", "term", "notes", "questions"), batch)
 
     # -- reading it ---------------------------------------------------------------------
 
