@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import update
 
 from retain.collection import Collection, CollectionError
-from retain.core.model import CardState, DeckDraft, NoteDraft, Rating
+from retain.core.model import CardState, Deck, DeckDraft, NoteDraft, Rating
 from retain.storage import schema
 from tests.conftest import NOW, make_draft
 
@@ -222,6 +222,40 @@ def test_next_cards_gives_distinct_cards_in_queue_order(collection: Collection) 
     assert [i.card.id for i in items][0] == first.card.id
     assert len({i.card.id for i in items}) == 4
     assert [i.note.question for i in items[1:]] == ["Question 1?", "Question 2?", "Question 3?"]
+
+
+def test_the_next_card_of_a_transaction_is_the_first_of_the_queue(
+    collection: Collection,
+) -> None:
+    """In a request's transaction, once the day's answers are counted, the next card is
+    read with its own statement (its limits written in): it is the first card of the
+    queue as `next_cards` reads it, and as a lone call reads it, in whatever state the
+    deck is: cards due and new, new only, due only, and in one deck of two."""
+    deck = collection.decks.import_deck(make_draft(4), now=NOW).deck
+    other = collection.decks.import_deck(make_draft(3, title="Other"), now=NOW).deck
+
+    def firsts(now: datetime, scope: Deck | None = None) -> set[int | None]:
+        found: set[int | None] = set()
+        for limit in (1, 2, 3):
+            with collection.one_transaction() as unit:
+                unit.study.counts(now, scope)
+                items = unit.study.next_cards(now, scope, limit=limit)
+                found.add(items[0].card.id if items else None)
+        alone = collection.study.next_card(now, scope)
+        found.add(alone.card.id if alone else None)
+        return found
+
+    assert len(firsts(NOW)) == 1
+    first = collection.study.next_card(NOW, deck)
+    assert first is not None
+    collection.study.answer(first.card.id, Rating.AGAIN, NOW)
+    later = NOW + timedelta(hours=1)  # the card answered wrong is due, new cards remain
+    assert firsts(later) == {first.card.id}
+    assert len(firsts(later, other)) == 1 and firsts(later, other) != {first.card.id}
+    collection.set_setting("new_per_day", 1)  # no new card left today: the due card only
+    assert firsts(later) == {first.card.id}
+    collection.set_setting("new_per_day", 20)
+    assert firsts(NOW + timedelta(seconds=1)) == firsts(NOW + timedelta(seconds=1), deck)
 
 
 def test_an_answer_can_pick_the_next_card_in_the_same_transaction(

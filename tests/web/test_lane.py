@@ -3,6 +3,7 @@ whatever it serves is answered exactly as FastAPI answers it without the lane.""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,3 +115,52 @@ def test_every_route_of_the_lane_is_the_apps(client: TestClient) -> None:
     for route in study.LANE:
         operation = paths[route.path][route.method.lower()]
         assert operation["operationId"].startswith(route.route.__name__ + "_")
+
+
+async def test_the_lanes_threads_give_back_each_result_and_error() -> None:
+    threads = lane_module.LaneThreads(2)
+    try:
+        assert await threads.run(lambda a, b: a + b, 2, 3) == 5
+        names = {await threads.run(lambda: threading.current_thread().name) for _ in range(8)}
+        assert names and all(name.startswith("retain-study") for name in names)
+
+        def fails() -> None:
+            raise LookupError("no such card")
+
+        with pytest.raises(LookupError, match="no such card"):
+            await threads.run(fails)
+    finally:
+        threads.close()
+
+
+async def test_closing_the_lanes_threads_lets_the_work_handed_over_finish() -> None:
+    threads = lane_module.LaneThreads(1)
+    began, done = threading.Event(), []
+
+    def slow(n: int) -> int:
+        began.wait(5)
+        done.append(n)
+        return n
+
+    futures = [threads.run(slow, n) for n in range(3)]
+    began.set()
+    threads.close()
+    assert done == [0, 1, 2]
+    assert [await f for f in futures] == [0, 1, 2]
+    assert await threads.run(lambda: "again") == "again"  # started anew after a close
+    threads.close()
+
+
+async def test_work_given_up_before_it_begins_is_not_run() -> None:
+    threads = lane_module.LaneThreads(1)
+    hold, ran = threading.Event(), []
+    try:
+        first = threads.run(hold.wait, 5)
+        second = threads.run(ran.append, "second")
+        second.cancel()
+        hold.set()
+        assert await first is True
+        assert await threads.run(lambda: "after") == "after"
+        assert ran == []
+    finally:
+        threads.close()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     union_all,
@@ -257,23 +258,33 @@ def _queue_statements(scoped: bool) -> tuple[Select[Any], Select[Any], Select[An
 
 
 @functools.cache
-def _due_then_new_statement(scoped: bool) -> Select[Any]:
+def _due_then_new_statement(scoped: bool, one: bool = False) -> Select[Any]:
     """The due and the new queries of `_queue_statements` in one statement: up to `limit`
     cards due, then up to `new_limit` new cards, each part in its own order (`part`, then
-    the sort keys `k1`, `k2`, `k3` of its query)."""
+    the sort keys `k1`, `k2`, `k3` of its query).
+
+    `one`: a card of each part at most, the limits written into the statement rather than
+    passed (the next card, which is what the study loop asks for). Given as parameters, the
+    limits leave PostgreSQL unable to tell what a plan made once, for any values, would
+    cost: it plans the statement again at every run, which costs it several times what
+    running the statement does. Written in, the plan it makes once is kept."""
     c = schema.cards.c
 
     def part(number: int, keys: tuple[Any, Any, Any], *where: Any) -> Any:
         query = _cards_with_notes().where(c.account_id == _ME, *where)
         if scoped:
             query = query.where(c.deck_id == bindparam("deck_id"))
+        limit: Any = (
+            literal_column("1") if one
+            else bindparam("limit" if number == 0 else "new_limit", type_=Integer)
+        )
         return (
             query.add_columns(
                 literal(number).label("part"), keys[0].label("k1"), keys[1].label("k2"),
                 keys[2].label("k3"),
             )
             .order_by(*keys)
-            .limit(bindparam("limit" if number == 0 else "new_limit", type_=Integer))
+            .limit(limit)
             .subquery()
         )
 
@@ -665,8 +676,9 @@ class Study:
             # read in one statement.
             new_left = new_limit - self._new_introduced_today(db, now, deck)
             if new_left > 0:
+                # With `limit` 1, `new_limit` is 1 too.
                 both = db.all(
-                    _due_then_new_statement(deck is not None),
+                    _due_then_new_statement(deck is not None, one=limit == 1),
                     {**params, "limit": limit, "new_limit": min(new_left, limit)},
                 )
                 rows = [r for r in both if r.part == 0]

@@ -17,7 +17,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.sql import ClauseElement
 
 from retain.storage.engine import begin_write, store_location
@@ -206,7 +206,12 @@ class OneTransaction(PreparedStatements):
     def __init__(self, shared: PreparedStatements) -> None:
         super().__init__(shared.engine)
         self._shared = shared
+        self._pooled: Any = None
+        """The pooled driver connection of the transaction, checked out at its first
+        statement."""
         self._connection: Any = None
+        """The SQLAlchemy connection over `_pooled`, made only when something asks for it
+        (`connection`): the prepared statements run on the driver's cursor alone."""
         self._reading = False
         self._driver: Driver | None = None
         self._committed: list[Callable[[], None]] = []
@@ -217,8 +222,8 @@ class OneTransaction(PreparedStatements):
     def prepare(self, statement: ClauseElement) -> Prepared:
         return self._shared.prepare(statement)
 
-    def connection(self, *, write: bool = True) -> Any:
-        """The SQLAlchemy connection of the transaction (begun on first use).
+    def _driver_connection(self, *, write: bool) -> Any:
+        """The driver connection of the transaction (checked out on first use).
 
         Until the first write the connection is in autocommit: on a server database read
         committed gives each statement a snapshot of its own anyway, so reads need no
@@ -226,24 +231,36 @@ class OneTransaction(PreparedStatements):
         write (or `FOR UPDATE` read, which is made in a writing transaction) begins it."""
         if write:
             self.memo.clear()
-        if self._connection is None:
+        if self._pooled is None:
             with storage_errors(self._location):
-                connection: Any = self.engine.connect()
-                connection.begin()
-                connection.connection.dbapi_connection.autocommit = True
-            self._connection = connection
+                pooled: Any = self.engine.raw_connection()
+                try:
+                    pooled.dbapi_connection.autocommit = True
+                except BaseException:
+                    pooled.close()
+                    raise
+            self._pooled = pooled
             self._reading = True
         if write and self._reading:
-            self._connection.connection.dbapi_connection.autocommit = False
+            self._pooled.dbapi_connection.autocommit = False
             self._reading = False
+        return self._pooled.dbapi_connection
+
+    def connection(self, *, write: bool = True) -> Any:
+        """The SQLAlchemy connection of the transaction, over its driver connection (made
+        on first use; autocommit until the first write, see `_driver_connection`)."""
+        self._driver_connection(write=write)
+        if self._connection is None:
+            connection: Any = Connection(self.engine, self._pooled)
+            connection.begin()
+            self._connection = connection
         return self._connection
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Driver]:
-        connection = self.connection(write=write)  # a write begins the transaction
+        driver_connection = self._driver_connection(write=write)  # a write begins it
         if self._driver is None:
-            cursor = connection.connection.dbapi_connection.cursor()
-            self._driver = Driver(cursor, self.prepare, sqlite=self._sqlite)
+            self._driver = Driver(driver_connection.cursor(), self.prepare, sqlite=self._sqlite)
         try:
             with storage_errors(self._location):
                 yield self._driver
@@ -264,26 +281,29 @@ class OneTransaction(PreparedStatements):
         self._committed.append(action)
 
     def finish(self, *, commit: bool) -> None:
-        connection, self._connection, self._driver = self._connection, None, None
+        pooled, connection = self._pooled, self._connection
+        self._pooled = self._connection = self._driver = None
         actions, self._committed = self._committed, []
-        if connection is None:
+        if pooled is None:
             if commit:
                 for action in actions:
                     action()
             return
+        # Through the SQLAlchemy connection when there is one (it then knows its
+        # transaction has ended), else on the pooled connection itself.
+        held: Any = pooled if connection is None else connection
         with storage_errors(self._location):
             try:
                 if commit:
-                    connection.commit()
+                    held.commit()
                 else:
-                    connection.rollback()
-                driver: Any = connection.connection.dbapi_connection
-                driver.autocommit = False
+                    held.rollback()
+                pooled.dbapi_connection.autocommit = False
             except BaseException:
-                connection.invalidate()  # not given back to the pool as it is
+                held.invalidate()  # not given back to the pool as it is
                 raise
             finally:
-                connection.close()
+                held.close()
         if commit:
             for action in actions:
                 action()

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import queue
 import re
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -108,29 +108,84 @@ def json_body(model: type[BaseModel], name: str) -> Parse:
 
 class LaneThreads:
     """The worker threads the lane's routes run in, started on first use and ended with the
-    app (`close`). A plain pool of threads fed by a queue written in C: handing a request
-    to one of them costs the event loop about half what `anyio.to_thread` costs, which
-    every other route of the app still uses (within its own limit of threads)."""
+    app (`close`, which lets the work handed to them finish first).
+
+    A request is handed over through a queue written in C, and its answer comes back to the
+    event loop's own future: no future of `concurrent.futures` (each with a condition and a
+    lock of its own) is made and chained to the loop's, and the loop takes no lock that a
+    worker thread may hold, as handing work to a `ThreadPoolExecutor` does each time (the
+    semaphore by which it counts its idle threads). Every other route of the app still
+    goes through `anyio.to_thread`, within its own limit of threads."""
 
     def __init__(self, threads: int) -> None:
         self.threads = threads
-        self._pool: ThreadPoolExecutor | None = None
+        self._work: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._started: list[threading.Thread] = []
         self._lock = threading.Lock()
 
-    def pool(self) -> ThreadPoolExecutor:
-        pool = self._pool
-        if pool is None:
-            with self._lock:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(self.threads, "retain-study")
-                pool = self._pool
-        return pool
+    def run(self, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        """`function(*args)` in one of the threads: the running loop's future of its result
+        (or of the error it raises)."""
+        if not self._started:
+            self._start()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._work.put((loop, future, function, args))
+        return future
+
+    def _start(self) -> None:
+        with self._lock:
+            while len(self._started) < self.threads:
+                thread = threading.Thread(
+                    target=self._serve, name=f"retain-study_{len(self._started)}", daemon=True
+                )
+                thread.start()
+                self._started.append(thread)
+
+    def _serve(self) -> None:
+        while (job := self._work.get()) is not None:
+            loop, future, function, args = job
+            if future.cancelled():  # given up before it began (as an executor skips it)
+                del job, future, function, args
+                continue
+            try:
+                result = function(*args)
+            except BaseException as error:  # handed to the request, as an executor does
+                _settle_soon(loop, future, None, error)
+            else:
+                _settle_soon(loop, future, result, None)
+            del job, future, function, args
 
     def close(self) -> None:
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
+            started, self._started = self._started, []
+        for _ in started:
+            self._work.put(None)  # after the work handed over already
+        for thread in started:
+            thread.join()
+
+
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], tuple[Any, ...]]
+
+
+def _settle_soon(
+    loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], result: Any,
+    error: BaseException | None,
+) -> None:
+    """Give `future` its result or error, in its loop's thread (not if the loop is closed)."""
+    try:
+        loop.call_soon_threadsafe(_settle, future, result, error)
+    except RuntimeError:  # the loop is closed: nobody waits for the answer
+        pass
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():  # the request was given up (its client went away)
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
 
 
 class StudyLane:
@@ -166,9 +221,7 @@ class StudyLane:
             return
         try:
             route: Any = lane.route
-            result: BaseModel = await asyncio.get_running_loop().run_in_executor(
-                self.threads.pool(), route.in_thread, request, kwargs
-            )
+            result: BaseModel = await self.threads.run(route.in_thread, request, kwargs)
         except Exception as error:
             handler = _handler(scope["app"].exception_handlers, error)
             if handler is None:
