@@ -8,6 +8,7 @@ import pytest
 
 from retain.core.model import Rating, SchedulingState
 from retain.core.planner import (
+    PROBE_ANSWERS,
     PlanInput,
     ReviewCosts,
     StudyBudget,
@@ -236,3 +237,21 @@ def test_the_memory_fit_follows_the_answers() -> None:
     one = memory_fit([(10.0, 10.0, False)], CONFIG)  # one answer moves it little
     assert one[0] > 0.3
     assert memory_fit([], CONFIG) == (1.0, -CONFIG.decay)
+
+
+def test_reviews_that_measure_forgetting_lead_the_day_while_the_fit_has_few_answers() -> None:
+    # Two cards seen yesterday and ten new ones, 2 minutes a day for 5 days: first sights
+    # give the most per second, so a plan that trusts FSRS's forgetting starts today with
+    # new cards. While the memory fit rests on no answer, a fifth of the day (24 s) goes
+    # first to the two reviews (about 12 s each), then one first sight fills the rest.
+    cards = [reviewed(1, days_ago=1), reviewed(2, days_ago=1), *new_cards(10, start=3)]
+    exam = NOW + timedelta(days=5)
+
+    def today(measured: int | None) -> tuple[int, ...]:
+        plan = plan_exam(cards, NOW, exam, StudyBudget(2.0), COSTS, CONFIG, measured=measured)
+        assert plan.today is not None
+        return plan.today.card_ids
+
+    assert today(None) == (3, 4)
+    assert today(PROBE_ANSWERS) == (3, 4)
+    assert today(0) == (1, 2, 3)
