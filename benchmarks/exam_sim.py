@@ -282,10 +282,12 @@ def run_leitner(scenario: Scenario, minutes: float, memory: Memory, seed: int) -
 
 
 def run_cramming(scenario: Scenario, minutes: float, memory: Memory, seed: int) -> Outcome:
-    """Nothing until the last three days, then through the deck again and again."""
+    """Nothing until the last three days, then through the deck again and again (a card
+    seen again the same day takes a learning step's time, as in the other strategies)."""
     rng = random.Random(seed)
     spent = 0.0
     order = list(range(scenario.cards))
+    last_day: dict[int, int] = {}
     for day in range(max(0, scenario.days - 3), scenario.days):
         at = START + timedelta(days=day)
         today = 0.0
@@ -293,7 +295,8 @@ def run_cramming(scenario: Scenario, minutes: float, memory: Memory, seed: int) 
             card = order.pop(0)
             seen = memory.seen(card)
             recalled = memory.answer(card, at, rng)
-            seconds = _seconds(seen, recalled, False)
+            seconds = _seconds(seen, recalled, last_day.get(card) == day)
+            last_day[card] = day
             order.append(card)
             at += timedelta(seconds=seconds)
             today += seconds
