@@ -255,3 +255,25 @@ def test_reviews_that_measure_forgetting_lead_the_day_while_the_fit_has_few_answ
     assert today(None) == (3, 4)
     assert today(PROBE_ANSWERS) == (3, 4)
     assert today(0) == (1, 2, 3)
+
+
+def test_no_review_measures_forgetting_the_day_before_the_exam() -> None:
+    # The same cards with the exam tomorrow: no later day would use what today's answers
+    # tell, so the day goes to what gives the most at the exam, first sights.
+    cards = [reviewed(1, days_ago=1), reviewed(2, days_ago=1), *new_cards(10, start=3)]
+    plan = plan_exam(
+        cards, NOW, NOW + timedelta(days=1), StudyBudget(2.0), COSTS, CONFIG, measured=0
+    )
+    assert plan.today is not None and plan.today.card_ids == (3, 4)
+
+
+def test_reviews_that_measure_forgetting_are_as_many_as_the_fit_lacks() -> None:
+    # Ten cards seen yesterday, 10 minutes a day (a fifth: 120 s, room for about ten
+    # reviews): with 18 answers measured, two reviews lead the day.
+    cards = [reviewed(k, days_ago=1) for k in range(1, 11)] + new_cards(40, start=11)
+    exam = NOW + timedelta(days=5)
+    plan = plan_exam(
+        cards, NOW, exam, StudyBudget(10.0), COSTS, CONFIG, measured=PROBE_ANSWERS - 2
+    )
+    assert plan.today is not None
+    assert [k < 11 for k in plan.today.card_ids[:3]] == [True, True, False]

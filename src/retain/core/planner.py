@@ -31,9 +31,9 @@ day over FSRS-6's forgetting curve, in expectation:
   forgotten sooner (or later) than FSRS predicts, every stability is scaled to match and
   the forgetting curve's decay is fitted (steeper when memory fades like an exponential),
   and the plan reviews more (or less). While that fit rests on few answers
-  (`PROBE_ANSWERS`), each day starts with a few reviews of cards seen on earlier days (at
-  most `PROBE_SHARE` of the budget): a plan that only ever introduces new cards would never
-  learn that this learner forgets them before the exam.
+  (`PROBE_ANSWERS`), each day but the last starts with reviews of cards seen on earlier
+  days, as many as the fit lacks within `PROBE_SHARE` of the budget: a plan that only ever
+  introduces new cards would never learn that this learner forgets them before the exam.
 * Only today's choice is followed: the plan is made again each day from the real state,
   so what the learner actually recalled and forgot (and the days they skipped) counts.
 
@@ -358,8 +358,9 @@ def plan_exam(
     lasts, and `decay` the forgetting curve's decay (None: FSRS's); `memory_fit` measures
     both from their answers. `measured`: how many answers that fit rests on; while they are
     fewer than `PROBE_ANSWERS`, today's plan starts with reviews of cards seen on earlier
-    days (up to `PROBE_SHARE` of today's budget), so that the learner's forgetting is
-    measured before the plan leans on it (None: no such reviews).
+    days, as many as the fit lacks within `PROBE_SHARE` of today's budget, so that the
+    learner's forgetting is measured before the plan leans on it; none the day before the
+    exam, whose answers no later day of the plan uses (None: no such reviews).
 
     New cards are introduced from the day that gives the most recall at the exam for the
     time spent (`SECOND_VALUE`): a card first seen the day before the exam is recalled
@@ -381,12 +382,13 @@ def plan_exam(
     )
     without_study = float(at_exam.mean()) if n else 0.0
     done = np.isin(a.ids, np.fromiter(done_today, dtype=np.int64)) if done_today else None
-    probe = 0.0
-    if measured is not None and measured < PROBE_ANSWERS and days:
-        wanted = (PROBE_ANSWERS - measured) * costs.forgotten
-        probe = min(wanted, PROBE_SHARE * budget.seconds_on(days[0]))
+    # Today's answers can change only the days after today: none on the last one.
+    probes = 0
+    if measured is not None and len(days) > 1:
+        probes = max(PROBE_ANSWERS - measured, 0)
     context = _Context(
-        fsrs, costs, budget, days, exam_index, spent_today, done, now, config, probe
+        fsrs, costs, budget, days, exam_index, spent_today, done, now, config,
+        probes, PROBE_SHARE * budget.seconds_on(days[0]) if days else 0.0,
     )
     value_of_second = SECOND_VALUE / costs.recalled
     best: tuple[float, list[DayPlan], Floats, _Arrays] | None = None
@@ -472,8 +474,10 @@ class _Context:
     done: npt.NDArray[np.bool_] | None
     now: datetime
     config: SchedulerConfig
-    probe: float = 0.0
-    """Seconds of today's budget kept for reviews that measure the learner's forgetting."""
+    probes: int = 0
+    """How many reviews that measure the learner's forgetting lead today's plan, at most."""
+    probe_seconds: float = 0.0
+    """The seconds of today's budget those reviews may take."""
 
 
 def _simulate(
@@ -515,7 +519,7 @@ def _simulate(
         if index == 0 and c.done is not None:
             eligible &= ~c.done
         value = np.where(eligible, gain / cost + order_bias, -np.inf)
-        if index == 0 and c.probe > 0:
+        if index == 0 and c.probes > 0:
             # Reviews that measure the learner's forgetting lead the day, the most useful
             # first, whatever their gain.
             probing = a.seen & (elapsed >= 1)
@@ -523,8 +527,8 @@ def _simulate(
                 probing &= ~c.done
             review_value = np.where(probing, gain / cost + order_bias, -np.inf)
             review_ranked = np.argsort(-review_value, kind="stable")[: int(probing.sum())]
-            within = np.cumsum(cost[review_ranked]) <= min(c.probe, available)
-            lead = review_ranked[within]
+            within = np.cumsum(cost[review_ranked]) <= min(c.probe_seconds, available)
+            lead = review_ranked[within][: c.probes]
             eligible[lead] = True
             value[lead] = PROBE_LEAD + review_value[lead]
         candidates = int(eligible.sum())
