@@ -31,8 +31,9 @@ day over FSRS-6's forgetting curve, in expectation:
   forgotten sooner (or later) than FSRS predicts, every stability is scaled to match and
   the forgetting curve's decay is fitted (steeper when memory fades like an exponential),
   and the plan reviews more (or less). While that fit rests on few answers
-  (`PROBE_ANSWERS`), each day but the last starts with reviews of cards seen on earlier
-  days, as many as the fit lacks within `PROBE_SHARE` of the budget: a plan that only ever
+  (`PROBE_ANSWERS`; `PROBE_FIRST` once they show memory lasting at least as long as FSRS
+  predicts), each day but the last starts with reviews of cards seen on earlier days, as
+  many as the fit lacks within `PROBE_SHARE` of the budget: a plan that only ever
   introduces new cards would never learn that this learner forgets them before the exam.
 * Only today's choice is followed: the plan is made again each day from the real state,
   so what the learner actually recalled and forgot (and the days they skipped) counts.
@@ -69,6 +70,7 @@ __all__ = [
     "DEFAULT_COSTS",
     "MIN_GAIN",
     "PROBE_ANSWERS",
+    "PROBE_FIRST",
     "PROBE_SHARE",
     "DayPlan",
     "ExamPlan",
@@ -357,8 +359,9 @@ def plan_exam(
     `stability_scale`: how much longer (or shorter) than FSRS predicts the learner's memory
     lasts, and `decay` the forgetting curve's decay (None: FSRS's); `memory_fit` measures
     both from their answers. `measured`: how many answers that fit rests on; while they are
-    fewer than `PROBE_ANSWERS`, today's plan starts with reviews of cards seen on earlier
-    days, as many as the fit lacks within `PROBE_SHARE` of today's budget, so that the
+    fewer than `PROBE_ANSWERS` (`PROBE_FIRST` when `stability_scale` is 1 or more), today's
+    plan starts with reviews of cards seen on earlier days, as many as the fit lacks within
+    `PROBE_SHARE` of today's budget, so that the
     learner's forgetting is measured before the plan leans on it; none the day before the
     exam, whose answers no later day of the plan uses (None: no such reviews).
 
@@ -385,7 +388,10 @@ def plan_exam(
     # Today's answers can change only the days after today: none on the last one.
     probes = 0
     if measured is not None and len(days) > 1:
-        probes = max(PROBE_ANSWERS - measured, 0)
+        # Once a few answers show memory lasting as long as FSRS predicts, or longer,
+        # measuring more costs first sights and guards against little.
+        enough = PROBE_FIRST if stability_scale >= 1.0 else PROBE_ANSWERS
+        probes = max(enough - measured, 0)
     context = _Context(
         fsrs, costs, budget, days, exam_index, spent_today, done, now, config,
         probes, PROBE_SHARE * budget.seconds_on(days[0]) if days else 0.0,
@@ -442,6 +448,10 @@ all."""
 
 PROBE_ANSWERS = 20
 """The answers spaced a day or more the memory fit wants before the plan leans on it."""
+
+PROBE_FIRST = 5
+"""The answers the memory fit wants before the plan leans on it when they show memory
+lasting as long as FSRS predicts, or longer."""
 
 PROBE_SHARE = 0.2
 """The share of today's budget that reviews measuring the learner's forgetting may take
