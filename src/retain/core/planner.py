@@ -361,9 +361,9 @@ def plan_exam(
     both from their answers. `measured`: how many answers that fit rests on; while they are
     fewer than `PROBE_ANSWERS` (`PROBE_FIRST` when `stability_scale` is 1 or more), today's
     plan starts with reviews of cards seen on earlier days, as many as the fit lacks within
-    `PROBE_SHARE` of today's budget, so that the
-    learner's forgetting is measured before the plan leans on it; none the day before the
-    exam, whose answers no later day of the plan uses (None: no such reviews).
+    `PROBE_SHARE` of today's budget, so that the learner's forgetting is measured before
+    the plan leans on it; none the day before the exam, whose answers no later day of the
+    plan uses (None: no such reviews).
 
     New cards are introduced from the day that gives the most recall at the exam for the
     time spent (`SECOND_VALUE`): a card first seen the day before the exam is recalled
@@ -447,7 +447,8 @@ all."""
 
 
 PROBE_ANSWERS = 20
-"""The answers spaced a day or more the memory fit wants before the plan leans on it."""
+"""The answers (spaced half a day or more from the card's previous one) the memory fit
+wants before the plan leans on it."""
 
 PROBE_FIRST = 5
 """The answers the memory fit wants before the plan leans on it when they show memory
