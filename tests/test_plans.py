@@ -223,3 +223,17 @@ def test_the_plan_counts_the_learners_first_timed_answers(collection: Collection
         clock += timedelta(minutes=1)
     # Five answers move the cost most of the way from the default (20 s) to 45 s.
     assert 35.0 < collection.plans.costs().first_sight < 45.0
+
+
+def test_the_next_day_starts_with_reviews_that_measure_the_learners_forgetting(
+    collection: Collection,
+) -> None:
+    # 2 minutes a day for a deck the budget cannot cover: first sights give the most per
+    # second, but no answer yet tells how fast this learner forgets, so the second day
+    # starts with a review of a card seen the first day, then takes new cards.
+    deck = collection.decks.import_deck(make_draft(30), now=NOW).deck
+    collection.plans.set_exam(deck, EXAM, 2.0, frozenset(), NOW)
+    first = set(study_all(collection, NOW, deck.name))
+    second = study_all(collection, NOW + timedelta(days=1), deck.name)
+    assert second[0] in first
+    assert set(second) - first

@@ -300,10 +300,11 @@ class Plans:
             forgotten=forgotten,
         )
 
-    def memory_fit(self, conn: Any, deck_id: int) -> tuple[float, float]:
+    def memory_fit(self, conn: Any, deck_id: int) -> tuple[float, float, int]:
         """How the learner's memory of the deck lasts against FSRS's prediction
         (`planner.memory_fit`: a scale of the stabilities, a decay), from the deck's newest
-        answers spaced half a day or more from the card's previous one."""
+        answers spaced half a day or more from the card's previous one, and how many
+        answers that is."""
         from retain.core import planner
 
         r, c = schema.reviews.c, schema.cards.c
@@ -326,7 +327,7 @@ class Plans:
                     answers.append((days, float(stability), int(row.rating) > 1))
             except (ValueError, TypeError, AttributeError):
                 continue  # an answer whose state before it is unreadable tells nothing
-        return planner.memory_fit(answers, self._col._config)
+        return (*planner.memory_fit(answers, self._col._config), len(answers))
 
     def _inputs(self, conn: Any, deck_id: int) -> list[PlanInput]:
         from retain.core import planner
@@ -374,7 +375,7 @@ class Plans:
             .select_from(schema.reviews.join(schema.cards, c.id == r.card_id))
             .where(c.deck_id == exam.deck_id, r.reviewed_at >= since)
         ).scalar_one()
-        scale, decay = self.memory_fit(conn, exam.deck_id)
+        scale, decay, measured = self.memory_fit(conn, exam.deck_id)
         return planner.plan_exam(
             cards,
             now,
@@ -387,6 +388,7 @@ class Plans:
             keep_ids=keep,
             stability_scale=scale,
             decay=decay,
+            measured=measured,
         )
 
     def _plan_day(self, conn: Any, exam: Exam, now: datetime) -> ExamPlan:

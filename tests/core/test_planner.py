@@ -8,6 +8,8 @@ import pytest
 
 from retain.core.model import Rating, SchedulingState
 from retain.core.planner import (
+    PROBE_ANSWERS,
+    PROBE_FIRST,
     PlanInput,
     ReviewCosts,
     StudyBudget,
@@ -236,3 +238,65 @@ def test_the_memory_fit_follows_the_answers() -> None:
     one = memory_fit([(10.0, 10.0, False)], CONFIG)  # one answer moves it little
     assert one[0] > 0.3
     assert memory_fit([], CONFIG) == (1.0, -CONFIG.decay)
+
+
+def test_reviews_that_measure_forgetting_lead_the_day_while_the_fit_has_few_answers() -> None:
+    # Two cards seen yesterday and ten new ones, 2 minutes a day for 5 days: first sights
+    # give the most per second, so a plan that trusts FSRS's forgetting starts today with
+    # new cards. While the memory fit rests on no answer, a fifth of the day (24 s) goes
+    # first to the two reviews (about 12 s each), then one first sight fills the rest.
+    cards = [reviewed(1, days_ago=1), reviewed(2, days_ago=1), *new_cards(10, start=3)]
+    exam = NOW + timedelta(days=5)
+
+    def today(measured: int | None) -> tuple[int, ...]:
+        plan = plan_exam(cards, NOW, exam, StudyBudget(2.0), COSTS, CONFIG, measured=measured)
+        assert plan.today is not None
+        return plan.today.card_ids
+
+    assert today(None) == (3, 4)
+    assert today(PROBE_ANSWERS) == (3, 4)
+    assert today(0) == (1, 2, 3)
+
+
+def test_no_review_measures_forgetting_the_day_before_the_exam() -> None:
+    # The same cards with the exam tomorrow: no later day would use what today's answers
+    # tell, so the day goes to what gives the most at the exam, first sights.
+    cards = [reviewed(1, days_ago=1), reviewed(2, days_ago=1), *new_cards(10, start=3)]
+    plan = plan_exam(
+        cards, NOW, NOW + timedelta(days=1), StudyBudget(2.0), COSTS, CONFIG, measured=0
+    )
+    assert plan.today is not None and plan.today.card_ids == (3, 4)
+
+
+def test_reviews_that_measure_forgetting_are_as_many_as_the_fit_lacks() -> None:
+    # Ten cards seen yesterday, 10 minutes a day (a fifth: 120 s, room for about ten
+    # reviews), memory fading a little faster than FSRS predicts: with 18 answers
+    # measured, two reviews lead the day.
+    cards = [reviewed(k, days_ago=1) for k in range(1, 11)] + new_cards(40, start=11)
+    exam = NOW + timedelta(days=5)
+    plan = plan_exam(
+        cards, NOW, exam, StudyBudget(10.0), COSTS, CONFIG,
+        stability_scale=0.9, measured=PROBE_ANSWERS - 2,
+    )
+    assert plan.today is not None
+    assert [k < 11 for k in plan.today.card_ids[:3]] == [True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("scale", "leading_reviews"),
+    [(1.0, 0), (1.5, 0), (0.5, 2)],
+)
+def test_a_few_answers_that_show_memory_lasting_end_the_measuring_reviews(
+    scale: float, leading_reviews: int
+) -> None:
+    # Two cards seen yesterday and ten new ones, with as many answers measured as
+    # `PROBE_FIRST`: memory lasting as long as FSRS predicts (or longer) needs no more
+    # measuring, and the day starts with first sights; memory fading faster still does.
+    cards = [reviewed(1, days_ago=1), reviewed(2, days_ago=1), *new_cards(10, start=3)]
+    plan = plan_exam(
+        cards, NOW, NOW + timedelta(days=5), StudyBudget(2.0), COSTS, CONFIG,
+        stability_scale=scale, measured=PROBE_FIRST,
+    )
+    assert plan.today is not None
+    first = plan.today.card_ids[:leading_reviews + 1]
+    assert [k < 3 for k in first] == [True] * leading_reviews + [False]

@@ -30,7 +30,11 @@ day over FSRS-6's forgetting curve, in expectation:
 * The learner's memory is measured from their answers (`memory_fit`): when cards are
   forgotten sooner (or later) than FSRS predicts, every stability is scaled to match and
   the forgetting curve's decay is fitted (steeper when memory fades like an exponential),
-  and the plan reviews more (or less).
+  and the plan reviews more (or less). While that fit rests on few answers
+  (`PROBE_ANSWERS`; `PROBE_FIRST` once they show memory lasting at least as long as FSRS
+  predicts), each day but the last starts with reviews of cards seen on earlier days, as
+  many as the fit lacks within `PROBE_SHARE` of the budget: a plan that only ever
+  introduces new cards would never learn that this learner forgets them before the exam.
 * Only today's choice is followed: the plan is made again each day from the real state,
   so what the learner actually recalled and forgot (and the days they skipped) counts.
 
@@ -65,6 +69,9 @@ from retain.core.scheduling import (
 __all__ = [
     "DEFAULT_COSTS",
     "MIN_GAIN",
+    "PROBE_ANSWERS",
+    "PROBE_FIRST",
+    "PROBE_SHARE",
     "DayPlan",
     "ExamPlan",
     "PlanInput",
@@ -341,6 +348,7 @@ def plan_exam(
     keep_ids: int = 0,
     stability_scale: float = 1.0,
     decay: float | None = None,
+    measured: int | None = None,
 ) -> ExamPlan:
     """The plan from `now` (UTC) to `exam` (UTC) for `cards`.
 
@@ -350,7 +358,12 @@ def plan_exam(
     to `keep_ids` more (what studying ahead takes next); later days carry only counts.
     `stability_scale`: how much longer (or shorter) than FSRS predicts the learner's memory
     lasts, and `decay` the forgetting curve's decay (None: FSRS's); `memory_fit` measures
-    both from their answers.
+    both from their answers. `measured`: how many answers that fit rests on; while they are
+    fewer than `PROBE_ANSWERS` (`PROBE_FIRST` when `stability_scale` is 1 or more), today's
+    plan starts with reviews of cards seen on earlier days, as many as the fit lacks within
+    `PROBE_SHARE` of today's budget, so that the learner's forgetting is measured before
+    the plan leans on it; none the day before the exam, whose answers no later day of the
+    plan uses (None: no such reviews).
 
     New cards are introduced from the day that gives the most recall at the exam for the
     time spent (`SECOND_VALUE`): a card first seen the day before the exam is recalled
@@ -372,7 +385,17 @@ def plan_exam(
     )
     without_study = float(at_exam.mean()) if n else 0.0
     done = np.isin(a.ids, np.fromiter(done_today, dtype=np.int64)) if done_today else None
-    context = _Context(fsrs, costs, budget, days, exam_index, spent_today, done, now, config)
+    # Today's answers can change only the days after today: none on the last one.
+    probes = 0
+    if measured is not None and len(days) > 1:
+        # Once a few answers show memory lasting as long as FSRS predicts, or longer,
+        # measuring more costs first sights and guards against little.
+        enough = PROBE_FIRST if stability_scale >= 1.0 else PROBE_ANSWERS
+        probes = max(enough - measured, 0)
+    context = _Context(
+        fsrs, costs, budget, days, exam_index, spent_today, done, now, config,
+        probes, PROBE_SHARE * budget.seconds_on(days[0]) if days else 0.0,
+    )
     value_of_second = SECOND_VALUE / costs.recalled
     best: tuple[float, list[DayPlan], Floats, _Arrays] | None = None
     # The days before a trial's first day for new cards are the same in every trial that
@@ -407,6 +430,9 @@ def plan_exam(
     )
 
 
+PROBE_LEAD = 1e6
+"""Added to the value of the reviews that measure forgetting, so that they lead the day."""
+
 SECOND_VALUE = 0.01
 """What a recalled review's time is worth, in recall at the exam (one card's share): the
 plan that spends more time for less than this per review's time is not taken."""
@@ -418,6 +444,21 @@ sights this many times over: the plan is made with costs measured from past answ
 defaults before any is timed), and first sights slower than that would leave the last
 cards unseen. A card seen a day earlier than needed loses little; one left unseen loses
 all."""
+
+
+PROBE_ANSWERS = 20
+"""The answers (spaced half a day or more from the card's previous one) the memory fit
+wants before the plan leans on it."""
+
+PROBE_FIRST = 5
+"""The answers the memory fit wants before the plan leans on it when they show memory
+lasting as long as FSRS predicts, or longer."""
+
+PROBE_SHARE = 0.2
+"""The share of today's budget that reviews measuring the learner's forgetting may take
+while the fit rests on fewer than `PROBE_ANSWERS` answers: a plan made with FSRS's
+forgetting alone, for a learner who forgets faster, would spend its days on first sights
+the learner has forgotten by the exam."""
 
 
 def _first_new_days(count: int, unseen: bool) -> list[int]:
@@ -444,6 +485,10 @@ class _Context:
     done: npt.NDArray[np.bool_] | None
     now: datetime
     config: SchedulerConfig
+    probes: int = 0
+    """How many reviews that measure the learner's forgetting lead today's plan, at most."""
+    probe_seconds: float = 0.0
+    """The seconds of today's budget those reviews may take."""
 
 
 def _simulate(
@@ -485,6 +530,18 @@ def _simulate(
         if index == 0 and c.done is not None:
             eligible &= ~c.done
         value = np.where(eligible, gain / cost + order_bias, -np.inf)
+        if index == 0 and c.probes > 0:
+            # Reviews that measure the learner's forgetting lead the day, the most useful
+            # first, whatever their gain.
+            probing = a.seen & (elapsed >= 1)
+            if c.done is not None:
+                probing &= ~c.done
+            review_value = np.where(probing, gain / cost + order_bias, -np.inf)
+            review_ranked = np.argsort(-review_value, kind="stable")[: int(probing.sum())]
+            within = np.cumsum(cost[review_ranked]) <= min(c.probe_seconds, available)
+            lead = review_ranked[within][: c.probes]
+            eligible[lead] = True
+            value[lead] = PROBE_LEAD + review_value[lead]
         candidates = int(eligible.sum())
         ranked = np.argsort(-value, kind="stable")[:candidates]
         spend = np.cumsum(cost[ranked])
