@@ -59,6 +59,7 @@ from retain.core.model import (
     tags_text,
 )
 from retain.errors import CollectionError
+from retain.gcpause import cycle_collector_paused
 from retain.storage import schema
 from retain.storage.engine import is_read_only, store_location, writer_waiting
 from retain.storage.schema import LOCAL_ACCOUNT_ID
@@ -270,10 +271,11 @@ class Importer:
         is complete: its rows are made visible, again in batches, and a process stopped
         during that is finished by the next one to open the store."""
         try:
-            return self._import_deck(
-                draft, now=now, deck_name=deck_name, progress=progress, batch_size=batch_size,
-                index_later=index_later,
-            )
+            with cycle_collector_paused():
+                return self._import_deck(
+                    draft, now=now, deck_name=deck_name, progress=progress,
+                    batch_size=batch_size, index_later=index_later,
+                )
         finally:
             if isinstance(draft, DeckStream):
                 draft.close()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol, cast
 
 from retain.formats.errors import DeckImportError, DeckTooLargeError
+from retain.gcpause import cycle_collector_paused
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -94,7 +95,8 @@ def read_data(
             best, best_score = module, score
     if best is None:
         raise DeckImportError("this is not in any format retain can read", source=source)
-    draft = best.read(data, source=source)
+    with cycle_collector_paused():
+        draft = best.read(data, source=source)
     if limit and len(draft.notes) > MAX_CARDS:
         raise DeckTooLargeError(
             f"it has {len(draft.notes):,} cards, more than {MAX_CARDS:,}, the limit for a deck",
