@@ -1650,5 +1650,22 @@ def serve(
         fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
 
 
-def main() -> None:
-    cli()
+def main() -> NoReturn:
+    """The `retain` command. Once the command has ended (its store closed, everything
+    committed), the process ends at once, without taking the interpreter apart object by
+    object: after studying a big deck that took longer than the command's last step."""
+    try:
+        cli()
+        code = 0
+    except SystemExit as end:
+        if end.code is None or isinstance(end.code, int):
+            code = end.code or 0
+        else:
+            print(end.code, file=sys.stderr)
+            code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed pipe: nothing more can reach the reader anyway
+    os._exit(code)

@@ -167,3 +167,21 @@ def test_the_quick_read_steps_aside_for_a_store_that_needs_a_migration(home: Pat
     conn.close()
     assert peek.open_store(path) is None
     assert peek.open_store(home / "missing.sqlite3") is None
+
+
+def test_the_process_ends_with_the_commands_status_and_all_its_output(tmp_path: Path) -> None:
+    from tests.cli.running import run_retain
+
+    home = make_home(tmp_path)
+    deck = tmp_path / "many.txt"
+    deck.write_text(
+        "Many\n\n" + "".join(f"What is item {i}?\nitem {i}\n\n" for i in range(3000)),
+        encoding="utf-8",
+    )
+    assert run_retain(home, "import", str(deck)).returncode == 0
+    shown = run_retain(home, "export", "many", "--format", "csv")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.count("What is item") == 3000  # every line reached the pipe
+    refused = run_retain(home, "config", "no_such_setting")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("retain: ")
