@@ -131,6 +131,13 @@ def _lookup_statement(
     return query.where(t.c.deck_id == bindparam("deck_id")) if in_deck else query
 
 
+def _padded(values: Sequence[Any]) -> list[Any]:
+    """`values` (at most `_CHUNK`) with the last repeated up to the next of `_IN_SIZES`:
+    a statement with a list of values is then one of a few, each prepared once."""
+    size = next(n for n in _IN_SIZES if n >= len(values))
+    return [*values, *[values[-1]] * (size - len(values))]
+
+
 def _lookup(
     db: Driver, table: str, column: str, values: Sequence[Any], deck_id: int | None,
     fields: tuple[str, ...] = (),
@@ -139,12 +146,11 @@ def _lookup(
     `deck_id`; of any deck when it is None, as for rows looked up by their key)."""
     rows: list[Any] = []
     for batch in _chunks(values):
-        size = next(n for n in _IN_SIZES if n >= len(batch))
-        padded = batch + [batch[-1]] * (size - len(batch))
+        padded = _padded(batch)
         params: dict[str, Any] = {f"v{i}": v for i, v in enumerate(padded)}
         if deck_id is not None:
             params["deck_id"] = deck_id
-        statement = _lookup_statement(table, column, size, fields, deck_id is not None)
+        statement = _lookup_statement(table, column, len(padded), fields, deck_id is not None)
         rows += db.all(statement, params)
     return rows
 
@@ -196,15 +202,17 @@ def _in_list(head: str, mark: str, size: int) -> str:
     return f"{head.format(m=mark)} IN ({', '.join([mark] * size)})"
 
 
+def _mark(conn: Connection) -> str:
+    """How the driver of `conn` writes a parameter."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def _run_in(conn: Connection, head: str, values: Sequence[Any], *before: Any) -> Any:
-    """Run `_in_list(head, ...)` on the driver for `values` (at most `_CHUNK`), after the
-    parameters `before`. Straight to the driver, a statement per length of list rounded up
-    to a power of two (the last value repeated): a few statements in all, each prepared
-    once, where building each through SQLAlchemy would cost more than running it."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    size = min(1 << (len(values) - 1).bit_length(), _CHUNK)
-    padded = (*values, *[values[-1]] * (size - len(values)))
-    return conn.exec_driver_sql(_in_list(head, mark, size), (*before, *padded))
+    """Run `_in_list(head, ...)` on the driver for `values` (at most `_CHUNK`, `_padded`),
+    after the parameters `before`: straight to the driver, where building each statement
+    through SQLAlchemy would cost more than running it."""
+    padded = _padded(values)
+    return conn.exec_driver_sql(_in_list(head, _mark(conn), len(padded)), (*before, *padded))
 
 
 _NOTE_COLUMNS = ("note_id", "deck_id", "rand_key", "asks", "question_keys", "runs")
@@ -220,10 +228,9 @@ def _insert(
     """Insert `rows` (values of `columns`, in that order) into `table`, straight to the
     driver in one batch of statements."""
     if rows:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         conn.exec_driver_sql(
             f"INSERT INTO {table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join([mark] * len(columns))})",
+            f"VALUES ({', '.join([_mark(conn)] * len(columns))})",
             rows,
         )
 

@@ -348,17 +348,15 @@ class Importer:
                 ) from None
         return stored
 
-    # The store's waiting file as the import last saw it, and how the last batch went:
-    # how long it held the write lock, and whether someone waited (see `_import_batch`).
+    # The store's waiting file as the import last saw it (see `_import_batch`).
     _waiting_seen: list[int | None] | None = None
-    _batch_seconds = 0.0
-    _batch_waited = False
     _busy = 0.0  # seconds of batches since the last pause
     _someone_waits = False  # since the last pause
 
     @contextmanager
-    def _import_batch(self) -> Iterator[Connection]:
-        """The transaction of one batch of an import, then a pause of
+    def _import_batch(self, size: _BatchSize | None = None) -> Iterator[Connection]:
+        """The transaction of one batch of an import (`size` adapted to how it went), then
+        a pause of
         `IMPORT_PAUSE_SECONDS` if another connection has begun to wait for the write lock
         since the last pause (it says so in the store's waiting file,
         `engine.writer_waiting`) and the batches since then took `IMPORT_BUSY_SECONDS`.
@@ -376,12 +374,12 @@ class Importer:
         began = time.perf_counter()
         with self._col._write() as conn:
             yield conn
-        self._batch_seconds = time.perf_counter() - began
-        self._busy += self._batch_seconds
-        self._batch_waited = bool(
-            sqlite and self._waiting_seen and writer_waiting(database, self._waiting_seen)
-        )
-        self._someone_waits = self._someone_waits or self._batch_waited
+        seconds = time.perf_counter() - began
+        self._busy += seconds
+        waited = self._waiting_seen is not None and writer_waiting(database, self._waiting_seen)
+        if size is not None:
+            size.adapt(seconds, waited)
+        self._someone_waits = self._someone_waits or waited
         if self._someone_waits and self._busy >= IMPORT_BUSY_SECONDS:
             time.sleep(IMPORT_PAUSE_SECONDS)
             self._busy, self._someone_waits = 0.0, False
@@ -474,7 +472,7 @@ class Importer:
             batch: dict[str, NoteDraft] = {}
             for note in notes:
                 batch.setdefault(question_key(note.question), note)
-            with self._import_batch() as conn:
+            with self._import_batch(batches.size) as conn:
                 self._renew_import(conn, plan.import_id)
                 existing: dict[str, Row[Any]] = {}
                 changing: set[int] = set()
@@ -546,7 +544,6 @@ class Importer:
                 if changes:
                     conn.execute(insert(schema.import_note_updates), changes)
                     tally.updated += len(changes)
-            batches.size.adapt(self._batch_seconds, self._batch_waited)
             if progress is not None:
                 progress("writing", done, batches.total(done))
         return tally
@@ -767,7 +764,7 @@ class Importer:
         size = _BatchSize(batch_size)
         done = 0
         while True:
-            with self._import_batch() as conn:
+            with self._import_batch(size) as conn:
                 ids: list[int] = list(conn.execute(pending.limit(size.now)).scalars())
                 # The batch is the import's notes up to the last of `ids`: a range, not a
                 # list of thousands of ids to bind.
@@ -790,7 +787,6 @@ class Importer:
                     )
             if not settled:
                 break
-            size.adapt(self._batch_seconds, self._batch_waited)
             done += settled
             if progress is not None:
                 progress("finishing", min(done, total), total)
